@@ -1,0 +1,176 @@
+"""Text analysis for the index: tokens, lookup lemmas and sentence boundaries with spaCy.
+
+A blank spaCy pipeline per language (tokenizer + rule-based sentencizer) and the lemma lookup
+tables of ``spacy-lookups-data``: no model download, deterministic output. spaCy is imported
+lazily so commands that do not analyse text start fast. Large batches are spread over worker
+processes (``FTADRAFT_WORKERS``, default: the number of CPUs).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+#: Languages with a tokenizer and a lemma table; anything else is tokenised as English without lemmas.
+LEMMA_LANGUAGES = ("en", "es", "fr")
+_PARALLEL_MIN_CHARS = 2_000_000
+_CHUNK_CHARS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Lemmatised form of a text (lower-case lemmas joined by spaces, punctuation dropped) and its
+    sentences as ``(start, end)`` character offsets into the analysed text."""
+
+    lemmas: str
+    sentences: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class ProvisionAnalysis:
+    """What the index stores for one provision: lemmas of text, title and chapter title, and the
+    sentence offsets into the provision's normalised text."""
+
+    lemmas: str
+    title_lemmas: str
+    chapter_lemmas: str
+    sentences: tuple[tuple[int, int], ...]
+
+
+class _Pipeline:
+    """One language's tokenizer, sentencizer and lemma lookup, with a per-process lemma cache."""
+
+    def __init__(self, lang: str) -> None:
+        import spacy
+
+        code = lang if lang in LEMMA_LANGUAGES else "en"
+        self.nlp = spacy.blank(code)
+        self.sentencizer = self.nlp.add_pipe("sentencizer")
+        self.table: Any = None
+        if lang in LEMMA_LANGUAGES:
+            lemmatizer = self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+            self.nlp.initialize()
+            self.table = lemmatizer.lookups.get_table("lemma_lookup")
+        self.cache: dict[str, str] = {}
+
+    def lemma(self, lower: str) -> str:
+        value = self.cache.get(lower)
+        if value is None:
+            found = self.table.get(lower, lower) if self.table is not None else lower
+            if isinstance(found, list):  # some languages' tables list several lemmas: take the first
+                found = found[0] if found else lower
+            value = self.cache[lower] = str(found).lower()
+        return value
+
+    def run(self, texts: Sequence[str]) -> list[Analysis]:
+        """Analyse texts in batches; lemmas are looked up once per distinct word form per batch."""
+        import numpy as np
+        from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, SENT_START
+
+        strings = self.nlp.vocab.strings
+        out: list[Analysis] = []
+        for i in range(0, len(texts), 256):
+            batch = texts[i : i + 256]
+            arrays = [
+                self.sentencizer(doc).to_array([LOWER, IS_SPACE, IS_PUNCT, SENT_START, IDX])
+                for doc in self.nlp.tokenizer.pipe(batch)
+            ]
+            stacked = np.concatenate(arrays) if arrays else np.zeros((0, 5), dtype=np.uint64)
+            keep = (stacked[:, 1] == 0) & (stacked[:, 2] == 0)
+            forms, inverse = np.unique(stacked[:, 0], return_inverse=True)
+            lemmas = np.array([self.lemma(strings[int(h)]) for h in forms.tolist()], dtype=object)[inverse.ravel()]
+            pos = 0
+            for text, arr in zip(batch, arrays):
+                n = len(arr)
+                words = lemmas[pos : pos + n][keep[pos : pos + n]]
+                starts = arr[arr[:, 3] == 1, 4].astype(int).tolist() or ([0] if text else [])
+                ends = starts[1:] + [len(text)]
+                sentences = tuple(
+                    (s, s + len(text[s:e].rstrip())) for s, e in zip(starts, ends) if text[s:e].strip()
+                )
+                out.append(Analysis(" ".join(words.tolist()), sentences))
+                pos += n
+        return out
+
+
+@lru_cache(maxsize=None)
+def _pipeline(lang: str) -> _Pipeline:
+    return _Pipeline(lang)
+
+
+def _run_chunk(lang: str, texts: Sequence[str]) -> list[Analysis]:
+    return _pipeline(lang).run(texts)
+
+
+def _workers() -> int:
+    env = os.environ.get("FTADRAFT_WORKERS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, os.cpu_count() or 1)
+
+
+def analyze(
+    texts: Sequence[str],
+    lang: str = "en",
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Analysis]:
+    """Analyse ``texts`` (in order); ``progress`` is called with the number of texts just done."""
+    return analyze_mixed([(lang, t) for t in texts], workers=workers, progress=progress)
+
+
+def analyze_mixed(
+    items: Sequence[tuple[str, str]],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Analysis]:
+    """Analyse ``(lang, text)`` pairs in order, all languages in one pool of worker processes."""
+    if not items:
+        return []
+    chunks: list[tuple[str, list[int], list[str]]] = []  # (lang, positions, texts)
+    current: dict[str, tuple[list[int], list[str], list[int]]] = {}
+    for pos, (lang, text) in enumerate(items):
+        positions, texts, size = current.setdefault(lang, ([], [], [0]))
+        positions.append(pos)
+        texts.append(text)
+        size[0] += len(text)
+        if size[0] >= _CHUNK_CHARS:
+            chunks.append((lang, positions, texts))
+            del current[lang]
+    chunks.extend((lang, positions, texts) for lang, (positions, texts, _) in current.items())
+    total_chars = sum(len(t) for _, t in items)
+    n_workers = min(workers or _workers(), len(chunks))
+    results: list[Analysis | None] = [None] * len(items)
+
+    def collect(positions: list[int], done: list[Analysis]) -> None:
+        for pos, an in zip(positions, done):
+            results[pos] = an
+        if progress:
+            progress(len(positions))
+
+    if n_workers <= 1 or total_chars < _PARALLEL_MIN_CHARS:
+        for lang, positions, texts in chunks:
+            collect(positions, _run_chunk(lang, texts))
+    else:
+        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            langs = [c[0] for c in chunks]
+            texts_list = [c[2] for c in chunks]
+            for (lang, positions, _), done in zip(chunks, pool.map(_run_chunk, langs, texts_list)):
+                collect(positions, done)
+    return results  # type: ignore[return-value]
+
+
+def lemma(word: str, lang: str = "en") -> str:
+    """The lookup lemma of one word (lower-cased), as the index stores it."""
+    return _pipeline(lang).lemma(word.lower())
+
+
+def lemmatize(text: str, lang: str = "en") -> str:
+    """The lemma string of one text (e.g. a query), analysed exactly as indexed texts are."""
+    return _pipeline(lang).run([text])[0].lemmas

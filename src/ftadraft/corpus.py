@@ -1,0 +1,242 @@
+"""The corpus: add files to the index, look agreements and provisions up, remove, count.
+
+``ftadraft.open()`` returns a :class:`Corpus`; the CLI is a thin layer over it.
+Adding is incremental and idempotent (an ingest key of content, format, metadata and reader
+version): unchanged files are skipped without being parsed, a changed file replaces its
+agreement, and all writes of one ``add`` happen in a single transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import refs
+from .analysis import ProvisionAnalysis, analyze_mixed
+from .errors import FtadraftError, InputError
+from .index import Index, open_index, text_sha
+from .ingest.load import FORMATS, SUFFIXES, ingest_key, prepare, read_document
+from .metadata import AgreementMeta, is_sidecar
+from .model import Agreement, Chapter, Document, Provision
+
+#: Called as progress(stage, done, total) — stage is "read", "analyse" or "write".
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class AddReport:
+    """What an ``add`` did, file by file."""
+
+    added: tuple[str, ...] = ()  # agreement ids new to the index
+    replaced: tuple[str, ...] = ()  # agreement ids whose changed file replaced the old provisions
+    unchanged: tuple[str, ...] = ()  # file paths skipped because nothing changed
+    failed: tuple[tuple[str, str], ...] = ()  # (path, one-line error)
+    warnings: tuple[str, ...] = ()
+    provisions: int = 0  # provisions written
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": list(self.added), "replaced": list(self.replaced), "unchanged": len(self.unchanged),
+            "failed": [{"path": p, "error": e} for p, e in self.failed], "warnings": list(self.warnings),
+            "provisions": self.provisions,
+        }
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """An agreement with its chapters and provisions, as ``corpus show`` presents it."""
+
+    agreement: Agreement
+    chapters: tuple[Chapter, ...]
+    provisions: tuple[Provision, ...]
+    file: dict[str, Any] = field(default_factory=dict)
+
+
+def expand_paths(paths: Iterable[Path | str], fmt: str | None = None) -> list[Path]:
+    """Files named directly, plus the agreement files found in named folders (recursively)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(
+                (f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                 and not is_sidecar(f) and (fmt is not None or f.suffix.lower() in SUFFIXES)),
+                key=_natural_key,
+            )
+            out.extend(found)
+        else:
+            out.append(p)  # missing files are reported by the reader, by name
+    return list(dict.fromkeys(out))
+
+
+def _natural_key(p: Path) -> list[Any]:
+    import re
+
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(p))]
+
+
+class Corpus:
+    """An open ftadraft index with the operations users need."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    @property
+    def path(self) -> Path:
+        return self.index.path
+
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- adding ------------------------------------------------------------------------------
+    def add(
+        self,
+        paths: Iterable[Path | str],
+        *,
+        format: str | None = None,
+        meta: AgreementMeta | None = None,
+        encoding: str | None = None,
+        progress: Progress | None = None,
+    ) -> AddReport:
+        """Add agreement files (or folders of them). Bad files are refused by name; the good ones
+        are written together in one transaction."""
+        if format is not None and format not in FORMATS:
+            raise FtadraftError(f"unknown format {format!r}; known: {', '.join(sorted(FORMATS))}")
+        files = expand_paths(paths, format)
+        if meta is not None and (meta.id or meta.name) and len(files) > 1:
+            raise FtadraftError("--id/--name describe one agreement; give one file at a time, or use sidecar files")
+        documents: list[Document] = []
+        keys: list[str] = []
+        unchanged: list[str] = []
+        failed: list[tuple[str, str]] = []
+        warnings: list[str] = []
+        seen_ids: dict[str, str] = {}
+        for i, path in enumerate(files, start=1):
+            try:
+                data, fmt, sha, effective = prepare(path, format, meta)
+                key = ingest_key(sha, fmt, effective)
+                if self.index.find_ingest_key(key) is not None:
+                    unchanged.append(str(path))
+                else:
+                    doc = read_document(path, data, fmt, sha, effective, encoding=encoding)
+                    if not doc.provisions:
+                        raise InputError(path, "no text found to index")
+                    other = seen_ids.get(doc.agreement.id)
+                    if other is not None:
+                        raise InputError(path, f"agreement id {doc.agreement.id!r} also comes from {other}; give it another id (--id or a sidecar)")
+                    seen_ids[doc.agreement.id] = str(path)
+                    documents.append(doc)
+                    keys.append(key)
+                    warnings.extend(w if w.startswith(str(path)) else f"{path}: {w}" for w in doc.warnings)
+            except InputError as e:
+                failed.append((str(path), str(e)))
+            except (MemoryError, RecursionError) as e:
+                failed.append((str(path), f"{path}: too complex to read ({type(e).__name__})"))
+            if progress:
+                progress("read", i, len(files))
+        analyses = self._analyse(documents, progress)
+        if progress and documents:
+            progress("write", 0, 1)
+        replaced = self.index.write_documents(documents, keys, analyses) if documents else []
+        if progress and documents:
+            progress("write", 1, 1)
+        added = [d.agreement.id for d in documents if d.agreement.id not in replaced]
+        return AddReport(
+            added=tuple(added), replaced=tuple(replaced), unchanged=tuple(unchanged), failed=tuple(failed),
+            warnings=tuple(warnings), provisions=sum(len(d.provisions) for d in documents),
+        )
+
+    def _analyse(self, documents: Sequence[Document], progress: Progress | None) -> dict[str, ProvisionAnalysis]:
+        """Lemmas and sentences for every provision; identical texts are analysed once, and texts
+        already in the index are not analysed again."""
+        by_lang: dict[str, dict[str, str]] = {}  # lang -> sha -> text
+        for doc in documents:
+            lang = doc.agreement.language or "en"
+            bucket = by_lang.setdefault(lang, {})
+            for p in doc.provisions:
+                for text in (p.normalized, p.title or "", p.chapter_title or ""):
+                    if text:
+                        bucket.setdefault(text_sha(text), text)
+        known = self.index.known_analyses(sha for bucket in by_lang.values() for sha in bucket)
+        todo = [(lang, sha, text) for lang, bucket in by_lang.items() for sha, text in bucket.items() if sha not in known]
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress("analyse", done, len(todo))
+
+        results: dict[tuple[str, str], tuple[str, tuple[tuple[int, int], ...]]] = {}
+        for (lang, sha, _), an in zip(todo, analyze_mixed([(lang, text) for lang, _, text in todo], progress=tick)):
+            results[(lang, sha)] = (an.lemmas, an.sentences)
+        for lang, bucket in by_lang.items():
+            for sha in bucket:
+                if sha in known:
+                    lemmas, sentences = known[sha]
+                    results[(lang, sha)] = (lemmas, tuple(tuple(s) for s in json.loads(sentences)))
+
+        def lem(lang: str, text: str | None) -> tuple[str, tuple[tuple[int, int], ...]]:
+            return results[(lang, text_sha(text))] if text else ("", ())
+
+        out: dict[str, ProvisionAnalysis] = {}
+        for doc in documents:
+            lang = doc.agreement.language or "en"
+            for p in doc.provisions:
+                lemmas, sentences = lem(lang, p.normalized)
+                out[p.id] = ProvisionAnalysis(
+                    lemmas=lemmas, title_lemmas=lem(lang, p.title)[0], chapter_lemmas=lem(lang, p.chapter_title)[0],
+                    sentences=sentences,
+                )
+        return out
+
+    # -- reading -----------------------------------------------------------------------------
+    def agreements(self, party: str | None = None) -> list[Agreement]:
+        """All agreements, oldest first (optionally only those a party signed)."""
+        return self.index.agreements(party)
+
+    def agreement(self, ref: str) -> Agreement:
+        """The agreement an id or alias names (errors list close matches)."""
+        return refs.resolve_agreement(self.index, ref)
+
+    def provision(self, ref: str) -> Provision:
+        """The provision a reference names: ``tota-449:14.3``, ``tpp:14.3``, ``tota-449/40210``."""
+        return refs.resolve_provision(self.index, ref)
+
+    def show(self, ref: str) -> AgreementView | Provision:
+        """An agreement with its structure, or one provision, depending on the reference."""
+        target = refs.resolve(self.index, ref)
+        if isinstance(target, Provision):
+            return target
+        return AgreementView(
+            agreement=target, chapters=tuple(self.index.chapters(target.id)),
+            provisions=tuple(self.index.provisions(target.id)), file=self.index.agreement_file(target.id) or {},
+        )
+
+    def remove(self, references: Sequence[str]) -> list[str]:
+        """Remove agreements by id or alias, all in one transaction; return the removed ids."""
+        ids = [refs.resolve_agreement(self.index, r).id for r in references]
+        self.index.remove(ids)
+        return ids
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for the whole index."""
+        return self.index.stats()
+
+
+def open(db: Path | str | None = None, *, create: bool = True) -> Corpus:  # noqa: A001 - the public name
+    """Open the corpus index at ``db`` (default: ``$FTADRAFT_DB`` or the user data directory)."""
+    return Corpus(open_index(db, create=create))

@@ -1,0 +1,149 @@
+"""The data model: agreements, chapters and provisions as frozen dataclasses.
+
+Everything downstream (index, search, compare, drafting, research views) speaks these types.
+Ids are stable across re-ingest: an agreement id comes from its dataset (``tota-449``) or from
+the user (``--id``, sidecar, file name); a provision id is ``<agreement id>/<key>`` where the
+key is the dataset's own article identifier (ToTA) or the article number as printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote detached from a provision's text (``marker`` as printed, e.g. ``"3"``)."""
+
+    marker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One agreement: who signed what, when, and where the text came from."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    parties: tuple[str, ...] = ()  # ISO 3166-1 alpha-3 (ToTA also uses a few group codes such as EU)
+    signed: date | None = None
+    in_force: date | None = None
+    type: str | None = None
+    status: str | None = None
+    language: str | None = None
+    source: Mapping[str, str] = field(default_factory=dict)  # dataset/treaty or file/sha256, url
+    licence: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # further dataset metadata (region, composition…)
+
+    @property
+    def year(self) -> int | None:
+        return self.signed.year if self.signed else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["aliases"] = list(self.aliases)
+        d["parties"] = list(self.parties)
+        d["signed"] = self.signed.isoformat() if self.signed else None
+        d["in_force"] = self.in_force.isoformat() if self.in_force else None
+        d["source"] = dict(self.source)
+        d["extra"] = dict(self.extra)
+        return d
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter (or part/annex) of an agreement, in document order."""
+
+    agreement_id: str
+    order: int
+    number: str | None
+    title: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Provision:
+    """One article of one agreement.
+
+    ``text`` is the text as published (never altered); ``normalized`` is the form used for
+    matching; ``lemmas`` is filled by text analysis at index time. ``topics`` and
+    ``obligation`` are filled by the tagging stage (empty/None until then).
+    """
+
+    id: str
+    agreement_id: str
+    order: int
+    number: str | None  # as printed, e.g. "Article 14.3" -> "14.3"; None when unnumbered
+    title: str | None
+    text: str
+    normalized: str
+    chapter_number: str | None = None
+    chapter_title: str | None = None
+    section: str | None = None
+    footnotes: tuple[Footnote, ...] = ()
+    source: Mapping[str, str] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()  # e.g. "heading-from-text", "no-structure"
+    lemmas: str | None = None
+    topics: tuple[str, ...] = ()
+    obligation: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Short human citation within the agreement, e.g. ``Art. 14.3 Customs Duties``."""
+        parts = []
+        if self.number:
+            parts.append(f"Art. {self.number}")
+        if self.title:
+            parts.append(self.title)
+        return " ".join(parts) or f"(provision {self.order})"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["footnotes"] = [asdict(f) for f in self.footnotes]
+        d["source"] = dict(self.source)
+        d["flags"] = list(self.flags)
+        d["topics"] = list(self.topics)
+        return d
+
+
+@dataclass(frozen=True)
+class ProvisionDraft:
+    """What a reader extracts for one article, before ids, order and analysis are assigned."""
+
+    text: str
+    number: str | None = None
+    title: str | None = None
+    chapter_number: str | None = None
+    chapter_title: str | None = None
+    section: str | None = None
+    footnotes: tuple[Footnote, ...] = ()
+    flags: tuple[str, ...] = ()
+    source: Mapping[str, str] = field(default_factory=dict)  # reader-specific (ToTA ids, PDF page, ...)
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A reader's output for one file: provisions plus whatever metadata the format carries."""
+
+    provisions: tuple[ProvisionDraft, ...]
+    title: str | None = None  # agreement title found in the document, if any
+    agreement: Agreement | None = None  # set by formats that carry full metadata (ToTA)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """One ingested file: an agreement with its chapters and provisions, ready to index."""
+
+    agreement: Agreement
+    chapters: tuple[Chapter, ...]
+    provisions: tuple[Provision, ...]
+    path: str
+    format: str
+    sha256: str
+    warnings: tuple[str, ...] = ()
