@@ -29,19 +29,13 @@ from ftadraft.fetch import SIZE_SLACK, fetch
 from ftadraft.manifest import Manifest, ManifestFile, available_manifests, load_manifest
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS_DIR = REPO.parent / "shared/corpus/tota/xml"
 COMMIT = "2558ee5e9aafb1fe02d586768def7feb8906123d"
 SMALL = 20
 
 
 @pytest.fixture(scope="session")
-def corpus_dir() -> Path:
-    if not CORPUS_DIR.is_dir():
-        msg = f"ToTA copy not found at {CORPUS_DIR}"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return CORPUS_DIR
+def corpus_dir(tota_dir: Path) -> Path:
+    return tota_dir
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,8 @@ from typing import Any
 
 #: Languages with a tokenizer and a lemma table; anything else is tokenised as English without lemmas.
 LEMMA_LANGUAGES = ("en", "es", "fr")
+#: Corrections to the generic lookup tables where they damage trade-law vocabulary.
+LEMMA_OVERRIDES = {"en": {"customs": "customs", "taxes": "tax", "data": "data", "goods": "goods"}}
 _PARALLEL_MIN_CHARS = 2_000_000
 _CHUNK_CHARS = 1_000_000
 
@@ -55,7 +57,7 @@ class _Pipeline:
             lemmatizer = self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
             self.nlp.initialize()
             self.table = lemmatizer.lookups.get_table("lemma_lookup")
-        self.cache: dict[str, str] = {}
+        self.cache: dict[str, str] = dict(LEMMA_OVERRIDES.get(lang, {}))
 
     def lemma(self, lower: str) -> str:
         value = self.cache.get(lower)

@@ -69,6 +69,17 @@ class _Progress:
             self.stage = None
 
 
+def _quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``-q/--quiet`` on a subcommand, same as the global flag."""
+
+    def set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_object(_Context).quiet = True
+
+    return click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=set_quiet,
+                        help="No progress bars or warnings on stderr.")(f)
+
+
 def _run(fn: Callable[[], int | None]) -> None:
     """Run a command body: library errors become one-line messages and exit code 1."""
     try:
@@ -99,6 +110,7 @@ def corpus() -> None:
 
 
 @corpus.command("add")
+@_quiet_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), help="Force the input format (default: detect).")
 @click.option("--id", "agreement_id", help="Agreement id (default: file name, e.g. rcep-2020).")
@@ -151,6 +163,7 @@ def _report_add(obj: _Context, report: Any, as_json: bool) -> int:
 
 
 @corpus.command("fetch")
+@_quiet_option
 @click.argument("name", default="tota")
 @click.option("--from", "source", help="Local folder or mirror URL to fetch from instead of the upstream URL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -305,6 +318,7 @@ def _print_agreement(view: Any) -> None:
 
 
 @corpus.command("remove")
+@_quiet_option
 @click.argument("refs", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj

@@ -191,3 +191,13 @@ def _parse(data: dict[str, Any], origin: str, *, expected_name: str | None = Non
         )
     except ValueError as exc:
         raise FtadraftError(f"{origin}: {exc}") from None
+
+
+def load_aliases(name: str) -> dict[str, str]:
+    """Curated short names for a corpus's agreements (``<name>.aliases.toml``): alias -> dataset id."""
+    for d in _manifest_dirs():
+        entry = d / f"{name}.aliases.toml"
+        if entry.is_file():
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+            return {str(k).lower(): str(v) for k, v in data.get("aliases", {}).items()}
+    return {}

@@ -305,8 +305,9 @@ _TITLE_KEYWORDS = re.compile(
 class _Segmenter:
     """State machine over blocks; see :func:`segment`."""
 
-    def __init__(self, marked_only: bool) -> None:
+    def __init__(self, marked_only: bool, reject_weak: bool = False) -> None:
         self.marked_only = marked_only
+        self.reject_weak = reject_weak
         self.provs: list[_Prov] = []
         self.front = _Prov("front")
         self.current: _Prov | None = None
@@ -317,6 +318,7 @@ class _Segmenter:
         self.section: str | None = None
         self.subsection: str | None = None
         self.annex: str | None = None
+        self.annex_prov: _Prov | None = None
         self.title: str | None = None
         self.first_h1: str | None = None
         self.title_block: int | None = None
@@ -467,20 +469,19 @@ class _Segmenter:
         return True
 
     def _plausible_article(self, head: Heading, strong: bool) -> bool:
-        """Weak plain headings ("Article 4.13 Some Words") must move the numbering forward."""
-        if strong or head.separated and head.title is not None:
+        """Weak headings ("Article 4.13 Some Words", no separator) must move the numbering forward; in a
+        document whose headings print a separator they must be the very next article. Otherwise they are
+        table cells (an annex listing articles) or wrapped cross-references, and stay text."""
+        if head.separated and head.title is not None or strong and head.separated:
             return True
         key = _number_key(head.number)
-        if key is None or self.last_key is None:
-            return True
-        if key[:-1] == self.last_key[:-1] and key[-1] > self.last_key[-1]:
-            return True
-        if len(key) > 1 and key[:-1] > self.last_key[:-1]:
-            return True
-        if len(key) == 1 and key > self.last_key:
-            return True
-        self.weak_rejected += 1
-        return False
+        if self.reject_weak and head.title is not None:
+            ok = key is not None and _successor(self.last_key, key)
+        else:
+            ok = key is None or self.last_key is None or _forward(self.last_key, key)
+        if not ok:
+            self.weak_rejected += 1
+        return ok
 
     def _body(self, index: int, text: str, block: Block) -> None:
         if not self.structure_started and block.heading_level == 1 and self.first_h1 is None:
@@ -536,6 +537,8 @@ class _Segmenter:
             prov.source["subsection"] = self.subsection
         if self.annex:
             prov.source["annex"] = self.annex
+            if self.annex_prov is not None and self.annex_prov.title:
+                prov.source["annex_title"] = self.annex_prov.title
         prov.refs.update(refs)
         prov.footnotes.extend(notes)
         self.articles += 1
@@ -558,10 +561,10 @@ class _Segmenter:
         self._demote_pending()
         self.annex = head.number or "annex"
         self.section = self.subsection = None
-        self.last_key = None  # annexes number their own articles
         prov = _Prov("annex", None, _annex_title(head.number, head.title), self.chapter[0], self.chapter[1],
                      None, flags=["annex"], raw_title=head.title)
         self._start(prov, block.source)
+        self.annex_prov = prov
         prov.source["annex"] = self.annex
         prov.refs.update(head.refs)
         if head.title is None:
@@ -595,7 +598,8 @@ class _Segmenter:
             else:
                 self.front.kind, self.front.title = "preamble", "Preamble"
             out.append(self.front)
-        out.extend(p for p in self.provs if not (p.kind == "preamble" and p.empty and not p.footnotes))
+        # an annex or preamble heading directly followed by articles holds no text of its own
+        out.extend(p for p in self.provs if not (p.kind in ("preamble", "annex") and p.empty and not p.footnotes))
         if self.unreferenced:
             warnings.append(f"{self.unreferenced} footnote(s) with no reference in the text: kept where they appear")
         if self.weak_rejected:
@@ -603,12 +607,12 @@ class _Segmenter:
         seen: dict[str, int] = {}
         for p in out:
             if p.kind == "article" and p.number:
-                key = f"{p.source.get('annex', '')}/{p.number}"
-                seen[key] = seen.get(key, 0) + 1
-        dups = sorted(k.split("/", 1)[1] for k, n in seen.items() if n > 1)
+                seen[p.number] = seen.get(p.number, 0) + 1
+        dups = sorted((k for k, n in seen.items() if n > 1), key=lambda k: _number_key(k) or (0.0,))
         if dups:
             shown = ", ".join(dups[:10]) + (" ..." if len(dups) > 10 else "")
-            warnings.append(f"article numbers printed more than once: {shown}")
+            where = " (annex articles carry source['annex'])" if any("annex" in p.source for p in out) else ""
+            warnings.append(f"article numbers printed more than once{where}: {shown}")
         drafts = tuple(
             ProvisionDraft(
                 text="\n".join(p.paras).strip(),
@@ -624,6 +628,21 @@ class _Segmenter:
             for p in out
         )
         return drafts, self.title, tuple(warnings)
+
+
+def _forward(last: tuple[float, ...], key: tuple[float, ...]) -> bool:
+    if key[:-1] == last[:-1] and key[-1] > last[-1]:
+        return True
+    return key[:-1] > last[:-1] if len(key) > 1 else key > last
+
+
+def _successor(last: tuple[float, ...] | None, key: tuple[float, ...]) -> bool:
+    """Is ``key`` the next article number after ``last`` (allowing one lost heading in between)?"""
+    if last is None:
+        return key[-1] == 1
+    if len(key) == len(last) and key[:-1] == last[:-1] and 0 < key[-1] - last[-1] <= 2:
+        return True
+    return len(key) >= 2 and len(key) == len(last) and key[:-2] == last[:-2] and key[-2] == last[-2] + 1 and key[-1] == 1
 
 
 def _annex_title(number: str | None, title: str | None) -> str:
@@ -642,7 +661,27 @@ def segment(
     flagged ``no-structure`` and a warning says so. ``marked_only`` restricts headings to blocks with a
     ``heading_level`` (for sources whose headings are reliably marked, e.g. bold headings in a PDF).
     """
-    seg = _Segmenter(marked_only)
+    blocks = list(blocks)
+    seg = _Segmenter(marked_only, reject_weak=_separator_style(blocks, marked_only))
     for i, block in enumerate(blocks):
         seg.feed(i, block)
     return seg.finish()
+
+
+def _separator_style(blocks: list[Block], marked_only: bool) -> bool:
+    """True when article headings print a separator ("Article 4.1: Title") far more often than not."""
+    separated = weak = 0
+    for b in blocks:
+        if marked_only and b.heading_level is None:
+            continue
+        text = b.text.lstrip()
+        if text[:3].lower() != "art":
+            continue
+        h = parse_heading(text, strong=b.heading_level is not None)
+        if h is None or h.kind != "article" or h.title is None:
+            continue
+        if h.separated:
+            separated += 1
+        else:
+            weak += 1
+    return separated >= 5 and separated >= 3 * weak

@@ -170,8 +170,12 @@ def _vocabulary(text: str) -> set[str]:
     return set(re.findall(r"[a-z]{3,}", text.lower()))
 
 
-def _join_line(prev: str, nxt: str, vocab: set[str]) -> str:
-    """Join a wrapped line; a line-end hyphen is dropped only when the joined word is used elsewhere."""
+def join_wrapped(prev: str, nxt: str, vocab: set[str]) -> str:
+    """Join a wrapped line to the text before it (also used by the PDF reader).
+
+    A line-end hyphen before a lower-case letter is dropped only when the joined word occurs elsewhere
+    in the document (``vocab``: its lower-case words); otherwise it is kept ("non-\noriginating").
+    """
     m = _HYPHEN_END.search(prev)
     if m and nxt[:1].islower():
         word = re.match(r"[a-z]+", nxt)
@@ -194,7 +198,7 @@ def _paragraphs(lines: list[tuple[str, str, int]], markdown: bool, vocab: set[st
         if para:
             text = para[0]
             for nxt in para[1:]:
-                text = _join_line(text, nxt, vocab)
+                text = join_wrapped(text, nxt, vocab)
             items.append(("para", _fix_para_number(text), 0))
             para.clear()
 
@@ -202,7 +206,7 @@ def _paragraphs(lines: list[tuple[str, str, int]], markdown: bool, vocab: set[st
         if fn:
             text = fn[0]
             for nxt in fn[1:]:
-                text = _join_line(text, nxt, vocab)
+                text = join_wrapped(text, nxt, vocab)
             items.append(("fn", text, 0))
             fn.clear()
 
@@ -280,7 +284,7 @@ def _merge(items: list[tuple[str, str, int]], vocab: set[str]) -> list[Block]:
             deferred.append(Block(text))
             continue
         if kind == "para" and last_para is not None and _continues(out[last_para].text, text):
-            out[last_para] = Block(_join_line(out[last_para].text, text, vocab))
+            out[last_para] = Block(join_wrapped(out[last_para].text, text, vocab))
             continue
         out.extend(deferred)
         deferred.clear()

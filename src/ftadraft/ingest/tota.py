@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
 from ..errors import InputError
+from ..manifest import load_aliases
 from ..model import Agreement, Extract, ProvisionDraft
 from ..normalize import clean_heading
 from .guard import parse_xml
@@ -90,9 +92,13 @@ def _agreement(meta: etree._Element, path: Path) -> Agreement:
     if urls:
         extra["source_urls"] = [{"type": t, "url": u} for t, u in urls]
     name = _text(meta, "name") or f"ToTA treaty {treaty}"
+    aliases = [alias for alias, target in _curated_aliases() if target == treaty]
+    if len(parties) == 2:
+        aliases.append("-".join(sorted(parties)).lower())
     return Agreement(
         id=f"tota-{treaty}",
         name=name,
+        aliases=tuple(aliases),
         parties=parties,
         signed=_date(meta, "date_signed", path),
         in_force=_date(meta, "date_into_force", path),
@@ -103,6 +109,11 @@ def _agreement(meta: etree._Element, path: Path) -> Agreement:
         licence=LICENCE,
         extra=extra,
     )
+
+
+@lru_cache(maxsize=1)
+def _curated_aliases() -> tuple[tuple[str, str], ...]:
+    return tuple(load_aliases(DATASET).items())
 
 
 def _chapter_number(raw: str | None) -> str | None:

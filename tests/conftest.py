@@ -1,0 +1,68 @@
+"""Shared fixtures: the real corpus beside the checkout (../shared/corpus) and a full ToTA index.
+
+Tests that need the corpus fail (not skip) when it is missing and CI is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import ftadraft
+from ftadraft.cli import cli
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        msg = f"corpus copy not found at {path}"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tota_dir() -> Path:
+    """../shared/corpus/tota/xml: the 450 ToTA agreements."""
+    return _need(SHARED / "tota" / "xml")
+
+
+@pytest.fixture(scope="session")
+def modern_dir() -> Path:
+    """../shared/corpus/modern: the WTO e-commerce Markdown and the RCEP PDF."""
+    return _need(SHARED / "modern")
+
+
+@pytest.fixture(scope="session")
+def tota_db(tmp_path_factory: pytest.TempPathFactory, tota_dir: Path) -> Path:
+    """An index holding the whole ToTA corpus, built once per test session (~20 s)."""
+    db = tmp_path_factory.mktemp("tota") / "tota.sqlite"
+    with ftadraft.open(db) as c:
+        report = c.add([tota_dir])
+    assert report.ok, report.failed
+    return db
+
+
+@pytest.fixture()
+def tota(tota_db: Path) -> Iterator[ftadraft.Corpus]:
+    with ftadraft.open(tota_db, create=False) as c:
+        yield c
+
+
+@pytest.fixture()
+def run() -> "RunCli":
+    return RunCli()
+
+
+class RunCli:
+    """Invoke the CLI in-process with separate stdout and stderr."""
+
+    def __call__(self, *args: str, db: Path | None = None, input: str | None = None) -> Result:
+        argv = (["--db", str(db)] if db else []) + [str(a) for a in args]
+        return CliRunner().invoke(cli, argv, input=input, catch_exceptions=False)

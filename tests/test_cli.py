@@ -1,0 +1,72 @@
+"""The ftadraft command: the README's main job, JSON purity, errors as one line with exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import RunCli
+
+
+def test_show_article_prints_text_and_citation(run: RunCli, tota_db: Path) -> None:
+    r = run("corpus", "show", "tota-449:14.3", db=tota_db)
+    assert r.exit_code == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert first == "Trans-Pacific Partnership (2016), Chapter 14 Electronic Commerce, Art. 14.3 Customs Duties"
+    assert "No Party shall impose customs duties" in " ".join(r.stdout.split())
+    assert "Source: ToTA treaty 449, article" in r.stdout and "CC BY-NC 4.0" in r.stdout
+
+
+def test_show_json_is_pure_and_complete(run: RunCli, tota_db: Path) -> None:
+    r = run("corpus", "show", "tpp:14.3", "--json", db=tota_db)
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert data["title"] == "Customs Duties" and data["agreement"]["id"] == "tota-449"
+    assert data["source"]["dataset"] == "tota" and isinstance(data["source"]["article"], str)
+    assert data["citation"].endswith("Art. 14.3 Customs Duties")
+
+
+def test_show_agreement_lists_chapters_and_articles(run: RunCli, tota_db: Path) -> None:
+    r = run("corpus", "show", "tota-449", "--json", db=tota_db)
+    data = json.loads(r.stdout)
+    assert data["agreement"]["name"] == "Trans-Pacific Partnership"
+    assert any(ch["title"] == "Electronic Commerce" for ch in data["chapters"])
+    assert {"number": "14.3", "title": "Customs Duties"}.items() <= next(
+        p for p in data["provisions"] if p["number"] == "14.3").items()
+
+
+def test_stats_list_and_search(run: RunCli, tota_db: Path) -> None:
+    stats = json.loads(run("corpus", "stats", "--json", db=tota_db).stdout)
+    assert (stats["agreements"], stats["provisions"]) == (450, 40993)
+    text = run("corpus", "stats", db=tota_db).stdout
+    assert "450" in text and "40,993" in text
+    listing = json.loads(run("corpus", "list", "--party", "SGP", "--json", db=tota_db).stdout)
+    assert "tota-449" in {a["id"] for a in listing} and all("SGP" in a["parties"] for a in listing)
+    hits = json.loads(run("search", "express shipments", "--json", "-n", "5", db=tota_db).stdout)
+    assert len(hits) == 5 and all("xpress" in (h["article"]["title"] or "") for h in hits)
+    assert set(hits[0]) >= {"rank", "score", "agreement", "chapter", "article", "topics", "obligation", "snippet", "source"}
+
+
+def test_unknown_reference_is_one_line_with_suggestions(run: RunCli, tota_db: Path) -> None:
+    r = run("corpus", "show", "tota-449:14.33", db=tota_db)
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and "did you mean" in r.stderr and "tota-449:14.3" in r.stderr
+
+
+def test_add_json_has_no_progress_and_reports_counts(run: RunCli, tota_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "i.sqlite"
+    r = run("corpus", "add", str(tota_dir / "pta_1.xml"), str(tota_dir / "pta_2.xml"), "--json", db=db)
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["added"] == ["tota-1", "tota-2"] and report["failed"] == []
+    again = json.loads(run("corpus", "add", str(tota_dir / "pta_1.xml"), "--json", db=db).stdout)
+    assert again["added"] == [] and again["unchanged"] == 1
+    removed = run("corpus", "remove", "tota-2", "--json", db=db)
+    assert json.loads(removed.stdout) == {"removed": ["tota-2"]}
+
+
+def test_read_commands_without_index_explain(run: RunCli, tmp_path: Path) -> None:
+    r = run("corpus", "stats", db=tmp_path / "none.sqlite")
+    assert r.exit_code == 1 and "no index here yet" in r.stderr
+    assert not (tmp_path / "none.sqlite").exists()
