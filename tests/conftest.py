@@ -5,6 +5,7 @@ Tests that need the corpus fail (not skip) when it is missing and CI is set.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,11 +42,21 @@ def modern_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def tota_db(tmp_path_factory: pytest.TempPathFactory, tota_dir: Path) -> Path:
-    """An index holding the whole ToTA corpus, built once per test session (~20 s)."""
-    db = tmp_path_factory.mktemp("tota") / "tota.sqlite"
-    with ftadraft.open(db) as c:
-        report = c.add([tota_dir])
-    assert report.ok, report.failed
+    """An index holding the whole ToTA corpus, built once per test session (~20 s) the way users
+    build it: ``ftadraft corpus fetch tota --from <local copy>`` (verifies all 450 digests)."""
+    tmp = tmp_path_factory.mktemp("tota")
+    db = tmp / "tota.sqlite"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))
+    try:
+        r = RunCli()("corpus", "fetch", "tota", "--from", str(tota_dir), "--json", db=db)
+    finally:
+        mp.undo()
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["fetch"]["verified"] == 450 and report["fetch"]["refused"] == []
+    assert len(report["added"]) == 450 and report["failed"] == []
+    assert (tmp / "cache" / "ftadraft" / "tota").is_dir()
     return db
 
 

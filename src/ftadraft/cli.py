@@ -287,7 +287,7 @@ def _source_line(agreement: Any, p: Any) -> str:
 
 def _print_provision(agreement: Any, p: Any) -> None:
     click.secho(citation(agreement, p), bold=True)
-    click.echo(f"{p.id} · {', '.join(agreement.parties)} · signed {agreement.signed or 'n.d.'}"
+    click.echo(f"{p.id} · {', '.join(agreement.parties) or 'parties not recorded'} · signed {agreement.signed or 'n.d.'}"
                + (f" · flags: {', '.join(p.flags)}" if p.flags else ""))
     click.echo()
     for para in [x for x in p.text.replace("\r", "").split("\n\n") if x.strip()] or [p.text]:

@@ -102,13 +102,16 @@ def _find_article(index: Index, agreement: Agreement, article: str, ref: str) ->
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1:
-        options = [" ".join(filter(None, (p.id, _chapter_label(p)))) for p in candidates]
-        raise ReferenceNotFound(ref, f"ambiguous: {len(candidates)} articles numbered {bare!r}; use an id", options[:10])
+        options = [_qualified(agreement, p) for p in candidates]
+        raise ReferenceNotFound(ref, f"ambiguous: {len(candidates)} articles numbered {bare!r}", options[:10])
     numbers = sorted({p.number for p in index.provisions(agreement.id) if p.number})
     close = [f"{agreement.id}:{n}" for n, _s, _i in process.extract(bare, numbers, scorer=fuzz.ratio, limit=5, score_cutoff=50)]
     raise ReferenceNotFound(ref, f"no article {bare!r} in {agreement.id} ({agreement.name})", close)
 
 
-def _chapter_label(p: Provision) -> str | None:
-    label = " ".join(filter(None, (p.chapter_number, p.chapter_title)))
-    return f"(in {label})" if label else None
+def _qualified(agreement: Agreement, p: Provision) -> str:
+    """The shortest unambiguous way to type ``p``: chapter-qualified number, else its id."""
+    title = f" ({p.title})" if p.title else ""
+    if p.chapter_number and p.number and number_key(p.chapter_number) and "." not in (number_key(p.number) or ""):
+        return f"{agreement.id}:{p.chapter_number}.{p.number}{title}"
+    return f"{p.id}{title}"

@@ -142,6 +142,7 @@ def _drop_running_lines(lines: list[tuple[str, str, int]]) -> None:
     boundaries = [i for i, (k, _, _) in enumerate(lines) if k == "page"]
     if len(boundaries) < 3:
         return
+    boundaries = [-1] + boundaries + [len(lines)]  # the first page's header, the last page's footer
     near: set[int] = set()
     for b in boundaries:
         for step in (-1, 1):
