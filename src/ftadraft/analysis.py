@@ -56,7 +56,7 @@ class _Pipeline:
         if lang in LEMMA_LANGUAGES:
             lemmatizer = self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
             self.nlp.initialize()
-            self.table = lemmatizer.lookups.get_table("lemma_lookup")
+            self.table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
         self.cache: dict[str, str] = dict(LEMMA_OVERRIDES.get(lang, {}))
 
     def lemma(self, lower: str) -> str:
@@ -79,7 +79,7 @@ class _Pipeline:
             batch = texts[i : i + 256]
             arrays = [
                 self.sentencizer(doc).to_array([LOWER, IS_SPACE, IS_PUNCT, SENT_START, IDX])
-                for doc in self.nlp.tokenizer.pipe(batch)
+                for doc in self.nlp.tokenizer.pipe(batch)  # type: ignore[union-attr]
             ]
             stacked = np.concatenate(arrays) if arrays else np.zeros((0, 5), dtype=np.uint64)
             keep = (stacked[:, 1] == 0) & (stacked[:, 2] == 0)
@@ -163,7 +163,7 @@ def analyze_mixed(
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
             langs = [c[0] for c in chunks]
             texts_list = [c[2] for c in chunks]
-            for (lang, positions, _), done in zip(chunks, pool.map(_run_chunk, langs, texts_list)):
+            for (_lang, positions, _), done in zip(chunks, pool.map(_run_chunk, langs, texts_list)):
                 collect(positions, done)
     return results  # type: ignore[return-value]
 

@@ -73,8 +73,9 @@ def _quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """``-q/--quiet`` on a subcommand, same as the global flag."""
 
     def set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-        if value:
-            ctx.find_object(_Context).quiet = True
+        obj = ctx.find_object(_Context)
+        if value and obj is not None:
+            obj.quiet = True
 
     return click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=set_quiet,
                         help="No progress bars or warnings on stderr.")(f)
@@ -146,7 +147,7 @@ def corpus_add(obj: _Context, paths: tuple[Path, ...], fmt: str | None, agreemen
 
 
 def _report_add(obj: _Context, report: Any, as_json: bool) -> int:
-    for path, error in report.failed:
+    for _path, error in report.failed:
         click.echo(f"ftadraft: {error}", err=True)
     if not obj.quiet:
         for w in report.warnings:
@@ -196,7 +197,7 @@ def corpus_fetch(obj: _Context, name: str, source: str | None, as_json: bool) ->
                             "reused": fetched.reused, "refused": [{"file": f, "reason": r} for f, r in fetched.refused],
                             "cache": str(dest)}
             _emit_json(out)
-            for path, error in report.failed:
+            for _path, error in report.failed:
                 click.echo(f"ftadraft: {error}", err=True)
             return 0 if report.ok and not fetched.refused else 1
         if not obj.quiet:

@@ -196,10 +196,10 @@ class Corpus:
         for doc in documents:
             lang = doc.agreement.language or "en"
             for p in doc.provisions:
-                lemmas, sentences = lem(lang, p.normalized)
+                text_lemmas, spans = lem(lang, p.normalized)
                 out[p.id] = ProvisionAnalysis(
-                    lemmas=lemmas, title_lemmas=lem(lang, p.title)[0], chapter_lemmas=lem(lang, p.chapter_title)[0],
-                    sentences=sentences,
+                    lemmas=text_lemmas, title_lemmas=lem(lang, p.title)[0], chapter_lemmas=lem(lang, p.chapter_title)[0],
+                    sentences=spans,
                 )
         return out
 

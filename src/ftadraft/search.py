@@ -55,9 +55,9 @@ def fts_query(query: str, lang: str = "en") -> str:
         if token in _OPERATORS or token in "()":
             parts.append(token)
         elif token.startswith('"'):
-            lemmas = lemmatize(token.strip('"'), lang)
-            if lemmas:
-                parts.append(f'"{lemmas}"')
+            phrase = lemmatize(token.strip('"'), lang)
+            if phrase:
+                parts.append(f'"{phrase}"')
         else:
             prefix = token.endswith("*")
             lemmas = lemmatize(token.rstrip("*"), lang).split()

@@ -182,7 +182,7 @@ def _is_furniture(el: lxml.html.HtmlElement) -> bool:
 
 def _named_furniture(el: lxml.html.HtmlElement) -> bool:
     """Furniture by its id/class words ("site-nav", "cookieBar", "breadcrumbs")."""
-    words = set()
+    words: set[str] = set()
     for attr in ("id", "class"):
         value = el.get(attr)
         if value:

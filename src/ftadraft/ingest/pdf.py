@@ -36,7 +36,7 @@ from .text import join_wrapped
 
 #: Hostile-input limits: pages read at all, and characters of text in total.
 MAX_PAGES = 5000
-MAX_CHARS = 40_000_000
+MAX_CHARS = 20_000_000
 
 NO_TEXT_LAYER = "no text layer (a scanned PDF?); run OCR first, e.g. `ocrmypdf in.pdf out.pdf`"
 
@@ -147,15 +147,15 @@ def _extract(doc: pdfium.PdfDocument, path: Path) -> list[_Page]:
         try:
             textpage = page.get_textpage()
             try:
+                total += max(pdfium_c.FPDFText_CountChars(textpage.raw), 0)
+                if total > MAX_CHARS:
+                    raise InputError(path, f"PDF holds more than {MAX_CHARS:,} characters of text; refused")
                 lines = _page_lines(textpage, index + 1, fonts)
             finally:
                 textpage.close()
             height = page.get_height()
         finally:
             page.close()
-        total += sum(len(line.text) for line in lines)
-        if total > MAX_CHARS:
-            raise InputError(path, f"PDF holds more than {MAX_CHARS:,} characters of text; refused")
         pages.append(_Page(index + 1, height, lines))
         fonts.cache.clear()  # object handles are only valid for their page
     return pages

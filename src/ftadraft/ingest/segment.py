@@ -27,6 +27,7 @@ annex) stays ordinary text of the surrounding provision.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -173,6 +174,8 @@ def parse_heading(text: str, *, strong: bool = False) -> Heading | None:
     Plain lines are held to stricter rules (keyword capitalised, title not a sentence, no
     ``Article 5 (Title)`` cross-reference form) because wrapped running text can start with "Article".
     """
+    if len(text) > 400:
+        return None
     t = _strip_heading(text)
     if not t or len(t) > 300:
         return None
@@ -321,7 +324,6 @@ class _Segmenter:
         self.annex_prov: _Prov | None = None
         self.title: str | None = None
         self.first_h1: str | None = None
-        self.title_block: int | None = None
         self.explicit_preamble = False
         self.structure_started = False
         self.articles = 0
@@ -369,8 +371,8 @@ class _Segmenter:
     def _footnote(self, marker: str, text: str) -> None:
         note = Footnote(marker, " ".join(text.split()))
         self.all_notes.append(note)
-        candidates = ([self.current] if self.current is not None else []) + self.provs[::-1][:60]
-        for prov in candidates:
+        recent = itertools.islice(reversed(self.provs), 60)  # page-bottom notes trail their reference a little
+        for prov in itertools.chain([self.current] if self.current is not None else [], recent):
             if marker in prov.refs and all(f.marker != marker for f in prov.footnotes):
                 prov.footnotes.append(note)
                 return
@@ -384,7 +386,7 @@ class _Segmenter:
         self.unreferenced += 1
 
     # -- main ----------------------------------------------------------------------------------
-    def feed(self, index: int, block: Block) -> None:
+    def feed(self, block: Block) -> None:
         text = block.text.strip()
         if not text:
             return
@@ -394,8 +396,7 @@ class _Segmenter:
             return
         self.all_text.append(text)
         strong = block.heading_level is not None
-        head = parse_heading(text, strong=strong) if (strong or not self.marked_only) else None
-
+        head = parse_heading(text, strong=strong)
         if self.toc is not None:
             if self._in_toc(text, head):
                 return
@@ -404,6 +405,8 @@ class _Segmenter:
             self.toc_skipped += 1
             return
 
+        if self.marked_only and not strong and head is not None and head.kind != "preamble":
+            head = None  # headings are marked in this source: an unmarked line is text
         if head is None and self.title_target is not None and self._take_title(text, strong):
             return
         self.title_target = None
@@ -411,7 +414,7 @@ class _Segmenter:
         if head is not None and head.kind == "article" and not self._plausible_article(head, strong):
             head = None
         if head is None:
-            self._body(index, text, block)
+            self._body(text, block)
             return
         getattr(self, f"_on_{head.kind}")(head, text, block)
 
@@ -483,12 +486,11 @@ class _Segmenter:
             self.weak_rejected += 1
         return ok
 
-    def _body(self, index: int, text: str, block: Block) -> None:
+    def _body(self, text: str, block: Block) -> None:
         if not self.structure_started and block.heading_level == 1 and self.first_h1 is None:
             self.first_h1 = clean_heading(FOOTNOTE_REF.sub("", _strip_heading(text)))
         if not self.structure_started and self.title is None and self._is_title(text, block):
             self.title = clean_heading(FOOTNOTE_REF.sub("", _strip_heading(text)))
-            self.title_block = index
             return
         if self.pending:
             self.pending[-1].raw.append(text)
@@ -663,8 +665,8 @@ def segment(
     """
     blocks = list(blocks)
     seg = _Segmenter(marked_only, reject_weak=_separator_style(blocks, marked_only))
-    for i, block in enumerate(blocks):
-        seg.feed(i, block)
+    for block in blocks:
+        seg.feed(block)
     return seg.finish()
 
 

@@ -13,6 +13,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -81,7 +82,7 @@ def _agreement(meta: etree._Element, path: Path) -> Agreement:
     parties = tuple(p.text.strip().upper() for p in meta.iterfind("parties/partyisocode") if p.text and p.text.strip())
     original = tuple(p.text.strip().upper() for p in meta.iterfind("parties_original/partyisocode") if p.text and p.text.strip())
     urls = [(s.get("type") or "", s.text.strip()) for s in meta.iterfind("source") if s.text and s.text.strip()]
-    extra = {
+    extra: dict[str, Any] = {
         key: value
         for key in ("notification", "composition", "region", "parties_wto", "crossregional", "wto_rta_id",
                     "related_agreement_wto_id", "date_notification", "end_implementation", "date_inactive")
