@@ -462,3 +462,27 @@ def _flip_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
+
+
+def test_cli_fetch_refuses_tampered_file_and_indexes_nothing_from_it(
+    small: Manifest, mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run
+) -> None:
+    """End to end: `ftadraft corpus fetch tota --from URL` with one tampered file on the mirror."""
+    import json
+
+    import ftadraft.manifest
+
+    victim = small.files[3]
+    _flip_byte(mirror.root / victim.name)
+    monkeypatch.setattr(ftadraft.manifest, "load_manifest", lambda name: small)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    db = tmp_path / "i.sqlite"
+    r = run("corpus", "fetch", "tota", "--from", mirror.url, "--json", db=db)
+    assert r.exit_code == 1
+    report = json.loads(r.stdout)
+    assert [f["file"] for f in report["fetch"]["refused"]] == [victim.name]
+    assert f"ftadraft: {victim.name}: SHA-256 mismatch" in r.stderr
+    treaty = victim.name.removeprefix("pta_").removesuffix(".xml")
+    assert len(report["added"]) == SMALL - 1 and f"tota-{treaty}" not in report["added"]
+    shown = run("corpus", "show", f"tota-{treaty}", db=db)
+    assert shown.exit_code == 1 and "no such agreement" in shown.stderr
