@@ -58,6 +58,7 @@ class _Pipeline:
             self.nlp.initialize()
             self.table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
         self.cache: dict[str, str] = dict(LEMMA_OVERRIDES.get(lang, {}))
+        self.new_forms: dict[str, str] = dict(self.cache)  # forms seen since the last take_new_forms()
 
     def lemma(self, lower: str) -> str:
         value = self.cache.get(lower)
@@ -65,7 +66,7 @@ class _Pipeline:
             found = self.table.get(lower, lower) if self.table is not None else lower
             if isinstance(found, list):  # some languages' tables list several lemmas: take the first
                 found = found[0] if found else lower
-            value = self.cache[lower] = str(found).lower()
+            value = self.cache[lower] = self.new_forms[lower] = str(found).lower()
         return value
 
     def run(self, texts: Sequence[str]) -> list[Analysis]:
@@ -104,8 +105,12 @@ def _pipeline(lang: str) -> _Pipeline:
     return _Pipeline(lang)
 
 
-def _run_chunk(lang: str, texts: Sequence[str]) -> list[Analysis]:
-    return _pipeline(lang).run(texts)
+def _run_chunk(lang: str, texts: Sequence[str]) -> tuple[list[Analysis], dict[str, str]]:
+    """Analyse one chunk; also return the word forms (-> lemma) first met in this process."""
+    pipeline = _pipeline(lang)
+    results = pipeline.run(texts)
+    forms, pipeline.new_forms = pipeline.new_forms, {}
+    return results, forms
 
 
 def _workers() -> int:
@@ -131,8 +136,13 @@ def analyze_mixed(
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    vocabulary: dict[tuple[str, str], str] | None = None,
 ) -> list[Analysis]:
-    """Analyse ``(lang, text)`` pairs in order, all languages in one pool of worker processes."""
+    """Analyse ``(lang, text)`` pairs in order, all languages in one pool of worker processes.
+
+    If ``vocabulary`` is given, it receives ``(lang, word form) -> lemma`` for the forms met, so the
+    index can lemmatise queries later without loading spaCy.
+    """
     if not items:
         return []
     chunks: list[tuple[str, list[int], list[str]]] = []  # (lang, positions, texts)
@@ -150,7 +160,10 @@ def analyze_mixed(
     n_workers = min(workers or _workers(), len(chunks))
     results: list[Analysis | None] = [None] * len(items)
 
-    def collect(positions: list[int], done: list[Analysis]) -> None:
+    def collect(lang: str, positions: list[int], chunk: tuple[list[Analysis], dict[str, str]]) -> None:
+        done, forms = chunk
+        if vocabulary is not None:
+            vocabulary.update(((lang, form), lemma) for form, lemma in forms.items())
         for pos, an in zip(positions, done):
             results[pos] = an
         if progress:
@@ -158,13 +171,13 @@ def analyze_mixed(
 
     if n_workers <= 1 or total_chars < _PARALLEL_MIN_CHARS:
         for lang, positions, texts in chunks:
-            collect(positions, _run_chunk(lang, texts))
+            collect(lang, positions, _run_chunk(lang, texts))
     else:
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
             langs = [c[0] for c in chunks]
             texts_list = [c[2] for c in chunks]
-            for (_lang, positions, _), done in zip(chunks, pool.map(_run_chunk, langs, texts_list)):
-                collect(positions, done)
+            for (lang, positions, _), done in zip(chunks, pool.map(_run_chunk, langs, texts_list)):
+                collect(lang, positions, done)
     return results  # type: ignore[return-value]
 
 

@@ -147,10 +147,11 @@ class Corpus:
                 failed.append((str(path), f"{path}: too complex to read ({type(e).__name__})"))
             if progress:
                 progress("read", i, len(files))
-        analyses = self._analyse(documents, progress)
+        vocabulary: dict[tuple[str, str], str] = {}
+        analyses = self._analyse(documents, progress, vocabulary)
         if progress and documents:
             progress("write", 0, 1)
-        replaced = self.index.write_documents(documents, keys, analyses) if documents else []
+        replaced = self.index.write_documents(documents, keys, analyses, vocabulary) if documents else []
         if progress and documents:
             progress("write", 1, 1)
         added = [d.agreement.id for d in documents if d.agreement.id not in replaced]
@@ -159,7 +160,9 @@ class Corpus:
             warnings=tuple(warnings), provisions=sum(len(d.provisions) for d in documents),
         )
 
-    def _analyse(self, documents: Sequence[Document], progress: Progress | None) -> dict[str, ProvisionAnalysis]:
+    def _analyse(
+        self, documents: Sequence[Document], progress: Progress | None, vocabulary: dict[tuple[str, str], str]
+    ) -> dict[str, ProvisionAnalysis]:
         """Lemmas and sentences for every provision; identical texts are analysed once, and texts
         already in the index are not analysed again."""
         by_lang: dict[str, dict[str, str]] = {}  # lang -> sha -> text
@@ -181,7 +184,8 @@ class Corpus:
                 progress("analyse", done, len(todo))
 
         results: dict[tuple[str, str], tuple[str, tuple[tuple[int, int], ...]]] = {}
-        for (lang, sha, _), an in zip(todo, analyze_mixed([(lang, text) for lang, _, text in todo], progress=tick)):
+        for (lang, sha, _), an in zip(todo, analyze_mixed([(lang, text) for lang, _, text in todo], progress=tick,
+                                                       vocabulary=vocabulary)):
             results[(lang, sha)] = (an.lemmas, an.sentences)
         for lang, bucket in by_lang.items():
             for sha in bucket:
@@ -235,6 +239,16 @@ class Corpus:
     def stats(self) -> dict[str, Any]:
         """Counts for the whole index."""
         return self.index.stats()
+
+    def search(self, query: str = "", *, limit: int = 10, group: bool = False, **filters: Any) -> list[Any]:
+        """Search provisions (see :func:`ftadraft.search.search`); keyword filters as in
+        :class:`ftadraft.search.Filters` (``topics``, ``parties``, ``since``, ``obligation``, …)."""
+        from .search import Filters, search
+
+        for key in ("topics", "parties"):
+            if isinstance(filters.get(key), str):
+                filters[key] = (filters[key],)
+        return search(self, query, limit=limit, filters=Filters(**filters), group=group)
 
 
 def open(db: Path | str | None = None, *, create: bool = True) -> Corpus:  # noqa: A001 - the public name

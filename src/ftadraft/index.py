@@ -102,6 +102,12 @@ CREATE TABLE provision_topics (
     PRIMARY KEY (provision_rowid, topic)
 );
 CREATE INDEX provision_topics_topic ON provision_topics(topic);
+CREATE TABLE vocabulary (
+    lang  TEXT NOT NULL,
+    form  TEXT NOT NULL,
+    lemma TEXT NOT NULL,
+    PRIMARY KEY (lang, form)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE provisions_fts USING fts5(
     title_lemmas, chapter_lemmas, lemmas,
     content='provisions', content_rowid='rowid',
@@ -170,10 +176,12 @@ class Index:
         documents: Sequence[Document],
         ingest_keys: Sequence[str],
         analyses: Mapping[str, ProvisionAnalysis],
+        vocabulary: Mapping[tuple[str, str], str] | None = None,
     ) -> list[str]:
         """Insert (or replace, by agreement id) documents in one transaction; return replaced ids.
 
-        ``analyses`` maps provision id to its lemmas and sentences (see :mod:`ftadraft.analysis`).
+        ``analyses`` maps provision id to its lemmas and sentences (see :mod:`ftadraft.analysis`);
+        ``vocabulary`` adds word forms -> lemmas, used to lemmatise queries without spaCy.
         """
         replaced: list[str] = []
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
@@ -184,6 +192,11 @@ class Index:
             first_new = conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM provisions").fetchone()[0]
             for doc, key in zip(documents, ingest_keys):
                 self._insert_document(conn, doc, key, now, analyses)
+            if vocabulary:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO vocabulary (lang, form, lemma) VALUES (?, ?, ?)",
+                    [(lang, form, lemma) for (lang, form), lemma in vocabulary.items()],
+                )
             # One set-based FTS insert is several times faster than a trigger per row.
             conn.execute(
                 "INSERT INTO provisions_fts(rowid, title_lemmas, chapter_lemmas, lemmas) "
@@ -268,6 +281,14 @@ class Index:
             for sha, lemmas, sentences in self.conn.execute(q, part):
                 out[sha] = (lemmas, sentences)
         return out
+
+    def lemmas_of(self, forms: Iterable[str], lang: str = "en") -> dict[str, str]:
+        """Lemmas the index knows for these lower-case word forms."""
+        forms = list(dict.fromkeys(forms))
+        if not forms:
+            return {}
+        q = f"SELECT form, lemma FROM vocabulary WHERE lang = ? AND form IN ({','.join('?' * len(forms))})"
+        return dict(self.conn.execute(q, (lang, *forms)).fetchall())
 
     def agreements(self, party: str | None = None) -> list[Agreement]:
         sql = "SELECT * FROM agreements"

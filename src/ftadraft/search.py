@@ -1,44 +1,75 @@
-"""Full-text search over the index: FTS5 BM25 over lemmatised title, chapter and text.
+"""Clause search: fielded BM25 over lemmas (FTS5), filters, browsing, grouping of template copies.
 
-The query is lemmatised exactly like the indexed texts, so "shipments" finds "shipment" and
-"accorded" finds "accord". Quoted phrases, AND/OR/NOT and prefix* are passed through to FTS5;
-a query FTS5 cannot parse falls back to its plain words.
+Queries are lemmatised with the index's own vocabulary (word form -> lemma, recorded when texts were
+analysed), so "shipments" finds "shipment" without loading spaCy at query time. Plain queries are
+ranked as a bag of words (any word may match, more and rarer matches rank higher); quoted phrases,
+AND/OR/NOT, parentheses and prefix* are passed to FTS5, and a query FTS5 cannot parse falls back to
+its plain words. Filters work with or without a query (browsing).
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
 
-from .analysis import lemma, lemmatize
 from .corpus import Corpus
 from .errors import FtadraftError
 from .model import Agreement, Provision
 
 #: BM25 column weights: title, chapter title, text.
 WEIGHTS = (4.0, 1.5, 1.0)
-_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
-_TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()"]+')
+MAX_QUERY_CHARS = 10_000
+OBLIGATIONS = ("binding", "mixed", "soft", "none")
+_OPERATORS = {"AND", "OR", "NOT"}
+_TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
+_WORD = re.compile(r"\w+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_STOPWORDS = frozenset(
+    "a an and are as at be by for from has have in into is it its of on or such that the their this to was "
+    "were which with shall may any other its there these those be been being do does not no".split()
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions that combine with a query, or stand alone to browse."""
+
+    topics: tuple[str, ...] = ()
+    parties: tuple[str, ...] = ()
+    all_parties: bool = False
+    agreement: str | None = None  # id or alias
+    chapter: str | None = None  # number or part of the chapter title
+    since: int | None = None
+    until: int | None = None
+    obligation: str | None = None
+    lang: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.topics or self.parties or self.agreement or self.chapter or self.since or self.until
+                    or self.obligation or self.lang)
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result: the provision, its agreement, score and a snippet of matched text."""
+    """One search result: the provision, its agreement, score, a snippet, and near-identical copies."""
 
     rank: int
     score: float
     provision: Provision
     agreement: Agreement
     snippet: str
+    others: tuple[tuple[Agreement, Provision], ...] = field(default=())
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         p, a = self.provision, self.agreement
-        return {
+        out: dict[str, Any] = {
             "rank": self.rank,
             "score": round(self.score, 4),
-            "agreement": {"id": a.id, "name": a.name, "signed": a.signed.isoformat() if a.signed else None,
-                          "parties": list(a.parties)},
+            "agreement": _agreement_dict(a),
             "chapter": {"number": p.chapter_number, "title": p.chapter_title},
             "article": {"id": p.id, "number": p.number, "title": p.title},
             "topics": list(p.topics),
@@ -46,73 +77,257 @@ class Hit:
             "snippet": self.snippet,
             "source": dict(p.source),
         }
+        if self.others:
+            out["also_in"] = [{"agreement": _agreement_dict(oa), "article": {"id": op.id, "number": op.number,
+                                                                           "title": op.title}}
+                              for oa, op in self.others]
+        return out
+
+    def _repr_html_(self) -> str:
+        p, a = self.provision, self.agreement
+        tags = " ".join(f"<code>{escape(t)}</code>" for t in (*p.topics, p.obligation or "") if t)
+        more = f"<br><i>and {len(self.others)} other agreements</i>" if self.others else ""
+        return (f"<div><b>{self.rank}. {escape(a.name)} ({a.year or 'n.d.'})</b> · {escape(p.label)} {tags}"
+                f"<br><small>{escape(p.id)} · score {self.score:.2f}</small><br>{escape(self.snippet)}{more}</div>")
 
 
-def fts_query(query: str, lang: str = "en") -> str:
-    """Translate a user query into an FTS5 expression over lemmas (operators kept)."""
+def _agreement_dict(a: Agreement) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name, "signed": a.signed.isoformat() if a.signed else None,
+            "parties": list(a.parties)}
+
+
+# -- query understanding ------------------------------------------------------------------------
+def check_query(query: str) -> str:
+    """Refuse queries no one meant to type (huge, binary); strip control characters."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise FtadraftError(f"query too long ({len(query):,} characters; the limit is {MAX_QUERY_CHARS:,})")
+    return " ".join(_CONTROL.sub(" ", query).split())
+
+
+def query_lemmas(corpus: Corpus, words: Sequence[str], lang: str = "en") -> list[str]:
+    """Lemmas of query words from the index vocabulary; unknown forms get a light plural/tense fold."""
+    lower = [w.lower() for w in words]
+    known = corpus.index.lemmas_of(lower, lang)
+    out: list[str] = []
+    for w in lower:
+        lemma = known.get(w)
+        if lemma is None:
+            lemma = _fold_unknown(corpus, w, lang)
+        out.append(lemma)
+    return out
+
+
+def _fold_unknown(corpus: Corpus, word: str, lang: str) -> str:
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)] + repl
+            if corpus.index.lemmas_of([stem], lang):
+                return corpus.index.lemmas_of([stem], lang)[stem]
+    return word
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', "") + '"'
+
+
+def fts_expression(corpus: Corpus, query: str, lang: str = "en") -> tuple[str, list[str]]:
+    """(FTS5 expression, lemmas of the query words) for a user query.
+
+    Without operators or quotes, the words are OR-ed (stopwords dropped unless nothing else is
+    left) so that descriptive queries still rank by BM25; with them, the structure is kept.
+    """
+    tokens = _TOKEN.findall(query)
+    advanced = any(t in _OPERATORS or t.startswith('"') or t.endswith("*") or t in "()" for t in tokens)
+    words = _WORD.findall(query)
+    lemmas = query_lemmas(corpus, words, lang)
+    if not advanced:
+        content = [lem for lem in dict.fromkeys(lemmas) if lem not in _STOPWORDS] or list(dict.fromkeys(lemmas))
+        return " OR ".join(_quote(t) for t in content), content
     parts: list[str] = []
-    for token in _TOKEN.findall(query):
+    for token in tokens:
         if token in _OPERATORS or token in "()":
             parts.append(token)
         elif token.startswith('"'):
-            phrase = lemmatize(token.strip('"'), lang)
-            if phrase:
-                parts.append(f'"{phrase}"')
+            inner = _WORD.findall(token)
+            if inner:
+                parts.append(_quote(" ".join(query_lemmas(corpus, inner, lang))))
         else:
             prefix = token.endswith("*")
-            lemmas = lemmatize(token.rstrip("*"), lang).split()
-            for i, lemma in enumerate(lemmas):
-                star = "*" if prefix and i == len(lemmas) - 1 else ""
-                parts.append(f'"{lemma}"{star}')
-    return " ".join(parts)
+            inner = _WORD.findall(token)
+            for i, lemma in enumerate(query_lemmas(corpus, inner, lang) if not prefix else [w.lower() for w in inner]):
+                star = "*" if prefix and i == len(inner) - 1 else ""
+                parts.append(_quote(lemma) + star)
+    return " ".join(parts), [lem for lem in lemmas if lem not in _STOPWORDS]
 
 
-def _plain_query(query: str, lang: str) -> str:
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(lemmatize(query, lang).split()))
+# -- filters ------------------------------------------------------------------------------------
+def _filter_sql(corpus: Corpus, f: Filters) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if f.since is not None and f.until is not None and f.since > f.until:
+        raise FtadraftError(f"--since {f.since} is after --until {f.until}: no year can match")
+    if f.topics:
+        from .topics import get as get_topic
+
+        ids = [get_topic(t).id for t in f.topics]
+        where.append(f"p.rowid IN (SELECT provision_rowid FROM provision_topics WHERE topic IN ({_marks(ids)}))")
+        args += ids
+    if f.parties:
+        codes = [c.strip().upper() for c in f.parties]
+        known = {r[0] for r in corpus.index.conn.execute("SELECT DISTINCT party FROM agreement_parties")}
+        for code in codes:
+            if code not in known:
+                from rapidfuzz import process
+
+                close = [c for c, _s, _i in process.extract(code, sorted(known), limit=4, score_cutoff=50)]
+                hint = f"; did you mean: {', '.join(close)}" if close else ""
+                raise FtadraftError(f"--party {code}: no agreement in the index has this party (ISO 3166-1 alpha-3){hint}")
+        if f.all_parties:
+            where.append(f"p.agreement_id IN (SELECT agreement_id FROM agreement_parties WHERE party IN ({_marks(codes)})"
+                         " GROUP BY agreement_id HAVING count(DISTINCT party) = ?)")
+            args += [*codes, len(set(codes))]
+        else:
+            where.append(f"p.agreement_id IN (SELECT agreement_id FROM agreement_parties WHERE party IN ({_marks(codes)}))")
+            args += codes
+    if f.agreement:
+        where.append("p.agreement_id = ?")
+        args.append(corpus.agreement(f.agreement).id)
+    if f.chapter:
+        where.append("(p.chapter_number = ? OR p.chapter_title LIKE ? ESCAPE '\\')")
+        args += [f.chapter, "%" + f.chapter.replace("%", "\\%").replace("_", "\\_") + "%"]
+    if f.since is not None:
+        where.append("a.signed >= ?")
+        args.append(f"{f.since:04d}")
+    if f.until is not None:
+        where.append("a.signed < ?")
+        args.append(f"{f.until + 1:04d}")
+    if f.obligation:
+        if f.obligation not in OBLIGATIONS:
+            raise FtadraftError(f"--obligation {f.obligation}: use one of {', '.join(OBLIGATIONS)}")
+        where.append("p.obligation = ?")
+        args.append(f.obligation)
+    if f.lang:
+        where.append("a.language = ?")
+        args.append(f.lang.lower())
+    return where, args
 
 
-def search(corpus: Corpus, query: str, *, limit: int = 10) -> list[Hit]:
-    """Provisions matching ``query``, best first."""
-    if not query.strip():
-        raise FtadraftError("empty query: type some words to search for")
-    conn = corpus.index.conn
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+# -- search -------------------------------------------------------------------------------------
+def search(
+    corpus: Corpus,
+    query: str = "",
+    *,
+    limit: int = 10,
+    filters: Filters | None = None,
+    group: bool = False,
+) -> list[Hit]:
+    """Provisions matching ``query`` and ``filters``, best first (browse order without a query)."""
+    f = filters or Filters()
+    query = check_query(query)
+    if not query and f.is_empty():
+        raise FtadraftError("empty query: give words to search for, or a filter such as --topic to browse")
+    where, args = _filter_sql(corpus, f)
+    want = limit * 5 if group else limit
+    lemmas: list[str] = []
+    if query:
+        expr, lemmas = fts_expression(corpus, query)
+        rows = _run_fts(corpus, expr, where, args, want)
+        if rows is None:  # FTS5 could not parse it: fall back to the plain words
+            plain = " OR ".join(_quote(t) for t in dict.fromkeys(query_lemmas(corpus, _WORD.findall(query))))
+            rows = _run_fts(corpus, plain, where, args, want) or [] if plain else []
+    else:
+        rows = _browse(corpus, where, args, want)
+    hits = _hits(corpus, rows, set(lemmas))
+    if group:
+        hits = _group(hits)
+    return [Hit(i, h.score, h.provision, h.agreement, h.snippet, h.others) for i, h in enumerate(hits[:limit], 1)]
+
+
+def _run_fts(corpus: Corpus, expr: str, where: list[str], args: list[Any], limit: int) -> list[tuple[str, float]] | None:
+    if not expr:
+        return []
     sql = (
-        "SELECT p.id, bm25(provisions_fts, ?, ?, ?) AS score, p.normalized "
-        "FROM provisions_fts JOIN provisions p ON p.rowid = provisions_fts.rowid "
-        "WHERE provisions_fts MATCH ? ORDER BY score LIMIT ?"
+        "SELECT p.id, bm25(provisions_fts, ?, ?, ?) AS score FROM provisions_fts "
+        "JOIN provisions p ON p.rowid = provisions_fts.rowid JOIN agreements a ON a.id = p.agreement_id "
+        "WHERE provisions_fts MATCH ?" + "".join(f" AND {w}" for w in where) + " ORDER BY score LIMIT ?"
     )
-    expr = fts_query(query)
     try:
-        rows = conn.execute(sql, (*WEIGHTS, expr, limit)).fetchall() if expr else []
+        return [(pid, -score) for pid, score in corpus.index.conn.execute(sql, (*WEIGHTS, expr, *args, limit))]
     except sqlite3.OperationalError:
-        rows = []
-        expr = ""
-    if not rows:
-        plain = _plain_query(query, "en")
-        if plain and plain != expr:
-            rows = conn.execute(sql, (*WEIGHTS, plain, limit)).fetchall()
-    words = set(lemmatize(query).split())
-    hits: list[Hit] = []
+        return None
+
+
+def _browse(corpus: Corpus, where: list[str], args: list[Any], limit: int) -> list[tuple[str, float]]:
+    order = "CASE p.obligation WHEN 'binding' THEN 0 WHEN 'mixed' THEN 1 WHEN 'soft' THEN 2 ELSE 3 END"
+    sql = ("SELECT p.id FROM provisions p JOIN agreements a ON a.id = p.agreement_id"
+           + (" WHERE " + " AND ".join(where) if where else "")
+           + f" ORDER BY {order}, a.signed DESC, p.agreement_id, p.ord LIMIT ?")
+    return [(pid, 0.0) for (pid,) in corpus.index.conn.execute(sql, (*args, limit))]
+
+
+def _hits(corpus: Corpus, rows: Iterable[tuple[str, float]], lemmas: set[str]) -> list[Hit]:
     agreements: dict[str, Agreement] = {}
-    for rank, (pid, score, normalized) in enumerate(rows, start=1):
-        provision = corpus.index.provision(pid)
-        assert provision is not None
-        agreement = agreements.get(provision.agreement_id) or corpus.index.agreement(provision.agreement_id)
-        assert agreement is not None
-        agreements[agreement.id] = agreement
-        hits.append(Hit(rank, -score, provision, agreement, snippet(normalized, words)))
+    hits: list[Hit] = []
+    for rank, (pid, score) in enumerate(rows, start=1):
+        p = corpus.index.provision(pid)
+        if p is None:
+            continue
+        a = agreements.get(p.agreement_id) or corpus.index.agreement(p.agreement_id)
+        assert a is not None
+        agreements[a.id] = a
+        hits.append(Hit(rank, score, p, a, snippet(corpus, p.normalized, lemmas, a.language or "en")))
     return hits
 
 
-def snippet(text: str, lemmas: set[str], width: int = 240) -> str:
-    """A window of ``text`` around the first word whose lemma is in ``lemmas``, matches in [brackets]."""
-    tokens = list(re.finditer(r"\w+", text))
+def _group(hits: list[Hit], threshold: float = 90.0) -> list[Hit]:
+    """Collapse near-identical texts (template copies) into the best-ranked one."""
+    from rapidfuzz import fuzz
+
+    groups: list[tuple[Hit, list[tuple[Agreement, Provision]]]] = []
+    for h in hits:
+        text = h.provision.normalized[:3000]
+        for lead, members in groups:
+            if fuzz.ratio(text, lead.provision.normalized[:3000]) >= threshold:
+                members.append((h.agreement, h.provision))
+                break
+        else:
+            groups.append((h, []))
+    return [Hit(h.rank, h.score, h.provision, h.agreement, h.snippet, tuple(m)) for h, m in groups]
+
+
+def snippet(corpus: Corpus, text: str, lemmas: set[str], lang: str = "en", width: int = 240) -> str:
+    """A window of ``text`` around the densest cluster of query words, matches in [brackets]."""
+    tokens = list(_WORD.finditer(text))
     if not tokens:
         return ""
-    hits = [m for m in tokens if lemma(m.group()) in lemmas]
-    start = max(0, hits[0].start() - width // 3) if hits else 0
+    if lemmas:
+        forms = {m.group().lower() for m in tokens}
+        known = corpus.index.lemmas_of(forms, lang)
+        matched = [m for m in tokens if known.get(m.group().lower(), m.group().lower()) in lemmas]
+    else:
+        matched = []
+    if matched:
+        best = max(matched, key=lambda m: sum(1 for o in matched if 0 <= o.start() - m.start() < width * 2 // 3))
+        start = max(0, best.start() - width // 4)
+        start = text.rfind(" ", 0, start) + 1 if start else 0
+    else:
+        start = 0
     end = min(len(text), start + width)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    spans = [(m.start() - start, m.end() - start) for m in matched if start <= m.start() and m.end() <= end]
     piece = text[start:end]
-    for word in sorted({m.group() for m in hits if start <= m.start() < end}, key=len, reverse=True):
-        piece = re.sub(rf"(?<![\w\[]){re.escape(word)}(?![\w\]])", f"[{word}]", piece)
+    for s, e in reversed(spans):
+        piece = piece[:s] + "[" + piece[s:e] + "]" + piece[e:]
     return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
+
+
+def search_batch(
+    corpus: Corpus, queries: Iterable[str], *, limit: int = 10, filters: Filters | None = None, group: bool = False
+) -> list[tuple[str, list[Hit]]]:
+    """Run many queries with the same filters (one result list per query, in order)."""
+    return [(q, search(corpus, q, limit=limit, filters=filters, group=group)) for q in queries]

@@ -32,7 +32,7 @@ import pypdfium2.raw as pdfium_c
 from ..errors import InputError
 from ..model import Extract
 from .segment import Block, looks_like_heading, parse_heading, segment
-from .text import join_wrapped
+from .text import join_lines, join_wrapped
 
 #: Hostile-input limits: pages read at all, and characters of text in total.
 MAX_PAGES = 5000
@@ -410,10 +410,7 @@ def _blocks(pages: list[_Page]) -> tuple[list[Block], bool]:
 
     def flush() -> None:
         if cur:
-            text = cur[0].text
-            for nxt in cur[1:]:
-                text = join_wrapped(text, nxt.text, vocab)
-            text = _fix_soft_hyphens(text, vocab)
+            text = _fix_soft_hyphens(join_lines([x.text for x in cur], vocab), vocab)
             level = 2 if marked and all(x.bold for x in cur) else None
             blocks.append(Block(text, heading_level=level, source={"page": str(cur[0].page)}))
             cur.clear()

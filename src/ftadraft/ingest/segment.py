@@ -129,6 +129,8 @@ _TERMINAL = re.compile(r"[.;:!?,]$")
 
 def _strip_heading(text: str) -> str:
     t = " ".join(text.split())
+    if len(t) > 400:  # not a heading; and keeps the debris patterns away from long hostile lines
+        return t
     t = _EMPHASIS.sub("", t).strip()
     prev = None
     while prev != t:
@@ -239,6 +241,8 @@ def _clean_number(num: str) -> str:
 
 def looks_like_heading(text: str) -> bool:
     """True when a plain line would be read as a structural heading (readers use it to break paragraphs)."""
+    if len(text) > 400:
+        return False
     return parse_heading(text) is not None or bool(_TOC.match(_strip_heading(text)))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..model import Extract
@@ -35,9 +36,9 @@ _HTML_SUP = re.compile(r"<sup>\s*(\d{1,3})\s*</sup>", re.I)
 _HTML_TAG = re.compile(r"</?(?:br|p|div|span|sup|sub|em|strong|b|i|u|a)\b[^>]*>", re.I)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 # Spans are bounded so that hostile lines cannot make these patterns quadratic.
-_LINK = re.compile(r"!\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)|\[([^\]^\n][^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
-_BOLD = re.compile(r"(\*\*|__)(?=\S)(.{1,500}?)(?<=\S)\1")
-_ITALIC = re.compile(r"(?<![\w*\\])([*_])(?=[^\s*_])(.{1,500}?)(?<=[^\s*_])\1(?![\w*])")
+_LINK = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\[([^\]^\n][^\]\n]{0,300})\]\([^)\n]{0,500}\)")
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1")
+_ITALIC = re.compile(r"(?<![\w*\\])([*_])(?=[^\s*_])(.{1,300}?)(?<=[^\s*_])\1(?![\w*])")
 # paragraph starts: "1.", "(a)", "(iv)", "a)", "12.3 ", "(2)", bullets
 _MARKER = re.compile(
     r"^\s*(?:\(?[a-z]{1,3}\)|\([ivxlc]{1,6}\)|\(\d{1,3}\)|\d{1,3}\.(?:\s|$)|\d{1,3}\s?\.\s?\d{1,3}(?:\.\d{1,3})*\.?\s"
@@ -146,9 +147,12 @@ def _inline(line: str, markdown: bool) -> str:
     if markdown:
         t = _HTML_SUP.sub(r"[^\1]", t)
         t = _HTML_TAG.sub(" ", t)
-        t = _LINK.sub(lambda m: m.group(1) or "", t)
-        t = _BOLD.sub(r"\2", t)
-        t = _ITALIC.sub(r"\2", t)
+        if "](" in t:
+            t = _LINK.sub(lambda m: m.group(1) or "", t)
+        if "**" in t or "__" in t:
+            t = _BOLD.sub(r"\2", t)
+        if "*" in t or "_" in t:
+            t = _ITALIC.sub(r"\2", t)
         t = _ESCAPE.sub(r"\1", t)
         t = _INLINE_REF.sub(r"[^\1]", t)
     return t.replace("\t", " ").strip()
@@ -189,19 +193,30 @@ def _vocabulary(text: str) -> set[str]:
 
 
 def join_wrapped(prev: str, nxt: str, vocab: set[str]) -> str:
-    """Join a wrapped line to the text before it (also used by the PDF reader).
+    """Join a wrapped line to the text before it (see :func:`join_lines`)."""
+    return join_lines([prev, nxt], vocab)
+
+
+def join_lines(lines: Iterable[str], vocab: set[str]) -> str:
+    """Join wrapped lines into one paragraph (also used by the PDF reader), in linear time.
 
     A line-end hyphen before a lower-case letter is dropped only when the joined word occurs elsewhere
     in the document (``vocab``: its lower-case words); otherwise it is kept ("non-\noriginating").
     """
-    m = _HYPHEN_END.search(prev)
-    if m and nxt[:1].islower():
-        word = re.match(r"[a-z]+", nxt)
-        joined = (m.group(1) + (word.group(0) if word else "")).lower()
-        if joined in vocab:
-            return prev[:-1] + nxt
-        return prev + nxt
-    return f"{prev} {nxt}"
+    parts: list[str] = []
+    for line in lines:
+        if parts:
+            prev = parts[-1]
+            m = _HYPHEN_END.search(prev[-80:])
+            if m and line[:1].islower():
+                word = re.match(r"[a-z]+", line)
+                joined = (m.group(1) + (word.group(0) if word else "")).lower()
+                if joined in vocab:
+                    parts[-1] = prev[:-1]
+            else:
+                parts.append(" ")
+        parts.append(line)
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------- paragraphs
@@ -214,18 +229,12 @@ def _paragraphs(lines: list[tuple[str, str, int]], markdown: bool, vocab: set[st
 
     def close() -> None:
         if para:
-            text = para[0]
-            for nxt in para[1:]:
-                text = join_wrapped(text, nxt, vocab)
-            items.append(("para", _fix_para_number(text), 0))
+            items.append(("para", _fix_para_number(join_lines(para, vocab)), 0))
             para.clear()
 
     def close_fn() -> None:
         if fn:
-            text = fn[0]
-            for nxt in fn[1:]:
-                text = join_wrapped(text, nxt, vocab)
-            items.append(("fn", text, 0))
+            items.append(("fn", join_lines(fn, vocab), 0))
             fn.clear()
 
     for kind, text, level in lines:
@@ -292,28 +301,26 @@ def _fix_para_number(text: str) -> str:
 
 def _merge(items: list[tuple[str, str, int]], vocab: set[str]) -> list[Block]:
     """Rejoin paragraphs split by page debris; emit footnote definitions after the paragraph they interrupt."""
-    out: list[Block] = []
+    out: list[Block | list[str]] = []  # a list is a paragraph that may still continue
     deferred: list[Block] = []
-    last_para: int | None = None  # index in out of the last paragraph that may still continue
     for kind, text, level in items:
         if kind == "gap":
             continue
         if kind == "fn":
             deferred.append(Block(text))
             continue
-        if kind == "para" and last_para is not None and _continues(out[last_para].text, text):
-            out[last_para] = Block(join_wrapped(out[last_para].text, text, vocab))
+        last = out[-1] if out else None  # deferred footnotes are not in ``out`` yet
+        if kind == "para" and isinstance(last, list) and _continues(last[-1], text):
+            last.append(text)
             continue
         out.extend(deferred)
         deferred.clear()
         if kind == "head":
             out.append(Block(text, heading_level=level))
-            last_para = None
         else:
-            out.append(Block(text))
-            last_para = len(out) - 1
+            out.append([text])
     out.extend(deferred)
-    return out
+    return [b if isinstance(b, Block) else Block(join_lines(b, vocab)) for b in out]
 
 
 def _continues(prev: str, nxt: str) -> bool:
