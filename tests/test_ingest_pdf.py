@@ -116,11 +116,12 @@ WIDGET_PDF_PAGES = [
         (72, 760, [R("joint studies on gadgets.")]),
         (72, 736, [R("2. Each Party shall designate a contact point for widgets.")]),
         (72, 712, [B("Article 1.4: Transparency")]),
-        (72, 688, [R("Each Party shall make its widget rules available on the internet.")]),
+        (72, 688, [R("Each Party shall make its widget rules available on the internet."), SUP("3")]),
         (72, 664, [B("CHAPTER 2")]),
         (72, 649, [B("FINAL PROVISIONS")]),
         (72, 625, [B("Article 2.1: Entry into Force")]),
         (72, 601, [R("This Agreement enters into force sixty days after signature.")]),
+        (72, 80, NOTE("3", "Each Party may also publish its widget rules in")),
     ]),
     _page(3, [
         (72, 760, [B("Article 2.2: Amendments")]),
@@ -130,6 +131,7 @@ WIDGET_PDF_PAGES = [
         (72, 673, [R("Ruritania")]),
         (72, 659, [B("Article 1.3 Cooperation")]),  # a table cell naming an article, not a heading
         (72, 645, [R("Five years")]),
+        (72, 80, [(False, 10, 0, "more than one language.")]),  # footnote 3 runs on from page 2
     ]),
 ]
 
@@ -178,7 +180,10 @@ def test_invented_pdf_footnotes(widgets) -> None:
         ("1", "For greater certainty, widgets include toy widgets.")]
     assert [(f.marker, f.text) for f in arts["1.3"].footnotes] == [
         ("2", "Cooperation may include joint workshops on widget safety.")]
-    assert "toy widgets" not in "\n".join(p.text for p in widgets.provisions)
+    assert [(f.marker, f.text) for f in arts["1.4"].footnotes] == [
+        ("3", "Each Party may also publish its widget rules in more than one language.")]
+    everything = "\n".join(p.text for p in widgets.provisions)
+    assert "toy widgets" not in everything and "one language" not in everything
 
 
 def test_pdf_without_text_layer() -> None:

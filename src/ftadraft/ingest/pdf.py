@@ -32,7 +32,7 @@ import pypdfium2.raw as pdfium_c
 from ..errors import InputError
 from ..model import Extract
 from .segment import Block, looks_like_heading, parse_heading, segment
-from .text import join_lines, join_wrapped
+from .text import join_lines
 
 #: Hostile-input limits: pages read at all, and characters of text in total.
 MAX_PAGES = 5000
@@ -282,21 +282,28 @@ def _clean_pages(pages: list[_Page], body_size: float) -> list[tuple[_Page, list
     furniture = _furniture_keys(pages)
     small = 0.92 * body_size
     result = []
-    open_note = False
+    carry: list[tuple[str, str]] | None = None  # the notes of the page before, if its last note runs on
     for page in pages:
         edge = {id(x) for x in _edge_lines(page)}
+        band = 0.08 * page.height
         lines = []
         for line in page.lines:
             if id(line) in edge and not looks_like_heading(line.text):
-                if _furniture_key(line.text) in furniture or _PAGE_NUMBER.match(line.text.strip()):
+                if _furniture_key(line.text) in furniture:
+                    continue
+                if (line.y <= band or line.y >= page.height - band) and _PAGE_NUMBER.match(line.text.strip()):
                     continue
             lines.append(line)
         for line in lines:
             if line.lead is None and line.size <= 0.75 * body_size and _DIGITS_ONLY.match(line.text):
                 line.lead, line.text = line.text.split(",")[0].strip(), ""  # a raised number pdfium put apart
         lines = _attach_lonely_superscripts(lines, small)
-        body, notes, open_note = _split_footnotes(lines, small, open_note, result)
+        body, notes, runs_on = _split_footnotes(lines, small, carry)
         result.append((page, body, notes))
+        if notes:
+            carry = notes if runs_on else None
+        elif not runs_on:
+            carry = None
     return result
 
 
@@ -323,42 +330,36 @@ def _attach_lonely_superscripts(lines: list[_Line], small: float) -> list[_Line]
 
 
 def _split_footnotes(
-    lines: list[_Line], small: float, open_note: bool, done: list
+    lines: list[_Line], small: float, carry: list[tuple[str, str]] | None
 ) -> tuple[list[_Line], list[tuple[str, str]], bool]:
-    """Split a page into body lines and the footnotes printed below the body in a smaller font."""
+    """Split a page into body lines and the footnotes printed below the body in a smaller font.
+
+    Returns (body lines, footnotes, whether the last footnote runs on to the next page). Small-font
+    lines below the body before the first marker continue ``carry``'s last note (from the page before).
+    """
     k = len(lines)
     while k > 0 and lines[k - 1].size <= small:
         k -= 1
     tail = lines[k:]
     if not tail:
-        return lines, [], open_note
+        return lines, [], False
     body_lines = [x for x in lines[:k] if x.size > small]
     lowest = min((x.y for x in body_lines), default=math.inf)
-    start = None
-    for j, line in enumerate(tail):
-        if line.y >= lowest:  # not below the body: not a footnote
-            continue
-        if line.lead is not None:
-            start = j
-            break
-    notes: list[tuple[str, str]] = []
-    if start is None:
-        if open_note and body_lines and all(x.y < lowest for x in tail) and done and done[-1][2]:
-            # a long footnote continued from the previous page
-            marker, text = done[-1][2][-1]
-            done[-1][2][-1] = (marker, join_wrapped(text, " ".join(x.text for x in tail), set()))
+    start = next((j for j, x in enumerate(tail) if x.y < lowest and x.lead is not None), None)
+    continued = tail if start is None else tail[:start]
+    if carry and continued and body_lines and all(x.y < lowest for x in continued):
+        marker, text = carry[-1]
+        carry[-1] = (marker, join_lines([text] + [x.text for x in continued], set()))
+        if start is None:
             return lines[:k], [], not _TERMINAL.search(tail[-1].text)
+        continued = []
+    if start is None:
         return lines, [], False
-    cont = tail[:start]
-    if cont and open_note and done and done[-1][2]:
-        marker, text = done[-1][2][-1]
-        done[-1][2][-1] = (marker, join_wrapped(text, " ".join(x.text for x in cont), set()))
-        cont = []
+    notes: list[tuple[str, str]] = []
     current: list[str] | None = None
     marker = ""
     for line in tail[start:]:
-        lead = line.lead
-        text = line.text
+        lead, text = line.lead, line.text
         if lead is None:
             # a footnote number printed in the text size: accept only the next number in sequence
             m = re.match(r"^([1-9]\d{0,2})\s+(\S.*)$", text)
@@ -366,14 +367,14 @@ def _split_footnotes(
                 lead, text = m.group(1), m.group(2)
         if lead is not None:
             if current is not None:
-                notes.append((marker, " ".join(current)))
+                notes.append((marker, join_lines(current, set())))
             marker, current = lead, [text]
         elif current is not None:
             current.append(text)
     if current is not None:
-        notes.append((marker, " ".join(current)))
-    open_note = bool(notes) and not _TERMINAL.search(notes[-1][1])
-    return lines[:k] + cont, notes, open_note
+        notes.append((marker, join_lines(current, set())))
+    runs_on = bool(notes) and not _TERMINAL.search(notes[-1][1])
+    return lines[:k] + continued, notes, runs_on
 
 
 def _next_marker(previous: str, candidate: str) -> bool:

@@ -22,7 +22,16 @@ heading holding only the number takes its title from the following line. Paragra
 
 Chapter and section headings are only *confirmed* by a following article heading: a run of them with
 no article in between (a table of contents, the Harmonized System chapters inside a rules-of-origin
-annex) stays ordinary text of the surrounding provision.
+annex) stays ordinary text of the surrounding provision. A table of contents after a "CONTENTS" line is
+skipped (with a warning).
+
+What the drafts carry besides number/title/chapter/section (``section`` is ``"A: TITLE"`` or ``"A"``):
+flags ``annex`` (an annex's own text, number None, title ``"Annex 4A: TITLE"``, or an article inside
+an annex), ``front-matter`` (text before an explicit PREAMBLE heading, e.g. a cover note),
+``chapter-text`` (text between a chapter heading and its first article), ``no-structure``; source keys
+``annex``, ``annex_title``, ``subsection`` plus whatever the blocks carry (the first block's, e.g. page).
+Annex articles keep their printed numbers, which can repeat ("Article 1" in two annexes): a warning
+lists repeated numbers.
 """
 
 from __future__ import annotations
@@ -70,7 +79,7 @@ _ART_NUM = (
     r"|premier\b|PREMIER\b|Premier\b|1er\b|primero\b|PRIMERO\b|[uú]nico\b|[UÚ]NICO\b)"
 )
 _WORDNUM = (
-    r"(?:(?:twenty|thirty|forty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five"
+    r"(?i:(?:twenty|thirty|forty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five"
     r"|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b"
 )
 _CHAP_NUM = rf"(?:\d+[A-Z]?\b|{_ROMAN}\b|{_WORDNUM})"
@@ -105,7 +114,7 @@ def _compile(plain: bool) -> list[tuple[str, re.Pattern[str]]]:
         word = _alts(_WORDS[kind], plain)
         num = _NUMS[kind]
         opt = "?" if kind == "annex" else ""
-        sep = r"[ \u00a0]*" if kind == "article" and "Art." in _WORDS[kind] else r"[ \u00a0]+"
+        sep = r"[ \u00a0]*" if kind == "article" else r"[ \u00a0]+"  # "Art.5" has no space
         # numbers stay case-sensitive even in marked headings ("Section on ..." is not section "on")
         pats.append((kind, re.compile(rf"^{word}(?:{sep}(?P<num>(?-i:{num}))){opt}(?P<rest>.*)$", flags | re.S)))
     pats.append(("preamble", re.compile(rf"^{_alts(_PREAMBLE_WORDS, plain)}[ \u00a0]*:?$", flags)))
@@ -117,7 +126,7 @@ _PATTERNS = {True: _compile(plain=True), False: _compile(plain=False)}
 _SEPARATOR = re.compile(r"^[ \u00a0]*(?::|\.|–|—|-|\|)[ \u00a0]*(?P<title>.*)$", re.S)
 _MODAL = re.compile(r"\b(?:shall|may|must|should|will|is|are|has|have|deberá|podrá|doit|peut)\b")
 _SMALL_WORDS = {"and", "or", "of", "the", "for", "to", "in", "on", "by", "with", "a", "an", "at", "from", "as",
-                "de", "del", "la", "las", "los", "el", "y", "et", "des", "du", "le", "les", "en", "à", "a", "e"}
+                "de", "del", "la", "las", "los", "el", "y", "et", "des", "du", "le", "les", "en", "à", "e"}
 # Debris that clings to headings in converted text: dot leaders (with a page number), "- 3 -" page numbers.
 _HEAD_DEBRIS = re.compile(r"(?:[ \u00a0]*[.…·]{3,}[ \u00a0]*\d*|[ \u00a0]+-[ \u00a0]*\d{1,4}[ \u00a0]*-)[ \u00a0]*$")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
@@ -222,7 +231,7 @@ def _split_rest(rest: str, kind: str, strong: bool) -> tuple[bool, str | None, b
     if r.startswith("("):
         inner = r[1:-1].strip() if r.endswith(")") and r.count("(") == 1 else None
         if inner and (strong or kind == "annex") and _title_like(inner, strong):
-            return True, inner, True
+            return True, inner, kind != "article"  # "Article 5 (Title)" must also fit the numbering
         return False, None, False
     if rest[:1] not in " \u00a0":
         return False, None, False
