@@ -33,7 +33,7 @@ def test_phrase_boolean_and_prefix_syntax(tota: ftadraft.Corpus) -> None:
     neg = search(tota, '"paperless trading" NOT electronic', limit=50)
     assert neg and not any(re.search(r"\belectronic\b", h.provision.normalized.lower()) for h in neg)
     pre = search(tota, "cybersecur*", limit=5)
-    assert pre and all("cybersecur" in h.provision.normalized.lower() for h in pre)
+    assert pre and all("cybersecur" in f"{h.provision.title} {h.provision.normalized}".lower() for h in pre)
 
 
 def test_malformed_syntax_falls_back_to_plain_words(tota: ftadraft.Corpus) -> None:

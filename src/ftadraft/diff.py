@@ -266,6 +266,8 @@ def _fold(ops: list[Op]) -> list[Op]:
 def _foldable(gap: str, before: Op, after: Op) -> bool:
     if gap.isspace():
         return True
+    if any("\n" in s for s in (before.a, before.b, after.a, after.b)):
+        return False  # keep a paragraph-level change apart from the word-level change beside it
     size = min(max(len(before.a), len(before.b)), max(len(after.a), len(after.b)))
     return len(gap) <= size and len(_WORD.findall(gap)) <= 2
 

@@ -1,0 +1,460 @@
+"""Compare two clause texts: similarity, a word-level diff, and the changes a drafter must see first.
+
+``compare_texts(a, b)`` returns a :class:`Comparison`; the substantive changes it calls out are read
+off the diff: a change of obligation strength (``shall`` → ``shall endeavour to``/``may``/``should``),
+of a number or threshold (``48 hours`` → ``72 hours``, ``USD 200`` → ``USD 100``), of a party or country
+name, or of a cross-reference (``Article 14.3`` → ``Article 19.3``). Each is found by recognising such
+expressions in both texts and checking whether the ones touching a change differ between A and B, so
+an unchanged ``shall`` beside an edited word is not reported. Heuristics: they flag, a lawyer decides.
+
+Renderers: :func:`render_terminal` (ANSI colours or plain ``+[..]``/``-[..]`` markers) and
+:func:`render_html` (one standalone page, inline CSS, inline and side-by-side views).
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import click
+
+from .diff import Op, diff_texts
+from .similarity import Similarity, similarity
+
+ChangeKind = Literal["obligation", "number", "party-name", "cross-reference"]
+_PRIORITY: dict[str, int] = {"obligation": 0, "number": 1, "party-name": 2, "cross-reference": 3}
+
+
+@dataclass(frozen=True)
+class SubstantiveChange:
+    """A change that alters what the clause means; offsets are where it starts in A and in B."""
+
+    kind: ChangeKind
+    before: str
+    after: str
+    message: str
+    a_start: int
+    b_start: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "before": self.before, "after": self.after, "message": self.message,
+                "a_start": self.a_start, "b_start": self.b_start}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Text A compared with text B: similarity scores, diff ops and substantive changes (most important first)."""
+
+    label_a: str
+    label_b: str
+    similarity: Similarity
+    ops: tuple[Op, ...]
+    changes: tuple[SubstantiveChange, ...]
+    identical: bool
+
+    @property
+    def a(self) -> str:
+        """Text A, rebuilt from the ops."""
+        return "".join(op.a for op in self.ops)
+
+    @property
+    def b(self) -> str:
+        """Text B, rebuilt from the ops."""
+        return "".join(op.b for op in self.ops)
+
+    @property
+    def words_deleted(self) -> int:
+        return sum(len(_WORDS.findall(op.a)) for op in self.ops if op.kind != "equal")
+
+    @property
+    def words_inserted(self) -> int:
+        return sum(len(_WORDS.findall(op.b)) for op in self.ops if op.kind != "equal")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; the ops are lossless (join the ``a``s for A, the ``b``s for B)."""
+        return {
+            "label_a": self.label_a,
+            "label_b": self.label_b,
+            "identical": self.identical,
+            "similarity": self.similarity.to_dict(),
+            "words_deleted": self.words_deleted,
+            "words_inserted": self.words_inserted,
+            "changes": [c.to_dict() for c in self.changes],
+            "ops": [op.to_dict() for op in self.ops],
+        }
+
+
+def compare_texts(a: str, b: str, *, label_a: str = "A", label_b: str = "B") -> Comparison:
+    """Compare text ``a`` (e.g. the earlier draft) with text ``b`` (the later one)."""
+    ops = tuple(diff_texts(a, b))
+    return Comparison(
+        label_a=label_a,
+        label_b=label_b,
+        similarity=similarity(a, b),
+        ops=ops,
+        changes=tuple(substantive_changes(a, b, ops)),
+        identical=a == b,
+    )
+
+
+# --- recognising the expressions that matter ---------------------------------------------------------
+
+_WORDS = re.compile(r"\d+(?:[.,]\d+)+|\w+")  # "14.3" is one word
+
+# Obligation strength: 4 binding (obligation or prohibition), 3 binding but qualified, 2 best efforts,
+# 1 hortatory, 0 permissive. Longest match wins where patterns overlap ("shall not" over "shall").
+_MODALS: tuple[tuple[str, int, str], ...] = (
+    ("prohibition", 4, r"\b(?:no|neither)\s+(?:party|parties|member|contracting\s+party)\s+(?:shall|must|may)\b"),
+    ("prohibition", 4, r"\b(?:shall|must|may)\s+not\b"),
+    ("hortatory", 1, r"\b(?:no|neither)\s+(?:party|parties|member|contracting\s+party)\s+should\b"),
+    ("qualified obligation", 3,
+     r"\bshall\s*,?\s*(?:(?:where|when|if|as)\s+(?:appropriate|possible|practicable|feasible|necessary)"
+     r"|to\s+the\s+(?:extent|degree)\s+(?:possible|practicable|feasible|appropriate)"
+     r"|as\s+far\s+as\s+(?:possible|practicable))"),
+    ("best efforts", 2, r"\b(?:shall\s+)?(?:endeavou?r|strive)s?\b(?:\s+to\b)?"),
+    ("best efforts", 2, r"\bshall\s+(?:seek|try|aim)\s+to\b"),
+    ("best efforts", 2, r"\b(?:shall\s+)?(?:make|use)s?\s+(?:(?:every|all|its|their|best|reasonable|appropriate|"
+                        r"possible)\s+)*(?:efforts?|endeavou?rs)\b(?:\s+to\b)?"),
+    ("hortatory", 1, r"\bshould(?:\s+not)?\b"),
+    ("hortatory", 1, r"\b(?:is|are)\s+encouraged\s+to\b"),
+    ("obligation", 4, r"\bshall\b"),
+    ("obligation", 4, r"\bmust\b"),
+    ("obligation", 4, r"\b(?:agree|agrees|undertake|undertakes|commit|commits)\s+to\b"),
+    ("obligation", 4, r"\b(?:is|are)\s+required\s+to\b"),
+    ("permission", 0, r"\bmay\b"),
+)
+_MODAL_RES = tuple((cls, strength, re.compile(p, re.IGNORECASE)) for cls, strength, p in _MODALS)
+
+_REF_WORD = (r"(?i:articles?|art\.|chapters?|annex(?:es)?|appendi(?:x|ces)|sections?|parts?|schedules?"
+             r"|paragraphs?|subparagraphs?|sub-paragraphs?|footnotes?)")
+_REF_ID = r"(?:\d+[A-Za-z]?(?:[.\-]\w+)*(?:\s*\([a-z0-9]+\))*|[IVXL]+\b(?:\s*\([a-z0-9]+\))*|\([a-z0-9]+\)(?:\s*\([a-z0-9]+\))*|[A-Z]\b(?:[.\-]\d+)*)"
+_REF = re.compile(rf"\b{_REF_WORD}\s+{_REF_ID}(?:\s*(?:,|\band\b|\bor\b|\bthrough\b|\bto\b)\s*{_REF_ID})*")
+
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                 "hundred|thousand|million|billion|half")
+_CURRENCY = r"(?:USD|US\$|EUR|SDR|SDRs|GBP|JPY|AUD|CAD|NZD|SGD|KRW|CHF|CNY|\$|€|£|¥)"
+_UNIT = (r"(?:per\s*cent|percent|%|percentage\s+points?|(?:working|business|calendar)\s+days?|hours?|days?|weeks?"
+         r"|months?|years?|kilograms?|kg|tonnes?|tons?|litres?|liters?|dollars?|euros?|yen|won|units?)")
+_QUANTITY = re.compile(
+    rf"(?:{_CURRENCY}\s?)?(?:\b\d+(?:[.,]\d+)*\b|\b(?i:(?:{_NUMBER_WORDS})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORDS}))*)\b"
+    rf"(?:\s*\(\d+(?:[.,]\d+)*\))?)(?:\s*{_UNIT}\b|\s*%)?")
+# A paragraph or list number at the start of a line ("2.", "(b)", "3)") is layout, not a quantity.
+# So is a number opening a line before a space (a footnote's own text: "6 For greater certainty, ...") and
+# a digit glued to the word or punctuation before it (a footnote mark: "electronic means;6", "law.7").
+_LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:\(?\d+(?:\.\d+)*[.)]|\(\w{1,4}\)|\d+(?=[ \t]))|(?<=[^\W\d_]|[;:,.)\]])\d+\b")
+
+_NAME = re.compile(r"\b[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z][\w'\u2019\-]*)*")
+# Capitalised words that start sentences or are treaty terms, not names of parties.
+_NOT_NAMES = frozenset("""
+a an the each any every no neither nor nothing for if in where whereas when with without this that these those
+such notwithstanding subject upon unless except further furthermore both all either on at by within to of as it
+its their other another or and but however accordingly pursuant provided following after before during from
+under until only not recognising recognizing having desiring noting affirming acknowledging reaffirming
+building considering seeking resolving believing committed determined mindful conscious aware
+party parties agreement agreements article articles chapter chapters annex annexes appendix appendices section
+sections part parts schedule schedules protocol protocols paragraph paragraphs subparagraph subparagraphs
+committee commission council joint secretariat member members state states government governments contracting
+treaty convention organization organisation world trade tariff tariffs customs valuation harmonized harmonised
+system systems union wto gatt gats trips tbt sps usd eur sdr hs isbn electronic commerce digital products
+services goods origin rules rule procedures procedure definitions definition general scope objectives
+cooperation transparency dispute settlement final provisions exceptions investment intellectual property
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+""".split())
+
+
+@dataclass(frozen=True)
+class _Feature:
+    start: int
+    end: int
+    text: str
+    key: str  # what must be equal on both sides for the feature to count as unchanged
+    strength: int = -1
+    label: str = ""
+
+
+def _non_overlapping(found: list[_Feature]) -> list[_Feature]:
+    """Keep the longest of overlapping matches (leftmost first); result sorted by start."""
+    found.sort(key=lambda f: (f.start, -(f.end - f.start)))
+    out: list[_Feature] = []
+    for f in found:
+        if out and f.start < out[-1].end:
+            continue
+        out.append(f)
+    return out
+
+
+def _fold(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _modals(text: str) -> list[_Feature]:
+    found = [_Feature(m.start(), m.end(), m.group(), cls, strength, cls)
+             for cls, strength, rx in _MODAL_RES for m in rx.finditer(text)]
+    return _non_overlapping(found)
+
+
+def _refs(text: str) -> list[_Feature]:
+    return _non_overlapping([_Feature(m.start(), m.end(), m.group(), _fold(m.group()).lower())
+                             for m in _REF.finditer(text)])
+
+
+def _quantities(text: str, refs: Sequence[_Feature]) -> list[_Feature]:
+    blocked = [(r.start, r.end) for r in refs] + [(m.start(), m.end()) for m in _LIST_MARKER.finditer(text)]
+    out = []
+    for m in _QUANTITY.finditer(text):
+        if not m.group().strip() or any(s < m.end() and m.start() < e for s, e in blocked):
+            continue
+        out.append(_Feature(m.start(), m.end(), m.group(), _fold(m.group()).lower()))
+    return _non_overlapping(out)
+
+
+def _names(text: str) -> list[_Feature]:
+    out = []
+    for m in _NAME.finditer(text):
+        words = list(re.finditer(r"[\w'\u2019\-]+", m.group()))
+        while words and words[0].group().lower() in _NOT_NAMES:
+            words.pop(0)
+        if not words or all(w.group().lower() in _NOT_NAMES or not w.group()[:1].isupper() for w in words):
+            continue
+        if len(words) == 1 and len(words[0].group()) < 2:
+            continue  # a lone capital letter: a list item or a variable, not a party
+        start = m.start() + words[0].start()
+        end = m.start() + words[-1].end()
+        out.append(_Feature(start, end, text[start:end], _fold(text[start:end])))
+    return out
+
+
+@dataclass(frozen=True)
+class _Features:
+    modal: list[_Feature]
+    number: list[_Feature]
+    name: list[_Feature]
+    ref: list[_Feature]
+
+    @classmethod
+    def of(cls, text: str) -> "_Features":
+        refs = _refs(text)
+        return cls(_modals(text), _quantities(text, refs), _names(text), refs)
+
+
+def _touching(features: list[_Feature], ends: list[int], start: int, end: int) -> list[_Feature]:
+    """Features overlapping or adjacent to [start, end] (features are sorted and do not overlap)."""
+    k = bisect.bisect_left(ends, start)
+    out = []
+    while k < len(features) and features[k].start <= end:
+        out.append(features[k])
+        k += 1
+    return out
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a changed span over the whitespace around it, so that a word beside the change touches it."""
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return start, end
+
+
+def substantive_changes(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveChange]:
+    """The obligation, number, party-name and cross-reference changes in a diff of ``a`` into ``b``."""
+    fa, fb = _Features.of(a), _Features.of(b)
+    kinds: tuple[tuple[ChangeKind, str], ...] = (
+        ("obligation", "modal"), ("number", "number"), ("party-name", "name"), ("cross-reference", "ref"))
+    index = {attr: ((getattr(fa, attr), [f.end for f in getattr(fa, attr)]),
+                    (getattr(fb, attr), [f.end for f in getattr(fb, attr)])) for _, attr in kinds}
+    seen: set[tuple] = set()
+    out: list[SubstantiveChange] = []
+    pa = pb = 0
+    for op in ops:
+        ea, eb = pa + len(op.a), pb + len(op.b)
+        if op.kind != "equal":
+            sa, wa = _widen(a, pa, ea)
+            sb, wb = _widen(b, pb, eb)
+            for kind, attr in kinds:
+                (la, ends_a), (lb, ends_b) = index[attr]
+                ta = _touching(la, ends_a, sa, wa)
+                tb = _touching(lb, ends_b, sb, wb)
+                change = _judge(kind, ta, tb, op)
+                if change is None:
+                    continue
+                key = (kind, tuple((f.start, f.end) for f in ta), tuple((f.start, f.end) for f in tb))
+                if key in seen:
+                    continue
+                seen.add(key)
+                before = " … ".join(f.text for f in ta)
+                after = " … ".join(f.text for f in tb)
+                a_at = ta[0].start if ta else pa
+                b_at = tb[0].start if tb else pb
+                out.append(SubstantiveChange(kind, _fold(before), _fold(after), change, a_at, b_at))
+        pa, pb = ea, eb
+    out.sort(key=lambda c: (_PRIORITY[c.kind], c.a_start, c.b_start))
+    return out
+
+
+def _judge(kind: ChangeKind, ta: list[_Feature], tb: list[_Feature], op: Op) -> str | None:
+    """The message for a change of this kind between the features touching the change, or None."""
+    if not ta or not tb:
+        return None  # an expression added or removed with its sentence: a new text, not a changed one
+    if kind == "obligation":
+        if [f.key for f in ta] == [f.key for f in tb]:
+            return None
+        sa, sb = max(f.strength for f in ta), max(f.strength for f in tb)
+        verb = "weakened" if sb < sa else "strengthened" if sb > sa else "changed"
+        labels_a = ", ".join(dict.fromkeys(f.label for f in ta))
+        labels_b = ", ".join(dict.fromkeys(f.label for f in tb))
+        return (f'obligation {verb}: "{_fold(" … ".join(f.text for f in ta))}" → '
+                f'"{_fold(" … ".join(f.text for f in tb))}" ({labels_a} → {labels_b})')
+    if [f.key for f in ta] == [f.key for f in tb]:
+        return None
+    if kind == "party-name":
+        gone = {f.key for f in ta} - {f.key for f in tb}
+        came = {f.key for f in tb} - {f.key for f in ta}
+        if not gone or not came:
+            return None  # a name added or dropped beside others is not a renaming
+    before = _fold(" … ".join(f.text for f in ta))
+    after = _fold(" … ".join(f.text for f in tb))
+    if kind == "number":
+        return f'number changed: "{before}" → "{after}"'
+    if kind == "party-name":
+        return f'name changed: "{before}" → "{after}"'
+    return f'cross-reference changed: "{before}" → "{after}"'
+
+
+# --- rendering ------------------------------------------------------------------------------------------
+
+def _styled(text: str, color: bool, **style: Any) -> str:
+    """Style each line apart, so that line breaks stay outside the escape codes (pagers, wrapping)."""
+    if not color:
+        return text
+    return "\n".join(click.style(line, **style) if line else line for line in text.split("\n"))
+
+
+def render_terminal(comparison: Comparison, color: bool) -> str:
+    """The comparison for a terminal: summary, substantive changes, then the text with changes marked.
+
+    With ``color``, deletions are red and struck through, insertions green and underlined (ANSI, as
+    ``click.style`` writes them); without, deletions read ``-[old]`` and insertions ``+[new]``.
+    """
+    c = comparison
+    s = c.similarity
+    lines = [
+        _styled(f"A: {c.label_a}", color, bold=True),
+        _styled(f"B: {c.label_b}", color, bold=True),
+    ]
+    if c.identical:
+        lines.append("identical")
+        return "\n".join(lines) + "\n"
+    lines.append(f"similarity: edit {s.edit:.2f} · token set {s.token_set:.2f} · word 5-gram Jaccard "
+                 f"{s.jaccard5:.2f} · char 5-gram Jaccard {s.jaccard5_chars:.2f} · "
+                 f"{c.words_deleted} words deleted, {c.words_inserted} inserted")
+    if c.changes:
+        lines.append(_styled(f"Substantive changes ({len(c.changes)}):", color, bold=True))
+        for ch in c.changes:
+            lines.append("  ! " + ch.message)
+    lines.append("")
+    body = []
+    for op in c.ops:
+        if op.kind == "equal":
+            body.append(op.a)
+            continue
+        if op.a:
+            body.append(_styled(op.a, True, fg="red", strikethrough=True) if color else f"-[{op.a}]")
+        if op.b:
+            body.append(_styled(op.b, True, fg="green", underline=True) if color else f"+[{op.b}]")
+    lines.append("".join(body))
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font-family:Georgia,'Times New Roman',serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.3em}h2{font-size:1.1em;margin-top:2em;border-bottom:1px solid #ccc}
+.meta td{padding:.1em 1em .1em 0}.changes li{margin:.2em 0}
+.text{white-space:pre-wrap;font-size:1em}
+del{color:#a40000;background:#fde2e2;text-decoration:line-through}
+ins{color:#0b6b0b;background:#e1f5e1;text-decoration:underline}
+table.sbs{border-collapse:collapse;width:100%;table-layout:fixed}
+table.sbs th{text-align:left;border-bottom:2px solid #999;padding:.3em}
+table.sbs td{vertical-align:top;white-space:pre-wrap;padding:.3em;border-bottom:1px solid #eee;width:50%}
+.kind{font-family:sans-serif;font-size:.8em;background:#eee;border-radius:3px;padding:0 .3em}
+"""
+
+
+def _side_by_side_rows(ops: Sequence[Op]) -> list[tuple[str, str]]:
+    """Rows of (A html, B html), cut wherever both texts break a line at the same point."""
+    rows: list[tuple[str, str]] = []
+    left: list[str] = []
+    right: list[str] = []
+    for op in ops:
+        if op.kind == "equal":
+            pieces = re.split(r"(?<=\n)", op.a)
+            for piece in pieces:
+                if not piece:
+                    continue
+                left.append(html.escape(piece))
+                right.append(html.escape(piece))
+                if piece.endswith("\n"):
+                    rows.append(("".join(left), "".join(right)))
+                    left, right = [], []
+        else:
+            if op.a:
+                left.append(f"<del>{html.escape(op.a)}</del>")
+            if op.b:
+                right.append(f"<ins>{html.escape(op.b)}</ins>")
+    if left or right:
+        rows.append(("".join(left), "".join(right)))
+    return rows
+
+
+def render_html(comparison: Comparison) -> str:
+    """The comparison as one standalone HTML page (inline CSS, no scripts): inline and side-by-side views."""
+    c = comparison
+    e = html.escape
+    s = c.similarity
+    inline = []
+    for op in c.ops:
+        if op.kind == "equal":
+            inline.append(e(op.a))
+            continue
+        if op.a:
+            inline.append(f"<del>{e(op.a)}</del>")
+        if op.b:
+            inline.append(f"<ins>{e(op.b)}</ins>")
+    changes = "".join(f'<li><span class="kind">{e(ch.kind)}</span> {e(ch.message)}</li>' for ch in c.changes)
+    rows = "".join(f"<tr><td>{x}</td><td>{y}</td></tr>" for x, y in _side_by_side_rows(c.ops))
+    status = "identical" if c.identical else (f"{c.words_deleted} words deleted, {c.words_inserted} inserted")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(c.label_a)} → {e(c.label_b)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{e(c.label_a)} → {e(c.label_b)}</h1>
+<table class="meta">
+<tr><td>A</td><td>{e(c.label_a)}</td></tr>
+<tr><td>B</td><td>{e(c.label_b)}</td></tr>
+<tr><td>Changes</td><td>{e(status)}</td></tr>
+<tr><td>Edit similarity</td><td>{s.edit:.2f}</td></tr>
+<tr><td>Token-set overlap</td><td>{s.token_set:.2f}</td></tr>
+<tr><td>Word 5-gram Jaccard</td><td>{s.jaccard5:.2f}</td></tr>
+<tr><td>Character 5-gram Jaccard</td><td>{s.jaccard5_chars:.2f}</td></tr>
+</table>
+<h2>Substantive changes</h2>
+{f'<ul class="changes">{changes}</ul>' if changes else '<p>None found.</p>'}
+<h2>Inline</h2>
+<div class="text">{''.join(inline)}</div>
+<h2>Side by side</h2>
+<table class="sbs"><thead><tr><th>{e(c.label_a)}</th><th>{e(c.label_b)}</th></tr></thead>
+<tbody>{rows}</tbody></table>
+</body>
+</html>
+"""
