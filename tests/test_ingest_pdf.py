@@ -159,10 +159,10 @@ def test_invented_pdf_structure(widgets) -> None:
 def test_invented_pdf_text_cleaned(widgets) -> None:
     arts = {p.number: p for p in widgets.provisions if p.number}
     assert arts["1.1"].text.splitlines() == [
-        "1. This Agreement applies to widgets and gadgets traded between the Parties, including spare parts and "
-        "accessories for such widgets.",
-        "2. Each Party shall publish its rules on widgets and shall refer to Article 1.2 (Definitions) when it "
-        "drafts new rules on gadgets and widgets of any kind.",  # hyphenated word rejoined
+        ("1. This Agreement applies to widgets and gadgets traded between the Parties, including spare parts and "
+         "accessories for such widgets."),
+        ("2. Each Party shall publish its rules on widgets and shall refer to Article 1.2 (Definitions) when it "
+         "drafts new rules on gadgets and widgets of any kind."),  # hyphenated word rejoined
     ]
     # paragraph continued across the page break (and past the page-bottom footnotes)
     assert arts["1.3"].text.splitlines()[0] == (
@@ -170,7 +170,7 @@ def test_invented_pdf_text_cleaned(widgets) -> None:
         "studies on gadgets.")
     everything = "\n".join(p.text for p in widgets.provisions)
     assert "Widget Accord between" not in everything  # running header
-    assert not re.search(r"^\d+$", everything, re.M)  # page numbers
+    assert not re.search(r"^\d+$", everything, re.MULTILINE)  # page numbers
 
 
 def test_invented_pdf_footnotes(widgets) -> None:

@@ -142,11 +142,11 @@ This Agreement enters into force on signature.
 
 
 def test_spanish_and_french_headings() -> None:
-    es, arts = read_text("Capítulo 1\nDisposiciones Iniciales\n\nArtículo 1\nObjetivos\n\nLas Partes cooperan.\n\n"
+    _, arts = read_text("Capítulo 1\nDisposiciones Iniciales\n\nArtículo 1\nObjetivos\n\nLas Partes cooperan.\n\n"
                          "Artículo 2: Definiciones\n\nUn artilugio es un aparato.\n")
     assert [(p.number, p.title, p.chapter_number) for p in arts] == [
         ("1", "Objetivos", "1"), ("2", "Definiciones", "1")]
-    fr, arts = read_text("Article premier\nObjet\n\nLes Parties coopèrent.\n\nArticle 2\nDéfinitions\n\nUn gadget.\n")
+    _, arts = read_text("Article premier\nObjet\n\nLes Parties coopèrent.\n\nArticle 2\nDéfinitions\n\nUn gadget.\n")
     assert [(p.number, p.title) for p in arts] == [("1", "Objet"), ("2", "Définitions")]
 
 
@@ -160,7 +160,7 @@ def test_wrapped_cross_reference_is_not_a_heading() -> None:
 
 
 def test_no_structure_is_kept_flagged_and_warned() -> None:
-    ex = text_reader.read("A memorandum about widgets.\n\nIt has no articles at all.\n".encode(), Path("m.txt"))
+    ex = text_reader.read(b"A memorandum about widgets.\n\nIt has no articles at all.\n", Path("m.txt"))
     assert len(ex.provisions) == 1
     only = ex.provisions[0]
     assert only.flags == ("no-structure",)
@@ -181,7 +181,7 @@ def test_segment_blocks_and_footnote_attachment() -> None:
         Block("[^2]: A note about coverage."),
         Block("[^1]: A second note numbered one."),
     ]
-    provisions, title, warnings = segment(blocks)
+    provisions, _, _ = segment(blocks)
     a, b = provisions
     assert (a.number, a.title, a.chapter_number, a.chapter_title) == ("3.1", "Scope", "3", "WIDGETS")
     assert dict(a.source) == {"page": "7"}
@@ -302,8 +302,8 @@ def test_wto_footnotes_detached(wto) -> None:
     for p in ex.provisions:
         for f in p.footnotes:
             assert f.text and f.text not in p.text
-        assert not re.search(r"^\(\^\d+\)|^\[\^\d+\]:", p.text, re.M)
-        assert "```" not in p.text and not re.search(r"^#+ |^- \d+ -$", p.text, re.M)
+        assert not re.search(r"^\(\^\d+\)|^\[\^\d+\]:", p.text, re.MULTILINE)
+        assert "```" not in p.text and not re.search(r"^#+ |^- \d+ -$", p.text, re.MULTILINE)
     total = sum(len(p.footnotes) for p in ex.provisions)
     assert total == 21
 

@@ -105,3 +105,15 @@ def test_cli_bad_input_is_one_line(run: RunCli, tota_db: Path) -> None:
     for args in (["search", ""], ["search", "trade", "--party", "QQQ"], ["search", "trade", "--since", "2020", "--until", "2000"]):
         r = run(*args, db=tota_db)
         assert r.exit_code == 1 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+def test_notebook_api_frames_and_html(tota: ftadraft.Corpus) -> None:
+    hits = tota.search("advance rulings", since=2010, parties="JPN", limit=5)
+    df = ftadraft.to_frame(hits)
+    assert list(df["rank"]) == [1, 2, 3, 4, 5] and (df["year"] >= 2010).all()
+    assert df["parties"].str.contains("JPN").all()
+    assert "<b>" in hits[0]._repr_html_()
+    p = tota.provision("tpp:14.3")
+    assert "Customs Duties" in p._repr_html_()
+    agreements = ftadraft.to_frame(tota.agreements(party="SGP"))
+    assert "tota-449" in set(agreements["agreement_id"])

@@ -10,6 +10,7 @@ free trade agreements.
 
 from .corpus import AddReport, AgreementView, Corpus, open
 from .errors import FtadraftError, IndexFileError, InputError, ReferenceNotFound
+from .frames import to_frame
 from .ingest.load import load_file
 from .metadata import AgreementMeta, build_meta
 from .model import Agreement, Chapter, Document, Footnote, Provision
@@ -19,5 +20,5 @@ __version__ = "0.1.0"
 __all__ = [
     "AddReport", "Agreement", "AgreementMeta", "AgreementView", "Chapter", "Corpus", "Document", "Footnote",
     "FtadraftError", "IndexFileError", "InputError", "Provision", "ReferenceNotFound", "build_meta", "load_file",
-    "open",
+    "open", "to_frame",
 ]

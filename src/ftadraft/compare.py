@@ -146,7 +146,7 @@ _QUANTITY = re.compile(
 # A paragraph or list number at the start of a line ("2.", "(b)", "3)") is layout, not a quantity.
 # So is a number opening a line before a space (a footnote's own text: "6 For greater certainty, ...") and
 # a digit glued to the word or punctuation before it (a footnote mark: "electronic means;6", "law.7").
-_LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:\(?\d+(?:\.\d+)*[.)]|\(\w{1,4}\)|\d+(?=[ \t]))|(?<=[^\W\d_]|[;:,.)\]])\d+\b")
+_LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:\(?\d+(?:\.\d+)*[.)]|\(\w{1,4}\)|\d+(?=[ \t]))|(?:(?<=[^\W\d_])|(?<=[;:,.)\]])(?<!\d[.,]))\d+\b")
 
 _NAME = re.compile(r"\b[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z][\w'\u2019\-]*)*")
 # Capitalised words that start sentences or are treaty terms, not names of parties.
@@ -329,6 +329,12 @@ def _judge(kind: ChangeKind, ta: list[_Feature], tb: list[_Feature], op: Op) -> 
 
 # --- rendering ------------------------------------------------------------------------------------------
 
+def _layout_only(op: Op) -> bool:
+    """A change of spacing alone (same number of line breaks): shown as B reads, not marked up."""
+    return (op.kind == "replace" and op.a.isspace() and op.b.isspace()
+            and op.a.count("\n") == op.b.count("\n"))
+
+
 def _styled(text: str, color: bool, **style: Any) -> str:
     """Style each line apart, so that line breaks stay outside the escape codes (pagers, wrapping)."""
     if not color:
@@ -361,8 +367,8 @@ def render_terminal(comparison: Comparison, color: bool) -> str:
     lines.append("")
     body = []
     for op in c.ops:
-        if op.kind == "equal":
-            body.append(op.a)
+        if op.kind == "equal" or _layout_only(op):
+            body.append(op.b)
             continue
         if op.a:
             body.append(_styled(op.a, True, fg="red", strikethrough=True) if color else f"-[{op.a}]")
@@ -419,8 +425,8 @@ def render_html(comparison: Comparison) -> str:
     s = c.similarity
     inline = []
     for op in c.ops:
-        if op.kind == "equal":
-            inline.append(e(op.a))
+        if op.kind == "equal" or _layout_only(op):
+            inline.append(e(op.b))
             continue
         if op.a:
             inline.append(f"<del>{e(op.a)}</del>")

@@ -102,6 +102,15 @@ class Provision:
             parts.append(self.title)
         return " ".join(parts) or f"(provision {self.order})"
 
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = " · ".join(filter(None, (self.chapter_title, self.label)))
+        paras = "".join(f"<p>{escape(' '.join(x.split()))}</p>" for x in self.text.split("\n\n") if x.strip())
+        notes = "".join(f"<li>[{escape(f.marker)}] {escape(f.text)}</li>" for f in self.footnotes)
+        return (f"<div><b>{escape(head)}</b> <small>{escape(self.id)}</small>{paras}"
+                + (f"<ol>{notes}</ol>" if notes else "") + "</div>")
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["footnotes"] = [asdict(f) for f in self.footnotes]

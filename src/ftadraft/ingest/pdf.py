@@ -19,6 +19,7 @@ words and wrapped titles are rejoined. The whole RCEP PDF reads in about 5-6 s.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import re
 import statistics
@@ -43,7 +44,7 @@ NO_TEXT_LAYER = "no text layer (a scanned PDF?); run OCR first, e.g. `ocrmypdf i
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—]\s*)?(?:(?:page|p\.|página|pagina)\s+)?(?:\d{1,4}|[ivxlc]{1,6}|[A-Z0-9]{1,4}-\d{1,4})"
     r"(?:\s*(?:of|/|de|sur)\s*\d{1,4})?(?:\s*[-–—])?$",
-    re.I,
+    re.IGNORECASE,
 )
 _MARKER = re.compile(
     r"^\s*(?:\(?[a-z]{1,3}\)|\([ivxlc]{1,6}\)|\(\d{1,3}\)|\d{1,3}\.(?:\s|$)|\d{1,3}\.\d{1,3}(?:\.\d{1,3})*\.?\s"
@@ -51,7 +52,7 @@ _MARKER = re.compile(
 )
 _TERMINAL = re.compile(r"[.;:!?]$")
 _LIST_JOIN = re.compile(r"(?:\band|\bor|\by|\bo|\bet|\bou|,)$")
-_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|,b\b|-b\b", re.I)
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|,b\b|-b\b", re.IGNORECASE)
 _FORCE_BOLD = 1 << 18
 _SUP_CHARS = set("0123456789,*†‡ ")
 _DIGITS_ONLY = re.compile(r"^[1-9]\d{0,2}(?:\s*,\s*\d{1,3})*$")
@@ -392,7 +393,7 @@ def _blocks(pages: list[_Page]) -> tuple[list[Block], bool]:
     cleaned = _clean_pages(pages, body_size)
     body = [x for _, lines, _ in cleaned for x in lines]
     vocab = set(re.findall(r"[a-z]{3,}", " ".join(x.text.lower() for x in body)))
-    gaps = [a.y - b.y for a, b in zip(body, body[1:]) if a.page == b.page and abs(a.size - body_size) < 0.6
+    gaps = [a.y - b.y for a, b in itertools.pairwise(body) if a.page == b.page and abs(a.size - body_size) < 0.6
             and abs(b.size - body_size) < 0.6 and 0 < a.y - b.y < 3 * body_size]
     line_gap = statistics.median(gaps) if gaps else 1.2 * body_size
     sized = [x for x in body if abs(x.size - body_size) < 0.6]
@@ -468,9 +469,7 @@ def _starts_block(cur: list[_Line], line: _Line, line_gap: float, left: float, w
         return ended and not text[:1].islower()
     if short and (ended or not text[:1].islower()):
         return True
-    if prev.bold != line.bold and (looks_like_heading(cur[0].text) or looks_like_heading(text)):
-        return True
-    return False
+    return prev.bold != line.bold and (looks_like_heading(cur[0].text) or looks_like_heading(text))
 
 
 def _fix_soft_hyphens(text: str, vocab: set[str]) -> str:

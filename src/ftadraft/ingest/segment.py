@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from ..model import Footnote, ProvisionDraft
 from ..normalize import clean_heading
 
-__all__ = ["Block", "Heading", "parse_heading", "looks_like_heading", "segment", "FOOTNOTE_REF", "FOOTNOTE_DEF"]
+__all__ = ["FOOTNOTE_DEF", "FOOTNOTE_REF", "Block", "Heading", "looks_like_heading", "parse_heading", "segment"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Heading:
 #: A footnote reference in running text, ``[^3]``.
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]{1,12})\]")
 #: A footnote definition block, ``[^3]: text``.
-FOOTNOTE_DEF = re.compile(r"^\s*\[\^([^\]\s]{1,12})\]:\s*(.*)$", re.S)
+FOOTNOTE_DEF = re.compile(r"^\s*\[\^([^\]\s]{1,12})\]:\s*(.*)$", re.DOTALL)
 
 _SUFFIX = r"(?:[ \u00a0]?(?:bis|ter|quater|quinquies|sexies|septies|octies|nonies|decies)\b)"
 _ROMAN = r"(?:[IVXLC]+)"
@@ -108,7 +108,7 @@ def _alts(words: list[str], plain: bool) -> str:
 
 
 def _compile(plain: bool) -> list[tuple[str, re.Pattern[str]]]:
-    flags = 0 if plain else re.I
+    flags = 0 if plain else re.IGNORECASE
     pats = []
     for kind in ("article", "chapter", "subsection", "section", "annex"):
         word = _alts(_WORDS[kind], plain)
@@ -116,14 +116,14 @@ def _compile(plain: bool) -> list[tuple[str, re.Pattern[str]]]:
         opt = "?" if kind == "annex" else ""
         sep = r"[ \u00a0]*" if kind == "article" else r"[ \u00a0]+"  # "Art.5" has no space
         # numbers stay case-sensitive even in marked headings ("Section on ..." is not section "on")
-        pats.append((kind, re.compile(rf"^{word}(?:{sep}(?P<num>(?-i:{num}))){opt}(?P<rest>.*)$", flags | re.S)))
+        pats.append((kind, re.compile(rf"^{word}(?:{sep}(?P<num>(?-i:{num}))){opt}(?P<rest>.*)$", flags | re.DOTALL)))
     pats.append(("preamble", re.compile(rf"^{_alts(_PREAMBLE_WORDS, plain)}[ \u00a0]*:?$", flags)))
     return pats
 
 
 _PATTERNS = {True: _compile(plain=True), False: _compile(plain=False)}
 
-_SEPARATOR = re.compile(r"^[ \u00a0]*(?::|\.|–|—|-|\|)[ \u00a0]*(?P<title>.*)$", re.S)
+_SEPARATOR = re.compile(r"^[ \u00a0]*(?::|\.|–|—|-|\|)[ \u00a0]*(?P<title>.*)$", re.DOTALL)
 _MODAL = re.compile(r"\b(?:shall|may|must|should|will|is|are|has|have|deberá|podrá|doit|peut)\b")
 _SMALL_WORDS = {"and", "or", "of", "the", "for", "to", "in", "on", "by", "with", "a", "an", "at", "from", "as",
                 "de", "del", "la", "las", "los", "el", "y", "et", "des", "du", "le", "les", "en", "à", "e"}
@@ -131,7 +131,7 @@ _SMALL_WORDS = {"and", "or", "of", "the", "for", "to", "in", "on", "by", "with",
 _HEAD_DEBRIS = re.compile(r"(?:[ \u00a0]*[.…·]{3,}[ \u00a0]*\d*|[ \u00a0]+-[ \u00a0]*\d{1,4}[ \u00a0]*-)[ \u00a0]*$")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
 _TOC = re.compile(
-    r"^(?:table of contents|contents|índice|indice|table des matières|table des matieres|sommaire)$", re.I
+    r"^(?:table of contents|contents|índice|indice|table des matières|table des matieres|sommaire)$", re.IGNORECASE
 )
 _TERMINAL = re.compile(r"[.;:!?,]$")
 
@@ -200,12 +200,11 @@ def parse_heading(text: str, *, strong: bool = False) -> Heading | None:
             return Heading("preamble", None, None, refs, True)
         num = m.group("num")
         rest = m.group("rest") or ""
-        if num is None and kind == "annex":
-            if rest.strip() and not strong:
-                # "ANNEX" alone or "ANNEX: Title"; never "Annex to this Agreement..." running text
-                sm = _SEPARATOR.match(rest)
-                if not (sm and sm.group("title") and _title_like(sm.group("title"), False)):
-                    return None
+        if num is None and kind == "annex" and rest.strip() and not strong:
+            # "ANNEX" alone or "ANNEX: Title"; never "Annex to this Agreement..." running text
+            sm = _SEPARATOR.match(rest)
+            if not (sm and sm.group("title") and _title_like(sm.group("title"), False)):
+                return None
         if num is not None and rest[:1].isalnum() and not rest[:1].isspace():
             continue  # "Article 12abc": not a number boundary
         ok, title, separated = _split_rest(rest, kind, strong)
@@ -314,7 +313,7 @@ class _Pending:
 _RANK = {"chapter": 1, "section": 2, "subsection": 3}
 _TITLE_KEYWORDS = re.compile(
     r"\b(?:agreement|treaty|accord|acuerdo|tratado|convention|convenio|protocol|protocolo|protocole|partnership)\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -470,7 +469,7 @@ class _Segmenter:
                 return False
             new_title = f"{current_title} {t}"
         self.title_blocks += 1
-        new_title = clean_heading(new_title)
+        new_title = clean_heading(new_title) or new_title
         if isinstance(target, _Pending):
             h = target.heading
             target.heading = Heading(h.kind, h.number, new_title, h.refs + tuple(refs), True)

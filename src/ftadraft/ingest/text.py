@@ -26,14 +26,14 @@ _RULE = re.compile(r"^\s*(?:([-_*=])[ \t]*){3,}$")
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:#{1,6}\s*)?(?:[-–—]\s*)?(?:(?:page|p\.|página|pagina)\s+)?\d{1,4}(?:\s*(?:of|/|de|sur)\s*\d{1,4})?"
     r"(?:\s*[-–—])?\s*$",
-    re.I,
+    re.IGNORECASE,
 )
 _ROMAN_PAGE = re.compile(r"^\s*[ivxlc]{1,6}\s*$")
 _FOOTDEF_MD = re.compile(r"^\s{0,3}\[\^([^\]\s]{1,12})\]:\s*(.*)$")
 _FOOTDEF_CARET = re.compile(r"^\s{0,3}\(\^([^)\s]{1,12})\)\s*(.*)$")
 _INLINE_REF = re.compile(r"(?<!\[)\^(\d{1,3}|[*†‡])(?![\d\]])")
-_HTML_SUP = re.compile(r"<sup>\s*(\d{1,3})\s*</sup>", re.I)
-_HTML_TAG = re.compile(r"</?(?:br|p|div|span|sup|sub|em|strong|b|i|u|a)\b[^>]*>", re.I)
+_HTML_SUP = re.compile(r"<sup>\s*(\d{1,3})\s*</sup>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?(?:br|p|div|span|sup|sub|em|strong|b|i|u|a)\b[^>]*>", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 # Spans are bounded so that hostile lines cannot make these patterns quadratic.
 _LINK = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\[([^\]^\n][^\]\n]{0,300})\]\([^)\n]{0,500}\)")
@@ -89,7 +89,7 @@ def text_blocks(text: str, *, markdown: bool) -> list[Block]:
     lines = _classify(text.split("\n"), markdown)
     _drop_running_lines(lines)
     vocab = _vocabulary(text)
-    items = _paragraphs(lines, markdown, vocab)
+    items = _paragraphs(lines, vocab)
     return _merge(items, vocab)
 
 
@@ -201,7 +201,7 @@ def join_lines(lines: Iterable[str], vocab: set[str]) -> str:
     """Join wrapped lines into one paragraph (also used by the PDF reader), in linear time.
 
     A line-end hyphen before a lower-case letter is dropped only when the joined word occurs elsewhere
-    in the document (``vocab``: its lower-case words); otherwise it is kept ("non-\noriginating").
+    in the document (``vocab``: its lower-case words); otherwise it is kept ("non-" + "originating" stays "non-originating").
     """
     parts: list[str] = []
     for line in lines:
@@ -220,7 +220,7 @@ def join_lines(lines: Iterable[str], vocab: set[str]) -> str:
 
 
 # --------------------------------------------------------------------------- paragraphs
-def _paragraphs(lines: list[tuple[str, str, int]], markdown: bool, vocab: set[str]) -> list[tuple[str, str, int]]:
+def _paragraphs(lines: list[tuple[str, str, int]], vocab: set[str]) -> list[tuple[str, str, int]]:
     """Group lines into items: ("para", text, 0), ("head", text, level), ("fn", text, 0)."""
     items: list[tuple[str, str, int]] = []
     para: list[str] = []
@@ -256,7 +256,7 @@ def _paragraphs(lines: list[tuple[str, str, int]], markdown: bool, vocab: set[st
             after_heading = 2
             continue
         is_head = looks_like_heading(text)
-        starts_new = not para or bool(_MARKER.match(text)) or after_heading > 0 or text.startswith("**")
+        starts_new = not para or bool(_MARKER.match(text)) or after_heading > 0
         if not starts_new and is_head:  # a wrapped cross-reference "...under\nArticle 5 of" stays in the paragraph
             starts_new = bool(_TERMINAL.search(para[-1])) or _upper(text)
         if starts_new:
