@@ -158,14 +158,20 @@ def ftadraft_index(db: Path | None, corpus: Path, articles: Sequence[Article], t
         sys.exit(f"search_eval: index {path} holds {len(have)} provisions, {len(have - want)} not from {corpus} and "
                  f"{len(want - have)} missing; use an index holding exactly the ToTA corpus (or no --db)")
     what = "added" if report.added or report.replaced else "reused"
-    print(f"ftadraft index: {path} ({what}, {len(have):,} provisions, {took:.1f} s)", file=sys.stderr)
+    print(f"ftadraft index: {path} ({what}, {len(have):,} provisions, {took:.1f} s)", file=sys.stderr, flush=True)
     return c
 
 
 def run_ftadraft(c, queries: Sequence[Query]) -> tuple[dict[str, list[str]], dict[str, list[str]], list[float]]:
+    import sqlite3
+
     from ftadraft.search import search
 
-    search(c, "warm up the lemmatiser", limit=K)
+    try:
+        search(c, "warm up the query path", limit=K)
+    except sqlite3.OperationalError as e:
+        sys.exit(f"search_eval: search fails on {c.path} ({e}); the index was probably built by another ftadraft "
+                 "version: delete it (or drop --db) and run again")
     top: dict[str, list[str]] = {}
     deep: dict[str, list[str]] = {}
     times: list[float] = []

@@ -67,6 +67,20 @@ def tota(tota_db: Path) -> Iterator[ftadraft.Corpus]:
 
 
 @pytest.fixture()
+def captured(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> list:
+    """Replace ``segment()`` in the test module's ``reader`` by a recorder, to see the exact Blocks
+    the reader produces."""
+    seen: list = []
+
+    def fake_segment(blocks, **_kwargs):  # type: ignore[no-untyped-def]
+        seen.extend(blocks)
+        return (), None, ()
+
+    monkeypatch.setattr(request.module.reader, "segment", fake_segment)
+    return seen
+
+
+@pytest.fixture()
 def run() -> "RunCli":
     return RunCli()
 

@@ -160,19 +160,6 @@ def _toc_style(document) -> str:
     return style.name
 
 
-@pytest.fixture
-def captured(monkeypatch):
-    """Replace segment() in the reader by a recorder, to see the exact Blocks the reader produces."""
-    seen: list = []
-
-    def fake_segment(blocks):
-        seen.extend(blocks)
-        return (), None, ()
-
-    monkeypatch.setattr(reader, "segment", fake_segment)
-    return seen
-
-
 # ------------------------------------------------------------------------------------------------
 # Blocks (independent of the segmentation heuristics)
 

@@ -57,19 +57,6 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-@pytest.fixture
-def captured(monkeypatch):
-    """Replace segment() in the reader by a recorder, to see the exact Blocks the reader produces."""
-    seen: list = []
-
-    def fake_segment(blocks):
-        seen.extend(blocks)
-        return (), None, ()
-
-    monkeypatch.setattr(reader, "segment", fake_segment)
-    return seen
-
-
 def _write(tmp_path: Path, content: bytes, name: str = "page.html") -> tuple[bytes, Path]:
     path = tmp_path / name
     path.write_bytes(content)

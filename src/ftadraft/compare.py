@@ -115,10 +115,11 @@ _MODALS: tuple[tuple[str, int, str], ...] = (
      r"\bshall\s*,?\s*(?:(?:where|when|if|as)\s+(?:appropriate|possible|practicable|feasible|necessary)"
      r"|to\s+the\s+(?:extent|degree)\s+(?:possible|practicable|feasible|appropriate)"
      r"|as\s+far\s+as\s+(?:possible|practicable))"),
-    ("best efforts", 2, r"\b(?:shall\s+)?(?:endeavou?r|strive)s?\b(?:\s+to\b)?"),
+    ("best efforts", 2, r"\b(?:(?:shall|must|will)\s+)?(?:endeavou?r|strive)s?\b(?:\s+to\b)?"),
     ("best efforts", 2, r"\bshall\s+(?:seek|try|aim)\s+to\b"),
-    ("best efforts", 2, r"\b(?:shall\s+)?(?:make|use)s?\s+(?:(?:every|all|its|their|best|reasonable|appropriate|"
-                        r"possible)\s+)*(?:efforts?|endeavou?rs)\b(?:\s+to\b)?"),
+    ("best efforts", 2, r"\b(?:(?:shall|must|will)\s+)?(?:make|use)s?\s+(?:(?:every|all|its|their|best|reasonable|"
+                        r"appropriate|possible)\s+)*(?:efforts?|endeavou?rs)\b(?:\s+to\b)?"),
+    ("hortatory", 1, r"\b(?:should|may)\s+(?:endeavou?r|strive|seek|try|aim|make\s+(?:\w+\s+)?efforts?)\b(?:\s+to\b)?"),
     ("hortatory", 1, r"\bshould(?:\s+not)?\b"),
     ("hortatory", 1, r"\b(?:is|are)\s+encouraged\s+to\b"),
     ("obligation", 4, r"\bshall\b"),
@@ -148,7 +149,7 @@ _QUANTITY = re.compile(
 # a digit glued to the word or punctuation before it (a footnote mark: "electronic means;6", "law.7").
 _LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:\(?\d+(?:\.\d+)*[.)]|\(\w{1,4}\)|\d+(?=[ \t]))|(?:(?<=[^\W\d_])|(?<=[;:,.)\]])(?<!\d[.,]))\d+\b")
 
-_NAME = re.compile(r"\b[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z][\w'\u2019\-]*)*")
+_NAME = re.compile(r"\b[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'\u2019\-]*)*")
 # Capitalised words that start sentences or are treaty terms, not names of parties.
 _NOT_NAMES = frozenset("""
 a an the each any every no neither nor nothing for if in where whereas when with without this that these those

@@ -71,15 +71,25 @@ def diff_texts(a: str, b: str) -> list[Op]:
     pa, pb = split_paragraphs(a), split_paragraphs(b)
     if len(pa) <= 1 and len(pb) <= 1:
         return diff_words(a, b)
-    raw: list[Op] = []
+    out: list[Op] = []
+    whole_before = False  # was the last op a whole paragraph deleted or inserted?
     for i, j in align_paragraphs(pa, pb):
         if i is not None and j is not None:
-            raw.extend(_word_ops(pa[i], pb[j]))
-        elif i is not None:
-            raw.append(Op("delete", pa[i], ""))
-        elif j is not None:
-            raw.append(Op("insert", "", pb[j]))
-    return _tidy(raw)
+            unit, whole = diff_words(pa[i], pb[j]), False
+        else:
+            unit, whole = [Op("delete", pa[i], "") if i is not None else Op("insert", "", pb[j or 0])], True
+        for op in unit:
+            # Whole-paragraph changes join each other, and equal runs join; a paragraph-level change
+            # stays apart from a word-level change beside it ("+[new paragraph]" then "-[2]+[3]").
+            if out and ((op.kind == "equal" and out[-1].kind == "equal")
+                        or (whole and whole_before and op.kind != "equal" and out[-1].kind != "equal")):
+                last = out.pop()
+                a2, b2 = last.a + op.a, last.b + op.b
+                op = Op(op.kind if op.kind == "equal" else "replace" if a2 and b2 else "delete" if a2 else "insert",
+                        a2, b2)
+            out.append(op)
+        whole_before = whole
+    return out
 
 
 def diff_words(a: str, b: str) -> list[Op]:

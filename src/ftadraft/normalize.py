@@ -23,13 +23,18 @@ _FOLDABLE = re.compile("[" + re.escape("".join(_FOLD)) + "]")
 # "electro-\nnic" -> "electronic": a hyphen at a line end between two lowercase letters.
 _HYPHEN_BREAK = re.compile(r"(?<=[a-z])-[ \t]*\r?\n[ \t]*(?=[a-z])")
 _SPACE = re.compile(r"\s+")
+# Footnote references the readers leave in the text ("Scope[^3]"): not part of the wording.
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,8}\]")
 
 
 def normalize_text(text: str) -> str:
-    """Return ``text`` folded for matching: NFKC, straight quotes, plain hyphens, one space."""
+    """Return ``text`` folded for matching: NFKC, straight quotes, plain hyphens, no footnote
+    markers, one space."""
     if not text:
         return ""
     t = _HYPHEN_BREAK.sub("", text) if "-" in text else text
+    if "[^" in t:
+        t = _FOOTNOTE_REF.sub("", t)
     if t.isascii():
         t = t.replace("`", "'")
     else:

@@ -4,8 +4,8 @@ Each measure answers a different question a drafter or researcher asks:
 
 - ``edit``: how much character editing turns one text into the other (rapidfuzz ``ratio``);
   sensitive to every change, including word order.
-- ``token_set``: do the texts use the same words, whatever their order and repetition (rapidfuzz
-  ``token_set_ratio``); 1.0 when one text's vocabulary is contained in the other's.
+- ``token_set``: do the texts use the same words, whatever their order, repetition and punctuation
+  (rapidfuzz ``token_set_ratio``); 1.0 when one text's vocabulary is contained in the other's.
 - ``jaccard5``: share of common 5-word sequences (word 5-gram Jaccard), the copy-detection measure of
   treaty text-as-data research (Alschner, Seiermann & Skougarevskiy); high only for shared phrasing.
 - ``jaccard5_chars``: the same on 5-character shingles, the variant used in the published treaty-similarity
@@ -60,12 +60,13 @@ def edit_similarity(a: str, b: str, *, normalized: bool = False) -> float:
 
 
 def token_set_similarity(a: str, b: str, *, normalized: bool = False) -> float:
-    """Word-set overlap, order and repetition ignored (rapidfuzz ``token_set_ratio``, case-folded)."""
+    """Word-set overlap, order, repetition, case and punctuation ignored (rapidfuzz ``token_set_ratio``)."""
     if not normalized:
-        a, b = normalize_text(a).lower(), normalize_text(b).lower()
-    if not a.strip() and not b.strip():
+        a, b = normalize_text(a), normalize_text(b)
+    wa, wb = " ".join(_WORD.findall(a.lower())), " ".join(_WORD.findall(b.lower()))
+    if not wa and not wb:
         return 1.0
-    return fuzz.token_set_ratio(a, b) / 100.0
+    return fuzz.token_set_ratio(wa, wb) / 100.0
 
 
 def word_shingles(text: str, n: int = N) -> frozenset[tuple[str, ...]]:

@@ -1,0 +1,167 @@
+"""Quality and speed check for the topic tagger on the ToTA corpus (English agreements).
+
+Gold labels come from article titles: an article whose title names a topic (``ftadraft.topics.title_topics``:
+the taxonomy's ``titles``, fuzzy-matched, and ``context_titles`` inside the topic's chapters) belongs to it.
+Each such article is tagged from its TEXT ONLY (title removed). Targets: the right topic first for >= 85 %,
+present among the tags for >= 95 %. Unrelated articles — titles naming no topic, in chapters on SPS,
+investment, rules of origin, dispute settlement or institutional matters — must get any tag < 10 % of the time.
+
+Agreements with odd ToTA treaty ids are held out (the taxonomy is not tuned on them); both parts are reported.
+Speed: tagging every provision of the corpus from its stored lemma strings (text + title), single core; <= 4 s.
+
+Run:  python bench/topics_eval.py [--db INDEX.sqlite] [--xml ../shared/corpus/tota/xml] [--errors N] [--part dev]
+Without --db a temporary index is built from the XML (~40 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import ftadraft
+from ftadraft import topics
+
+#: Chapter-title words that mark areas unrelated to the taxonomy (lemmatised, as the index stores them).
+UNRELATED_CHAPTERS = {
+    "sps": ("sanitary", "phytosanitary"),
+    "investment": ("investment",),
+    "rules of origin": ("origin",),
+    "dispute settlement": ("dispute",),
+    "institutional": ("institutional", "final provision", "administration of the agreement", "joint committee"),
+}
+#: Chapters that may hold taxonomy topics even when they also mention an unrelated area.
+OUR_CHAPTERS = ("customs", "trade facilitation", "electronic", "e commerce", "digital", "intellectual property")
+TARGET_FIRST, TARGET_PRESENT, TARGET_UNRELATED = 0.85, 0.95, 0.10
+
+
+def load_rows(db: Path) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    return conn.execute(
+        "SELECT p.id, p.agreement_id, p.title, p.chapter_title, p.lemmas, p.title_lemmas, p.chapter_lemmas,"
+        " a.language, a.source FROM provisions p JOIN agreements a ON a.id = p.agreement_id ORDER BY p.rowid"
+    ).fetchall()
+
+
+def treaty_number(agreement_id: str) -> int:
+    tail = agreement_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def unrelated_area(chapter_lemmas: str) -> str | None:
+    ch = f" {chapter_lemmas} "
+    if not chapter_lemmas or any(f" {w} " in ch for w in OUR_CHAPTERS):
+        return None
+    for area, words in UNRELATED_CHAPTERS.items():
+        if any(f" {w} " in ch for w in words):
+            return area
+    return None
+
+
+def pct(a: int, b: int) -> str:
+    return f"{100 * a / b:5.1f}%" if b else "   — "
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--db", type=Path, help="an existing index holding ToTA (default: build a temporary one)")
+    ap.add_argument("--xml", type=Path, default=Path(__file__).resolve().parents[2] / "shared/corpus/tota/xml")
+    ap.add_argument("--errors", type=int, default=0, help="print up to N misses and false positives per part")
+    ap.add_argument("--part", choices=["dev", "held-out", "both"], default="both", help="which part's errors")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db
+        if db is None:
+            db = Path(tmp) / "tota.sqlite"
+            t0 = time.perf_counter()
+            with ftadraft.open(db) as c:
+                c.add([args.xml])
+            print(f"built temporary index in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        rows = load_rows(db)
+
+    t0 = time.perf_counter()
+    topics.tag_lemmas("")  # compile the taxonomy outside the timed loop
+    compile_t = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tagged = [topics.tag_lemmas(r["lemmas"], r["title_lemmas"]) for r in rows]
+    speed_t = time.perf_counter() - t0
+    words = sum(len(r["lemmas"].split()) for r in rows)
+    n_tagged = sum(1 for t in tagged if t)
+
+    # evaluation: English agreements, title removed
+    parts = ("dev", "held-out")
+    per_topic: dict[str, dict[str, list[int]]] = {p: defaultdict(lambda: [0, 0, 0]) for p in parts}
+    totals = {p: [0, 0, 0] for p in parts}
+    unrelated = {p: defaultdict(lambda: [0, 0]) for p in parts}
+    confusions: dict[str, Counter[tuple[str, str]]] = {p: Counter() for p in parts}
+    misses: dict[str, list[str]] = {p: [] for p in parts}
+    false_pos: dict[str, list[str]] = {p: [] for p in parts}
+    for r in rows:
+        if r["language"] != "en" or not r["lemmas"]:
+            continue
+        part = "held-out" if treaty_number(r["agreement_id"]) % 2 else "dev"
+        gold = topics.title_topics(r["title_lemmas"], r["chapter_lemmas"])
+        if gold:
+            got = [s.id for s in topics.tag_lemmas(r["lemmas"])]
+            first = bool(got) and got[0] in gold
+            present = any(g in got for g in gold)
+            key = gold[0]
+            for i, ok in enumerate((True, first, present)):
+                per_topic[part][key][i] += ok
+                totals[part][i] += ok
+            if not first:
+                confusions[part][(key, got[0] if got else "(none)")] += 1
+                misses[part].append(f"  {r['id']:<18} {r['title']!r:48.48} gold {key:<34} got {got[:3]}")
+        elif r["title_lemmas"] == "" or not topics._compiled().title_matches(r["title_lemmas"]):
+            area = unrelated_area(r["chapter_lemmas"])
+            if area:
+                got = [s.id for s in topics.tag_lemmas(r["lemmas"])]
+                unrelated[part][area][0] += 1
+                unrelated[part][area][1] += bool(got)
+                if got:
+                    false_pos[part].append(f"  {r['id']:<18} {area:<18} {r['title']!r:44.44} got {got[:3]}")
+
+    # report
+    print("Topic tagger evaluation on ToTA (English agreements; titles removed before tagging)")
+    print("dev = even treaty ids (tuned on), held-out = odd treaty ids (not tuned on)\n")
+    print(f"{'topic':<44} {'dev n':>6} {'first':>7} {'present':>8}   {'held n':>6} {'first':>7} {'present':>8}")
+    for t in topics.taxonomy():
+        d, h = per_topic["dev"].get(t.id, [0, 0, 0]), per_topic["held-out"].get(t.id, [0, 0, 0])
+        print(f"{t.id:<44} {d[0]:>6} {pct(d[1], d[0]):>7} {pct(d[2], d[0]):>8}   "
+              f"{h[0]:>6} {pct(h[1], h[0]):>7} {pct(h[2], h[0]):>8}")
+    ok = True
+    print()
+    for p in parts:
+        n, first, present = totals[p]
+        un_n = sum(v[0] for v in unrelated[p].values())
+        un_fp = sum(v[1] for v in unrelated[p].values())
+        checks = (first / n >= TARGET_FIRST if n else False, present / n >= TARGET_PRESENT if n else False,
+                  un_fp / un_n < TARGET_UNRELATED if un_n else False)
+        ok &= all(checks)
+        print(f"{p:>8}: {n} titled articles: right topic first {pct(first, n)} (target >= 85%) "
+              f"{'ok' if checks[0] else 'FAIL'}, present {pct(present, n)} (>= 95%) {'ok' if checks[1] else 'FAIL'}")
+        by_area = ", ".join(f"{a} {pct(v[1], v[0]).strip()} of {v[0]}" for a, v in sorted(unrelated[p].items()))
+        print(f"{'':>8}  {un_n} unrelated articles tagged: {pct(un_fp, un_n)} (target < 10%) "
+              f"{'ok' if checks[2] else 'FAIL'}  [{by_area}]")
+        top = ", ".join(f"{g}->{w} x{k}" for (g, w), k in confusions[p].most_common(6))
+        print(f"{'':>8}  most frequent misses: {top or '-'}")
+    print(f"\nspeed: {len(rows):,} provisions ({words / 1e6:.1f} M words) tagged from lemma strings (text + title) "
+          f"in {speed_t:.2f} s on one core (target <= 4 s; taxonomy compiled once in {compile_t:.2f} s); "
+          f"{n_tagged:,} provisions got at least one topic")
+    for p in parts:
+        if args.errors and args.part in (p, "both"):
+            print(f"\n{p}: misses (first topic wrong)")
+            print("\n".join(misses[p][: args.errors]))
+            print(f"{p}: unrelated articles that got a tag")
+            print("\n".join(false_pos[p][: args.errors]))
+    return 0 if ok and speed_t <= 4.0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,366 @@
+"""Topic tagging: the shipped taxonomy of customs, IP-enforcement and digital-trade topics, and a fast
+tagger over lemma strings.
+
+The taxonomy (``taxonomy.toml``, package data) defines each topic in our own words, with typical
+article titles and matching rules: weighted lemma phrases, required co-occurrences and negative
+phrases. The rules are lemmatised once, exactly as the index lemmatises text, and compiled into a
+phrase table keyed by one word of each phrase; tagging a provision is then a set intersection plus a
+few substring counts over its lemma string, which keeps whole-corpus tagging at index time within
+seconds. The text decides: many articles (and most drafts) have no title, so the title only adds a
+bounded bonus to topics the text already supports.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .errors import FtadraftError, ReferenceNotFound
+
+#: Raw evidence -> score in [0, 1]: ``1 - exp(-raw / SCALE)``.
+SCALE = 4.0
+#: Topics scoring below this are not reported.
+MIN_SCORE = 0.4
+#: Topics scoring below this fraction of the best topic are not reported (noise next to a clear winner).
+MIN_RELATIVE = 0.3
+#: Title bonus (in raw evidence) when the title names the topic, and the cap on any title evidence.
+TITLE_BONUS = 2.0
+CONTEXT_TITLE_BONUS = 1.0
+TITLE_PHRASE_FACTOR = 0.5
+
+#: Spelling variants generated for every phrase (both directions), applied to whole lemma words.
+_WORD_VARIANTS = {
+    "cooperation": "co operation", "cooperate": "co operate", "cooperative": "co operative",
+    "enquiry": "inquiry", "favourable": "favorable", "favour": "favor", "centre": "center",
+    "programme": "program", "licence": "license", "labour": "labor", "wilful": "willful",
+    "wilfully": "willfully", "judgement": "judgment", "trademark": "trade mark", "e mail": "email",
+    "website": "web site", "harbour": "harbor", "takedown": "take down", "transshipment": "transhipment",
+    "dataset": "data set", "behaviour": "behavior", "defence": "defense", "offence": "offense",
+}
+_IZE = re.compile(r"\b(\w{2,})(iz|is)(e|es|ed|ing|ation|ations|er|ers)\b")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One taxonomy topic with its effective matching rules (area rules merged in)."""
+
+    id: str
+    area: str
+    name: str
+    definition: str
+    titles: tuple[str, ...]
+    context_titles: tuple[str, ...] = ()
+    context_chapters: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, float], ...] = ()
+    requires: tuple[tuple[str, ...], ...] = ()
+    negative: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    """A topic assigned to a text, with a score in [0, 1] (higher: more clearly about the topic)."""
+
+    id: str
+    score: float
+
+
+# -- taxonomy ------------------------------------------------------------------------------------------
+def _load_toml() -> dict[str, Any]:
+    return tomllib.loads(resources.files("ftadraft").joinpath("taxonomy.toml").read_text(encoding="utf-8"))
+
+
+def _weights(table: Mapping[str, Any], where: str) -> tuple[tuple[str, float], ...]:
+    out = []
+    for phrase, w in table.items():
+        if not isinstance(w, (int, float)) or isinstance(w, bool) or w <= 0:
+            raise FtadraftError(f"taxonomy.toml: {where}: weight of {phrase!r} must be a positive number")
+        out.append((phrase, float(w)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def taxonomy() -> tuple[Topic, ...]:
+    """All topics, in taxonomy order (loaded once from the package's ``taxonomy.toml``)."""
+    data = _load_toml()
+    areas: Mapping[str, Any] = data.get("areas", {})
+    topics: list[Topic] = []
+    seen: set[str] = set()
+    for raw in data.get("topic", []):
+        tid = raw.get("id", "")
+        where = f"topic {tid or '?'}"
+        missing = [k for k in ("id", "area", "name", "definition", "titles") if not raw.get(k)]
+        if missing:
+            raise FtadraftError(f"taxonomy.toml: {where}: missing {', '.join(missing)}")
+        if tid in seen:
+            raise FtadraftError(f"taxonomy.toml: {where}: duplicate id")
+        if tid.split("/", 1)[0] != raw["area"] or raw["area"] not in areas:
+            raise FtadraftError(f"taxonomy.toml: {where}: area must be a declared area and the id's prefix")
+        if bool(raw.get("context_titles")) != bool(raw.get("context_chapters")):
+            raise FtadraftError(f"taxonomy.toml: {where}: context_titles need context_chapters and vice versa")
+        seen.add(tid)
+        area = areas[raw["area"]]
+        requires = raw["requires"] if "requires" in raw else area.get("requires", [])
+        topics.append(
+            Topic(
+                id=tid,
+                area=raw["area"],
+                name=raw["name"],
+                definition=" ".join(raw["definition"].split()),
+                titles=tuple(raw["titles"]),
+                context_titles=tuple(raw.get("context_titles", ())),
+                context_chapters=tuple(raw.get("context_chapters", ())),
+                phrases=_weights(raw.get("phrases", {}), where),
+                requires=tuple(tuple(group) for group in requires),
+                negative=_weights({**area.get("negative", {}), **raw.get("negative", {})}, where),
+            )
+        )
+    return tuple(topics)
+
+
+def get(topic_id: str) -> Topic:
+    """The topic with this id; an unknown id raises an error that lists the closest ids."""
+    for t in taxonomy():
+        if t.id == topic_id:
+            return t
+    raise ReferenceNotFound(topic_id, "unknown topic", suggest(topic_id))
+
+
+def suggest(topic_id: str, limit: int = 3) -> list[str]:
+    """Topic ids close to ``topic_id`` (same last segment first, then by fuzzy similarity)."""
+    from rapidfuzz import fuzz, process
+
+    ids = [t.id for t in taxonomy()]
+    query = topic_id.strip().lower()
+    tail = query.rsplit("/", 1)[-1]
+    exact_tail = [i for i in ids if i.rsplit("/", 1)[-1] == tail]
+    scored = process.extract(query, ids, scorer=fuzz.WRatio, limit=limit + len(exact_tail), score_cutoff=60)
+    out = exact_tail + [s for s, _, _ in scored if s not in exact_tail]
+    return out[:limit]
+
+
+# -- compilation ---------------------------------------------------------------------------------------
+def _variants(phrase: str) -> set[str]:
+    """British/American and hyphenation spellings of a lemmatised phrase (the phrase included)."""
+    out = {phrase}
+    pairs = list(_WORD_VARIANTS.items())
+    for _ in range(2):  # variants of variants (e.g. two swapped words in one phrase)
+        for p in list(out):
+            padded = f" {p} "
+            for a, b in pairs:
+                for x, y in ((a, b), (b, a)):
+                    if f" {x} " in padded:
+                        out.add(padded.replace(f" {x} ", f" {y} ").strip())
+            out.add(_IZE.sub(lambda m: m.group(1) + ("is" if m.group(2) == "iz" else "iz") + m.group(3), p))
+    return {v for v in out if v}
+
+
+def _canonical_title(lemmas: str) -> str:
+    """Normal form of a title's lemmas for title look-ups: footnote digits, variants and dashes folded."""
+    words = []
+    for w in lemmas.split():
+        w = w.rstrip("0123456789").strip("-–—'\"‘’“”()[]")
+        if w and not w.isdigit():
+            words.append(w)
+    s = f" {' '.join(words)} "
+    for a, b in _WORD_VARIANTS.items():
+        s = s.replace(f" {b} ", f" {a} ")
+    s = _IZE.sub(lambda m: m.group(1) + "iz" + m.group(3), s)
+    return " ".join(s.split())
+
+
+class _Compiled:
+    """The taxonomy as lookup tables: phrase table keyed by anchor word, per-topic rules and titles."""
+
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        from . import analysis
+
+        texts: list[str] = []
+        for t in topics:
+            texts += [p for p, _ in t.phrases] + [p for p, _ in t.negative]
+            texts += [p for group in t.requires for p in group]
+            texts += list(t.titles) + list(t.context_titles) + list(t.context_chapters)
+        distinct = sorted(set(texts))
+        lemmas = dict(zip(distinct, (a.lemmas for a in analysis.analyze(distinct, workers=1))))
+
+        self.topics = tuple(topics)
+        self.keys: list[str] = []  # " phrase lemmas " per phrase id
+        self.words: list[frozenset[str]] = []
+        self.single: list[bool] = []
+        ids: dict[str, int] = {}
+
+        def phrase_ids(phrase: str) -> list[int]:
+            out = []
+            for v in sorted(_variants(lemmas[phrase])):
+                if v not in ids:
+                    ids[v] = len(self.keys)
+                    self.keys.append(f" {v} ")
+                    self.words.append(frozenset(v.split()))
+                    self.single.append(" " not in v)
+                out.append(ids[v])
+            return out
+
+        positive: dict[int, list[tuple[int, float]]] = {}
+        self.negative: list[tuple[tuple[int, float], ...]] = []
+        self.requires: list[tuple[frozenset[int], ...]] = []
+        for ti, t in enumerate(topics):
+            for phrase, w in t.phrases:
+                for pid in phrase_ids(phrase):
+                    positive.setdefault(pid, []).append((ti, w))
+            self.negative.append(tuple((pid, w) for phrase, w in t.negative for pid in phrase_ids(phrase)))
+            self.requires.append(
+                tuple(frozenset(pid for p in group for pid in phrase_ids(p)) for group in t.requires)
+            )
+        self.positive = {pid: tuple(v) for pid, v in positive.items()}
+        # Anchor each phrase on its longest word (longer words are rarer): a text is only checked for
+        # the phrases whose anchor it contains.
+        self.by_anchor: dict[str, list[int]] = {}
+        for pid, words in enumerate(self.words):
+            anchor = max(sorted(words), key=len)
+            self.by_anchor.setdefault(anchor, []).append(pid)
+        self.anchors = frozenset(self.by_anchor)
+
+        self.titles: dict[str, list[tuple[int, tuple[str, ...]]]] = {}  # canonical title -> (topic, chapters)
+        for ti, t in enumerate(topics):
+            chapters = tuple(_canonical_title(lemmas[c]) for c in t.context_chapters)
+            for title in t.titles:
+                self.titles.setdefault(_canonical_title(lemmas[title]), []).append((ti, ()))
+            for title in t.context_titles:
+                self.titles.setdefault(_canonical_title(lemmas[title]), []).append((ti, chapters))
+        self.title_keys = list(self.titles)
+        self._fuzzy_titles: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+
+    def counts(self, lemmas: str) -> dict[int, int]:
+        """Phrase id -> number of occurrences in a lemma string."""
+        if not lemmas:
+            return {}
+        toks = set(lemmas.split())
+        padded = f" {lemmas} "
+        out: dict[int, int] = {}
+        words = self.words
+        keys = self.keys
+        for anchor in self.anchors.intersection(toks):
+            for pid in self.by_anchor[anchor]:
+                if words[pid] <= toks:
+                    n = padded.count(keys[pid])
+                    if n:
+                        out[pid] = n
+        return out
+
+    def title_matches(self, title_lemmas: str) -> list[tuple[int, tuple[str, ...]]]:
+        """Topics a title names, each with the chapter words it needs (empty: names it anywhere)."""
+        if not title_lemmas:
+            return []
+        canonical = _canonical_title(title_lemmas)
+        found = self.titles.get(canonical)
+        if found is None:
+            found = self._fuzzy_titles.get(canonical)
+        if found is None:
+            found = []
+            if len(canonical) >= 8:
+                from rapidfuzz import fuzz, process
+
+                best = process.extractOne(canonical, self.title_keys, scorer=fuzz.ratio, score_cutoff=92)
+                found = self.titles[best[0]] if best else []
+            if len(self._fuzzy_titles) < 100_000:
+                self._fuzzy_titles[canonical] = found
+        return found
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> _Compiled:
+    return _Compiled(taxonomy())
+
+
+# -- tagging -------------------------------------------------------------------------------------------
+def _damped(n: int) -> float:
+    return 1.0 + math.log(n) if n > 1 else 1.0
+
+
+def tag_lemmas(lemmas: str, title_lemmas: str = "") -> list[TopicScore]:
+    """Topics of a provision from its lemma strings (as the index stores them), best first.
+
+    A topic needs evidence in the text: its phrases, minus its negative phrases, must be positive and
+    every required group must be present (in text or title). A title naming the topic, or title
+    phrases, add a bounded bonus. Unrelated texts get an empty list.
+    """
+    c = _compiled()
+    counts = c.counts(lemmas)
+    if not counts:
+        return []
+    raw: dict[int, float] = {}
+    for pid, n in counts.items():
+        hits = c.positive.get(pid)
+        if hits:
+            d = _damped(n)
+            for ti, w in hits:
+                raw[ti] = raw.get(ti, 0.0) + w * d
+    if not raw:
+        return []
+    title_counts = c.counts(title_lemmas) if title_lemmas else {}
+    named = {ti: bool(ch) for ti, ch in c.title_matches(title_lemmas)} if title_lemmas else {}
+    present = counts.keys() | title_counts.keys()
+    scored: list[tuple[float, int]] = []
+    for ti, r in raw.items():
+        if any(not (group & present) for group in c.requires[ti]):
+            continue
+        for pid, w in c.negative[ti]:
+            n = counts.get(pid)
+            if n:
+                r -= w * _damped(n)
+        if r <= 0:
+            continue
+        if title_lemmas:
+            bonus = TITLE_PHRASE_FACTOR * sum(
+                w for pid in title_counts for t2, w in c.positive.get(pid, ()) if t2 == ti
+            )
+            if ti in named:
+                bonus = max(bonus, CONTEXT_TITLE_BONUS if named[ti] else TITLE_BONUS)
+            r += min(bonus, TITLE_BONUS)
+        scored.append((1.0 - math.exp(-r / SCALE), ti))
+    if not scored:
+        return []
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    floor = max(MIN_SCORE, MIN_RELATIVE * scored[0][0])
+    return [TopicScore(c.topics[ti].id, round(s, 4)) for s, ti in scored if s >= floor]
+
+
+def tag(text: str, title: str | None = None, lemmas: str | None = None) -> list[TopicScore]:
+    """Topics of a text (and optional title), best first; lemmatises unless ``lemmas`` is given."""
+    from . import analysis
+
+    if lemmas is None:
+        lemmas = analysis.lemmatize(text) if text.strip() else ""
+    title_lemmas = analysis.lemmatize(title) if title and title.strip() else ""
+    return tag_lemmas(lemmas, title_lemmas)
+
+
+def title_topics(title_lemmas: str, chapter_lemmas: str | None = None) -> tuple[str, ...]:
+    """Ids of the topics an article title names (lemma strings, as the index stores them).
+
+    Titles listed under a topic's ``titles`` name it anywhere; ``context_titles`` (e.g.
+    "Confidentiality") only when ``chapter_lemmas`` contains one of the topic's chapter words.
+    """
+    c = _compiled()
+    chapter = f" {_canonical_title(chapter_lemmas)} " if chapter_lemmas else None
+    out: list[str] = []
+    for ti, chapters in c.title_matches(title_lemmas):
+        if not chapters or (chapter is not None and any(f" {w} " in chapter for w in chapters)):
+            if c.topics[ti].id not in out:
+                out.append(c.topics[ti].id)
+    return tuple(out)
+
+
+def areas() -> dict[str, str]:
+    """Area slug -> display name, in taxonomy order."""
+    return {slug: str(a.get("name", slug)) for slug, a in _load_toml().get("areas", {}).items()}
+
+
+def ids(area: str | None = None) -> list[str]:
+    """All topic ids, or those of one area."""
+    return [t.id for t in taxonomy() if area is None or t.area == area]
