@@ -12,6 +12,7 @@ parameters) the title + text of each article read from the same XML files.
 
 Run:   python bench/search_eval.py [--db PATH] [--corpus DIR] [--queries FILE] [--json OUT] [--per-query]
        python bench/search_eval.py --check       # relevant-article counts per query only (no index)
+       python bench/search_eval.py --explain ID  # the titles judged relevant for one query
 Needs: pip install bm25s PyStemmer   (not ftadraft dependencies; the 'bench' extra)
 
 Tune only on split = "dev". The per-query listing hides held-out queries unless --show-heldout is given.
@@ -29,9 +30,11 @@ import tempfile
 import time
 import tomllib
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -106,7 +109,7 @@ def load_queries(path: Path) -> list[Query]:
         rules = []
         for r in q["rules"]:
             chap = r.get("chapter") or (contexts[r["context"]] if "context" in r else None)
-            rules.append(Rule(re.compile(r["title"], re.I), re.compile(chap, re.I) if chap else None, int(r["grade"])))
+            rules.append(Rule(re.compile(r["title"], re.IGNORECASE), re.compile(chap, re.IGNORECASE) if chap else None, int(r["grade"])))
         assert q["style"] in {"keyword", "descriptive"} and q["split"] in {"dev", "heldout"}, q["id"]
         queries.append(Query(q["id"], q["topic"], q["area"], q["style"], q["split"], q["query"], rules))
     ids = [q.id for q in queries]
@@ -142,7 +145,7 @@ def precision(ranked: Sequence[str], qrels: dict[str, int], k: int = K) -> float
 
 
 # --------------------------------------------------------------------------------------------- systems --
-def ftadraft_index(db: Path | None, corpus: Path, articles: Sequence[Article], tmp: Path):
+def ftadraft_index(db: Path | None, corpus: Path, articles: Sequence[Article], tmp: Path) -> Any:
     import ftadraft
 
     path = db or tmp / "tota.sqlite"
@@ -162,7 +165,7 @@ def ftadraft_index(db: Path | None, corpus: Path, articles: Sequence[Article], t
     return c
 
 
-def run_ftadraft(c, queries: Sequence[Query]) -> tuple[dict[str, list[str]], dict[str, list[str]], list[float]]:
+def run_ftadraft(c: Any, queries: Sequence[Query]) -> tuple[dict[str, list[str]], dict[str, list[str]], list[float], list[float]]:
     import sqlite3
 
     from ftadraft.search import search
@@ -174,17 +177,19 @@ def run_ftadraft(c, queries: Sequence[Query]) -> tuple[dict[str, list[str]], dic
                  "version: delete it (or drop --db) and run again")
     top: dict[str, list[str]] = {}
     deep: dict[str, list[str]] = {}
-    times: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []  # CPU time is steadier than wall time when other processes share the machine
     for rnd in range(TIMING_ROUNDS):
         for q in queries:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             hits = search(c, q.text, limit=K)
-            times.append(time.perf_counter() - t0)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             if rnd == 0:
                 top[q.id] = [h.provision.id for h in hits]
     for q in queries:
         deep[q.id] = [h.provision.id for h in search(c, q.text, limit=DEEP)]
-    return top, deep, times
+    return top, deep, wall, cpu
 
 
 def run_bm25s(articles: Sequence[Article], queries: Sequence[Query]) -> tuple[dict[str, list[str]], float, list[float]]:
@@ -241,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--per-query", action="store_true", help="print one line per dev query")
     ap.add_argument("--show-heldout", action="store_true", help="with --per-query, list held-out queries too")
     ap.add_argument("--check", action="store_true", help="only print relevant-article counts per query")
+    ap.add_argument("--explain", metavar="QUERY_ID", help="only list the titles (and chapters) judged relevant for a query")
     args = ap.parse_args(argv)
     out = sys.stderr if args.json == "-" else sys.stdout
 
@@ -250,6 +256,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     judge(queries, articles)
     titled = {a.id for a in articles if a.title}
     few = [q.id for q in queries if len(q.qrels) < 3]
+    if args.explain:
+        by_id = {a.id: a for a in articles}
+        (q,) = [q for q in queries if q.id == args.explain] or sys.exit(f"no query {args.explain!r}")
+        seen = Counter((g, by_id[d].title, by_id[d].chapter) for d, g in q.qrels.items())
+        print(f"{q.id}: {q.text!r} — {len(q.qrels)} relevant articles", file=out)
+        for (g, title, chapter), n in sorted(seen.items(), key=lambda x: (-x[0][0], -x[1], x[0][1])):
+            print(f"  grade {g} ×{n:<3} {title}  [{chapter or 'no chapter name'}]", file=out)
+        return
     if args.check:
         print(f"{len(articles):,} articles, {len(titled):,} titled; {len(queries)} queries", file=out)
         for q in queries:
@@ -264,24 +278,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = ftadraft_index(args.db, args.corpus, articles, Path(tmp))
         try:
-            fta_top, fta_deep, fta_times = run_ftadraft(corpus, queries)
+            fta_top, fta_deep, fta_times, fta_cpu = run_ftadraft(corpus, queries)
         finally:
             corpus.close()
     bm_deep, bm_build, bm_times = run_bm25s(articles, queries)
     bm_top = {qid: r[:K] for qid, r in bm_deep.items()}
 
-    per: list[dict[str, object]] = []
+    per: list[dict[str, Any]] = []
     for q in queries:
-        row: dict[str, object] = {"id": q.id, "topic": q.topic, "area": q.area, "style": q.style, "split": q.split,
-                                  "query": q.text, "relevant": len(q.qrels),
-                                  "relevant_grade2": sum(1 for g in q.qrels.values() if g == 2)}
+        row: dict[str, Any] = {"id": q.id, "topic": q.topic, "area": q.area, "style": q.style, "split": q.split,
+                               "query": q.text, "relevant": len(q.qrels),
+                               "relevant_grade2": sum(1 for g in q.qrels.values() if g == 2)}
         for name, top, deep in (("ftadraft", fta_top, fta_deep), ("bm25s", bm_top, bm_deep)):
-            r, rt = top[q.id], titled_only(deep[q.id], titled)
+            ranked, rt = top[q.id], titled_only(deep[q.id], titled)
             row[name] = {
-                "ndcg": ndcg(r, q.qrels), "p": precision(r, q.qrels),
+                "ndcg": ndcg(ranked, q.qrels), "p": precision(ranked, q.qrels),
                 "ndcg_titled": ndcg(rt, q.qrels), "p_titled": precision(rt, q.qrels),
-                "untitled_in_top": sum(1 for d in r if d not in titled), "returned": len(r),
-                "top": [[d, q.qrels.get(d, 0) if d in titled else None] for d in r],
+                "untitled_in_top": sum(1 for d in ranked if d not in titled), "returned": len(ranked),
+                # [provision id, grade] per rank; grade None = untitled (cannot be judged)
+                "top": [[d, q.qrels.get(d, 0) if d in titled else None] for d in ranked],
             }
         per.append(row)
 
@@ -289,10 +304,12 @@ def main(argv: Sequence[str] | None = None) -> None:
               ("descriptive", lambda r: r["style"] == "descriptive"), ("dev", lambda r: r["split"] == "dev"),
               ("heldout", lambda r: r["split"] == "heldout")]
 
-    def mean(rows: list[dict[str, object]], system: str, metric: str) -> float:
-        return statistics.fmean(r[system][metric] for r in rows)  # type: ignore[index]
+    def mean(rows: list[dict[str, Any]], system: str, metric: str) -> float:
+        return statistics.fmean(r[system][metric] for r in rows)
 
-    p = lambda *a: print(*a, file=out)  # noqa: E731
+    def p(*a: object) -> None:
+        print(*a, file=out)
+
     p(f"ToTA: {len(articles):,} articles ({len(titled):,} titled); {len(queries)} queries "
       f"({sum(q.style == 'keyword' for q in queries)} keyword, {sum(q.style == 'descriptive' for q in queries)} descriptive; "
       f"{sum(q.split == 'dev' for q in queries)} dev, {sum(q.split == 'heldout' for q in queries)} held out)")
@@ -304,25 +321,27 @@ def main(argv: Sequence[str] | None = None) -> None:
             fn, bn = mean(rows, "ftadraft", "ndcg" + sfx), mean(rows, "bm25s", "ndcg" + sfx)
             fp, bp = mean(rows, "ftadraft", "p" + sfx), mean(rows, "bm25s", "p" + sfx)
             p(f"  {label:12} {len(rows):3}   {fn:16.3f} {bn:6.3f} {rel_change(fn, bn):>6}   {fp:13.3f} {bp:6.3f} {rel_change(fp, bp):>6}")
-    unt_f = statistics.fmean(r["ftadraft"]["untitled_in_top"] for r in per)  # type: ignore[index]
-    unt_b = statistics.fmean(r["bm25s"]["untitled_in_top"] for r in per)  # type: ignore[index]
-    empty_f = sum(1 for r in per if r["ftadraft"]["returned"] == 0)  # type: ignore[index]
+    unt_f = statistics.fmean(r["ftadraft"]["untitled_in_top"] for r in per)
+    unt_b = statistics.fmean(r["bm25s"]["untitled_in_top"] for r in per)
+    empty_f = sum(1 for r in per if r["ftadraft"]["returned"] == 0)
     p(f"\nuntitled articles in the top 10 (unjudgeable): ftadraft {unt_f:.1f}, bm25s {unt_b:.1f} per query; "
       f"queries with no ftadraft result: {empty_f}")
-    p(f"timing: ftadraft search(limit={K}) p50 {pct(fta_times, 50) * 1000:.1f} ms, p95 {pct(fta_times, 95) * 1000:.1f} ms "
-      f"({len(fta_times)} calls); bm25s build {bm_build:.1f} s (tokenise+stem+index), query p50 "
-      f"{pct(bm_times, 50) * 1000:.1f} ms; total {time.perf_counter() - t_start:.0f} s")
+    p(f"timing: ftadraft search(limit={K}) wall p50 {pct(fta_times, 50) * 1000:.1f} ms, p95 {pct(fta_times, 95) * 1000:.1f} ms; "
+      f"CPU p50 {pct(fta_cpu, 50) * 1000:.1f} ms, p95 {pct(fta_cpu, 95) * 1000:.1f} ms ({len(fta_times)} calls)")
+    p(f"        bm25s build {bm_build:.1f} s (tokenise+stem+index), query p50 {pct(bm_times, 50) * 1000:.1f} ms; "
+      f"total {time.perf_counter() - t_start:.0f} s")
 
     if args.per_query:
         p(f"\nper query (nDCG@10 ftadraft / bm25s, relevant count){'' if args.show_heldout else ' — dev only'}")
         for r in per:
             if r["split"] == "heldout" and not args.show_heldout:
                 continue
-            f, b = r["ftadraft"], r["bm25s"]
-            p(f"  {r['id']:26} {f['ndcg']:.2f} / {b['ndcg']:.2f}  rel={r['relevant']:<4} {r['query']}")  # type: ignore[index]
+            fr, br = r["ftadraft"], r["bm25s"]
+            p(f"  {r['id']:26} {fr['ndcg']:.2f} / {br['ndcg']:.2f}  rel={r['relevant']:<4} {r['query']}")
     if args.json:
-        doc = {"k": K, "articles": len(articles), "titled": len(titled), "queries": per,
+        doc: dict[str, Any] = {"k": K, "articles": len(articles), "titled": len(titled), "queries": per,
                "timing": {"ftadraft_search_ms": {"p50": pct(fta_times, 50) * 1000, "p95": pct(fta_times, 95) * 1000},
+                          "ftadraft_search_cpu_ms": {"p50": pct(fta_cpu, 50) * 1000, "p95": pct(fta_cpu, 95) * 1000},
                           "bm25s_build_s": bm_build, "bm25s_query_ms_p50": pct(bm_times, 50) * 1000}}
         text = json.dumps(doc, indent=1)
         if args.json == "-":

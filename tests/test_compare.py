@@ -5,10 +5,10 @@ Clauses here are invented; real texts are read from ../shared/corpus at test tim
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
-import time
 from pathlib import Path
 
 import click
@@ -17,12 +17,23 @@ from lxml import html as lxml_html
 
 import ftadraft
 from ftadraft.compare import compare_texts, render_html, render_terminal
-from ftadraft.diff import Op, align_paragraphs, diff_texts, diff_words, side_a, side_b, split_paragraphs, tokenize
+from ftadraft.diff import (
+    Op,
+    align_paragraphs,
+    diff_texts,
+    diff_words,
+    side_a,
+    side_b,
+    split_paragraphs,
+    tokenize,
+)
 from ftadraft.similarity import jaccard, similarity, word_shingles
 
-VOCAB = ("Party Parties shall may should endeavour not the a of to in and or goods customs duties "
-         "electronic transmissions Article 14.3 paragraph 2 within 48 hours USD 200 measure law , . ; : ( ) "
-         "Korea Ruritania information release shipment procedure review appeal").split()
+VOCAB = (  # noqa: SIM905
+    "Party Parties shall may should endeavour not the a of to in and or goods customs duties electronic "
+    "transmissions Article 14.3 paragraph 2 within 48 hours USD 200 measure law , . ; : ( ) Korea "
+    "Ruritania information release shipment procedure review appeal"
+).split()
 
 
 def invented_text(rng: random.Random, words: int, paragraphs: int = 1) -> str:
@@ -70,7 +81,7 @@ def assert_well_formed(ops: list[Op], a: str, b: str) -> None:
             assert op.a and op.b == ""
         else:
             assert op.kind == "replace" and op.a and op.b
-    for x, y in zip(ops, ops[1:]):
+    for x, y in itertools.pairwise(ops):
         if x.kind != "equal" and y.kind != "equal":  # neighbouring changes only across a paragraph break
             assert re.search(r"\n\s*$", x.a) or re.search(r"\n\s*$", x.b), (x, y)
         assert not (x.kind == "equal" and y.kind == "equal"), "neighbouring equal runs are merged"
@@ -157,7 +168,7 @@ def test_unrelated_paragraphs_are_not_paired() -> None:
     assert align_paragraphs(pa, pb) == [(0, 0), (1, None), (None, 1)]
 
 
-def test_long_texts_are_fast_and_the_diff_stays_small() -> None:
+def test_long_texts_diff_stays_small() -> None:
     rng = random.Random(7)
     a = invented_text(rng, 6500, 60)
     assert len(tokenize(a)) > 13_000
@@ -166,18 +177,13 @@ def test_long_texts_are_fast_and_the_diff_stays_small() -> None:
     for k in range(100, len(toks), 1500):
         toks[k] = "CHANGED"
     b = "".join(toks)
-    t0 = time.perf_counter()
-    ops = diff_texts(a, b)
-    elapsed = time.perf_counter() - t0
+    ops = diff_texts(a, b)  # timings: bench/compare_bench.py
     assert_well_formed(ops, a, b)
     changed = sum(len(op.a) + len(op.b) for op in ops if op.kind != "equal")
     assert changed < 300, "no spurious huge deletion"
-    assert elapsed < 2.0  # ~0.05 s here; generous for slow CI machines
     # one paragraph of 13k tokens (no alignment help) is still right and fast
     flat_a, flat_b = a.replace("\n", " "), b.replace("\n", " ")
-    t0 = time.perf_counter()
     ops = diff_texts(flat_a, flat_b)
-    assert time.perf_counter() - t0 < 2.0
     assert_well_formed(ops, flat_a, flat_b)
     assert sum(len(op.a) + len(op.b) for op in ops if op.kind != "equal") < 300
 
@@ -355,7 +361,7 @@ def test_real_clauses_compare(tota_dir: Path) -> None:
     assert compare_texts(tpp.text, tpp.text).identical
 
 
-def test_real_chapters_compare_fast_and_right(tota_dir: Path) -> None:
+def test_real_chapter_with_edits_finds_exactly_them(tota_dir: Path) -> None:
     """A whole chapter against itself with drafting edits: the diff finds exactly those edits."""
     doc = ftadraft.load_file(tota_dir / "pta_449.xml")
     a = "\n\n".join(p.text for p in doc.provisions if p.chapter_title == "Customs Administration And Trade Facilitation")
@@ -364,9 +370,7 @@ def test_real_chapters_compare_fast_and_right(tota_dir: Path) -> None:
     j = a.index("48 hours")
     assert i < j
     b = a[:i] + "may" + a[i + 5:j] + "72" + a[j + 2:]
-    t0 = time.perf_counter()
     c = compare_texts(a, b)
-    assert time.perf_counter() - t0 < 2.0
     assert c.a == a and c.b == b
     assert [(op.a, op.b) for op in c.ops if op.kind != "equal"] == [("shall", "may"), ("48", "72")]
     obligation, number = c.changes

@@ -58,7 +58,6 @@ class _Pipeline:
             self.nlp.initialize()
             self.table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
         self.cache: dict[str, str] = dict(LEMMA_OVERRIDES.get(lang, {}))
-        self.new_forms: dict[str, str] = dict(self.cache)  # forms seen since the last take_new_forms()
 
     def lemma(self, lower: str) -> str:
         value = self.cache.get(lower)
@@ -66,11 +65,12 @@ class _Pipeline:
             found = self.table.get(lower, lower) if self.table is not None else lower
             if isinstance(found, list):  # some languages' tables list several lemmas: take the first
                 found = found[0] if found else lower
-            value = self.cache[lower] = self.new_forms[lower] = str(found).lower()
+            value = self.cache[lower] = str(found).lower()
         return value
 
-    def run(self, texts: Sequence[str]) -> list[Analysis]:
-        """Analyse texts in batches; lemmas are looked up once per distinct word form per batch."""
+    def run(self, texts: Sequence[str], vocabulary: dict[str, str] | None = None) -> list[Analysis]:
+        """Analyse texts in batches; lemmas are looked up once per distinct word form per batch.
+        ``vocabulary`` receives every word form met (lower case) -> its lemma."""
         import numpy as np
         from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, SENT_START
 
@@ -85,7 +85,11 @@ class _Pipeline:
             stacked = np.concatenate(arrays) if arrays else np.zeros((0, 5), dtype=np.uint64)
             keep = (stacked[:, 1] == 0) & (stacked[:, 2] == 0)
             forms, inverse = np.unique(stacked[:, 0], return_inverse=True)
-            lemmas = np.array([self.lemma(strings[int(h)]) for h in forms.tolist()], dtype=object)[inverse.ravel()]
+            form_strings = [strings[int(h)] for h in forms.tolist()]
+            form_lemmas = [self.lemma(f) for f in form_strings]
+            if vocabulary is not None:
+                vocabulary.update(zip(form_strings, form_lemmas))
+            lemmas = np.array(form_lemmas, dtype=object)[inverse.ravel()]
             pos = 0
             for text, arr in zip(batch, arrays):
                 n = len(arr)
@@ -106,11 +110,9 @@ def _pipeline(lang: str) -> _Pipeline:
 
 
 def _run_chunk(lang: str, texts: Sequence[str]) -> tuple[list[Analysis], dict[str, str]]:
-    """Analyse one chunk; also return the word forms (-> lemma) first met in this process."""
-    pipeline = _pipeline(lang)
-    results = pipeline.run(texts)
-    forms, pipeline.new_forms = pipeline.new_forms, {}
-    return results, forms
+    """Analyse one chunk; also return the word forms met (-> lemma), for the index vocabulary."""
+    forms: dict[str, str] = {}
+    return _pipeline(lang).run(texts, forms), forms
 
 
 def _workers() -> int:

@@ -13,7 +13,6 @@ Renderers: :func:`render_terminal` (ANSI colours or plain ``+[..]``/``-[..]`` ma
 
 from __future__ import annotations
 
-import bisect
 import html
 import re
 from collections.abc import Sequence
@@ -112,13 +111,13 @@ _MODALS: tuple[tuple[str, int, str], ...] = (
     ("prohibition", 4, r"\b(?:shall|must|may)\s+not\b"),
     ("hortatory", 1, r"\b(?:no|neither)\s+(?:party|parties|member|contracting\s+party)\s+should\b"),
     ("qualified obligation", 3,
-     r"\bshall\s*,?\s*(?:(?:where|when|if|as)\s+(?:appropriate|possible|practicable|feasible|necessary)"
-     r"|to\s+the\s+(?:extent|degree)\s+(?:possible|practicable|feasible|appropriate)"
-     r"|as\s+far\s+as\s+(?:possible|practicable))"),
+     (r"\bshall\s*,?\s*(?:(?:where|when|if|as)\s+(?:appropriate|possible|practicable|feasible|necessary)"
+      r"|to\s+the\s+(?:extent|degree)\s+(?:possible|practicable|feasible|appropriate)"
+      r"|as\s+far\s+as\s+(?:possible|practicable))")),
     ("best efforts", 2, r"\b(?:(?:shall|must|will)\s+)?(?:endeavou?r|strive)s?\b(?:\s+to\b)?"),
     ("best efforts", 2, r"\bshall\s+(?:seek|try|aim)\s+to\b"),
-    ("best efforts", 2, r"\b(?:(?:shall|must|will)\s+)?(?:make|use)s?\s+(?:(?:every|all|its|their|best|reasonable|"
-                        r"appropriate|possible)\s+)*(?:efforts?|endeavou?rs)\b(?:\s+to\b)?"),
+    ("best efforts", 2, (r"\b(?:(?:shall|must|will)\s+)?(?:make|use)s?\s+(?:(?:every|all|its|their|best|"
+                         r"reasonable|appropriate|possible)\s+)*(?:efforts?|endeavou?rs)\b(?:\s+to\b)?")),
     ("hortatory", 1, r"\b(?:should|may)\s+(?:endeavou?r|strive|seek|try|aim|make\s+(?:\w+\s+)?efforts?)\b(?:\s+to\b)?"),
     ("hortatory", 1, r"\bshould(?:\s+not)?\b"),
     ("hortatory", 1, r"\b(?:is|are)\s+encouraged\s+to\b"),
@@ -153,20 +152,20 @@ _NAME = re.compile(r"\b[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'\u
 # Capitalised words that start sentences or are treaty terms, not names of parties.
 _NOT_NAMES = frozenset("""
 a an the each any every no neither nor nothing for if in where whereas when with without this that these those
-such notwithstanding subject upon unless except further furthermore both all either on at by within to of as it
-its their other another or and but however accordingly pursuant provided following after before during from
+such notwithstanding subject upon unless except further furthermore both all either on at by within to of as
+it its their other another or and but however accordingly pursuant provided following after before during from
 under until only not recognising recognizing having desiring noting affirming acknowledging reaffirming
-building considering seeking resolving believing committed determined mindful conscious aware
-party parties agreement agreements article articles chapter chapters annex annexes appendix appendices section
-sections part parts schedule schedules protocol protocols paragraph paragraphs subparagraph subparagraphs
-committee commission council joint secretariat member members state states government governments contracting
-treaty convention organization organisation world trade tariff tariffs customs valuation harmonized harmonised
-system systems union wto gatt gats trips tbt sps usd eur sdr hs isbn electronic commerce digital products
-services goods origin rules rule procedures procedure definitions definition general scope objectives
-cooperation transparency dispute settlement final provisions exceptions investment intellectual property
-january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday
-""".split())
+building considering seeking resolving believing committed determined mindful conscious aware party parties
+agreement agreements article articles chapter chapters annex annexes appendix appendices section sections part
+parts schedule schedules protocol protocols paragraph paragraphs subparagraph subparagraphs committee
+commission council joint secretariat member members state states government governments contracting treaty
+convention organization organisation world trade tariff tariffs customs valuation harmonized harmonised system
+systems union wto gatt gats trips tbt sps usd eur sdr hs isbn electronic commerce digital products services
+goods origin rules rule procedures procedure definitions definition general scope objectives cooperation
+transparency dispute settlement final provisions exceptions investment intellectual property january february
+march april may june july august september october november december monday tuesday wednesday thursday friday
+saturday sunday
+""".split())  # noqa: SIM905
 
 
 @dataclass(frozen=True)
@@ -194,34 +193,41 @@ def _fold(s: str) -> str:
     return " ".join(s.split())
 
 
-def _modals(text: str) -> list[_Feature]:
+def _modals(text: str, pos: int, end: int) -> list[_Feature]:
     found = [_Feature(m.start(), m.end(), m.group(), cls, strength, cls)
-             for cls, strength, rx in _MODAL_RES for m in rx.finditer(text)]
+             for cls, strength, rx in _MODAL_RES for m in rx.finditer(text, pos, end)]
     return _non_overlapping(found)
 
 
-def _refs(text: str) -> list[_Feature]:
+def _refs(text: str, pos: int, end: int) -> list[_Feature]:
     return _non_overlapping([_Feature(m.start(), m.end(), m.group(), _fold(m.group()).lower())
-                             for m in _REF.finditer(text)])
+                             for m in _REF.finditer(text, pos, end)])
 
 
-def _quantities(text: str, refs: Sequence[_Feature]) -> list[_Feature]:
-    blocked = [(r.start, r.end) for r in refs] + [(m.start(), m.end()) for m in _LIST_MARKER.finditer(text)]
+def _quantities(text: str, pos: int, end: int, refs: Sequence[_Feature]) -> list[_Feature]:
+    blocked = [(r.start, r.end) for r in refs] + [(m.start(), m.end())
+                                                  for m in _LIST_MARKER.finditer(text, pos, end)]
     out = []
-    for m in _QUANTITY.finditer(text):
+    for m in _QUANTITY.finditer(text, pos, end):
         if not m.group().strip() or any(s < m.end() and m.start() < e for s, e in blocked):
             continue
         out.append(_Feature(m.start(), m.end(), m.group(), _fold(m.group()).lower()))
     return _non_overlapping(out)
 
 
-def _names(text: str) -> list[_Feature]:
+def _plain(word: str) -> str:
+    """Lower case without a possessive ending: "Party's" -> "party"."""
+    w = word.lower()
+    return w[:-2] if w.endswith(("'s", "\u2019s")) else w
+
+
+def _names(text: str, pos: int, end: int) -> list[_Feature]:
     out = []
-    for m in _NAME.finditer(text):
+    for m in _NAME.finditer(text, pos, end):
         words = list(re.finditer(r"[\w'\u2019\-]+", m.group()))
-        while words and words[0].group().lower() in _NOT_NAMES:
+        while words and _plain(words[0].group()) in _NOT_NAMES:
             words.pop(0)
-        if not words or all(w.group().lower() in _NOT_NAMES or not w.group()[:1].isupper() for w in words):
+        if not words or all(_plain(w.group()) in _NOT_NAMES or not w.group()[:1].isupper() for w in words):
             continue
         if len(words) == 1 and len(words[0].group()) < 2:
             continue  # a lone capital letter: a list item or a variable, not a party
@@ -231,27 +237,18 @@ def _names(text: str) -> list[_Feature]:
     return out
 
 
-@dataclass(frozen=True)
-class _Features:
-    modal: list[_Feature]
-    number: list[_Feature]
-    name: list[_Feature]
-    ref: list[_Feature]
-
-    @classmethod
-    def of(cls, text: str) -> "_Features":
-        refs = _refs(text)
-        return cls(_modals(text), _quantities(text, refs), _names(text), refs)
+# Expressions are looked for this far around a change (far longer than any expression recognised), so
+# that the cost follows the number of changes, not the length of the texts.
+_MARGIN = 300
 
 
-def _touching(features: list[_Feature], ends: list[int], start: int, end: int) -> list[_Feature]:
-    """Features overlapping or adjacent to [start, end] (features are sorted and do not overlap)."""
-    k = bisect.bisect_left(ends, start)
-    out = []
-    while k < len(features) and features[k].start <= end:
-        out.append(features[k])
-        k += 1
-    return out
+def _features(text: str, start: int, end: int) -> dict[str, list[_Feature]]:
+    """The expressions of each kind overlapping or adjacent to text[start:end], in order."""
+    pos, stop = max(0, start - _MARGIN), min(len(text), end + _MARGIN)
+    refs = _refs(text, pos, stop)
+    found = {"modal": _modals(text, pos, stop), "number": _quantities(text, pos, stop, refs),
+             "name": _names(text, pos, stop), "ref": refs}
+    return {kind: [f for f in fs if f.start <= end and f.end >= start] for kind, fs in found.items()}
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
@@ -265,23 +262,18 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
 
 def substantive_changes(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveChange]:
     """The obligation, number, party-name and cross-reference changes in a diff of ``a`` into ``b``."""
-    fa, fb = _Features.of(a), _Features.of(b)
     kinds: tuple[tuple[ChangeKind, str], ...] = (
         ("obligation", "modal"), ("number", "number"), ("party-name", "name"), ("cross-reference", "ref"))
-    index = {attr: ((getattr(fa, attr), [f.end for f in getattr(fa, attr)]),
-                    (getattr(fb, attr), [f.end for f in getattr(fb, attr)])) for _, attr in kinds}
     seen: set[tuple] = set()
     out: list[SubstantiveChange] = []
     pa = pb = 0
     for op in ops:
         ea, eb = pa + len(op.a), pb + len(op.b)
-        if op.kind != "equal":
-            sa, wa = _widen(a, pa, ea)
-            sb, wb = _widen(b, pb, eb)
+        if op.kind != "equal" and _local(op):
+            fa = _features(a, *_widen(a, pa, ea))
+            fb = _features(b, *_widen(b, pb, eb))
             for kind, attr in kinds:
-                (la, ends_a), (lb, ends_b) = index[attr]
-                ta = _touching(la, ends_a, sa, wa)
-                tb = _touching(lb, ends_b, sb, wb)
+                ta, tb = fa[attr], fb[attr]
                 change = _judge(kind, ta, tb, op)
                 if change is None:
                     continue
@@ -297,6 +289,16 @@ def substantive_changes(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveCh
         pa, pb = ea, eb
     out.sort(key=lambda c: (_PRIORITY[c.kind], c.a_start, c.b_start))
     return out
+
+
+# A change of more words than this on either side, or across a paragraph break, is rewritten text: its
+# obligations, numbers and names are new, not changed, and listing them would bury the real alarms.
+MAX_CHANGE_WORDS = 20
+
+
+def _local(op: Op) -> bool:
+    return ("\n" not in op.a and "\n" not in op.b
+            and len(_WORDS.findall(op.a)) <= MAX_CHANGE_WORDS and len(_WORDS.findall(op.b)) <= MAX_CHANGE_WORDS)
 
 
 def _judge(kind: ChangeKind, ta: list[_Feature], tb: list[_Feature], op: Op) -> str | None:

@@ -124,49 +124,54 @@ def _key(paragraph: str) -> tuple[str, ...]:
 
 def _pair_block(ka: Sequence[tuple[str, ...]], kb: Sequence[tuple[str, ...]],
                 i1: int, i2: int, j1: int, j2: int) -> list[tuple[int | None, int | None]]:
-    """Monotone pairing of paragraphs a[i1:i2] with b[j1:j2] maximising the summed similarity gain."""
+    """Monotone pairing of paragraphs a[i1:i2] with b[j1:j2] maximising the summed similarity gain.
+
+    Dynamic programming over the block; a large block is searched in a band around its diagonal
+    (paragraphs far out of order are then shown deleted and inserted, not paired).
+    """
     m, n = i2 - i1, j2 - j1
-    if m == 0 and n == 0:
-        return []
-    if m == 0:
-        return [(None, j) for j in range(j1, j2)]
-    if n == 0:
-        return [(i, None) for i in range(i1, i2)]
-    band = max(m, n) if m * n <= _MAX_CELLS else max(2, _MAX_CELLS // (2 * max(m, n)))
-    # best[i][j]: best gain aligning the first i of the block's A paragraphs with the first j of B's.
-    best = [[0.0] * (n + 1) for _ in range(m + 1)]
-    move = [[0] * (n + 1) for _ in range(m + 1)]  # 1 = skip A, 2 = skip B, 3 = pair
-    for i in range(1, m + 1):
-        best[i][0], move[i][0] = 0.0, 1
-    for j in range(1, n + 1):
-        best[0][j], move[0][j] = 0.0, 2
-    for i in range(1, m + 1):
-        centre = i * n / m
-        row, prev = best[i], best[i - 1]
-        for j in range(1, n + 1):
-            up, left = prev[j], row[j - 1]
-            if up >= left:
-                row[j], move[i][j] = up, 1
-            else:
-                row[j], move[i][j] = left, 2
-            if abs(j - centre) > band:
+    if m == 0 or n == 0:
+        return [(i, None) for i in range(i1, i2)] + [(None, j) for j in range(j1, j2)]
+    width = n if m * n <= _MAX_CELLS else max(n // (2 * m) + 2, _MAX_CELLS // (2 * m))
+    lo = [max(0, (i * n) // m - width) for i in range(m + 1)]
+    hi = [min(n, (i * n) // m + width) for i in range(m + 1)]
+    lo[0], hi[m] = 0, n
+    neg = float("-inf")
+    # best[i][j - lo[i]]: best gain aligning the block's first i A paragraphs with its first j B ones;
+    # move: 1 = A paragraph unpaired, 2 = B paragraph unpaired, 3 = paired.
+    best: list[list[float]] = []
+    move: list[bytearray] = []
+    for i in range(m + 1):
+        row = [neg] * (hi[i] - lo[i] + 1)
+        mv = bytearray(len(row))
+        prev = best[i - 1] if i else None
+        for j in range(lo[i], hi[i] + 1):
+            if i == 0 and j == 0:
+                row[0] = 0.0
                 continue
-            x, y = ka[i1 + i - 1], kb[j1 + j - 1]
-            if not x or not y:
-                continue
-            sim = Indel.normalized_similarity(x, y, score_cutoff=PAIR_THRESHOLD)
-            if sim >= PAIR_THRESHOLD:
-                gain = prev[j - 1] + sim - PAIR_THRESHOLD + 1e-6
-                if gain > row[j]:
-                    row[j], move[i][j] = gain, 3
+            value, step = neg, 0
+            if prev is not None and lo[i - 1] <= j <= hi[i - 1] and prev[j - lo[i - 1]] > value:
+                value, step = prev[j - lo[i - 1]], 1
+            if j > lo[i] and row[j - 1 - lo[i]] > value:
+                value, step = row[j - 1 - lo[i]], 2
+            if prev is not None and j > 0 and lo[i - 1] <= j - 1 <= hi[i - 1]:
+                x, y = ka[i1 + i - 1], kb[j1 + j - 1]
+                if x and y:
+                    sim = Indel.normalized_similarity(x, y, score_cutoff=PAIR_THRESHOLD)
+                    gain = prev[j - 1 - lo[i - 1]] + sim - PAIR_THRESHOLD + 1e-6
+                    if sim >= PAIR_THRESHOLD and gain > value:
+                        value, step = gain, 3
+            row[j - lo[i]], mv[j - lo[i]] = value, step
+        best.append(row)
+        move.append(mv)
     pairs: list[tuple[int | None, int | None]] = []
     i, j = m, n
     while i > 0 or j > 0:
-        mv = move[i][j]
-        if mv == 3:
+        step = move[i][j - lo[i]]
+        if step == 3:
             pairs.append((i1 + i - 1, j1 + j - 1))
             i, j = i - 1, j - 1
-        elif mv == 1:
+        elif step == 1:
             pairs.append((i1 + i - 1, None))
             i -= 1
         else:

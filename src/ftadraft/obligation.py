@@ -41,16 +41,16 @@ Decisions on the debatable cases (keep README/bench in step when changing them):
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["LABELS", "Obligation", "classify", "classify_many", "split_sentences"]
 
-#: The four labels, strongest first.
+#: The four labels.
 LABELS = ("binding", "soft", "mixed", "none")
 
-_B, _S, _N = "binding", "soft", "none"
+_B, _S, _N, _Q, _X = "binding", "soft", "none", "qual", "except"
 
 
 @dataclass(frozen=True)
@@ -63,75 +63,75 @@ class Obligation:
 
 
 _NONE = Obligation("none")
+# A cue is (start, end, kind): kind is binding/soft/none for a modal-like expression (a "none"
+# modal still occupies its span, so "shall have the right" is not read again as "shall"), "qual"
+# for a softening qualifier and "except" for "Nothing in ...".
+Cue = tuple[int, int, str]
 
 # ---------------------------------------------------------------------------------------------
-# Sentence splitting (used when the caller has no offsets from text analysis)
+# Sentences
 # ---------------------------------------------------------------------------------------------
 
-_BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u00de\u00bf\u00a1])")
-# The word before a period that does not end a sentence: "e.g.", "Art.", "No.", "U.S.".
-_ABBREV = re.compile(
-    r"(?:\b(?:[A-Za-z]\.)+[A-Za-z]|\b(?:Art|Arts|art|No|Nos|no|para|paras|subpara|Para|Sec|sec|Ch|Chap|ch|"
-    r"Mr|Ms|Mrs|Dr|St|Co|Corp|Inc|Ltd|etc|cf|viz|vol|Vol|pp?|Rev|Doc|Ref|approx|incl|Jan|Feb|Mar|Apr|"
-    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Nr|nr|núm|Núm|pág|inc|lit|Sr|Sra|Dir|Reg|Fig|op|ibid|Ibid))$"
+# A period (or ! ?), maybe a closing quote/bracket, one space, then a capital, digit or bracket.
+_BOUNDARY = re.compile(r"[.!?][\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u00de\u00bf\u00a1])")
+_ABBREVIATIONS = frozenset(
+    "Art Arts art arts No Nos no nos Para Paras para paras subpara Sec sec Ch Chap ch Mr Ms Mrs Dr St Co Corp "
+    "Inc Ltd etc cf viz vol Vol p pp Rev Doc Ref approx incl Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
+    "Nr nr núm Núm pág inc lit Sr Sra Dir Reg Fig op ibid Ibid Messrs S.A e.g i.e E.g I.e U.S U.K E.C E.U "
+    "Mt Ave Gov Govt Dept Min".split()
 )
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Cheap sentence offsets: break after . ! ? followed by a capital, digit or bracket, except
-    after abbreviations ("e.g.", "Art.", "No."). A paragraph number ("2.") becomes its own
-    fragment, which carries no cue and so never shows up in a result."""
-    out: list[tuple[int, int]] = []
-    start = 0
+def _boundaries(text: str) -> list[int]:
+    """Offsets where a new sentence starts (see :func:`split_sentences`)."""
+    out: list[int] = []
     for m in _BOUNDARY.finditer(text):
         i = m.start()
-        if _ABBREV.search(text, max(0, i - 12), i):
-            continue
-        end = m.end()
-        seg = text[start:end].rstrip()
+        j = text.rfind(" ", max(0, i - 16), i)
+        word = text[j + 1 : i].lstrip("(\"'")
+        if word in _ABBREVIATIONS or (3 <= len(word) <= 5 and word[-2] == "."):
+            continue  # "Art. 5", "e.g. X", "U.S. Customs"
+        out.append(m.end())
+    return out
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Cheap sentence offsets for text without analysis: break after . ! ? followed by a
+    capital, digit or bracket, except after abbreviations ("e.g.", "Art.", "No.", "U.S.").
+    A paragraph number ("2.") becomes a fragment of its own, which never carries a cue."""
+    starts = [0, *_boundaries(text)]
+    ends = [*starts[1:], len(text)]
+    out = []
+    for s, e in zip(starts, ends):
+        seg = text[s:e].rstrip()
         if seg:
-            out.append((start, start + len(seg)))
-        start = end
-    if text[start:].strip():
-        out.append((start, len(text.rstrip())))
+            out.append((s, s + len(seg)))
     return out
 
 
 # ---------------------------------------------------------------------------------------------
-# Cue patterns. Every pattern starts with a literal so that the regex engine skips ahead with a
-# fast substring search: one pass per cue word is much cheaper than one alternation per position.
+# English cues. Every pattern starts with a literal, so the regex engine jumps between hits with
+# a substring search; one pass per cue word is far cheaper than an alternation tried everywhere.
 # ---------------------------------------------------------------------------------------------
 
 _ADVERBS = (
-    r"also|only|further|jointly|promptly|each|both|mutually|duly|therefore|thus|hereby|then|"
-    r"accordingly|thereafter|subsequently|immediately|progressively|gradually|regularly|periodically|"
-    r"not|forthwith|equally|likewise|individually|collectively|in\s+particular|in\s+principle|"
-    r"as\s+appropriate|where\s+appropriate|as\s+far\s+as\s+possible|where\s+possible|"
-    r"to\s+the\s+(?:\w+\s+)?extent\s+(?:possible|practicable|feasible)"
+    r"also|only|further|jointly|promptly|each|both|mutually|duly|therefore|thus|hereby|then|accordingly|"
+    r"thereafter|subsequently|immediately|progressively|gradually|regularly|periodically|forthwith|equally|"
+    r"likewise|individually|collectively|in\s+particular|in\s+principle|as\s+appropriate|where\s+appropriate|"
+    r"as\s+far\s+as\s+possible|where\s+possible|to\s+the\s+(?:\w+\s+)?extent\s+(?:possible|practicable|feasible)"
 )
 # After a modal: optional "not", an optional parenthetical (", in accordance with its laws,") or
 # adverbs, then up to six words that decide what the modal does.
 _TAIL = (
-    r"(?P<neg>\s+not\b)?(?P<gap>(?:\s*,[^,.;:]{1,160}?,)?(?:\s+(?:" + _ADVERBS + r")\b)*)"
-    r"(?P<tail>(?:\s+[\w'-]+){0,6})"
+    r"(?P<neg>\s+not\b)?(?:\s*,[^,.;:]{1,160}?,)?(?:\s+(?:" + _ADVERBS + r")\b)*"
+    r"(?=(?P<tail>(?:\s+[\w'-]+){0,6}))"  # a lookahead: the next modal may sit within these words
 )
+_EN_MODALS = [(w, re.compile(w + r"\b" + _TAIL)) for w in ("shall", "must", "should", "may", "will")]
 
-
-def _modal(word: str) -> re.Pattern[str]:
-    return re.compile(word + r"\b" + _TAIL)
-
-
-_EN_MODALS = {
-    "shall": _modal("shall"),
-    "must": _modal("must"),
-    "should": _modal("should"),
-    "may": _modal("may"),
-    "will": _modal("will"),
-}
+_NOT_VERB = r"(?!\s+(?:the|a|an|any|such|this|these|that|those|it|its|their|them|by|which|what|all|each|be\s+bound)\b)"
 _VERB_AFTER = r"(?P<tail>(?:\s+[\w'-]+){1,6})"
-_NOT_VERB = r"(?!\s+(?:the|a|an|any|such|this|these|that|those|it|its|their|them|by|which|what|all|each)\b)"
 _EN_COMMIT = [
-    re.compile(r"undertakes?(?:\s+(?:jointly|themselves|itself))?\s+(?P<neg>not\s+)?to" + _NOT_VERB + _VERB_AFTER),
+    re.compile(r"undertakes?(?:\s+(?:jointly|themselves|itself|also))?\s+(?P<neg>not\s+)?to" + _NOT_VERB + _VERB_AFTER),
     re.compile(r"agree(?:s|d)?(?:\s+(?:jointly|further|also))?\s+(?P<neg>not\s+)?to" + _NOT_VERB + _VERB_AFTER),
     re.compile(r"commits?(?:\s+(?:themselves|itself))?\s+to" + _NOT_VERB + _VERB_AFTER),
     re.compile(r"required\s+to" + _NOT_VERB + _VERB_AFTER),
@@ -142,204 +142,145 @@ _EN_SOFT = [
     re.compile(r"acknowledges?\b"),
     re.compile(r"encourage[sd]?\b"),
     re.compile(r"endeavou?rs?\s+to\b"),
-    re.compile(r"importance\b"),  # kept only after stress/underline/emphasise/note/highlight
-    re.compile(r"readiness\b"),  # "declare their readiness to"
+    re.compile(r"striv(?:e|es|ing)\s+(?:to|for|towards)\b"),
+    re.compile(r"importance\b"),  # only after stress/underline/emphasise/note/highlight
+    re.compile(r"readiness\b"),  # only in "declare/express their readiness"
 ]
-_EN_QUAL = [re.compile(r"appropriate\b"), re.compile(r"(?:possible|practicable|feasible)\b")]
-_EN_EXCEPT = [re.compile(r"Nothing\s+(?:in|contained|herein|under|of|set|done)\b"), re.compile(r"nothing\s+in\b")]
+_EN_QUAL = [
+    re.compile(r"appropriate\b"),
+    re.compile(r"possible\b"),
+    re.compile(r"practicable\b"),
+    re.compile(r"feasible\b"),
+]
+_EN_EXCEPT = [re.compile(r"Nothing\s+(?:in|contained|herein|under|of|set|done|provided)\b"), re.compile(r"nothing\s+in\b")]
 
-# -- tails (lower-cased, leading space stripped) --------------------------------------------------
-_SOFT_VERBS = (
-    r"endeavou?rs?|seek|strive|try|aim|cooperate|co-operate|collaborate|promote|encourage|"
+_SOFT_TAIL = re.compile(
+    r"(?:endeavou?rs?|seek|strive|be\s+striving|try|aim|cooperate|co-operate|collaborate|promote|encourage|"
     r"consider|explore|foster|make\s+(?:every|all|its|their|best|reasonable|the\s+utmost|utmost)|"
     r"use\s+(?:its|their|all)\s+(?:best|reasonable)|do\s+(?:its|their)\s+(?:best|utmost)|"
-    r"give\s+(?:sympathetic|due|positive|favourable|favorable|full|careful|special)\s+consideration|"
-    r"accord\s+sympathetic|afford\s+sympathetic|work\s+(?:together|towards?|jointly|closely|to)|"
-    r"be\s+urged|be\s+encouraged|keep\s+under\s+review\s+the\s+possibility|"
-    r"(?:examine|study|explore|discuss|look\s+into|review)\s+(?:\w+\s+){0,2}(?:possibilit|feasibilit|ways|means)"
+    r"(?:give|accord|afford)\s+(?:\w+\s+)?(?:sympathetic|due|positive|favourable|favorable|full|careful|special)\s+consideration|"
+    r"work\s+(?:together|towards?|jointly|closely|to)|be\s+urged|be\s+encouraged)\b"
 )
-_SOFT_TAIL = re.compile(r"(?:" + _SOFT_VERBS + r")")
+_POSSIBILITY = re.compile(
+    r"(?:examine|study|explore|discuss|look\s+into|review|keep\s+under\s+review|assess|consider)\b"
+    r"[^.;]{0,70}?\b(?:possibilit|feasibilit|ways\s+(?:and\s+means\s+)?(?:of|to|in|for)\b|means\s+of\b)"
+)
 _MAY_SOFT_TAIL = re.compile(
     r"(?:also\s+|further\s+|jointly\s+|mutually\s+)?(?:consider|cooperate|co-operate|collaborate|explore|"
-    r"encourage|promote|endeavou?r|seek|strive|work\s+(?:together|towards?|jointly)|develop\s+(?:\w+\s+)?co-?operation|"
-    r"strengthen|enhance\s+(?:\w+\s+)?co-?operation)"
+    r"encourage|promote|endeavou?r|seek|strive|work\s+(?:together|towards?|jointly)|"
+    r"(?:develop|strengthen|enhance|deepen|expand|intensify|extend)\s+(?:\w+\s+)?(?:co-?operation|collaboration))\b"
 )
 _NONE_TAIL = re.compile(
     r"(?:not\s+)?(?:be\s+)?(?:construed|interpreted|understood|deemed\s+to\s+(?:include|mean|refer)|"
     r"mean|means|refer\s+to|have\s+the\s+(?:same\s+)?meaning|"
     r"enter\s+into\s+force|remain\s+in\s+(?:force|effect)|continue\s+(?:in\s+force|to\s+(?:be\s+in\s+(?:force|effect)|have\s+effect|apply))|"
-    r"take\s+effect|cease\s+to|terminate|expire|be\s+terminated|"
+    r"take\s+effect|cease\s+to|terminate|expire|"
     r"prevail|form\s+(?:an\s+|part)|be\s+(?:an\s+)?integral|constitute\s+(?:an\s+)?integral|be\s+equally\s+authentic|"
     r"be\s+authentic|be\s+open\s+for\s+(?:accession|signature)|"
     r"have\s+the\s+(?:right|power|discretion|option|possibility|authority|competence)|be\s+(?:entitled|free|at\s+liberty)\b|"
     r"be\s+without\s+prejudice|be\s+governed\s+by|preclude|prevent|affect|prejudice|derogate|"
-    r"be\s+(?:required|obliged|obligated|compelled)|require|oblige|"
-    r"consist|be\s+composed|comprise)"
+    r"be\s+(?:required|obliged|obligated|compelled)|require\s+(?:a|any|either|the)\s+(?:Party|Parties|Member)|"
+    r"consist|be\s+composed|comprise)\b"
 )
-_NEG_NONE_TAIL = re.compile(r"not\s+(?:apply|be\s+applicable|constitute|be\s+used\s+as\s+a\s+means)")
-_APPLY_TAIL = re.compile(r"(?:also\s+|likewise\s+|only\s+|equally\s+)?(?:apply|be\s+applicable)\b")
-_INCLUDE_TAIL = re.compile(r"(?:include|be\s+defined)")
-_COOP = re.compile(r"co-?operat|collaborat", re.IGNORECASE)
+_NEG_NONE_TAIL = re.compile(r"not\s+(?:apply|be\s+applicable|constitute|be\s+considered\s+as\s+(?:a|an)\s+(?:waiver|precedent))\b")
+_APPLY_TAIL = re.compile(r"(?:not\s+)?(?:also\s+|likewise\s+|only\s+|equally\s+)?(?:apply|be\s+applicable)\b")
+_INCLUDE_TAIL = re.compile(r"(?:include|be\s+defined)\b")
+# Cooperation as the object of a commitment ("shall strengthen cooperation"), not the name of a body.
+_COOP_OBJECT = re.compile(
+    r"(?:[\w-]+\s+){0,6}?(?:[Cc]o-?operation|collaboration)\b(?!\s+(?:Council|Committee|Commission|Agreement|Board|Centre|Center|Fund|Framework|Sub-?[Cc]ommittee|Group))"
+)
+_COOP = re.compile(r"\b(?:[Cc]o-?operation|collaboration)\b(?!\s+(?:Council|Committee|Commission|Agreement|Board|Centre|Center|Fund|Framework|Sub-?[Cc]ommittee|Group))")
 _PARTY_BEFORE = re.compile(
-    r"(?:Part(?:y|ies)|Sides?|States?|Members?|Governments?|[Tt]hey|[Ii]t|[Ss]ignator(?:y|ies)|"
-    r"authorit(?:y|ies)|Commission|Committee|Council)\s*(?:,[^,]{0,80},)?\s*$"
+    r"\b(?:Part(?:y|ies)|Sides?|States?|Members?|Governments?|[Tt]hey|[Ii]t|[Ss]ignator(?:y|ies)|authorit(?:y|ies)|"
+    r"Commission|Committee|Council|Community|Union|Authority)(?:\s*,[^,]{0,80},)?\s*$"
 )
-_NO_BEFORE = re.compile(r"\b(?:No|Neither|neither|Nor|nor|no)\s+(?:[\w-]+\s+){0,5}$")
-_QUAL_BEFORE = {
-    "appropriate": re.compile(r"\b(?:as|where|if|when|wherever|whenever)\s+(?:it\s+is\s+|deemed\s+)?$", re.IGNORECASE),
-    "possible": re.compile(
-        r"\b(?:extent|as\s+far\s+as|so\s+far\s+as|where|wherever|if|when|whenever|insofar\s+as|in\s+so\s+far\s+as)\s+"
-        r"(?:(?:is|it\s+is|as\s+is|reasonably|technically|administratively)\s+)?$",
-        re.IGNORECASE,
-    ),
-}
-_IMPORTANCE_BEFORE = re.compile(
-    r"\b(?:stress|underline|emphasi[sz]e|note|highlight|affirm|reaffirm|recall|reiterate)s?\s+(?:the\s+)?(?:great\s+)?$"
+_NO_BEFORE = re.compile(r"(?:^|[\s(])(?:No|Neither|neither|Nor|nor|no)\s+(?:[\w-]+\s+){0,5}$")
+_QUAL_BEFORE_APPROPRIATE = re.compile(r"\b(?:as|where|if|when|wherever|whenever)\s+(?:it\s+is\s+|deemed\s+|considered\s+)?$", re.IGNORECASE)
+_QUAL_BEFORE_POSSIBLE = re.compile(
+    r"\b(?:extent|as\s+far\s+as|so\s+far\s+as|where|wherever|if|when|whenever|insofar\s+as|in\s+so\s+far\s+as)\s+"
+    r"(?:(?:is|it\s+is|as\s+is|reasonably|technically|administratively|economically)\s+)?$",
+    re.IGNORECASE,
 )
+_IMPORTANCE_BEFORE = re.compile(r"\b(?:stress|underline|emphasi[sz]e|note|highlight|reiterate)s?\s+(?:the\s+)?(?:great\s+|particular\s+)?$")
 _READINESS_BEFORE = re.compile(r"\b(?:declare|express|confirm|state|affirm)s?\s+(?:their|its)\s+$")
-_DEFINITION = re.compile(
-    r"[\"'](?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall\s+mean|includes|shall\s+include|refers\s+to|shall\s+refer\s+to|"
-    r"has\s+the\s+meaning|significa|significan|se\s+entender|incluye|désigne|s'entend)\b"
-    r"|\bterm\s+[\"']?[^.;:]{1,60}?[\"']?\s+(?:means|shall\s+mean)\b|\bse\s+entender[áa]n?\s+por\b|\bon\s+entend\s+par\b"
-)
-_OBJECTIVE = re.compile(
-    r"\s*(?:\(?\w{1,4}[.)]\s*)?(?:The|These|Its|Los|Las|El|Les|Le)\s+(?:main\s+|overall\s+|general\s+|specific\s+|principal\s+)?"
-    r"(?:objectives?|aims?|purposes?|goals?|objetivos?|objectifs?|finalidad|fines)\s+(?:of|del?|de\s+la|des?|du)\b"
-)
-_PREAMBLE = re.compile(
-    r"agreed\s+as\s+follows|agree\s+as\s+follows|acordado\s+lo\s+siguiente|convenido\s+(?:en\s+)?lo\s+siguiente|"
-    r"convienen\s+(?:en\s+)?lo\s+siguiente|convenu\s+(?:de\s+)?ce\s+qui\s+suit|decided\s+as\s+follows",
-    re.IGNORECASE,
-)
-_PREAMBLE_TITLE = re.compile(r"^\s*(?:preamble|pre[aá]mbulo|pr[ée]ambule)\b", re.IGNORECASE)
-
-# -- Spanish ----------------------------------------------------------------------------------
-# Future tense ("otorgará", "podrán") is the Spanish "shall"; the stem decides what it does.
-_ES_FUTURE = re.compile(r"rán?\b")
-_ES_WORD_BEFORE = re.compile(r"(?:\b(?P<se>se|no|no\s+se|se\s+les?|les?)\s+)?(?P<stem>[a-záéíóúñ]{2,})$")
-_ES_SOFT = {
-    "procurar", "esforzar", "cooperar", "colaborar", "promover", "fomentar", "alentar", "incentivar",
-    "estimular", "explorar", "impulsar", "propiciar", "considerar", "intentar", "buscar", "fortalecer",
-}
-_ES_NONE = {
-    "entender", "interpretar", "entrar", "permanecer", "terminar", "expirar", "prevalecer", "constituir",
-    "afectar", "impedir", "tener", "poder", "significar", "incluir", "denunciar", "regir", "aplicar",
-    "ser", "haber",
-}
-_ES_OTHER = [
-    (re.compile(r"deber(?:á|án|ía|ían)?\b|deben?\b"), "deber"),
-    (re.compile(r"comprometen?\s+a\b"), "comprometer"),
-    (re.compile(r"reconocen?\b"), "reconocer"),
-]
-_ES_EXCEPT = [re.compile(r"Nada\s+de\s+lo\b|Ninguna\s+disposici"), re.compile(r"nada\s+de\s+lo\b")]
-_ES_QUAL = [re.compile(r"proceda\b|corresponda\b|posible\b|apropiado\b|factible\b|pertinente\b")]
-_ES_QUAL_BEFORE = re.compile(
-    r"(?:cuando|según|en\s+la\s+medida\s+de\s+lo|en\s+lo|de\s+ser|si\s+fuera|cuando\s+sea|siempre\s+que\s+sea|lo\s+más)\s+$",
-    re.IGNORECASE,
-)
-# -- French -----------------------------------------------------------------------------------
-_FR = [
-    (re.compile(r"doi(?:t|vent)\b|devr(?:a|ont)\b"), _B),
-    (re.compile(r"s'engagen?t?\s+à\b"), _B),
-    (re.compile(r"s'efforcen?t?\b|s'efforcer(?:a|ont)\b"), _S),
-    (re.compile(r"reconnaissen?t\b|encouragen?t?\b|coopèrent\b|coopéreront\b"), _S),
-    (re.compile(r"peu(?:t|vent)\b|pourr(?:a|ont)\b"), "may"),
-]
-_FR_MAY_SOFT = re.compile(r"\s+(?:coopérer|envisager|examiner|promouvoir|encourager|explorer)\b")
-_FR_EXCEPT = [re.compile(r"Aucune\s+disposition|Rien\s+dans")]
-_FR_QUAL = [re.compile(r"cas\s+échéant|mesure\s+du\s+possible")]
-
-_EN_MARK = (" the ", " shall ", " of the ")
-_ES_MARK = (" el ", " los ", " del ", " las ")
-_FR_MARK = (" les ", " des ", " du ", " une ")
-
-
-def _lang(text: str) -> str:
-    if any(m in text for m in _EN_MARK):
-        return "en"
-    if any(m in text for m in _ES_MARK):
-        return "es"
-    if any(m in text for m in _FR_MARK):
-        return "fr"
-    return "en"
-
-
-# A cue is (start, end, kind): kind is "binding", "soft", "none" (a neutralised modal that still
-# occupies its span), "qual" (softening qualifier) or "except" ("Nothing in ...").
-Cue = tuple[int, int, str]
+_PASSIVE_BEFORE = ("as ", "be ", "been ", "otherwise ", "is ", "are ", "was ", "were ", "being ")
 
 
 def _tail_strength(tail: str, neg: bool) -> str | None:
-    """What a modal does given the words after it: "soft", "none" or None (= default)."""
+    """What a modal does given the (lower-cased) words after it: soft, none or None = default."""
     if neg:
         t = "not " + tail
         if _NEG_NONE_TAIL.match(t) or _NONE_TAIL.match(t):
             return _N
         return None
-    if _SOFT_TAIL.match(tail):
+    if _SOFT_TAIL.match(tail) or _POSSIBILITY.match(tail):
         return _S
     if _NONE_TAIL.match(tail):
         return _N
-    if "operat" in tail and _COOP.search(tail):
-        return _S
     return None
 
 
 def _en_cues(text: str) -> list[Cue]:
+    """All English cues in ``text`` (which may be many provisions joined by separators)."""
     cues: list[Cue] = []
     add = cues.append
-    for word, pat in _EN_MODALS.items():
-        if word not in text:
-            continue
+    for word, pat in _EN_MODALS:
         for m in pat.finditer(text):
             s = m.start()
             if s and (text[s - 1].isalnum() or text[s - 1] == "-"):
-                continue
-            tail = m.group("tail").lstrip().lower()
-            neg = bool(m.group("neg")) or m.group("gap").endswith(" not")
-            end = m.start("tail") + min(len(m.group("tail")), 20) if tail else m.end()
-            window = text[max(0, s - 90) : s]
+                continue  # "dismay", "Sub-may"
+            raw = m.group("tail")
+            tail = raw.lstrip().lower()
+            neg = m.group("neg") is not None
+            end = m.start("tail") + len(raw) - len(tail) + len(tail.split(" ", 1)[0])  # the modal and its verb
             if word == "may":
-                if neg and _PARTY_BEFORE.search(window):
-                    add((s, end, _B))
-                elif _NO_BEFORE.search(window[-60:]) and not _NONE_TAIL.match(tail):
-                    add((s, end, _B))
+                window = text[max(0, s - 60) : s]
+                if (neg and _PARTY_BEFORE.search(window)) or (_NO_BEFORE.search(window) and not _NONE_TAIL.match(tail)):
+                    add((s, end, _B))  # "Parties may not", "No Party may"
                 elif _MAY_SOFT_TAIL.match(tail):
                     add((s, end, _S))
                 else:
-                    add((s, end, _N))
+                    add((s, end, _N))  # a permission or a possibility
                 continue
-            if word == "will" and not _PARTY_BEFORE.search(window[-40:]):
-                continue
+            if word == "will" and not _PARTY_BEFORE.search(text, max(0, s - 40), s):
+                continue  # future tense, not a commitment
             strength = _tail_strength(tail, neg)
+            if _APPLY_TAIL.match(tail if not neg else "not " + tail):
+                # "This Chapter shall apply to" is scope; "Each Party shall apply" is binding
+                strength = _B if _PARTY_BEFORE.search(text, max(0, s - 60), s) else _N
+            elif strength is None and _INCLUDE_TAIL.match(tail):
+                window = text[max(0, s - 80) : s]
+                strength = _N if ('"' in window or "'" in window) else None
             if strength is None:
-                if not neg and _APPLY_TAIL.match(tail):
-                    strength = _B if _PARTY_BEFORE.search(window[-60:]) else _N
-                elif not neg and _INCLUDE_TAIL.match(tail) and ('"' in window[-80:] or "'" in window[-80:]):
-                    strength = _N
-                else:
-                    strength = _S if word == "should" else _B
-            elif word == "should" and strength == _B:
+                strength = _B
+                if _COOP_OBJECT.match(raw.lstrip()) or _POSSIBILITY.match(text, m.start("tail") + 1, m.start("tail") + 120):
+                    strength = _S
+            if word == "should" and strength == _B:
                 strength = _S
+            if word == "should" and text[s] == "S":
+                strength = _N  # "Should a Party consider ..." = "if"
             add((s, end, strength))
     for pat in _EN_COMMIT:
         for m in pat.finditer(text):
             s = m.start()
             if s and text[s - 1].isalnum():
                 continue
-            before = text[max(0, s - 20) : s]
+            before = text[max(0, s - 12) : s]
             first = text[s]
-            if first == "a" and (before.endswith(("as ", "be ", "been ", "otherwise ", "is ", "are ", "was ", "were "))):
-                continue  # "as agreed to by", passive "agreed to"
-            if first == "r" or first == "o":  # required / obliged: need "is/are" or a modal before
+            if first == "a" and before.endswith(_PASSIVE_BEFORE):
+                continue  # "as agreed to by", "has been agreed to"
+            if first in "ro":  # required / obliged
                 if before.endswith(("not ", "not be ", "never be ")):
                     add((s, m.end(), _N))
                     continue
                 if not before.endswith(("is ", "are ", "be ", "was ", "were ", "remain ", "remains ")):
                     continue
-            tail = m.group("tail").lstrip().lower()
-            strength = _S if (_SOFT_TAIL.match(tail) or (_COOP.search(tail) and "operat" in tail[:40])) else _B
-            add((s, m.end(), strength))
+            tail = m.group("tail").lstrip()
+            low = tail.lower()
+            soft = _SOFT_TAIL.match(low) or _POSSIBILITY.match(low) or _COOP_OBJECT.match(tail)
+            if not soft:
+                soft = _POSSIBILITY.match(text, m.start("tail") + 1, m.start("tail") + 120)
+            add((s, m.end(), _S if soft else _B))
     for pat in _EN_SOFT:
         for m in pat.finditer(text):
             s = m.start()
@@ -351,19 +292,59 @@ def _en_cues(text: str) -> list[Cue]:
             if c == "r" and text[s + 2] == "a" and not _READINESS_BEFORE.search(text, max(0, s - 40), s):
                 continue
             add((s, m.end(), _S))
-    for pat in _EN_QUAL:
+    for n, pat in enumerate(_EN_QUAL):
+        before = _QUAL_BEFORE_APPROPRIATE if n == 0 else _QUAL_BEFORE_POSSIBLE
         for m in pat.finditer(text):
             s = m.start()
-            key = "appropriate" if text[s] == "a" else "possible"
-            if _QUAL_BEFORE[key].search(text, max(0, s - 40), s):
-                add((s, m.end(), "qual"))
+            if before.search(text, max(0, s - 40), s):
+                add((s, m.end(), _Q))
     for pat in _EN_EXCEPT:
         for m in pat.finditer(text):
-            add((m.start(), m.end(), "except"))
+            add((m.start(), m.end(), _X))
     return cues
 
 
+# ---------------------------------------------------------------------------------------------
+# Spanish: the future tense ("otorgará", "podrán") is the Spanish "shall"; its verb decides.
+# ---------------------------------------------------------------------------------------------
+
+_ES_FUTURE = re.compile(r"rán?\b")
+_ES_WORD_BEFORE = re.compile(r"(?:\b(?P<pre>no\s+se|no|se|les?|nos?)\s+)?(?P<stem>[a-záéíóúñ]{2,})$")
+_ES_IRREGULAR = {
+    "pod": "poder", "tend": "tener", "hab": "haber", "ha": "hacer", "pond": "poner", "sald": "salir",
+    "vend": "venir", "vald": "valer", "sab": "saber", "dispond": "disponer", "mantend": "mantener",
+    "obtend": "obtener", "contend": "contener", "dir": "decir", "propond": "proponer", "adoptar": "adoptar",
+}
+_ES_SOFT = frozenset({
+    "procurar", "esforzar", "cooperar", "colaborar", "promover", "fomentar", "alentar", "incentivar",
+    "estimular", "explorar", "impulsar", "propiciar", "considerar", "intentar", "buscar", "fortalecer",
+})
+_ES_NONE = frozenset({
+    "entender", "interpretar", "entrar", "permanecer", "terminar", "expirar", "prevalecer", "constituir",
+    "afectar", "impedir", "significar", "incluir", "denunciar", "regir", "haber", "aplicar", "formar",
+})
+_ES_TAIL_SOFT = re.compile(
+    r"\s+(?:(?:también|asimismo|conjuntamente)\s+)?(?:a\s+)?(?:procurar|esforzarse|cooperar|colaborar|promover|fomentar|"
+    r"alentar|considerar|explorar|examinar\s+la\s+posibilidad|fortalecer\s+(?:\w+\s+)?cooperación)"
+)
+_ES_TAIL_NONE = re.compile(r"\s+(?:interpretarse|entenderse|interpretar|aplicarse|significar)\b")
+_ES_OTHER = [
+    re.compile(r"deber(?:á|án)?\b|deben?\b"),
+    re.compile(r"comprometen?\s+a\b"),
+]
+_ES_RECOGNISE = re.compile(r"reconocen?\b")
+_ES_EXCEPT = [re.compile(r"Nada\s+de\s+lo\b|Ninguna\s+disposici"), re.compile(r"nada\s+de\s+lo\b")]
+_ES_QUAL = re.compile(r"(?:proceda|corresponda|posible|apropiado|factible|pertinente)\b")
+_ES_QUAL_BEFORE = re.compile(
+    r"(?:cuando|según|en\s+la\s+medida\s+de\s+lo|en\s+lo|de\s+ser|si\s+fuera|cuando\s+sea|siempre\s+que\s+sea|lo\s+más|según\s+sea)\s+$",
+    re.IGNORECASE,
+)
+_ES_PARTY_BEFORE = re.compile(r"\bPart(?:e|es)\s*(?:,[^,]{0,80},)?\s*$")
+_ES_NO_PARTY_BEFORE = re.compile(r"\bNingun[ao]\b[^.;]{0,40}$")
+
+
 def _es_cues(text: str) -> list[Cue]:
+    """All Spanish cues in ``text``."""
     cues: list[Cue] = []
     add = cues.append
     for m in _ES_FUTURE.finditer(text):
@@ -372,198 +353,269 @@ def _es_cues(text: str) -> list[Cue]:
         if not w:
             continue
         stem = w.group("stem")
-        inf = stem + "r" if stem[-1] in "aei" else stem  # "otorga"+"r"; irregular stems end in "d"/"b"/"h"
-        if stem.endswith(("d", "b")) or stem in ("ha", "sab", "cab"):  # podrá, tendrá, habrá, hará
-            inf = {"pod": "poder", "tend": "tener", "hab": "haber", "ha": "hacer", "pond": "poner",
-                   "sald": "salir", "vend": "venir", "val": "valer", "sab": "saber", "dispond": "disponer",
-                   "mantend": "mantener", "obtend": "obtener", "contend": "contener", "establ": "establecer"}.get(stem, stem)
+        inf = _ES_IRREGULAR.get(stem) or (stem + "r" if stem[-1] in "aei" else stem)
         start = w.start()
-        se = (w.group("se") or "").strip()
-        tail = text[m.end() : m.end() + 60].lower()
-        window = text[max(0, start - 60) : start]
-        neg = se.startswith("no")
+        pre = w.group("pre") or ""
+        tail = text[m.end() : m.end() + 80]
         if inf == "poder":
-            if neg or re.search(r"Ningun[ao]\b[^.;]{0,40}$", window):
-                strength = _N if _ES_NONE_TAIL.match(tail) else _B
-            elif _ES_MAY_SOFT.match(tail):
+            if pre.startswith("no") or _ES_NO_PARTY_BEFORE.search(text, max(0, start - 60), start):
+                strength = _N if _ES_TAIL_NONE.match(tail) else _B  # "Ninguna Parte podrá" = "No Party may"
+            elif _ES_TAIL_SOFT.match(tail):
                 strength = _S
             else:
                 strength = _N
-        elif inf == "hacer" and re.match(r"\s+(?:lo\s+posible|sus\s+mejores|todo|los\s+esfuerzos|esfuerzos)", tail):
+        elif inf == "hacer" and re.match(r"\s+(?:lo\s+posible|sus\s+mejores|todo\s+lo|los\s+esfuerzos|esfuerzos)", tail):
             strength = _S
-        elif inf in _ES_SOFT or stem.startswith(("procura", "esforza", "coopera", "promove", "foment", "alenta")):
-            strength = _N if (inf == "considerar" and se == "se") else _S
+        elif inf in _ES_SOFT:
+            strength = _B if (inf == "considerar" and pre == "se") else _S  # "se considerará originaria": deeming
         elif inf == "tener":
-            strength = _B if re.match(r"\s+en\s+cuenta", tail) else _N
-        elif inf in _ES_NONE or stem.startswith(("entende", "interpreta", "aplica")):
-            if inf == "aplicar" and not se and re.search(r"Part(?:e|es)\s*$", window):
-                strength = _B
-            elif inf == "ser" and not re.match(r"\s+(?:aplicable|interpretad|entendid|considerad[oa]s?\s+como\s+parte)", tail):
-                strength = _B
-            else:
-                strength = _N
+            strength = _B if re.match(r"\s+en\s+cuenta", tail) else _N  # "tendrá derecho" is a right
+        elif inf in _ES_NONE:
+            strength = _B if (inf == "aplicar" and pre != "se" and _ES_PARTY_BEFORE.search(text, max(0, start - 60), start)) else _N
+        elif inf == "ser" and re.match(r"\s+(?:aplicables?|interpretad|entendid|parte\s+integrante)", tail):
+            strength = _N
         else:
             strength = _B
-        if strength == _B and _COOP.search(tail[:40]):
+        if strength == _B and _COOP.search(tail, 0, 50):
             strength = _S
         add((start, m.end(), strength))
-    for pat, kind in _ES_OTHER:
+    for n, pat in enumerate(_ES_OTHER):
         for m in pat.finditer(text):
             s = m.start()
             if s and text[s - 1].isalpha():
                 continue
-            tail = text[m.end() : m.end() + 60].lower()
-            if kind == "reconocer":
-                add((s, m.end(), _S))
-            elif _ES_SOFT_TAIL.match(tail):
-                add((s, m.end(), _S))
-            elif _ES_NONE_TAIL.match(tail):
-                add((s, m.end(), _N))
-            else:
-                add((s, m.end(), _B))
+            tail = text[m.end() : m.end() + 80]
+            strength = _S if _ES_TAIL_SOFT.match(tail) else _N if _ES_TAIL_NONE.match(tail) else _B
+            add((s, m.end(), strength))
+    for m in _ES_RECOGNISE.finditer(text):
+        if not (m.start() and text[m.start() - 1].isalpha()):
+            add((m.start(), m.end(), _S))
     for pat in _ES_EXCEPT:
         for m in pat.finditer(text):
-            add((m.start(), m.end(), "except"))
-    for pat in _ES_QUAL:
-        for m in pat.finditer(text):
-            s = m.start()
-            if _ES_QUAL_BEFORE.search(text, max(0, s - 40), s):
-                add((s, m.end(), "qual"))
+            add((m.start(), m.end(), _X))
+    for m in _ES_QUAL.finditer(text):
+        s = m.start()
+        if _ES_QUAL_BEFORE.search(text, max(0, s - 40), s):
+            add((s, m.end(), _Q))
     return cues
 
 
-_ES_MAY_SOFT = re.compile(r"\s+(?:(?:también|asimismo|conjuntamente)\s+)?(?:cooperar|colaborar|considerar|explorar|promover|fomentar|alentar|examinar\s+la\s+posibilidad)")
-_ES_SOFT_TAIL = re.compile(r"\s+(?:a\s+)?(?:procurar|esforzarse|cooperar|colaborar|promover|fomentar|alentar|considerar|explorar|examinar\s+la\s+posibilidad)")
-_ES_NONE_TAIL = re.compile(r"\s+(?:interpretarse|entenderse|interpretar|aplicarse|impedir|afectar|significar)")
+# ---------------------------------------------------------------------------------------------
+# French (a small share of ToTA): modal verbs only; the French present-tense obligation
+# ("Les Etats membres harmonisent") is not detected.
+# ---------------------------------------------------------------------------------------------
+
+_FR = [
+    (re.compile(r"doi(?:t|vent)\b|devr(?:a|ont)\b"), _B),
+    (re.compile(r"s'engagen?t?\s+à\b"), _B),
+    (re.compile(r"s'efforcen?t?\b|s'efforcer(?:a|ont)\b"), _S),
+    (re.compile(r"reconnaissen?t\b|encouragen?t?\b|coopèrent\b|coopéreront\b"), _S),
+    (re.compile(r"peu(?:t|vent)\b|pourr(?:a|ont)\b"), "may"),
+]
+_FR_MAY_SOFT = re.compile(r"\s+(?:coopérer|envisager|examiner|promouvoir|encourager|explorer)\b")
+_FR_NONE_TAIL = re.compile(r"\s+(?:être\s+interprét|s'appliquer|avoir\s+pour\s+effet)")
+_FR_EXCEPT = re.compile(r"Aucune\s+disposition|Rien\s+dans")
+_FR_QUAL = re.compile(r"le\s+cas\s+échéant|dans\s+la\s+mesure\s+du\s+possible")
 
 
 def _fr_cues(text: str) -> list[Cue]:
+    """All French cues in ``text``."""
     cues: list[Cue] = []
     for pat, kind in _FR:
         for m in pat.finditer(text):
             s, e = m.start(), m.end()
             if kind == "may":
                 strength = _S if _FR_MAY_SOFT.match(text, e) else _N
-            elif kind == _B and re.match(r"\s+(?:s'appliquer|être\s+interprét|coopérer)", text[e : e + 40]):
-                strength = _S if "coop" in text[e : e + 20] else _N
+            elif _FR_NONE_TAIL.match(text, e):
+                strength = _N
+            elif kind == _B and text.startswith(" coopérer", e):
+                strength = _S
             else:
                 strength = kind
             cues.append((s, e, strength))
-    for pat in _FR_EXCEPT:
-        cues.extend((m.start(), m.end(), "except") for m in pat.finditer(text))
-    for pat in _FR_QUAL:
-        cues.extend((m.start(), m.end(), "qual") for m in pat.finditer(text))
+    cues.extend((m.start(), m.end(), _X) for m in _FR_EXCEPT.finditer(text))
+    cues.extend((m.start(), m.end(), _Q) for m in _FR_QUAL.finditer(text))
     return cues
 
 
-_SCANNERS = {"en": _en_cues, "es": _es_cues, "fr": _fr_cues}
+_SCANNERS: dict[str, Callable[[str], list[Cue]]] = {"en": _en_cues, "es": _es_cues, "fr": _fr_cues}
+_EN_MARK = (" the ", " shall ", " of ")
+_ES_MARK = (" el ", " los ", " del ", " las ")
+_FR_MARK = (" les ", " des ", " du ", " une ")
+
+
+def _lang(text: str) -> str:
+    """en/es/fr from a few function words (enough to pick the cue set)."""
+    if any(m in text for m in _EN_MARK):
+        return "en"
+    if any(m in text for m in _ES_MARK):
+        return "es"
+    if any(m in text for m in _FR_MARK):
+        return "fr"
+    return "en"
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentence- and provision-level decisions
+# ---------------------------------------------------------------------------------------------
+
+_DEFINITION = re.compile(
+    r"[\"'](?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall\s+mean|includes|shall\s+include|refers\s+to|shall\s+refer\s+to|"
+    r"has\s+the\s+meaning|significa|significan|se\s+entender[áa]n?|incluye|désigne|s'entend)\b"
+    r"|\bterm\s+[\"']?[^.;:]{1,60}?[\"']?\s+(?:means|shall\s+mean)\b|\bse\s+entender[áa]n?\s+por\b|\bon\s+entend\s+par\b"
+)
+_OBJECTIVE = re.compile(
+    r"\s*(?:\(?\w{1,4}[.)]\s*)?(?:The|These|Its|Los|Las|El|Les|Le|L')\s*(?:main\s+|overall\s+|general\s+|specific\s+|principal\s+|basic\s+)?"
+    r"(?:objectives?|aims?|purposes?|goals?|objetivos?|objectifs?|finalidad|fines)\s+(?:of|del?|de\s+la|des?|du)\b"
+)
+_PREAMBLE = re.compile(
+    r"agreed?\s+as\s+follows|decided\s+as\s+follows|acordado\s+lo\s+siguiente|convenido\s+(?:en\s+)?lo\s+siguiente|"
+    r"convienen\s+(?:en\s+)?lo\s+siguiente|convenu\s+(?:de\s+)?ce\s+qui\s+suit",
+    re.IGNORECASE,
+)
+_PREAMBLE_HINTS = ("ollows", "OLLOWS", "iguiente", "IGUIENTE", "suit", "SUIT")
+_PREAMBLE_TITLE = re.compile(r"\s*(?:preamble|pre[aá]mbulo|pr[ée]ambule)\b", re.IGNORECASE)
 _QUAL_REACH_BEFORE = 150  # a qualifier this close before a modal (same sentence) softens it
-_QUAL_REACH_AFTER = 60  # ... or this close after it ("shall publish, where possible, ...")
+_QUAL_REACH_AFTER = 60  # ... or this close after it: "shall, where appropriate, ..." / "shall publish, where possible, ..."
 
 
-def _judge(
-    text: str, spans: Sequence[tuple[int, int]], cues: list[Cue], lang: str
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Assign cues to sentences and return (binding sentences, soft sentences)."""
-    cues.sort()
-    starts = [s for s, _ in spans]
-    groups: dict[int, list[Cue]] = {}
-    last_end = -1
-    for cue in cues:
-        if cue[0] < last_end and cue[2] not in ("qual", "except"):
-            continue  # inside the span of a modal already read ("shall endeavour" -> one cue)
-        if cue[2] not in ("qual", "except"):
-            last_end = cue[1]
-        i = bisect_right(starts, cue[0]) - 1
-        if i < 0 or cue[0] >= spans[i][1]:
-            continue  # between sentences (e.g. trailing whitespace)
-        groups.setdefault(i, []).append(cue)
-    binding: list[str] = []
-    soft: list[str] = []
-    for i, group in groups.items():
-        kinds = {c[2] for c in group}
-        if not (kinds & {_B, _S}):
-            continue
-        s0, e0 = spans[i]
-        sentence = text[s0:e0]
-        if _DEFINITION.search(sentence) or _OBJECTIVE.match(sentence):
-            continue
-        has_b = has_s = False
-        excepted = False
-        quals = [c[0] for c in group if c[2] == "qual"]
-        for pos, end, kind in group:
-            if kind == "except":
-                excepted = True
-                continue
-            if kind == "qual" or kind == _N:
-                if kind == _N:
-                    excepted = False
-                continue
-            if excepted:  # "Nothing in this Chapter shall ...": the first modal after it is a carve-out
-                excepted = False
-                continue
-            if kind == _B and quals and any(pos - _QUAL_REACH_BEFORE <= q < end + _QUAL_REACH_AFTER for q in quals):
-                kind = _S
-            if kind == _B and lang == "en" and _COOP.search(sentence, max(s0, pos - 60), pos):
-                # the clause is about cooperation ("Co-operation under this Chapter shall be carried out")
-                if _COOP_SUBJECT.search(text, max(s0, pos - 60), pos):
-                    kind = _S
-            if kind == _B:
-                has_b = True
-            else:
-                has_s = True
-        sentence = sentence.strip()
-        if has_b:
-            binding.append(sentence)
-        if has_s:
-            soft.append(sentence)
-    return tuple(binding), tuple(soft)
-
-
-_COOP_SUBJECT = re.compile(r"(?:^|[.;:]\s|\)\s)\s*(?:[\w-]+\s+){0,3}[Cc]o-?operation\b[^;:]{0,50}$")
-
-
-def _strip_preamble(text: str, title: str | None) -> int:
-    """Offset where operative text starts: after "have agreed as follows" when the recitals are
-    in this provision; len(text) when the whole provision is a preamble."""
+def _operative_start(text: str, title: str | None) -> int:
+    """Where operative text starts: after "have agreed as follows" when recitals precede it,
+    the end of the text for a provision titled Preamble, else 0."""
     if title and _PREAMBLE_TITLE.match(title):
         return len(text)
-    if "ollows" in text or "OLLOWS" in text or "iguiente" in text or "IGUIENTE" in text or "suit" in text or "SUIT" in text:
-        m = None
-        for m in _PREAMBLE.finditer(text):
+    if any(h in text for h in _PREAMBLE_HINTS):
+        last = None
+        for last in _PREAMBLE.finditer(text):
             pass
-        if m is not None:
-            return m.end()
+        if last is not None:
+            return last.end()
     return 0
 
 
-def classify(text: str, sentences: Sequence[tuple[int, int]] | None = None, title: str | None = None) -> Obligation:
-    """Classify one provision's normalised text; ``sentences`` are (start, end) offsets into it
-    when known (e.g. from :mod:`ftadraft.analysis`), else it is split with a cheap regex."""
-    if not text:
-        return _NONE
-    lang = _lang(text)
-    cues = _SCANNERS[lang](text)
-    if not cues:
-        return _NONE
-    begin = _strip_preamble(text, title)
-    if begin:
-        cues = [c for c in cues if c[0] >= begin]
-        if not cues:
-            return _NONE
-    spans = sentences if sentences is not None else split_sentences(text)
-    binding, soft = _judge(text, spans, cues, lang)
+def _decide(
+    text: str, starts: Sequence[int], ends: Sequence[int], cues: list[Cue], lang: str
+) -> Obligation:
+    """Group sorted cues by sentence ((starts[i], ends[i]) offsets into ``text``) and label."""
+    groups: dict[int, list[Cue]] = {}
+    last_end = -1
+    for cue in cues:
+        kind = cue[2]
+        if kind is not _Q and kind is not _X:
+            if cue[0] < last_end:
+                continue  # inside a modal already read: "shall endeavour to" is one cue
+            last_end = cue[1]
+        i = bisect_right(starts, cue[0]) - 1
+        if i >= 0 and cue[0] < ends[i]:
+            groups.setdefault(i, []).append(cue)
+    binding: list[str] = []
+    soft: list[str] = []
+    for i, group in groups.items():
+        modal = [c for c in group if c[2] is _B or c[2] is _S or c[2] is _N]
+        if not any(c[2] is not _N for c in modal):
+            continue
+        s0, e0 = starts[i], ends[i]
+        if _DEFINITION.search(text, s0, e0) or _OBJECTIVE.match(text, s0, e0):
+            continue
+        kinds = [c[2] for c in modal]
+        for q0, _q1, qk in group:
+            if qk is _Q:  # soften the modal this qualifier belongs to
+                j = bisect_left(modal, (q0,))
+                if j < len(modal) and modal[j][0] - q0 <= _QUAL_REACH_BEFORE:
+                    if kinds[j] is _B:
+                        kinds[j] = _S
+                elif j > 0 and q0 - modal[j - 1][1] <= _QUAL_REACH_AFTER and kinds[j - 1] is _B:
+                    if not text.endswith((" and, ", " or, ", " and ", " or "), max(s0, q0 - 12), q0 - len(_word_before(text, q0))):
+                        kinds[j - 1] = _S
+            elif qk is _X:  # "Nothing in this Chapter shall ...": the next modal is a carve-out
+                j = bisect_left(modal, (q0,))
+                if j < len(modal):
+                    kinds[j] = _N
+        if lang == "en":
+            for j, (p, _e, _k) in enumerate(modal):
+                if kinds[j] is _B and _COOP.search(text, max(s0, p - 70), p) and not _CLAUSE_BREAK.search(text, max(s0, p - 70), p):
+                    kinds[j] = _S  # "Co-operation under this Chapter shall be carried out ..."
+        sentence = text[s0:e0].strip()
+        if _B in kinds:
+            binding.append(sentence)
+        if _S in kinds:
+            soft.append(sentence)
     if binding and soft:
-        label = "mixed"
-    elif binding:
-        label = "binding"
-    elif soft:
-        label = "soft"
-    else:
-        return _NONE
-    return Obligation(label, binding, soft)
+        return Obligation("mixed", tuple(binding), tuple(soft))
+    if binding:
+        return Obligation("binding", tuple(binding), ())
+    if soft:
+        return Obligation("soft", (), tuple(soft))
+    return _NONE
+
+
+_CLAUSE_BREAK = re.compile(r"[;:]|\b(?:[Cc]o-?operation|collaboration)\b[^,]{0,70}?,\s+(?:each|the|a|any|either)\s+(?:Party|Parties)\b")
+_QUAL_LEAD = re.compile(r"(?:where|as|if|when|wherever|whenever|to\s+the(?:\s+\w+)?\s+extent|as\s+far\s+as|insofar\s+as|in\s+so\s+far\s+as)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _word_before(text: str, pos: int) -> str:
+    """The qualifier's lead-in ("where ", "to the extent ") so the check looks just before it."""
+    m = _QUAL_LEAD.search(text, max(0, pos - 30), pos)
+    return m.group(0) if m else ""
+
+
+_SEP = "\n\x1e\n"  # joins a batch's texts; no cue pattern can match across it
 
 
 def classify_many(items: Iterable[tuple[str, Sequence[tuple[int, int]] | None, str | None]]) -> list[Obligation]:
-    """Classify ``(text, sentences, title)`` triples in order (the tagging stage's batch entry)."""
-    return [classify(text, sentences, title) for text, sentences, title in items]
+    """Classify ``(text, sentences, title)`` triples, in order.
+
+    ``text`` is a provision's normalised text, ``sentences`` its (start, end) sentence offsets
+    when known (e.g. from :mod:`ftadraft.analysis`; ``None`` = split here) and ``title`` its
+    heading. The texts of one language are joined and scanned together: one pass per cue word
+    over the whole batch instead of one per provision.
+    """
+    batch = items if isinstance(items, list) else list(items)
+    out: list[Obligation] = [_NONE] * len(batch)
+    by_lang: dict[str, list[int]] = {}
+    for i, (text, _sentences, _title) in enumerate(batch):
+        if text:
+            by_lang.setdefault(_lang(text), []).append(i)
+    for lang, members in by_lang.items():
+        texts = [batch[i][0] for i in members]
+        big = _SEP.join(texts)
+        offsets = []
+        pos = 0
+        for t in texts:
+            offsets.append(pos)
+            pos += len(t) + len(_SEP)
+        cues = _SCANNERS[lang](big)
+        if not cues:
+            continue
+        cues.sort()
+        per_text: dict[int, list[Cue]] = {}
+        for cue in cues:
+            per_text.setdefault(bisect_right(offsets, cue[0]) - 1, []).append(cue)
+        bounds: list[int] | None = None
+        for k, found in per_text.items():
+            if all(c[2] is _N or c[2] is _Q or c[2] is _X for c in found):
+                continue
+            text, sentences, title = batch[members[k]]
+            off = offsets[k]
+            begin = _operative_start(text, title)
+            if begin:
+                found = [c for c in found if c[0] >= off + begin]
+                if not found:
+                    continue
+            if sentences is not None:
+                starts = [s + off for s, _ in sentences]
+                ends = [e + off for _, e in sentences]
+            else:
+                if bounds is None:
+                    bounds = _boundaries(big)
+                lo, hi = bisect_right(bounds, off), bisect_left(bounds, off + len(text))
+                starts = [off, *bounds[lo:hi]]
+                ends = [*bounds[lo:hi], off + len(text)]
+            out[members[k]] = _decide(big, starts, ends, found, lang)
+    return out
+
+
+def classify(text: str, sentences: Sequence[tuple[int, int]] | None = None, title: str | None = None) -> Obligation:
+    """Classify one provision: ``text`` is its normalised text, ``sentences`` optional (start,
+    end) offsets into it (split here when ``None``), ``title`` its heading (a "Preamble" is none)."""
+    return classify_many([(text, sentences, title)])[0]

@@ -20,7 +20,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
@@ -66,7 +66,7 @@ def redline_paragraphs(text: str) -> list[str]:
 
 def word_date(date: datetime) -> str:
     """``date`` as Word wants it in ``w:date``: UTC, ``YYYY-MM-DDTHH:MM:SSZ`` (a naive date is local time)."""
-    return date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ def check_redline(path: Path) -> list[str]:
         if "word/document.xml" not in names:
             return ["no word/document.xml"]
         for name in names:
-            if not (name.endswith(".xml") or name.endswith(".rels")):
+            if not name.endswith((".xml", ".rels")):
                 continue
             try:
                 root = etree.fromstring(z.read(name), parser)

@@ -33,6 +33,9 @@ MIN_RELATIVE = 0.3
 TITLE_BONUS = 2.0
 CONTEXT_TITLE_BONUS = 1.0
 TITLE_PHRASE_FACTOR = 0.5
+#: Articles announce their subject first: phrases in the opening characters count this much extra.
+LEAD_CHARS = 200
+LEAD_FACTOR = 1.0
 
 #: Spelling variants generated for every phrase (both directions), applied to whole lemma words.
 _WORD_VARIANTS = {
@@ -160,6 +163,37 @@ def _variants(phrase: str) -> set[str]:
     return {v for v in out if v}
 
 
+def _inflections(phrase: str) -> list[str]:
+    """The phrase with one word switched between singular and plural, where the lemma table maps the
+    two forms to different lemmas (it has "ruling" -> "rule" but "rulings" -> "ruling")."""
+    from . import analysis
+
+    words = phrase.split(" ")
+    out: list[str] = []
+    if len(words) < 2:  # single words are listed deliberately ("rulings" must not become "rule")
+        return out
+    for i, w in enumerate(words):
+        low = w.lower()
+        if len(low) < 3 or not low.isalpha():
+            continue
+        if low.endswith("ies"):
+            forms = [low[:-3] + "y"]
+        elif low.endswith("s") and not low.endswith("ss"):
+            forms = [low[:-1], low[:-2]] if low.endswith("es") else [low[:-1]]
+        elif low.endswith(("x", "ch", "sh", "z")):
+            forms = [low + "es"]
+        elif low.endswith("y") and low[-2] not in "aeiou":
+            forms = [low[:-1] + "ies"]
+        else:
+            forms = [low + "s"]
+        base = analysis.lemma(low)
+        for f in forms:
+            lf = analysis.lemma(f)
+            if lf != f and lf != base:  # a known form whose lemma differs
+                out.append(" ".join(words[:i] + [f] + words[i + 1 :]))
+    return out
+
+
 def _canonical_title(lemmas: str) -> str:
     """Normal form of a title's lemmas for title look-ups: footnote digits, variants and dashes folded."""
     words = []
@@ -180,13 +214,17 @@ class _Compiled:
     def __init__(self, topics: Sequence[Topic]) -> None:
         from . import analysis
 
-        texts: list[str] = []
+        phrases: set[str] = set()
+        texts: set[str] = set()
         for t in topics:
-            texts += [p for p, _ in t.phrases] + [p for p, _ in t.negative]
-            texts += [p for group in t.requires for p in group]
-            texts += list(t.titles) + list(t.context_titles) + list(t.context_chapters)
-        distinct = sorted(set(texts))
+            phrases.update(p for p, _ in t.phrases)
+            phrases.update(p for p, _ in t.negative)
+            phrases.update(p for group in t.requires for p in group)
+            texts.update(t.titles + t.context_titles + t.context_chapters)
+        inflected = {p: _inflections(p) for p in phrases}
+        distinct = sorted(texts | phrases | {f for fs in inflected.values() for f in fs})
         lemmas = dict(zip(distinct, (a.lemmas for a in analysis.analyze(distinct, workers=1))))
+        forms = {p: {lemmas[p], *(lemmas[f] for f in inflected[p])} for p in phrases}
 
         self.topics = tuple(topics)
         self.keys: list[str] = []  # " phrase lemmas " per phrase id
@@ -196,7 +234,7 @@ class _Compiled:
 
         def phrase_ids(phrase: str) -> list[int]:
             out = []
-            for v in sorted(_variants(lemmas[phrase])):
+            for v in sorted(set().union(*(_variants(f) for f in forms[phrase]))):
                 if v not in ids:
                     ids[v] = len(self.keys)
                     self.keys.append(f" {v} ")
@@ -205,13 +243,16 @@ class _Compiled:
                 out.append(ids[v])
             return out
 
-        positive: dict[int, list[tuple[int, float]]] = {}
+        # phrase id -> (topic, weight, ids of the topic's longer phrases that contain this one): an
+        # occurrence inside a longer phrase of the same topic is evidence only once.
+        positive: dict[int, list[tuple[int, float, tuple[int, ...]]]] = {}
         self.negative: list[tuple[tuple[int, float], ...]] = []
         self.requires: list[tuple[frozenset[int], ...]] = []
         for ti, t in enumerate(topics):
-            for phrase, w in t.phrases:
-                for pid in phrase_ids(phrase):
-                    positive.setdefault(pid, []).append((ti, w))
+            own = [(pid, w) for phrase, w in t.phrases for pid in phrase_ids(phrase)]
+            for pid, w in own:
+                supers = tuple(q for q, _ in own if q != pid and self.keys[pid] in self.keys[q])
+                positive.setdefault(pid, []).append((ti, w, supers))
             self.negative.append(tuple((pid, w) for phrase, w in t.negative for pid in phrase_ids(phrase)))
             self.requires.append(
                 tuple(frozenset(pid for p in group for pid in phrase_ids(p)) for group in t.requires)
@@ -282,29 +323,42 @@ def _damped(n: int) -> float:
     return 1.0 + math.log(n) if n > 1 else 1.0
 
 
-def tag_lemmas(lemmas: str, title_lemmas: str = "") -> list[TopicScore]:
+def tag_lemmas(lemmas: str, title_lemmas: str = "", chapter_lemmas: str = "") -> list[TopicScore]:
     """Topics of a provision from its lemma strings (as the index stores them), best first.
 
-    A topic needs evidence in the text: its phrases, minus its negative phrases, must be positive and
-    every required group must be present (in text or title). A title naming the topic, or title
-    phrases, add a bounded bonus. Unrelated texts get an empty list.
+    A topic needs evidence in the text: its phrases (an opening mention counts extra), minus its
+    negative phrases, must be positive, and each of its required groups must be present in the text,
+    title or chapter title. The chapter title is context only: it can satisfy a requirement ("penalties
+    for violations of this Chapter" in a customs chapter) but never adds evidence. A title naming the
+    topic, or title phrases, add a bounded bonus. Unrelated texts get an empty list.
     """
     c = _compiled()
     counts = c.counts(lemmas)
     if not counts:
         return []
+    keys = c.keys
+    lead = f" {lemmas[:LEAD_CHARS].rsplit(' ', 1)[0]} " if len(lemmas) > LEAD_CHARS else f" {lemmas} "
     raw: dict[int, float] = {}
     for pid, n in counts.items():
         hits = c.positive.get(pid)
-        if hits:
-            d = _damped(n)
-            for ti, w in hits:
-                raw[ti] = raw.get(ti, 0.0) + w * d
+        if not hits:
+            continue
+        in_lead = keys[pid] in lead
+        for ti, w, supers in hits:
+            eff, lead_here = n, in_lead
+            if supers:
+                eff -= max(counts.get(q, 0) for q in supers)
+                if eff <= 0:
+                    continue
+                lead_here = in_lead and not any(q in counts and keys[q] in lead for q in supers)
+            raw[ti] = raw.get(ti, 0.0) + w * (_damped(eff) + (LEAD_FACTOR if lead_here else 0.0))
     if not raw:
         return []
     title_counts = c.counts(title_lemmas) if title_lemmas else {}
     named = {ti: bool(ch) for ti, ch in c.title_matches(title_lemmas)} if title_lemmas else {}
     present = counts.keys() | title_counts.keys()
+    if chapter_lemmas:
+        present |= c.counts(chapter_lemmas).keys()
     scored: list[tuple[float, int]] = []
     for ti, r in raw.items():
         if any(not (group & present) for group in c.requires[ti]):
@@ -317,7 +371,7 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "") -> list[TopicScore]:
             continue
         if title_lemmas:
             bonus = TITLE_PHRASE_FACTOR * sum(
-                w for pid in title_counts for t2, w in c.positive.get(pid, ()) if t2 == ti
+                w for pid in title_counts for t2, w, _ in c.positive.get(pid, ()) if t2 == ti
             )
             if ti in named:
                 bonus = max(bonus, CONTEXT_TITLE_BONUS if named[ti] else TITLE_BONUS)
@@ -330,14 +384,18 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "") -> list[TopicScore]:
     return [TopicScore(c.topics[ti].id, round(s, 4)) for s, ti in scored if s >= floor]
 
 
-def tag(text: str, title: str | None = None, lemmas: str | None = None) -> list[TopicScore]:
-    """Topics of a text (and optional title), best first; lemmatises unless ``lemmas`` is given."""
+def tag(
+    text: str, title: str | None = None, lemmas: str | None = None, *, chapter: str | None = None
+) -> list[TopicScore]:
+    """Topics of a text (optional title and chapter title as context), best first; lemmatises unless
+    ``lemmas`` is given."""
     from . import analysis
 
     if lemmas is None:
         lemmas = analysis.lemmatize(text) if text.strip() else ""
     title_lemmas = analysis.lemmatize(title) if title and title.strip() else ""
-    return tag_lemmas(lemmas, title_lemmas)
+    chapter_lemmas = analysis.lemmatize(chapter) if chapter and chapter.strip() else ""
+    return tag_lemmas(lemmas, title_lemmas, chapter_lemmas)
 
 
 def title_topics(title_lemmas: str, chapter_lemmas: str | None = None) -> tuple[str, ...]:
