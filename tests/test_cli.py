@@ -70,3 +70,28 @@ def test_read_commands_without_index_explain(run: RunCli, tmp_path: Path) -> Non
     r = run("corpus", "stats", db=tmp_path / "none.sqlite")
     assert r.exit_code == 1 and "no index here yet" in r.stderr
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_modern_texts_through_the_cli(run: RunCli, modern_dir: Path, tmp_path: Path) -> None:
+    """The Done-when checks for the formats negotiators receive: WTO Markdown and the RCEP PDF."""
+    db = tmp_path / "modern.sqlite"
+    r = run("corpus", "add", str(modern_dir / "wto-jsi-ecommerce-2024.md"), "--alias", "wto-ecom",
+            "--signed", "2024-07-26", "--json", db=db)
+    assert r.exit_code == 0, r.stderr
+    r = run("corpus", "add", str(modern_dir / "rcep-2020.pdf"), "--alias", "rcep", "--parties",
+            "AUS,BRN,KHM,CHN,IDN,JPN,KOR,LAO,MYS,MMR,NZL,PHL,SGP,THA,VNM", "--signed", "2020-11-15", "--json", db=db)
+    assert r.exit_code == 0, r.stderr
+    wto = json.loads(run("corpus", "show", "wto-ecom", "--json", db=db).stdout)
+    articles = [p for p in wto["provisions"] if p["number"]]
+    assert [p["number"] for p in articles] == [str(n) for n in range(1, 39)]
+    assert all(p["title"] for p in articles)
+    assert next(p for p in articles if p["number"] == "8")["title"] == "Paperless Trading"
+    rcep = json.loads(run("corpus", "show", "rcep", "--json", db=db).stdout)
+    numbers = {p["number"] for p in rcep["provisions"]}
+    for chapter, last in ((4, 21), (11, 83), (12, 17)):
+        assert {f"{chapter}.{n}" for n in range(1, last + 1)} <= numbers
+    art = json.loads(run("corpus", "show", "rcep:12.14", "--json", db=db).stdout)
+    assert art["title"] == "Location of Computing Facilities" and art["source"]["page"].isdigit()
+    assert art["citation"].startswith("Regional Comprehensive Economic Partnership Agreement (2020)")
+    hits = json.loads(run("search", "location of computing facilities", "--agreement", "rcep", "--json", "-n", "1", db=db).stdout)
+    assert hits[0]["article"]["number"] == "12.14"

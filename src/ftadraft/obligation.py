@@ -87,8 +87,9 @@ def _boundaries(text: str) -> list[int]:
     out: list[int] = []
     for m in _BOUNDARY.finditer(text):
         i = m.start()
-        j = text.rfind(" ", max(0, i - 16), i)
-        word = text[j + 1 : i].lstrip("(\"'")
+        lo = max(0, i - 16)
+        j = text.rfind(" ", lo, i)
+        word = text[(j if j >= 0 else lo - 1) + 1 : i].lstrip("(\"'")
         if word in _ABBREVIATIONS or (3 <= len(word) <= 5 and word[-2] == "."):
             continue  # "Art. 5", "e.g. X", "U.S. Customs"
         out.append(m.end())

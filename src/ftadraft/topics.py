@@ -25,6 +25,8 @@ from .errors import FtadraftError, ReferenceNotFound
 
 #: Raw evidence -> score in [0, 1]: ``1 - exp(-raw / SCALE)``.
 SCALE = 4.0
+#: Evidence (text, less negatives, plus any title bonus) a topic needs: one strong phrase or several weaker.
+MIN_EVIDENCE = 2.5
 #: Topics scoring below this are not reported.
 MIN_SCORE = 0.4
 #: Topics scoring below this fraction of the best topic are not reported (noise next to a clear winner).
@@ -36,6 +38,7 @@ TITLE_PHRASE_FACTOR = 0.5
 #: Articles announce their subject first: phrases in the opening characters count this much extra.
 LEAD_CHARS = 200
 LEAD_FACTOR = 1.0
+LEAD_MIN_WEIGHT = 2.0
 
 #: Spelling variants generated for every phrase (both directions), applied to whole lemma words.
 _WORD_VARIANTS = {
@@ -251,7 +254,7 @@ class _Compiled:
         for ti, t in enumerate(topics):
             own = [(pid, w) for phrase, w in t.phrases for pid in phrase_ids(phrase)]
             for pid, w in own:
-                supers = tuple(q for q, _ in own if q != pid and self.keys[pid] in self.keys[q])
+                supers = tuple(q for q, wq in own if q != pid and wq >= w and self.keys[pid] in self.keys[q])
                 positive.setdefault(pid, []).append((ti, w, supers))
             self.negative.append(tuple((pid, w) for phrase, w in t.negative for pid in phrase_ids(phrase)))
             self.requires.append(
@@ -338,7 +341,8 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "", chapter_lemmas: str = "") ->
         return []
     keys = c.keys
     lead = f" {lemmas[:LEAD_CHARS].rsplit(' ', 1)[0]} " if len(lemmas) > LEAD_CHARS else f" {lemmas} "
-    raw: dict[int, float] = {}
+    raw: dict[int, float] = {}  # topic -> evidence in the text
+    opening: dict[int, float] = {}  # topic -> extra for strong phrases in the opening
     for pid, n in counts.items():
         hits = c.positive.get(pid)
         if not hits:
@@ -351,7 +355,9 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "", chapter_lemmas: str = "") ->
                 if eff <= 0:
                     continue
                 lead_here = in_lead and not any(q in counts and keys[q] in lead for q in supers)
-            raw[ti] = raw.get(ti, 0.0) + w * (_damped(eff) + (LEAD_FACTOR if lead_here else 0.0))
+            raw[ti] = raw.get(ti, 0.0) + w * _damped(eff)
+            if lead_here and w >= LEAD_MIN_WEIGHT:
+                opening[ti] = opening.get(ti, 0.0) + LEAD_FACTOR * w
     if not raw:
         return []
     title_counts = c.counts(title_lemmas) if title_lemmas else {}
@@ -376,7 +382,9 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "", chapter_lemmas: str = "") ->
             if ti in named:
                 bonus = max(bonus, CONTEXT_TITLE_BONUS if named[ti] else TITLE_BONUS)
             r += min(bonus, TITLE_BONUS)
-        scored.append((1.0 - math.exp(-r / SCALE), ti))
+        if r < MIN_EVIDENCE:
+            continue
+        scored.append((1.0 - math.exp(-(r + opening.get(ti, 0.0)) / SCALE), ti))
     if not scored:
         return []
     scored.sort(key=lambda s: (-s[0], s[1]))

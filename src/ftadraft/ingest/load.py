@@ -110,6 +110,17 @@ def load_file(path: Path | str, fmt: str | None = None, meta: AgreementMeta | No
     return read_document(p, data, detected, sha, effective, encoding=encoding)
 
 
+_SMALL = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "between"}
+
+
+def display_title(title: str) -> str:
+    """'AGREEMENT ON ELECTRONIC COMMERCE' -> 'Agreement on Electronic Commerce' (all-caps titles only)."""
+    if not title.isupper():
+        return title
+    words = title.lower().split()
+    return " ".join(w if (i and w in _SMALL) else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "agreement"
 
@@ -130,7 +141,7 @@ def _agreement(extract: Extract, meta: AgreementMeta, path: Path, fmt: str, sha2
     if meta.url:
         source["url"] = meta.url
     return Agreement(
-        id=meta.id or _slug(stem), name=meta.name or extract.title or stem, aliases=meta.aliases,
+        id=meta.id or _slug(stem), name=meta.name or (display_title(extract.title) if extract.title else stem), aliases=meta.aliases,
         parties=meta.parties, signed=meta.signed, in_force=meta.in_force, type=meta.type, status=meta.status,
         language=meta.language or "en", source=source, licence=meta.licence,
     )
