@@ -109,7 +109,11 @@ def test_split_paragraphs_is_lossless() -> None:
         assert "".join(split_paragraphs(text)) == text
 
 
-def test_diff_round_trips_on_many_random_edits() -> None:
+@pytest.mark.parametrize("sentence_mode", [False, True])
+def test_diff_round_trips_on_many_random_edits(sentence_mode: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if sentence_mode:  # force the sentence-by-sentence path meant for overlong paragraphs
+        from ftadraft import diff
+        monkeypatch.setattr(diff, "_MAX_TOKEN_CELLS", 50)
     rng = random.Random(20240501)
     for trial in range(400):
         a = invented_text(rng, rng.randint(0, 60), rng.randint(1, 5))
@@ -186,6 +190,21 @@ def test_long_texts_diff_stays_small() -> None:
     ops = diff_texts(flat_a, flat_b)
     assert_well_formed(ops, flat_a, flat_b)
     assert sum(len(op.a) + len(op.b) for op in ops if op.kind != "equal") < 300
+
+
+def test_overlong_paragraph_is_diffed_sentence_by_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A single paragraph too long for one LCS matrix is cut into sentences, still lossless and right."""
+    from ftadraft import diff
+    monkeypatch.setattr(diff, "_MAX_TOKEN_CELLS", 1000)
+    rng = random.Random(3)
+    a = " ".join(invented_text(rng, 12).split("\n")[0] for _ in range(40))
+    toks = tokenize(a)
+    middle = next(k for k in range(len(toks) // 2, len(toks)) if toks[k].isalpha())
+    toks[middle] = "CHANGED"
+    b = "".join(toks)
+    ops = diff_words(a, b)
+    assert_well_formed(ops, a, b)
+    assert [op.b for op in ops if op.kind != "equal"] == ["CHANGED"]
 
 
 # --- similarity --------------------------------------------------------------------------------------------

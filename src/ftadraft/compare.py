@@ -264,7 +264,7 @@ def substantive_changes(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveCh
     """The obligation, number, party-name and cross-reference changes in a diff of ``a`` into ``b``."""
     kinds: tuple[tuple[ChangeKind, str], ...] = (
         ("obligation", "modal"), ("number", "number"), ("party-name", "name"), ("cross-reference", "ref"))
-    seen: set[tuple] = set()
+    seen: set[tuple[object, ...]] = set()
     out: list[SubstantiveChange] = []
     pa = pb = 0
     for op in ops:
@@ -274,7 +274,7 @@ def substantive_changes(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveCh
             fb = _features(b, *_widen(b, pb, eb))
             for kind, attr in kinds:
                 ta, tb = fa[attr], fb[attr]
-                change = _judge(kind, ta, tb, op)
+                change = _judge(kind, ta, tb)
                 if change is None:
                     continue
                 key = (kind, tuple((f.start, f.end) for f in ta), tuple((f.start, f.end) for f in tb))
@@ -301,7 +301,7 @@ def _local(op: Op) -> bool:
             and len(_WORDS.findall(op.a)) <= MAX_CHANGE_WORDS and len(_WORDS.findall(op.b)) <= MAX_CHANGE_WORDS)
 
 
-def _judge(kind: ChangeKind, ta: list[_Feature], tb: list[_Feature], op: Op) -> str | None:
+def _judge(kind: ChangeKind, ta: list[_Feature], tb: list[_Feature]) -> str | None:
     """The message for a change of this kind between the features touching the change, or None."""
     if not ta or not tb:
         return None  # an expression added or removed with its sentence: a new text, not a changed one

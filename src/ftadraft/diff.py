@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from rapidfuzz.distance import Indel
 
@@ -33,6 +33,9 @@ _WORD = re.compile(r"\w+")
 PAIR_THRESHOLD = 0.5
 # Beyond this many candidate cells the paragraph alignment only looks near the diagonal.
 _MAX_CELLS = 200_000
+# Beyond this many token pairs (~50 MB of LCS bit matrix) one paragraph is diffed sentence by sentence.
+_MAX_TOKEN_CELLS = 400_000_000
+_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,26 @@ def diff_texts(a: str, b: str) -> list[Op]:
     pa, pb = split_paragraphs(a), split_paragraphs(b)
     if len(pa) <= 1 and len(pb) <= 1:
         return diff_words(a, b)
+    return _diff_units(pa, pb)
+
+
+def diff_words(a: str, b: str) -> list[Op]:
+    """Diff two texts word by word (no paragraph alignment): for one paragraph or clause.
+
+    A text too long to diff in one piece (its token LCS matrix would take hundreds of MB) is cut
+    into sentences, which are aligned like paragraphs.
+    """
+    if a == b:
+        return [Op("equal", a, a)] if a else []
+    if len(_TOKEN.findall(a)) * len(_TOKEN.findall(b)) > _MAX_TOKEN_CELLS:
+        sa, sb = _split_sentences(a), _split_sentences(b)
+        if len(sa) > 1 or len(sb) > 1:
+            return _tidy(_diff_units(sa, sb))  # no line breaks here: sentences' changes may join
+    return _tidy(_word_ops(a, b))
+
+
+def _diff_units(pa: Sequence[str], pb: Sequence[str]) -> list[Op]:
+    """Align two lists of paragraphs (or sentences), diff the paired ones word by word, and join."""
     out: list[Op] = []
     whole_before = False  # was the last op a whole paragraph deleted or inserted?
     for i, j in align_paragraphs(pa, pb):
@@ -92,11 +115,16 @@ def diff_texts(a: str, b: str) -> list[Op]:
     return out
 
 
-def diff_words(a: str, b: str) -> list[Op]:
-    """Diff two texts word by word (no paragraph alignment): for one paragraph or clause."""
-    if a == b:
-        return [Op("equal", a, a)] if a else []
-    return _tidy(_word_ops(a, b))
+def _split_sentences(text: str) -> list[str]:
+    """Cut ``text`` after each sentence-ending mark and the spaces after it (lossless)."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append(text[start:m.end()])
+        start = m.end()
+    if start < len(text):
+        out.append(text[start:])
+    return out
 
 
 def align_paragraphs(a: Sequence[str], b: Sequence[str]) -> list[tuple[int | None, int | None]]:
@@ -201,30 +229,47 @@ def _word_ops(a: str, b: str) -> list[Op]:
     if a == b:
         return [Op("equal", a, a)] if a else []
     ta, tb = tokenize(a), tokenize(b)
-    blocks: list[list] = []  # [tag, a_tokens, b_tokens]
-    for op in Indel.opcodes(ta, tb):
-        blocks.append([op.tag, ta[op.src_start:op.src_end], tb[op.dest_start:op.dest_end]])
+    # Common head and tail are equal for sure: only the middle goes through the LCS.
+    head = 0
+    while head < len(ta) and head < len(tb) and ta[head] == tb[head]:
+        head += 1
+    tail = 0
+    while tail < len(ta) - head and tail < len(tb) - head and ta[-1 - tail] == tb[-1 - tail]:
+        tail += 1
+    ma, mb = ta[head:len(ta) - tail], tb[head:len(tb) - tail]
+    blocks = [_Block("equal", ta[:head], tb[:head])]
+    for op in Indel.opcodes(ma, mb):
+        blocks.append(_Block(op.tag, ma[op.src_start:op.src_end], mb[op.dest_start:op.dest_end]))
+    blocks.append(_Block("equal", ta[len(ta) - tail:], tb[len(tb) - tail:]))
+    blocks = [blk for blk in blocks if blk.a or blk.b]
     _slide(blocks)
-    return [Op(tag, "".join(x), "".join(y)) for tag, x, y in blocks if x or y]
+    return [Op(cast(OpKind, blk.tag), "".join(blk.a), "".join(blk.b)) for blk in blocks if blk.a or blk.b]
 
 
-def _slide(blocks: list[list]) -> None:
+@dataclass
+class _Block:
+    """A run of tokens while ops are being adjusted (mutable; becomes an :class:`Op`)."""
+
+    tag: str
+    a: list[str]
+    b: list[str]
+
+
+def _slide(blocks: list[_Block]) -> None:
     """Shift a pure insertion/deletion right past a leading space it shares with the next equal run.
 
     ``shall[ endeavour to] provide`` becomes ``shall [endeavour to ]provide``: same text, cleaner cut.
     """
-    for k in range(len(blocks) - 1):
-        tag, x, y = blocks[k]
-        nxt = blocks[k + 1]
-        if tag not in ("insert", "delete") or nxt[0] != "equal" or k == 0 or blocks[k - 1][0] != "equal":
+    for k in range(1, len(blocks) - 1):
+        blk, before, after = blocks[k], blocks[k - 1], blocks[k + 1]
+        if blk.tag not in ("insert", "delete") or before.tag != "equal" or after.tag != "equal":
             continue
-        moved = x if tag == "delete" else y
-        eq = nxt[1]
-        while moved and eq and moved[0] == eq[0] and moved[0].isspace():
+        moved = blk.a if blk.tag == "delete" else blk.b
+        while moved and after.a and moved[0] == after.a[0] and moved[0].isspace():
             first = moved.pop(0)
-            moved.append(eq[0])
-            nxt[1] = nxt[2] = eq = eq[1:]
-            blocks[k - 1][1] = blocks[k - 1][2] = blocks[k - 1][1] + [first]
+            moved.append(after.a[0])
+            after.a, after.b = after.a[1:], after.b[1:]
+            before.a, before.b = before.a + [first], before.b + [first]
 
 
 def _tidy(ops: Iterable[Op]) -> list[Op]:

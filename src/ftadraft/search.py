@@ -130,34 +130,105 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', "") + '"'
 
 
-def fts_expression(corpus: Corpus, query: str, lang: str = "en") -> tuple[str, list[str]]:
-    """(FTS5 expression, lemmas of the query words) for a user query.
+@dataclass(frozen=True)
+class Unit:
+    """One thing the query asks for: a word, or a thesaurus concept with its equivalent phrases."""
 
-    Without operators or quotes, the words are OR-ed (stopwords dropped unless nothing else is
-    left) so that descriptive queries still rank by BM25; with them, the structure is kept.
+    phrases: tuple[str, ...]  # lemma phrases, any of which satisfies the unit
+    weight: float  # inverse document frequency: rare words count more
+    concept: bool = False
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """How a query is run: the FTS5 candidate expression and the units used to re-rank."""
+
+    fts: str
+    units: tuple[Unit, ...]
+    advanced: bool
+
+    @property
+    def words(self) -> set[str]:
+        return {w for u in self.units for ph in u.phrases for w in ph.split()}
+
+
+def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+    conn = corpus.index.conn
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
+    total = conn.execute("SELECT count(*) FROM provisions").fetchone()[0] or 1
+    df = {}
+    for t in set(terms):
+        row = conn.execute("SELECT doc FROM temp.fts_vocab WHERE term = ?", (t,)).fetchone()
+        df[t] = row[0] if row else 0
+    return df, total
+
+
+def _concept_table(corpus: Corpus, lang: str) -> list[tuple[tuple[str, ...], ...]]:
+    cache = corpus.__dict__.setdefault("_concepts", {})
+    if lang not in cache:
+        from .thesaurus import lemmatised_concepts
+
+        cache[lang] = lemmatised_concepts(lambda ws: query_lemmas(corpus, ws, lang))
+    return cache[lang]
+
+
+def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
+    """Turn a user query into candidate FTS5 expression + weighted units.
+
+    Plain queries: thesaurus concepts are recognised and expanded, remaining content words are
+    units of their own, and very common words are left out of the candidate search (they still
+    count when re-ranking). Queries with quotes or AND/OR/NOT/prefix* keep their structure.
     """
+    import math
+
     tokens = _TOKEN.findall(query)
     advanced = any(t in _OPERATORS or t.startswith('"') or t.endswith("*") or t in "()" for t in tokens)
-    words = _WORD.findall(query)
-    lemmas = query_lemmas(corpus, words, lang)
-    if not advanced:
-        content = [lem for lem in dict.fromkeys(lemmas) if lem not in _STOPWORDS] or list(dict.fromkeys(lemmas))
-        return " OR ".join(_quote(t) for t in content), content
-    parts: list[str] = []
-    for token in tokens:
-        if token in _OPERATORS or token in "()":
-            parts.append(token)
-        elif token.startswith('"'):
-            inner = _WORD.findall(token)
-            if inner:
-                parts.append(_quote(" ".join(query_lemmas(corpus, inner, lang))))
-        else:
-            prefix = token.endswith("*")
-            inner = _WORD.findall(token)
-            for i, lemma in enumerate(query_lemmas(corpus, inner, lang) if not prefix else [w.lower() for w in inner]):
-                star = "*" if prefix and i == len(inner) - 1 else ""
-                parts.append(_quote(lemma) + star)
-    return " ".join(parts), [lem for lem in lemmas if lem not in _STOPWORDS]
+    lemmas = query_lemmas(corpus, _WORD.findall(query), lang)
+    if advanced:
+        parts: list[str] = []
+        for token in tokens:
+            if token in _OPERATORS or token in "()":
+                parts.append(token)
+            elif token.startswith('"'):
+                inner = _WORD.findall(token)
+                if inner:
+                    parts.append(_quote(" ".join(query_lemmas(corpus, inner, lang))))
+            else:
+                prefix = token.endswith("*")
+                inner = _WORD.findall(token)
+                forms = [w.lower() for w in inner] if prefix else query_lemmas(corpus, inner, lang)
+                for i, lemma in enumerate(forms):
+                    parts.append(_quote(lemma) + ("*" if prefix and i == len(forms) - 1 else ""))
+        units = tuple(Unit((lem,), 1.0) for lem in dict.fromkeys(lemmas) if lem not in _STOPWORDS)
+        return QueryPlan(" ".join(parts), units, True)
+    from .thesaurus import match
+
+    matches = match(lemmas, _concept_table(corpus, lang))
+    covered = {i for m in matches for i in range(m.start, m.end)}
+    rest = [lem for i, lem in enumerate(lemmas) if i not in covered and lem not in _STOPWORDS]
+    if not rest and not matches:
+        rest = list(lemmas)
+    words_needed = list(dict.fromkeys([*rest, *(w for m in matches for ph in m.phrases for w in ph.split())]))
+    df, total = _doc_freq(corpus, words_needed)
+
+    def idf(term: str) -> float:
+        return math.log(1 + total / (1 + df.get(term, 0)))
+
+    units: list[Unit] = [Unit(m.phrases, max(idf(w) for w in m.phrases[0].split()) * 1.2, True) for m in matches]
+    units += [Unit((lem,), idf(lem)) for lem in dict.fromkeys(rest)]
+    # Very common words are left to the re-ranking (which sees all units): BM25 over every document
+    # that contains "party" costs time and brings no candidate worth keeping.
+    common = {lem for lem in rest if df.get(lem, 0) > COMMON_SHARE * total}
+    searchable = [u for u in units if u.concept or u.phrases[0] not in common] or units
+    fts = " OR ".join(_quote(ph) for u in searchable for ph in u.phrases
+                      if all(df.get(w, 0) for w in ph.split()) or len(u.phrases) == 1)
+    return QueryPlan(fts, tuple(units), False)
+
+
+def fts_expression(corpus: Corpus, query: str, lang: str = "en") -> tuple[str, list[str]]:
+    """(FTS5 candidate expression, query words) — see :func:`plan_query`."""
+    plan = plan_query(corpus, query, lang)
+    return plan.fts, sorted(plan.words)
 
 
 # -- filters ------------------------------------------------------------------------------------
@@ -232,19 +303,54 @@ def search(
         raise FtadraftError("empty query: give words to search for, or a filter such as --topic to browse")
     where, args = _filter_sql(corpus, f)
     want = limit * 5 if group else limit
-    lemmas: list[str] = []
+    words: set[str] = set()
     if query:
-        expr, lemmas = fts_expression(corpus, query)
-        rows = _run_fts(corpus, expr, where, args, want)
-        if rows is None:  # FTS5 could not parse it: fall back to the plain words
-            plain = " OR ".join(_quote(t) for t in dict.fromkeys(query_lemmas(corpus, _WORD.findall(query))))
-            rows = _run_fts(corpus, plain, where, args, want) or [] if plain else []
+        plan = plan_query(corpus, query)
+        if plan.advanced:
+            rows = _run_fts(corpus, plan.fts, where, args, want)
+            if rows is None:  # FTS5 could not parse it: run the plain words instead
+                plan = plan_query(corpus, " ".join(_WORD.findall(query)))
+        if not plan.advanced:
+            rows = _rerank(corpus, plan, _run_fts(corpus, plan.fts, where, args, CANDIDATES) or [])[:want]
+        words = plan.words
     else:
         rows = _browse(corpus, where, args, want)
-    hits = _hits(corpus, rows, set(lemmas))
+    hits = _hits(corpus, rows, words)
     if group:
         hits = _group(hits)
     return [Hit(i, h.score, h.provision, h.agreement, h.snippet, h.others) for i, h in enumerate(hits[:limit], 1)]
+
+
+#: How many BM25 candidates a plain query re-ranks, and the weights of the re-ranking features.
+CANDIDATES = 200
+#: Words found in more than this share of provisions do not generate candidates (they still re-rank).
+COMMON_SHARE = 0.25
+W_BM25, W_COVERAGE, W_TITLE = 0.45, 0.45, 0.10
+
+
+def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Order BM25 candidates by how much of the query they cover (weighted by rarity), not only by
+    term statistics: a short title that matches one word no longer beats an article that matches
+    the whole request."""
+    if not rows or not plan.units:
+        return rows
+    ids = [pid for pid, _ in rows]
+    texts = {
+        pid: (f" {title} ", f" {title} {chapter} {body} ")
+        for pid, title, chapter, body in corpus.index.conn.execute(
+            f"SELECT id, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE id IN ({_marks(ids)})", ids
+        )
+    }
+    top = max(score for _, score in rows) or 1.0
+    total = sum(u.weight for u in plan.units) or 1.0
+    scored = []
+    for pid, score in rows:
+        title, full = texts.get(pid, ("", ""))
+        covered = sum(u.weight for u in plan.units if any(f" {ph} " in full for ph in u.phrases))
+        in_title = sum(u.weight for u in plan.units if any(f" {ph} " in title for ph in u.phrases))
+        scored.append((pid, W_BM25 * score / top + W_COVERAGE * covered / total + W_TITLE * in_title / total))
+    scored.sort(key=lambda x: -x[1])
+    return scored
 
 
 def _run_fts(corpus: Corpus, expr: str, where: list[str], args: list[Any], limit: int) -> list[tuple[str, float]] | None:

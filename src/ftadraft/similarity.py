@@ -8,13 +8,14 @@ Each measure answers a different question a drafter or researcher asks:
   (rapidfuzz ``token_set_ratio``); 1.0 when one text's vocabulary is contained in the other's.
 - ``jaccard5``: share of common 5-word sequences (word 5-gram Jaccard), the copy-detection measure of
   treaty text-as-data research (Alschner, Seiermann & Skougarevskiy); high only for shared phrasing.
-- ``jaccard5_chars``: the same on 5-character shingles, the variant used in the published treaty-similarity
-  studies; more forgiving of inflection than word 5-grams.
+- ``jaccard5_chars``: the same on 5-character shingles; more forgiving of inflection and small edits
+  than word 5-grams.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass
 
 from rapidfuzz import fuzz
@@ -85,7 +86,7 @@ def char_shingles(text: str, n: int = N) -> frozenset[str]:
     return frozenset(t[i:i + n] for i in range(len(t) - n + 1))
 
 
-def jaccard(x: frozenset, y: frozenset) -> float:
+def jaccard(x: frozenset[Hashable], y: frozenset[Hashable]) -> float:
     """|x ∩ y| / |x ∪ y|, and 1.0 for two empty sets."""
     if not x and not y:
         return 1.0

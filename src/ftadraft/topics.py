@@ -26,7 +26,7 @@ from .errors import FtadraftError, ReferenceNotFound
 #: Raw evidence -> score in [0, 1]: ``1 - exp(-raw / SCALE)``.
 SCALE = 4.0
 #: Evidence (text, less negatives, plus any title bonus) a topic needs: one strong phrase or several weaker.
-MIN_EVIDENCE = 2.5
+MIN_EVIDENCE = 2.0
 #: Topics scoring below this are not reported.
 MIN_SCORE = 0.4
 #: Topics scoring below this fraction of the best topic are not reported (noise next to a clear winner).
@@ -36,7 +36,7 @@ TITLE_BONUS = 2.0
 CONTEXT_TITLE_BONUS = 1.0
 TITLE_PHRASE_FACTOR = 0.5
 #: Articles announce their subject first: phrases in the opening characters count this much extra.
-LEAD_CHARS = 200
+LEAD_CHARS = 150
 LEAD_FACTOR = 1.0
 LEAD_MIN_WEIGHT = 2.0
 
