@@ -309,7 +309,7 @@ def search(
         if plan.advanced:
             rows = _run_fts(corpus, plan.fts, where, args, want)
             if rows is None:  # FTS5 could not parse it: run the plain words instead
-                plan = plan_query(corpus, " ".join(_WORD.findall(query)))
+                plan = plan_query(corpus, " ".join(w.lower() for w in _WORD.findall(query)))
         if not plan.advanced:
             rows = _rerank(corpus, plan, _run_fts(corpus, plan.fts, where, args, CANDIDATES) or [])[:want]
         words = plan.words
