@@ -273,8 +273,10 @@ def citation(agreement: Any, p: Any) -> str:
     """'Trans-Pacific Partnership (2016), Chapter 14 Electronic Commerce, Art. 14.3 Customs Duties'."""
     parts = [f"{agreement.name} ({agreement.year or 'n.d.'})"]
     chapter = " ".join(filter(None, (p.chapter_number, p.chapter_title)))
+    kinds = ("TITLE", "PART", "SECTION", "ANNEX", "PROTOCOL", "APPENDIX", "CHAPTER")
     if chapter:
-        parts.append(("Chapter " if (p.chapter_number or "").replace(".", "").isdigit() else "") + chapter)
+        number = (p.chapter_number or "").upper()
+        parts.append(("Chapter " if number and not number.startswith(kinds) else "") + chapter)
     parts.append(p.label)
     return ", ".join(parts)
 
@@ -420,6 +422,97 @@ def _print_hit(h: Any) -> None:
     if sys.stdout.isatty():
         text = re.sub(r"\[([^\]]+)\]", lambda m: click.style(m.group(1), fg="yellow", bold=True), text)
     click.echo(textwrap.fill(text, width=110, initial_indent="     ", subsequent_indent="     "))
+
+
+@cli.command("compare")
+@click.argument("a")
+@click.argument("b")
+@click.option("--docx", "docx_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a Word document whose differences are tracked changes (Accept All gives B).")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a standalone HTML page (side-by-side and inline views).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--author", default="ftadraft", show_default=True, help="Author of the tracked changes (--docx).")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.pass_obj
+def compare_cmd(obj: _Context, a: str, b: str, docx_out: Path | None, html_out: Path | None, as_json: bool,
+                author: str, force: bool) -> None:
+    """Compare two clauses: A and B are references (tpp:14.3), files with one article, or - (stdin)."""
+
+    def body() -> int:
+        from datetime import datetime, timezone
+
+        from .compare import compare_texts, render_html, render_terminal
+        from .redline import write_redline_docx
+
+        for out in (docx_out, html_out):
+            if out is not None:
+                _check_output(out, force)
+        stdin = sys.stdin.read() if "-" in (a, b) else ""
+        (label_a, text_a), (label_b, text_b) = (_clause(obj, ref, stdin) for ref in (a, b))
+        comparison = compare_texts(text_a, text_b, label_a=label_a, label_b=label_b)
+        if docx_out is not None:
+            write_redline_docx([(f"{label_a} → {label_b}", text_a, text_b)], docx_out, author=author,
+                               date=datetime.now(timezone.utc), title=f"Comparison: {label_a} / {label_b}")
+        if html_out is not None:
+            _write_atomically(html_out, render_html(comparison))
+        if as_json:
+            _emit_json(comparison.to_dict())
+        elif docx_out is None and html_out is None:
+            click.echo(render_terminal(comparison, color=sys.stdout.isatty()))
+        elif not obj.quiet:
+            click.echo("identical" if comparison.identical else "written: " + ", ".join(
+                str(p) for p in (docx_out, html_out) if p), err=True)
+        return 0
+
+    _run(body)
+
+
+def _clause(obj: _Context, ref: str, stdin: str) -> tuple[str, str]:
+    """(label, text) of a clause named on the command line."""
+    from .errors import InputError
+
+    if ref == "-":
+        if not stdin.strip():
+            raise InputError("<stdin>", "empty text")
+        return "stdin", stdin
+    path = Path(ref)
+    if path.is_file():
+        from .ingest.load import load_file
+
+        doc = load_file(path)
+        if len(doc.provisions) != 1:
+            raise InputError(path, f"holds {len(doc.provisions)} articles; name one as AGREEMENT:ARTICLE after "
+                                   "`ftadraft corpus add`, or give a file with one clause")
+        return path.name, doc.provisions[0].text
+    with obj.open() as c:
+        p = c.provision(ref)
+        agreement = c.index.agreement(p.agreement_id)
+    return citation(agreement, p), p.text
+
+
+def _check_output(out: Path, force: bool) -> None:
+    from .errors import InputError
+
+    if not out.parent.exists():
+        raise InputError(out, f"folder {out.parent} does not exist")
+    if out.exists() and not force:
+        raise InputError(out, "exists already; pass --force to overwrite")
+
+
+def _write_atomically(out: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, so a failure never leaves half a file."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def main() -> None:

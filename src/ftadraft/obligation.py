@@ -87,11 +87,13 @@ def _not_after(words: list[str]) -> str:
     return "".join(rf"(?<!\b(?:{'|'.join(ws)})\.)" for _, ws in sorted(by_len.items()))
 
 
-# A period (or ! ?), maybe a closing quote/bracket, a space, then a capital, digit or bracket; not
-# after an abbreviation ("Art. 5", "No. 3") or a dotted one ("e.g. X", "U.S. Customs"). The
-# lookbehinds come after the lookahead, so they run only at the few candidate boundaries.
+# A period, maybe a closing quote/bracket, a space, then a capital, digit or bracket; not after an
+# abbreviation ("Art. 5", "No. 3") or a dotted one ("e.g. X", "U.S. Customs"). The pattern starts
+# with a literal and the lookbehinds follow the lookahead, so the engine jumps from period to
+# period and checks abbreviations only at candidate boundaries. "?" and "!" are too rare in
+# treaty text to pay a second pass for.
 _BOUNDARY = re.compile(
-    r"[.!?](?=[\"')\]]?\s+[\"'(\[]?[A-Z0-9\u00c0-\u00de\u00bf\u00a1])" + _not_after(_ABBREVIATIONS)
+    r"\.(?=[\"')\]]?\s+[\"'(\[]?[A-Z0-9\u00c0-\u00de\u00bf\u00a1])" + _not_after(_ABBREVIATIONS)
     + r"(?<!\.[A-Za-z]\.)[\"')\]]?\s+"
 )
 
@@ -102,7 +104,7 @@ def _boundaries(text: str) -> list[int]:
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Cheap sentence offsets for text without analysis: break after . ! ? followed by a
+    """Cheap sentence offsets for text without analysis: break after a period followed by a
     capital, digit or bracket, except after abbreviations ("e.g.", "i.e.", "Art.", "No.").
     A paragraph number ("2.") becomes a fragment of its own, which never carries a cue."""
     starts = [0, *_boundaries(text)]
@@ -323,8 +325,8 @@ _ES_HACER_SOFT = re.compile(r"\s+(?:lo\s+posible|sus\s+mejores|todo\s+lo|los\s+e
 _ES_SER_NONE = re.compile(r"\s+(?:aplicables?|interpretad|entendid|parte\s+integrante)")
 _ES_OTHER = [re.compile(r"deber(?:á|án)?\b|deben?\b"), re.compile(r"comprometen?\s+a\b")]
 _ES_RECOGNISE = re.compile(r"reconocen?\b")
-_ES_EXCEPT = re.compile(r"Nada\s+de\s+lo\b|Ninguna\s+disposici|nada\s+de\s+lo\b")
-_ES_QUAL = re.compile(r"(?:proceda|corresponda|posible|apropiado|factible|pertinente)\b")
+_ES_EXCEPT = [re.compile(r"Nada\s+de\s+lo\b"), re.compile(r"nada\s+de\s+lo\b"), re.compile(r"Ninguna\s+disposici")]
+_ES_QUAL = [re.compile(w + r"\b") for w in ("proceda", "corresponda", "posible", "apropiad[oa]", "factible", "pertinente")]
 _ES_QUAL_BEFORE = re.compile(
     r"(?:cuando|según|en\s+la\s+medida\s+de\s+lo|en\s+lo|de\s+ser|si\s+fuera|cuando\s+sea|siempre\s+que\s+sea|lo\s+más|según\s+sea)\s+$",
     re.IGNORECASE,
@@ -341,6 +343,8 @@ def _es_cues(text: str) -> list[Cue]:
     for m in _ES_FUTURE.finditer(text):
         s = m.start()
         j = text.rfind(" ", max(0, s - 30), s)
+        if j < 0:
+            continue
         stem = text[j + 1 : s]
         if len(stem) < 2 or not stem.isalpha() or not stem.islower():
             continue
@@ -348,7 +352,7 @@ def _es_cues(text: str) -> list[Cue]:
         start = j + 1
         pre = ""
         k = text.rfind(" ", max(0, j - 4), j)
-        if text[k + 1 : j] in _ES_PRE:  # "se aplicará", "no podrá", "no se interpretará"
+        if k >= 0 and text[k + 1 : j] in _ES_PRE:  # "se aplicará", "no podrá", "no se interpretará"
             pre = text[k + 1 : j]
             start = k + 1
             if pre == "se" and text.endswith(" no", max(0, k - 3), k):
@@ -385,11 +389,13 @@ def _es_cues(text: str) -> list[Cue]:
     for m in _ES_RECOGNISE.finditer(text):
         if not (m.start() and text[m.start() - 1].isalpha()):
             add((m.start(), m.end(), _S))
-    cues.extend((m.start(), m.end(), _X) for m in _ES_EXCEPT.finditer(text))
-    for m in _ES_QUAL.finditer(text):
-        s = m.start()
-        if _ES_QUAL_BEFORE.search(text, max(0, s - 40), s):
-            add((s, m.end(), _Q))
+    for pat in _ES_EXCEPT:
+        cues.extend((m.start(), m.end(), _X) for m in pat.finditer(text))
+    for pat in _ES_QUAL:
+        for m in pat.finditer(text):
+            s = m.start()
+            if _ES_QUAL_BEFORE.search(text, max(0, s - 40), s):
+                add((s, m.end(), _Q))
     return cues
 
 
@@ -597,24 +603,24 @@ def classify_many(items: Iterable[tuple[str, Sequence[tuple[int, int]] | None, s
             offsets.append(pos)
             pos += len(t) + sep
         cues = _SCANNERS[lang](big)
+        if not cues:
+            continue
         cues.sort()
-        per_text: dict[int, list[Cue]] = {}
-        for cue in cues:
-            k = bisect_right(offsets, cue[0]) - 1
-            found = per_text.get(k)
-            if found is None:
-                per_text[k] = [cue]
-            else:
-                found.append(cue)
+        cue_starts = [c[0] for c in cues]
         bounds: list[int] | None = None
-        for k, found in per_text.items():
+        for k, off in enumerate(offsets):
+            lo = bisect_left(cue_starts, off)
+            if lo == len(cues):
+                break
+            if cue_starts[lo] > off + len(texts[k]):
+                continue
+            found = cues[lo : bisect_left(cue_starts, off + len(texts[k]), lo)]
             for c in found:
                 if c[2] is _B or c[2] is _S:
                     break
             else:
                 continue  # permissions, qualifiers, carve-outs only
             text, sentences, title = batch[members[k]]
-            off = offsets[k]
             begin = _operative_start(text, title, lang)
             if begin:
                 found = [c for c in found if c[0] >= off + begin]
