@@ -34,13 +34,15 @@ class Analysis:
 
 @dataclass(frozen=True)
 class ProvisionAnalysis:
-    """What the index stores for one provision: lemmas of text, title and chapter title, and the
-    sentence offsets into the provision's normalised text."""
+    """What the index stores for one provision: lemmas of text, title and chapter title, the
+    sentence offsets into the provision's normalised text, and its topic and obligation tags."""
 
     lemmas: str
     title_lemmas: str
     chapter_lemmas: str
     sentences: tuple[tuple[int, int], ...]
+    topics: tuple[tuple[str, float], ...] = ()
+    obligation: str | None = None
 
 
 class _Pipeline:

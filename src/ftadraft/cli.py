@@ -55,7 +55,8 @@ class _Progress:
             return
         if stage != self.stage:
             self.close()
-            labels = {"read": "Reading  ", "analyse": "Analysing", "write": "Writing  ", "fetch": "Fetching "}
+            labels = {"read": "Reading  ", "analyse": "Analysing", "tag": "Tagging  ", "write": "Writing  ",
+                      "fetch": "Fetching "}
             self.bar = click.progressbar(length=total, label=labels.get(stage, stage), file=sys.stderr,
                                          show_pos=True, width=30)
             self.bar.__enter__()

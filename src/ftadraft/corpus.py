@@ -16,13 +16,14 @@ from typing import Any
 
 from . import refs
 from .analysis import ProvisionAnalysis, analyze_mixed
+from .tagging import TagInput, tag_all
 from .errors import FtadraftError, InputError
 from .index import Index, open_index, text_sha
 from .ingest.load import FORMATS, SUFFIXES, ingest_key, prepare, read_document
 from .metadata import AgreementMeta, is_sidecar
 from .model import Agreement, Chapter, Document, Provision
 
-#: Called as progress(stage, done, total) — stage is "read", "analyse" or "write".
+#: Called as progress(stage, done, total) — stage is "read", "analyse", "tag" or "write".
 Progress = Callable[[str, int, int], None]
 
 
@@ -196,16 +197,22 @@ class Corpus:
         def lem(lang: str, text: str | None) -> tuple[str, tuple[tuple[int, int], ...]]:
             return results[(lang, text_sha(text))] if text else ("", ())
 
-        out: dict[str, ProvisionAnalysis] = {}
+        inputs: list[tuple[str, TagInput]] = []
         for doc in documents:
             lang = doc.agreement.language or "en"
             for p in doc.provisions:
                 text_lemmas, spans = lem(lang, p.normalized)
-                out[p.id] = ProvisionAnalysis(
-                    lemmas=text_lemmas, title_lemmas=lem(lang, p.title)[0], chapter_lemmas=lem(lang, p.chapter_title)[0],
-                    sentences=spans,
-                )
-        return out
+                inputs.append((p.id, TagInput(p.normalized, spans, p.title, text_lemmas, lem(lang, p.title)[0],
+                                              lem(lang, p.chapter_title)[0])))
+        if progress and inputs:
+            progress("tag", 0, 1)
+        tags = tag_all([i for _, i in inputs])
+        if progress and inputs:
+            progress("tag", 1, 1)
+        return {
+            pid: ProvisionAnalysis(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.sentences, t.topics, t.obligation)
+            for (pid, i), t in zip(inputs, tags, strict=True)
+        }
 
     # -- reading -----------------------------------------------------------------------------
     def agreements(self, party: str | None = None) -> list[Agreement]:
@@ -239,6 +246,20 @@ class Corpus:
     def stats(self) -> dict[str, Any]:
         """Counts for the whole index."""
         return self.index.stats()
+
+    def retag(self) -> int:
+        """Re-compute topics and obligation of every provision (after the tagger or taxonomy changed);
+        returns the number of provisions tagged. One transaction."""
+        inputs = self.index.tag_inputs()
+        tags = tag_all([i for _, i in inputs])
+        self.index.update_tags({pid: (t.topics, t.obligation) for (pid, _), t in zip(inputs, tags, strict=True)})
+        return len(inputs)
+
+    def topics(self) -> tuple[Any, ...]:
+        """The topic taxonomy (see :mod:`ftadraft.topics`)."""
+        from .topics import taxonomy
+
+        return taxonomy()
 
     def search(self, query: str = "", *, limit: int = 10, group: bool = False, **filters: Any) -> list[Any]:
         """Search provisions (see :func:`ftadraft.search.search`); keyword filters as in

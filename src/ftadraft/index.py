@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import ProvisionAnalysis
+from .tagging import TagInput
 from .errors import IndexFileError
 from .model import Agreement, Chapter, Document, Footnote, Provision
 
@@ -260,11 +261,40 @@ class Index:
                     p.text, p.normalized, text_sha(p.normalized),
                     _json([[f.marker, f.text] for f in p.footnotes]), _json(dict(p.source)), _json(list(p.flags)),
                     an.lemmas, an.title_lemmas, an.chapter_lemmas, _json(an.sentences),
-                    len(p.normalized.split()), p.obligation,
+                    len(p.normalized.split()), an.obligation or p.obligation,
                 )
                 for p, an in ((p, analyses[p.id]) for p in doc.provisions)
             ],
         )
+
+        conn.executemany(
+            "INSERT INTO provision_topics (provision_rowid, topic, score) "
+            "VALUES ((SELECT rowid FROM provisions WHERE id = ?), ?, ?)",
+            [(p.id, topic, score) for p in doc.provisions for topic, score in analyses[p.id].topics],
+        )
+
+    def update_tags(self, tags: Mapping[str, tuple[tuple[tuple[str, float], ...], str]]) -> None:
+        """Replace topics and obligation of provisions (id -> (topics, obligation)) in one transaction."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM provision_topics WHERE provision_rowid IN (SELECT rowid FROM provisions WHERE id IN "
+                         "(SELECT value FROM json_each(?)))", (_json(list(tags)),))
+            conn.executemany("UPDATE provisions SET obligation = ? WHERE id = ?",
+                             [(ob, pid) for pid, (_t, ob) in tags.items()])
+            conn.executemany(
+                "INSERT INTO provision_topics (provision_rowid, topic, score) "
+                "VALUES ((SELECT rowid FROM provisions WHERE id = ?), ?, ?)",
+                [(pid, topic, score) for pid, (topics, _o) in tags.items() for topic, score in topics],
+            )
+
+    def tag_inputs(self) -> list[tuple[str, TagInput]]:
+        """(provision id, what tagging needs) for every provision in the index."""
+        rows = self.conn.execute(
+            "SELECT id, normalized, sentences, title, lemmas, title_lemmas, chapter_lemmas FROM provisions ORDER BY rowid"
+        )
+        return [
+            (r[0], TagInput(r[1], tuple(tuple(x) for x in json.loads(r[2])), r[3], r[4], r[5], r[6]))  # type: ignore[misc]
+            for r in rows
+        ]
 
     # -- reads ----------------------------------------------------------------------------------
     def find_ingest_key(self, key: str) -> str | None:

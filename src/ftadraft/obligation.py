@@ -126,7 +126,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 _ADVERBS = (
     r"also|only|further|jointly|promptly|each|both|mutually|duly|therefore|thus|hereby|then|accordingly|"
     r"thereafter|subsequently|immediately|progressively|gradually|regularly|periodically|forthwith|equally|"
-    r"likewise|individually|collectively|in\s+particular|in\s+principle|as\s+appropriate|where\s+appropriate|"
+    r"likewise|individually|collectively|in\s+particular|hereinafter|in\s+principle|as\s+appropriate|where\s+appropriate|"
     r"as\s+far\s+as\s+possible|where\s+possible|to\s+the\s+(?:\w+\s+)?extent\s+(?:possible|practicable|feasible)"
 )
 _COOP_WORD = (
@@ -137,44 +137,54 @@ _SOFT_VERBS = (
     r"endeavou?rs?|seek|strive|be\s+striving|try|aim|cooperate|co-operate|collaborate|promote|encourage|consider|"
     r"explore|foster|make\s+(?:every|all\s+(?:\w+\s+)?efforts?|its\s+best|their\s+best|best|reasonable|(?:the\s+)?utmost)|"
     r"use\s+(?:its|their|all)\s+(?:best|reasonable)|do\s+(?:its|their)\s+(?:best|utmost)|"
-    r"(?:give|accord|afford)\s+(?:\w+\s+)?(?:sympathetic|due|positive|favourable|favorable|full|careful|special)\s+consideration|"
-    r"work\s+(?:together|towards?|jointly|closely|to)|be\s+urged|be\s+encouraged"
+    r"(?:give|accord|afford)\s+(?:\w+\s+)?(?:sympathetic|due|positive|favourable|favorable|full|careful|special|serious)\s+consideration|"
+    r"take\s+such\s+reasonable\s+measures\s+as\s+may\s+be\s+available|"
+    r"work\s+(?:together|towards?|jointly|closely|to)|be\s+urged|be\s+encouraged|be\s+considered\s+for"
 )
 _NONE_VERBS = (
     r"(?:be\s+)?(?:construed|interpreted|understood|deemed\s+to\s+(?:include|mean|refer))|"
-    r"mean|means|refer\s+to|have\s+the\s+(?:same\s+)?meaning|"
-    r"enter\s+into\s+force|remain\s+in\s+(?:force|effect)|continue\s+(?:in\s+force|to\s+(?:be\s+in\s+(?:force|effect)|have\s+effect|apply))|"
+    r"mean|means|refer\s+to|have\s+the\s+(?:same\s+)?meanings?|(?:hereinafter\s+)?be\s+(?:hereinafter\s+)?(?:referred\s+to|known)\s+as|"
+    r"interpret|"
+    r"(?:enter|come)\s+into\s+(?:force|effect)|remain\s+in\s+(?:force|effect)|continue\s+(?:in\s+force|to\s+(?:be\s+in\s+(?:force|effect)|have\s+effect|apply))|"
     r"take\s+effect|cease\s+to|terminate|expire|prevail|form\s+(?:an\s+|part)|be\s+(?:an\s+)?integral|constitute|"
     r"be\s+(?:equally\s+)?authentic|be\s+open\s+for\s+(?:accession|signature)|"
     r"have\s+the\s+(?:right|power|discretion|option|possibility|authority|competence)|be\s+(?:entitled|free|at\s+liberty)|"
-    r"be\s+without\s+prejudice|be\s+governed\s+by|preclude|prevent|affect|prejudice|derogate|"
-    r"be\s+(?:required|obliged|obligated|compelled)|require\s+(?:a|any|either|the)\s+(?:Party|Parties|Member)|"
+    r"be\s+without\s+prejudice|be\s+subject\s+to\s+(?:the\s+)?(?:dispute|consultations|arbitration)|be\s+governed\s+by|preclude|prevent|affect|prejudice|derogate|"
+    r"be\s+(?:required|obliged|obligated|compelled|prevented|precluded)|require\s+(?:a|any|either|the)\s+(?:Party|Parties|Member)|"
     r"consist|be\s+composed|comprise"
 )
-# What follows a modal or a commitment verb, as named groups; the last group that matched names it.
-_CLASSES = (
-    r"(?=\s+(?P<verb>[\w'-]+))?(?=\s+(?:"
+# What follows a modal or a commitment verb, as named groups: the group that matched names it.
+_CLASSES = re.compile(
     r"(?P<soft>(?:" + _SOFT_VERBS + r")\b)"
     r"|(?P<look>(?:examine|study|explore|discuss|look\s+into|review|keep\s+under\s+review|assess|consider)\b"
     r"[^.;]{0,70}?\b(?:possibilit|feasibilit|ways\s+(?:and\s+means\s+)?(?:of|to|in|for)\b|means\s+of\b))"
     r"|(?P<none>(?:" + _NONE_VERBS + r")\b)"
     r"|(?P<apply>(?:also\s+|likewise\s+|only\s+|equally\s+)?(?:apply|be\s+applicable)\b)"
     r"|(?P<incl>(?:include|be\s+defined)\b)"
-    r"|(?P<coop>(?:[\w-]+\s+){0,7}?" + _COOP_WORD + r")"
-    r"))?"
 )
+# First words of the alternatives above: any other verb ("ensure", "provide") needs no regex.
+_CLASS_STARTS = frozenset(
+    "endeavour endeavor endeavours endeavors seek strive be try aim cooperate co-operate collaborate promote encourage "
+    "consider explore foster make use do give accord afford work examine study discuss look review keep assess "
+    "construed interpreted understood deemed mean means refer hereinafter interpret have enter come remain continue take cease terminate expire "
+    "prevail form constitute preclude prevent affect prejudice derogate require consist comprise also likewise only "
+    "equally apply include".split()
+)
+# Cooperation as the object ("shall strengthen their cooperation"), not the name of a body.
+_COOP_OBJECT = re.compile(r"(?:[\w-]+\s+){0,7}?" + _COOP_WORD)
+_VERB = r"(?=\s+(?P<verb>[\w'-]+))?"
 # After a modal: optional "not", an optional parenthetical (", in accordance with its laws,") or
-# adverbs, then the classes of the words that follow.
+# adverbs, then (looked at, not consumed) the verb.
 _EN_MODALS = [
-    (w, re.compile(w + r"\b(?P<neg>\s+not\b)?(?:\s*,[^,.;:]{1,160}?,)?(?:\s+(?:" + _ADVERBS + r")\b)*" + _CLASSES))
+    (w, re.compile(w + r"\b(?P<neg>\s+not\b|\s+in\s+no\s+(?:way|case|event)\b)?(?:\s*,[^,.;:]{1,160}?,)?(?:\s+(?:" + _ADVERBS + r")\b)*" + _VERB))
     for w in ("shall", "must", "should", "may", "will")
 ]
 _NOT_VERB = r"(?!\s+(?:the|a|an|any|such|this|these|that|those|it|its|their|them|by|which|what|all|each|be\s+bound)\b)"
 _EN_COMMIT = [
-    re.compile(r"undertakes?(?:\s+(?:jointly|themselves|itself|also))?\s+(?P<neg>not\s+)?to" + _NOT_VERB + _CLASSES),
-    re.compile(r"agree(?:s|d)?(?:\s+(?:jointly|further|also))?\s+(?P<neg>not\s+)?to" + _NOT_VERB + _CLASSES),
-    re.compile(r"commits?(?:\s+(?:themselves|itself))?\s+to" + _NOT_VERB + _CLASSES),
-    re.compile(r"required\s+to" + _NOT_VERB + _CLASSES),
+    re.compile(r"undertakes?(?:\s+(?:jointly|themselves|itself|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB),
+    re.compile(r"agree(?:s|d)?(?:\s+(?:jointly|further|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB),
+    re.compile(r"commits?(?:\s+(?:themselves|itself))?\s+to" + _NOT_VERB + _VERB),
+    re.compile(r"required\s+to" + _NOT_VERB + _VERB),
 ]
 _EN_SOFT = [
     re.compile(r"recogni[sz]es?\b"),
@@ -185,7 +195,7 @@ _EN_SOFT = [
 ]
 _EN_QUAL = [re.compile(r"appropriate\b"), re.compile(r"ible\b(?<=possible|feasible)"), re.compile(r"practicable\b")]
 _EN_EXCEPT = re.compile(r"othing\s+(?:in|contained|herein|under|of|set|done|provided)\b")
-_IMPORTANCE_BEFORE = re.compile(r"\b(?:stress|underline|emphasi[sz]e|note|highlight|reiterate)s?\s+(?:the\s+)?(?:great\s+|particular\s+)?$")
+_IMPORTANCE_BEFORE = re.compile(r"\b(?:stress|underline|emphasi[sz]e|note|highlight|reiterate|affirm|reaffirm|confirm)s?\s+(?:the\s+)?(?:great\s+|particular\s+)?$")
 _SUBJECTS = frozenset(
     "Party Parties Side Sides State States Member Members Government Governments they They it It Signatory "
     "Signatories authority authorities Authority Commission Committee Council Community Union".split()
@@ -199,8 +209,13 @@ _QUAL_LEADS = {
         for w in (lead, f"{lead} is", f"{lead} it is", f"{lead} reasonably", f"{lead} technically", f"{lead} administratively")
     ),
 }
+_CONDITION = frozenset("Where where If if When when Unless unless whether Whether".split())
+_REQUIRED_SUBJECTS = _SUBJECTS | frozenset(
+    "person persons exporter exporters importer importers producer producers applicant applicants supplier suppliers "
+    "entity entities operator operators holder holders declarant investor investors carrier carriers".split()
+)
+_RELATIVE = frozenset("that which who whom whose than as where".split())
 _PASSIVE_BEFORE = ("as ", "be ", "been ", "otherwise ", "is ", "are ", "was ", "were ", "being ")
-_BE_BEFORE = ("is ", "are ", "be ", "was ", "were ", "remain ", "remains ")
 
 
 def _subject(text: str, pos: int) -> str:
@@ -221,6 +236,21 @@ def _no_before(text: str, pos: int) -> bool:
     return not _NO_WORDS.isdisjoint(w[k + 1 :].split()[-6:])
 
 
+_INVERTED = frozenset(("it", "they", "this", "such", "any", "the"))
+
+
+def _verb_class(text: str, v: int, verb: str) -> str | None:
+    """What the words from offset ``v`` (a verb after a modal) do: soft, look (= soft), none,
+    apply, incl, coop (= soft) or None for an ordinary verb."""
+    if verb in _CLASS_STARTS:
+        m = _CLASSES.match(text, v)
+        if m is not None:
+            return m.lastgroup
+    if (text.find("operat", v, v + 90) >= 0 or text.find("ollaborat", v, v + 90) >= 0) and _COOP_OBJECT.match(text, v):
+        return "coop"
+    return None
+
+
 def _en_cues(text: str) -> list[Cue]:
     """All English cues in ``text`` (which may be many provisions joined by separators)."""
     cues: list[Cue] = []
@@ -230,11 +260,18 @@ def _en_cues(text: str) -> list[Cue]:
             s = m.start()
             if s and (text[s - 1].isalnum() or text[s - 1] == "-"):
                 continue  # "dismay"
-            cls = m.lastgroup
-            end = m.end("verb") if cls is not None and cls != "neg" else m.end()
-            if cls == "neg" or cls == "verb":
-                cls = None
-            neg = m.start("neg") >= 0
+            v = m.start(2)
+            if v >= 0:
+                verb = m.group(2)
+                if verb in _INVERTED and text[max(0, s - 4) : s] in ("nor ", "Nor "):  # "nor shall it apply"
+                    v = m.end(2) + 1
+                    k = text.find(" ", v, v + 40)
+                    verb = text[v : k if k >= 0 else v + 40]
+                end = v + len(verb)
+                cls = _verb_class(text, v, verb)
+            else:
+                end, cls = m.end(), None
+            neg = m.start(1) >= 0
             if word == "may":
                 if (neg and _subject(text, s) in _SUBJECTS) or (cls != "none" and _no_before(text, s)):
                     add((s, end, _B))  # "Parties may not", "No Party may"
@@ -245,18 +282,18 @@ def _en_cues(text: str) -> list[Cue]:
                 continue
             if word == "will" and _subject(text, s) not in _SUBJECTS:
                 continue  # future tense, not a commitment
-            if cls == "apply":  # "This Chapter shall apply to" is scope; "Each Party shall apply" binds
+            if cls is None:
+                strength = _S if word == "should" else _B
+            elif cls == "apply":  # "This Chapter shall apply to" is scope; "Each Party shall apply" binds
                 strength = _B if _subject(text, s) in _SUBJECTS else _N
             elif cls == "none":
                 strength = _N
             elif neg:
                 strength = _B  # "shall not" binds, whatever the verb
-            elif cls == "soft" or cls == "look" or cls == "coop":
-                strength = _S
-            elif cls == "incl" and text.find('"', max(0, s - 80), s) >= 0:
-                strength = _N  # '"goods" shall include': a definition
+            elif cls == "incl":  # '"goods" shall include' is a definition
+                strength = _N if text.find('"', max(0, s - 80), s) >= 0 else _B
             else:
-                strength = _B
+                strength = _S
             if word == "should" and strength is _B:
                 strength = _S
             add((s, end, strength))
@@ -273,17 +310,32 @@ def _en_cues(text: str) -> list[Cue]:
                 if before.endswith(("not ", "not be ", "never be ")):
                     add((s, m.end(), _N))
                     continue
-                if not before.endswith(_BE_BEFORE):
+                if not before.endswith(("is ", "are ")):
                     continue
-            cls = m.lastgroup
-            add((s, m.end("verb") if m.start("verb") >= 0 else m.end(), _S if cls in ("soft", "look", "coop") else _B))
+                clause = text[max(0, s - 60) : s]
+                if _no_before(text, s):
+                    add((s, m.end(), _N))  # "Neither Party is required to"
+                    continue
+                words = clause.split()
+                if len(words) < 2 or words[-2] not in _REQUIRED_SUBJECTS or not _RELATIVE.isdisjoint(words[-5:]):
+                    continue  # "information that suppliers are required to submit": a description
+            v = m.start(1)
+            if v < 0:
+                continue
+            cls = _verb_class(text, v, m.group(1))
+            add((s, m.end(1), _S if cls == "soft" or cls == "look" or cls == "coop" else _B))
     for pat in _EN_SOFT:
         for m in pat.finditer(text):
             s = m.start()
             if s and text[s - 1].isalnum():
                 continue
-            if text[s] == "i" and not _IMPORTANCE_BEFORE.search(text, max(0, s - 40), s):
-                continue
+            if text[s] == "i":
+                if not _IMPORTANCE_BEFORE.search(text, max(0, s - 40), s):
+                    continue
+            elif text.endswith(" to ", max(0, s - 4), s):
+                continue  # "measures to encourage investment": a purpose, not a commitment
+            elif text[s] == "r" and not _CONDITION.isdisjoint(text[max(0, s - 40) : s].split()[-4:]):
+                continue  # "Where a Party recognises ... qualifications": recognition in law, not a recital
             add((s, m.end(), _S))
     for n, pat in enumerate(_EN_QUAL):
         leads = _QUAL_LEADS["a" if n == 0 else "p"]
@@ -342,16 +394,18 @@ def _es_cues(text: str) -> list[Cue]:
     add = cues.append
     for m in _ES_FUTURE.finditer(text):
         s = m.start()
-        j = text.rfind(" ", max(0, s - 30), s)
-        if j < 0:
+        lo = max(0, s - 30)
+        j = max(text.rfind(" ", lo, s), text.rfind("\n", lo, s))
+        if j < 0 and lo:
             continue
         stem = text[j + 1 : s]
-        if len(stem) < 2 or not stem.isalpha() or not stem.islower():
+        if len(stem) < 2 or not stem.isalpha() or not stem[1:].islower():
             continue
+        stem = stem.lower()  # "Serán mercancías originarias" opens a sentence
         inf = _ES_IRREGULAR.get(stem) or (stem + "r" if stem[-1] in "aei" else stem)
         start = j + 1
         pre = ""
-        k = text.rfind(" ", max(0, j - 4), j)
+        k = text.rfind(" ", max(0, j - 4), j) if j > 0 else -1
         if k >= 0 and text[k + 1 : j] in _ES_PRE:  # "se aplicará", "no podrá", "no se interpretará"
             pre = text[k + 1 : j]
             start = k + 1
@@ -457,9 +511,17 @@ def _lang(text: str) -> str:
 
 # A quoted term followed by "means" & co.; or "the term X means"; Spanish "se entenderá por".
 _DEFINED_AFTER_QUOTE = re.compile(
-    r"(?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall\s+mean|includes|shall\s+include|refers\s+to|shall\s+refer\s+to|"
+    r"(?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall(?:\s*,[^,]{0,80},)?\s+mean|is\s+defined\s+as|includes|shall\s+include|refers\s+to|shall\s+refer\s+to|"
     r"has\s+the\s+meaning|significa|significan|se\s+entender[áa]n?|incluye|désigne|s'entend)\b"
 )
+_DEFINITION_HINTS = {"en": (" term ",), "es": ("entender",), "fr": ("entend par",)}
+_MEANS_BEFORE = frozenset(
+    "by the a any other all such its their electronic effective appropriate adequate legal available alternative "
+    "necessary peaceful reasonable technical every best these those no unjustifiable arbitrary disguised whatever "
+    "same various and or different suitable possible financial economic proper additional lawful administrative "
+    "judicial technological constitute provide".split()
+)
+_MEANS_AFTER = frozenset("of to for by that whereby through and or as used available if ofarbitrary".split())
 _DEFINITION_OTHER = re.compile(
     r"\bterm\s+[\"']?[^.;:]{1,60}?[\"']?\s+(?:means|shall\s+mean)\b|\bse\s+entender[áa]n?\s+por\b|\bon\s+entend\s+par\b"
 )
@@ -478,10 +540,9 @@ _PREAMBLE_TITLE = re.compile(r"\s*(?:preamble|pre[aá]mbulo|pr[ée]ambule)\b", r
 _COOP_CLAUSE_BREAK = re.compile(r"[;:]|" + _COOP_WORD + r"[^,]{0,70}?,\s+(?:each|the|a|any|either)\s+(?:Party|Parties)\b")
 _QUAL_REACH_BEFORE = 150  # a qualifier this close before a modal (same sentence) softens it
 _QUAL_REACH_AFTER = 60  # ... or this close after it: "shall publish, where possible, ..."
-_COORDINATED = (" and, ", " or, ", " and ", " or ")  # "shall X and, where appropriate, Y": only Y is qualified
 
 
-def _is_definition(text: str, start: int, end: int) -> bool:
+def _is_definition(text: str, start: int, end: int, lang: str) -> bool:
     """Whether text[start:end] defines a term ('"customs duty" means ...')."""
     for quote in ('"', "'"):
         i = text.find(quote, start, end)
@@ -489,7 +550,14 @@ def _is_definition(text: str, start: int, end: int) -> bool:
             if _DEFINED_AFTER_QUOTE.match(text, i + 1, end):
                 return True
             i = text.find(quote, i + 1, end)
-    for hint in (" term ", "entender", "entend par"):
+    i = text.find(" means ", start, end) if lang == "en" else -1
+    while i >= 0:  # 'customs duty means ...' (ToTA often drops the quotes), not "by electronic means"
+        k = max(text.rfind(" ", max(start, i - 20), i), i - 21)
+        after = text[i + 7 : i + 20].split(" ", 1)[0]
+        if text[k + 1 : i] not in _MEANS_BEFORE and after not in _MEANS_AFTER:
+            return True
+        i = text.find(" means ", i + 7, end)
+    for hint in _DEFINITION_HINTS[lang]:
         if text.find(hint, start, end) >= 0:
             return _DEFINITION_OTHER.search(text, start, end) is not None
     return False
@@ -535,9 +603,7 @@ def _decide(text: str, starts: Sequence[int], ends: Sequence[int], cues: list[Cu
         if _B not in kinds and _S not in kinds:
             continue
         s0, e0 = starts[i], ends[i]
-        if _OBJECTIVE.match(text, s0, e0):
-            continue
-        if _is_definition(text, s0, e0):
+        if _OBJECTIVE.match(text, s0, e0) or _is_definition(text, s0, e0, lang):
             continue
         if len(modal) < len(group):
             for q0, _q1, qk in group:
@@ -551,17 +617,15 @@ def _decide(text: str, starts: Sequence[int], ends: Sequence[int], cues: list[Cu
                     if kinds[j] is _B:  # "Where appropriate, the Parties shall ..."
                         kinds[j] = _S
                 elif j and kinds[j - 1] is _B and q0 - modal[j - 1][1] <= _QUAL_REACH_AFTER:
-                    lead = text.rfind(" ", max(s0, q0 - 40), q0 - 1)  # the qualifier's lead word
-                    if not text.endswith(_COORDINATED, max(s0, lead - 8), lead + 1):
+                    lead_in = text[max(s0, q0 - 28) : q0]  # "and, where appropriate": a coordinated verb
+                    if " and" not in lead_in and " or" not in lead_in and " y " not in lead_in:
                         kinds[j - 1] = _S
-        if lang != "fr" and _B in kinds:
+        if lang != "fr" and _B in kinds and (
+            text.find("operat", s0, e0) >= 0 or text.find("ollaborat", s0, e0) >= 0 or text.find("operac", s0, e0) >= 0
+        ):
             for j, (p, _e, _k) in enumerate(modal):
-                if kinds[j] is not _B:
-                    continue
                 lo = max(s0, p - 70)
-                if (text.find("operation", lo, p) >= 0 or text.find("ollaboration", lo, p) >= 0 or text.find("ooperación", lo, p) >= 0) and (
-                    _COOP.search(text, lo, p) and not _COOP_CLAUSE_BREAK.search(text, lo, p)
-                ):
+                if kinds[j] is _B and _COOP.search(text, lo, p) and not _COOP_CLAUSE_BREAK.search(text, lo, p):
                     kinds[j] = _S
         if _B in kinds:
             binding.append(text[s0:e0].strip())

@@ -146,6 +146,7 @@ class QueryPlan:
     fts: str
     units: tuple[Unit, ...]
     advanced: bool
+    topics: tuple[tuple[str, float], ...] = ()  # what the query is about, from its words and their synonyms
 
     @property
     def words(self) -> set[str]:
@@ -222,7 +223,11 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
     searchable = [u for u in units if u.concept or u.phrases[0] not in common] or units
     fts = " OR ".join(_quote(ph) for u in searchable for ph in u.phrases
                       if all(df.get(w, 0) for w in ph.split()) or len(u.phrases) == 1)
-    return QueryPlan(fts, tuple(units), False)
+    from .topics import tag_lemmas
+
+    about = tag_lemmas(" . ".join(ph for u in units for ph in u.phrases))
+    topics = tuple((t.id, t.score) for t in about if t.score >= QUERY_TOPIC_MIN)[:2]
+    return QueryPlan(fts, tuple(units), False, topics)
 
 
 def fts_expression(corpus: Corpus, query: str, lang: str = "en") -> tuple[str, list[str]]:
@@ -311,7 +316,7 @@ def search(
             if rows is None:  # FTS5 could not parse it: run the plain words instead
                 plan = plan_query(corpus, " ".join(w.lower() for w in _WORD.findall(query)))
         if not plan.advanced:
-            rows = _rerank(corpus, plan, _run_fts(corpus, plan.fts, where, args, CANDIDATES) or [])[:want]
+            rows = _rerank(corpus, plan, _candidates(corpus, plan, where, args))[:want]
         words = plan.words
     else:
         rows = _browse(corpus, where, args, want)
@@ -325,7 +330,27 @@ def search(
 CANDIDATES = 200
 #: Words found in more than this share of provisions do not generate candidates (they still re-rank).
 COMMON_SHARE = 0.25
+#: A query is taken to be about a topic when the tagger gives it at least this score; provisions
+#: tagged with that topic join the candidates and gain up to W_TOPIC in the re-ranking.
+QUERY_TOPIC_MIN = 0.3
+TOPIC_CANDIDATES = 100
+W_TOPIC = 0.25
 W_BM25, W_COVERAGE, W_TITLE = 0.45, 0.45, 0.10
+
+
+def _candidates(corpus: Corpus, plan: QueryPlan, where: list[str], args: list[Any]) -> list[tuple[str, float]]:
+    """BM25 candidates, plus the provisions best tagged with the query's topics."""
+    rows = _run_fts(corpus, plan.fts, where, args, CANDIDATES) or []
+    if plan.topics:
+        seen = {pid for pid, _ in rows}
+        topic_ids = [t for t, _ in plan.topics]
+        sql = ("SELECT p.id FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
+               "JOIN agreements a ON a.id = p.agreement_id "
+               f"WHERE pt.topic IN ({_marks(topic_ids)})" + "".join(f" AND {w}" for w in where)
+               + " ORDER BY pt.score DESC LIMIT ?")
+        extra = [pid for (pid,) in corpus.index.conn.execute(sql, (*topic_ids, *args, TOPIC_CANDIDATES)) if pid not in seen]
+        rows += [(pid, 0.0) for pid in extra]
+    return rows
 
 
 def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -341,6 +366,14 @@ def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[str, float]]) -> l
             f"SELECT id, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE id IN ({_marks(ids)})", ids
         )
     }
+    topic_score: dict[str, float] = {}
+    if plan.topics:
+        weights = dict(plan.topics)
+        for pid, topic, score in corpus.index.conn.execute(
+            f"SELECT p.id, pt.topic, pt.score FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
+            f"WHERE p.id IN ({_marks(ids)}) AND pt.topic IN ({_marks(list(weights))})", (*ids, *weights)
+        ):
+            topic_score[pid] = max(topic_score.get(pid, 0.0), score * weights[topic])
     top = max(score for _, score in rows) or 1.0
     total = sum(u.weight for u in plan.units) or 1.0
     scored = []
@@ -348,7 +381,8 @@ def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[str, float]]) -> l
         title, full = texts.get(pid, ("", ""))
         covered = sum(u.weight for u in plan.units if any(f" {ph} " in full for ph in u.phrases))
         in_title = sum(u.weight for u in plan.units if any(f" {ph} " in title for ph in u.phrases))
-        scored.append((pid, W_BM25 * score / top + W_COVERAGE * covered / total + W_TITLE * in_title / total))
+        scored.append((pid, W_BM25 * score / top + W_COVERAGE * covered / total + W_TITLE * in_title / total
+                       + W_TOPIC * topic_score.get(pid, 0.0)))
     scored.sort(key=lambda x: -x[1])
     return scored
 

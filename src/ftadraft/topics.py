@@ -7,7 +7,8 @@ phrases. The rules are lemmatised once, exactly as the index lemmatises text, an
 phrase table keyed by one word of each phrase; tagging a provision is then a set intersection plus a
 few substring counts over its lemma string, which keeps whole-corpus tagging at index time within
 seconds. The text decides: many articles (and most drafts) have no title, so the title only adds a
-bounded bonus to topics the text already supports.
+bounded bonus to topics the text already supports, and the chapter title only serves as context.
+The phrase tables are English: texts in other languages get no topics.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class TopicScore:
 
 
 # -- taxonomy ------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
 def _load_toml() -> dict[str, Any]:
     return tomllib.loads(resources.files("ftadraft").joinpath("taxonomy.toml").read_text(encoding="utf-8"))
 
@@ -156,7 +158,7 @@ def _variants(phrase: str) -> set[str]:
     out = {phrase}
     pairs = list(_WORD_VARIANTS.items())
     for _ in range(2):  # variants of variants (e.g. two swapped words in one phrase)
-        for p in list(out):
+        for p in tuple(out):  # a snapshot: the loop adds to ``out``
             padded = f" {p} "
             for a, b in pairs:
                 for x, y in ((a, b), (b, a)):
@@ -232,7 +234,6 @@ class _Compiled:
         self.topics = tuple(topics)
         self.keys: list[str] = []  # " phrase lemmas " per phrase id
         self.words: list[frozenset[str]] = []
-        self.single: list[bool] = []
         ids: dict[str, int] = {}
 
         def phrase_ids(phrase: str) -> list[int]:
@@ -242,7 +243,6 @@ class _Compiled:
                     ids[v] = len(self.keys)
                     self.keys.append(f" {v} ")
                     self.words.append(frozenset(v.split()))
-                    self.single.append(" " not in v)
                 out.append(ids[v])
             return out
 
@@ -252,21 +252,30 @@ class _Compiled:
         self.negative: list[tuple[tuple[int, float], ...]] = []
         self.requires: list[tuple[frozenset[int], ...]] = []
         for ti, t in enumerate(topics):
-            own = [(pid, w) for phrase, w in t.phrases for pid in phrase_ids(phrase)]
+            best: dict[int, float] = {}  # phrases that lemmatise alike count once, at the higher weight
+            for phrase, w in t.phrases:
+                for pid in phrase_ids(phrase):
+                    best[pid] = max(w, best.get(pid, 0.0))
+            own = list(best.items())
             for pid, w in own:
                 supers = tuple(q for q, wq in own if q != pid and wq >= w and self.keys[pid] in self.keys[q])
                 positive.setdefault(pid, []).append((ti, w, supers))
-            self.negative.append(tuple((pid, w) for phrase, w in t.negative for pid in phrase_ids(phrase)))
+            worst: dict[int, float] = {}
+            for phrase, w in t.negative:
+                for pid in phrase_ids(phrase):
+                    worst[pid] = max(w, worst.get(pid, 0.0))
+            self.negative.append(tuple(worst.items()))
             self.requires.append(
                 tuple(frozenset(pid for p in group for pid in phrase_ids(p)) for group in t.requires)
             )
         self.positive = {pid: tuple(v) for pid, v in positive.items()}
         # Anchor each phrase on its longest word (longer words are rarer): a text is only checked for
-        # the phrases whose anchor it contains.
-        self.by_anchor: dict[str, list[int]] = {}
+        # the phrases whose anchor it contains, and a phrase is only counted when its other words occur.
+        by_anchor: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
         for pid, words in enumerate(self.words):
             anchor = max(sorted(words), key=len)
-            self.by_anchor.setdefault(anchor, []).append(pid)
+            by_anchor.setdefault(anchor, []).append((pid, self.keys[pid], words - {anchor}))
+        self.by_anchor = {a: tuple(v) for a, v in by_anchor.items()}
         self.anchors = frozenset(self.by_anchor)
 
         self.titles: dict[str, list[tuple[int, tuple[str, ...]]]] = {}  # canonical title -> (topic, chapters)
@@ -277,7 +286,8 @@ class _Compiled:
             for title in t.context_titles:
                 self.titles.setdefault(_canonical_title(lemmas[title]), []).append((ti, chapters))
         self.title_keys = list(self.titles)
-        self._fuzzy_titles: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self._seen_titles: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self._seen_chapters: dict[str, frozenset[int]] = {}
 
     def counts(self, lemmas: str) -> dict[int, int]:
         """Phrase id -> number of occurrences in a lemma string."""
@@ -286,33 +296,41 @@ class _Compiled:
         toks = set(lemmas.split())
         padded = f" {lemmas} "
         out: dict[int, int] = {}
-        words = self.words
-        keys = self.keys
+        by_anchor = self.by_anchor
         for anchor in self.anchors.intersection(toks):
-            for pid in self.by_anchor[anchor]:
-                if words[pid] <= toks:
-                    n = padded.count(keys[pid])
+            for pid, key, rest in by_anchor[anchor]:
+                if rest <= toks:
+                    n = padded.count(key)
                     if n:
                         out[pid] = n
         return out
+
+    def context(self, chapter_lemmas: str) -> frozenset[int]:
+        """Phrase ids present in a chapter title (cached: a chapter title repeats for all its articles)."""
+        found = self._seen_chapters.get(chapter_lemmas)
+        if found is None:
+            found = frozenset(self.counts(chapter_lemmas))
+            if len(self._seen_chapters) < 200_000:
+                self._seen_chapters[chapter_lemmas] = found
+        return found
 
     def title_matches(self, title_lemmas: str) -> list[tuple[int, tuple[str, ...]]]:
         """Topics a title names, each with the chapter words it needs (empty: names it anywhere)."""
         if not title_lemmas:
             return []
-        canonical = _canonical_title(title_lemmas)
-        found = self.titles.get(canonical)
+        found = self._seen_titles.get(title_lemmas)
         if found is None:
-            found = self._fuzzy_titles.get(canonical)
-        if found is None:
-            found = []
-            if len(canonical) >= 8:
-                from rapidfuzz import fuzz, process
+            canonical = _canonical_title(title_lemmas)
+            found = self.titles.get(canonical)
+            if found is None:
+                found = []
+                if len(canonical) >= 8:
+                    from rapidfuzz import fuzz, process
 
-                best = process.extractOne(canonical, self.title_keys, scorer=fuzz.ratio, score_cutoff=92)
-                found = self.titles[best[0]] if best else []
-            if len(self._fuzzy_titles) < 100_000:
-                self._fuzzy_titles[canonical] = found
+                    best = process.extractOne(canonical, self.title_keys, scorer=fuzz.ratio, score_cutoff=92)
+                    found = self.titles[best[0]] if best else []
+            if len(self._seen_titles) < 200_000:  # bounded memory for endless streams of titles
+                self._seen_titles[title_lemmas] = found
         return found
 
 
@@ -364,15 +382,14 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "", chapter_lemmas: str = "") ->
     named = {ti: bool(ch) for ti, ch in c.title_matches(title_lemmas)} if title_lemmas else {}
     present = counts.keys() | title_counts.keys()
     if chapter_lemmas:
-        present |= c.counts(chapter_lemmas).keys()
+        present |= c.context(chapter_lemmas)
     scored: list[tuple[float, int]] = []
     for ti, r in raw.items():
         if any(not (group & present) for group in c.requires[ti]):
             continue
         for pid, w in c.negative[ti]:
-            n = counts.get(pid)
-            if n:
-                r -= w * _damped(n)
+            if pid in counts:
+                r -= w * _damped(counts[pid])
         if r <= 0:
             continue
         if title_lemmas:
@@ -416,9 +433,9 @@ def title_topics(title_lemmas: str, chapter_lemmas: str | None = None) -> tuple[
     chapter = f" {_canonical_title(chapter_lemmas)} " if chapter_lemmas else None
     out: list[str] = []
     for ti, chapters in c.title_matches(title_lemmas):
-        if not chapters or (chapter is not None and any(f" {w} " in chapter for w in chapters)):
-            if c.topics[ti].id not in out:
-                out.append(c.topics[ti].id)
+        applies = not chapters or (chapter is not None and any(f" {w} " in chapter for w in chapters))
+        if applies and c.topics[ti].id not in out:
+            out.append(c.topics[ti].id)
     return tuple(out)
 
 
