@@ -113,17 +113,14 @@ def speed(items: list[tuple[str, None, str | None]]) -> None:
     print(f"  best:  {best_wall:.2f} s wall, {best_cpu:.2f} s CPU ({chars / best_cpu / 1e6:.1f} M chars/s) - target <= {TARGET_SECONDS:.0f} s: {verdict}")
 
 
-def analysis_agreement(provisions: dict[tuple[str, str], Provision], sample: int) -> None:
+def analysis_agreement(provisions: dict[tuple[str, str], Provision], languages: dict[str, str], sample: int) -> None:
     from ftadraft.analysis import analyze_mixed
 
     if sample <= 0:
         return
     rng = random.Random(1)
     chosen = rng.sample(list(provisions.values()), min(sample, len(provisions)))
-    langs = {"es", "fr"}
-    pairs = [(p.source.get("lang") or "en", p.normalized) for p in chosen]
-    pairs = [((lang if lang in langs else "en"), text) for lang, text in pairs]
-    analyses = analyze_mixed(pairs, workers=1)
+    analyses = analyze_mixed([(languages.get(p.agreement_id, "en"), p.normalized) for p in chosen], workers=1)
     own = classify_many([(p.normalized, None, p.title) for p in chosen])
     spacy = classify_many([(p.normalized, a.sentences, p.title) for p, a in zip(chosen, analyses)])
     same = sum(a.label == b.label for a, b in zip(own, spacy))
@@ -141,7 +138,7 @@ def main() -> None:
     evaluate_gold(provisions)
     items = distribution(provisions, languages)
     speed(items)
-    analysis_agreement(provisions, args.analysis_sample)
+    analysis_agreement(provisions, languages, args.analysis_sample)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ INVENTED = [
     ("ip-enforcement/border-measures", ("Each Party shall allow a right holder to ask its customs authorities to "
      "suspend the release of imported goods suspected of being counterfeit trademark goods.")),
     ("ip-enforcement/criminal-enforcement", ("Each Party shall provide for criminal procedures and penalties, "
-     "including imprisonment and fines, for wilful trademark counterfeiting or copyright piracy on a commercial scale.")),
+     "including imprisonment and fines, for wilful trademark counterfeiting or copyright piracy on a commercial "
+     "scale.")),
     ("ip-enforcement/online-intermediaries", ("Each Party shall limit the liability of internet service providers for "
      "hosting infringing material where they remove or disable access to it expeditiously on notice.")),
     ("e-commerce/computing-facilities", ("No Party shall require a service supplier of the other Party to locate "
@@ -82,7 +83,7 @@ UNRELATED = [
     ("A good shall be considered originating where it is wholly obtained or produced in the territory of a Party or "
     "satisfies the product-specific rules in Annex 3."),
     "The panel shall present its final report to the disputing Parties within 120 days of its establishment.",
-    "The Joint Committee shall meet once a year, alternately in each Party, and shall adopt its decisions by consensus.",
+    "The Joint Committee shall meet once a year, alternately in each Party, and adopts its decisions by consensus.",
 ]
 
 

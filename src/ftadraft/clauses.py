@@ -306,10 +306,10 @@ def _read_yaml(data: bytes, where: str) -> Any:
         raise ClauseError(where, 1, f"invalid YAML: {' '.join(str(exc).split())}") from None
     if node is None:
         raise ClauseError(where, 1, "empty file")
-    return _convert(node, where, 0)
+    return _convert(node, where, 0, yaml.SafeLoader(""))
 
 
-def _convert(node: yaml.Node, where: str, depth: int) -> Any:
+def _convert(node: yaml.Node, where: str, depth: int, constructor: yaml.SafeLoader) -> Any:
     line = node.start_mark.line + 1
     if depth > MAX_DEPTH:
         raise ClauseError(where, line, f"nested deeper than {MAX_DEPTH} levels")
@@ -325,7 +325,7 @@ def _convert(node: yaml.Node, where: str, depth: int) -> Any:
             key = str(key_node.value)
             if key in out:
                 raise ClauseError(where, key_line, f"duplicate key {key!r} (first on line {out.lines[key]})")
-            out[key] = _convert(value_node, where, depth + 1)
+            out[key] = _convert(value_node, where, depth + 1, constructor)
             out.lines[key] = key_line
             if isinstance(value_node, yaml.ScalarNode) and value_node.style == "|":
                 out.literal.add(key)
@@ -337,10 +337,10 @@ def _convert(node: yaml.Node, where: str, depth: int) -> Any:
         if len(node.value) > MAX_ITEMS:
             raise ClauseError(where, line, f"more than {MAX_ITEMS} items in one list")
         for item in node.value:
-            seq.append(_convert(item, where, depth + 1))
+            seq.append(_convert(item, where, depth + 1, constructor))
             seq.lines.append(item.start_mark.line + 1)
         return seq
-    value = yaml.SafeLoader("").construct_object(node)
+    value = constructor.construct_object(node)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bytes | set):  # pragma: no cover - only reachable through tags, refused above
@@ -426,8 +426,12 @@ def _parse_clause(data: Any, where: str) -> Clause:
             raise ClauseError(where, at, f"{key!r} must be non-empty text")
         if len(v) > limit:
             raise ClauseError(where, at, f"{key!r} is {len(v):,} characters; the limit is {limit:,}")
-        return v.strip() if key not in ("text",) else v.strip("\n").rstrip()
+        return v.strip()
 
+    if isinstance(data.get("text"), str) and "text" in data.literal:
+        lead = len(data["text"]) - len(data["text"].lstrip("\n"))
+        lines["text"] += lead  # keep line numbers exact for placeholders in the block
+        data["text"] = data["text"][lead:].rstrip()
     since = data["since"]
     if isinstance(since, bool) or not isinstance(since, int):
         raise ClauseError(where, lines["since"], "'since' must be a year (e.g. 2004)")
@@ -614,8 +618,8 @@ def _check_value(clause: Clause, var: Variable, value: object) -> str:
 
 def render(
     clause: Clause,
-    values: Mapping[str, object] = {},  # noqa: B006 - read only
-    options: Mapping[str, bool] = {},  # noqa: B006 - read only
+    values: Mapping[str, object] = {},  # read only
+    options: Mapping[str, bool] = {},  # read only
     *,
     corpus: Corpus | None = None,
 ) -> str:
@@ -728,13 +732,27 @@ def _other_chapter(corpus: Corpus, agreement_id: str, own: str | None, number: s
         target = corpus.provision(f"{agreement_id}:{number}")
     except ReferenceNotFound:
         return None
-    return (target.chapter_number or "") != (own or "")
+    return _chapter_key(target.chapter_number) != _chapter_key(own)
 
 
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,8}\]")
 _TOTA_FOOTNOTE = re.compile(r"^(\d{1,3})\s{2,}(?=\S)")  # ToTA prints footnote text as "2  Notwithstanding ..."
-_ARTICLE_REF = re.compile(r"\b(Articles?)\s+(\d+(?:[.\-]\d+)?)(?:\.(?=\s|$))?")
-_CHAPTER_REF = re.compile(r"\b(Chapter)\s+(\d+|[A-Z][A-Z]+(?: [A-Z]+)?)\b")
+_ARTICLE_REF = re.compile(r"\b(Articles?)\s+(\d+(?:[.\-]\d+)?)\b(?!\s+of\s+(?!this\b))")
+_CHAPTER_REF = re.compile(r"\b(Chapter)\s+(\d+|[A-Z]{3,}(?: [A-Z]{3,})?)\b")
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen")
+_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS.split())} | {"twenty": 20, "thirty": 30, "forty": 40}
+
+
+def _chapter_key(number: str | None) -> str:
+    """'SEVEN' -> '7', 'TWENTY ONE' -> '21', '07' -> '7'; anything else lower-cased."""
+    s = (number or "").strip().lower()
+    if s.isdigit():
+        return str(int(s))
+    words = s.replace("-", " ").split()
+    if words and all(w in _NUMBER_WORDS for w in words):
+        return str(sum(_NUMBER_WORDS[w] for w in words))
+    return s
 
 
 def adapt_text(
@@ -746,7 +764,7 @@ def adapt_text(
     footnote_markers: Sequence[str] = (),
 ) -> str:
     """A published article made into a drafting base (see :func:`clause_text`)."""
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.replace("\r", "")) if p.strip()]
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r", "")) if p.strip()]
     markers = set(footnote_markers)
     kept = []
     for para in paragraphs:
@@ -754,12 +772,12 @@ def adapt_text(
         if m and not _NUMBERED.match(para):
             markers.add(m.group(1))
             continue
-        kept.append(para)
+        kept.append(" ".join(para.split()))
     out = []
     for para in kept:
         para = _FOOTNOTE_REF.sub("", para)
         for marker in sorted(markers, key=len, reverse=True):
-            para = re.sub(rf"(?<=[A-Za-z\.,;:\)’'\"])({re.escape(marker)})(?=[\s,;:.]|$)", "", para)
+            para = re.sub(rf"(?<=[A-Za-z.,;:)’'\"])(?<!\d\.)({re.escape(marker)})(?=[\s,;:.]|$)", "", para)
         para = _replace_refs(para, chapter, other_chapter)
         para = _replace_parties(para, parties)
         out.append(para)
@@ -767,14 +785,14 @@ def adapt_text(
 
 
 def _replace_refs(para: str, chapter: str | None, other_chapter: Any) -> str:
-    own = (chapter or "").strip().lower()
+    own = _chapter_key(chapter)
 
     def article(m: re.Match[str]) -> str:
         word, number = m.group(1), m.group(2)
         sep = "." if "." in number else "-" if "-" in number else ""
         elsewhere: bool | None = None
         if sep:
-            elsewhere = number.split(sep, 1)[0].lower() != own if own else None
+            elsewhere = _chapter_key(number.split(sep, 1)[0]) != own if own else None
         if elsewhere is None and other_chapter is not None:
             elsewhere = other_chapter(number)
         if not elsewhere:
@@ -782,7 +800,7 @@ def _replace_refs(para: str, chapter: str | None, other_chapter: Any) -> str:
         return f"[{word} X{sep}Y]" if sep else f"[{word} X]"
 
     def chap(m: re.Match[str]) -> str:
-        if own and m.group(2).lower() == own:
+        if own and _chapter_key(m.group(2)) == own:
             return m.group(0)
         return "[Chapter X]"
 
@@ -793,9 +811,12 @@ def _replace_parties(para: str, parties: Sequence[str]) -> str:
     forms: list[tuple[str, str]] = []
     for i, code in enumerate(parties[:26]):
         for form in _PARTY_NAMES.get(code, ()):
-            forms.append((form, f"{{{{ party_{chr(ord('a') + i)} }}}}"))
+            placeholder = f"{{{{ party_{chr(ord('a') + i)} }}}}"
+            forms.append((form, placeholder))
+            if form.startswith("the "):
+                forms.append(("The " + form[4:], placeholder))
     for form, placeholder in sorted(forms, key=lambda f: len(f[0]), reverse=True):
-        para = re.sub(rf"(?<![\w{{]){re.escape(form)}(?![\w-]*\w)", placeholder, para)
+        para = re.sub(rf"(?<![\w{{]){re.escape(form)}(?!\w)", placeholder, para)
     return para
 
 

@@ -156,3 +156,15 @@ class Document:
     format: str
     sha256: str
     warnings: tuple[str, ...] = ()
+
+
+def citation(agreement: Agreement, p: Provision) -> str:
+    """'Trans-Pacific Partnership (2016), Chapter 14 Electronic Commerce, Art. 14.3 Customs Duties'."""
+    parts = [f"{agreement.name} ({agreement.year or 'n.d.'})"]
+    chapter = " ".join(filter(None, (p.chapter_number, p.chapter_title)))
+    kinds = ("TITLE", "PART", "SECTION", "ANNEX", "PROTOCOL", "APPENDIX", "CHAPTER")
+    if chapter:
+        number = (p.chapter_number or "").upper()
+        parts.append(("Chapter " if number and not number.startswith(kinds) else "") + chapter)
+    parts.append(p.label)
+    return ", ".join(parts)

@@ -341,7 +341,8 @@ def _en_cues(text: str) -> list[Cue]:
         leads = _QUAL_LEADS["a" if n == 0 else "p"]
         for m in pat.finditer(text):
             s = m.start() - (4 if n == 1 else 0)
-            if text[max(0, s - 30) : s].lower().endswith(leads):
+            lead = text[max(0, s - 30) : s].lower()
+            if lead.endswith(leads) or (" " + lead[lead.rfind("\n") + 1 :]).endswith(leads):  # also at a text's start
                 add((s, m.end(), _Q))
     for m in _EN_EXCEPT.finditer(text):
         if m.start() and text[m.start() - 1] in "Nn":

@@ -1,0 +1,70 @@
+"""``ftadraft search``: find clauses by words, phrases and filters; batches of queries."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import textwrap
+from typing import Any
+
+import click
+
+from .app import Context, cli, emit_json, run
+
+
+@cli.command("search")
+@click.argument("query", required=False, default="")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits per query.")
+@click.option("--topic", "topics", multiple=True, help="Only provisions tagged with this topic slug (repeatable).")
+@click.option("--party", "parties", multiple=True, help="Only agreements with this party, ISO3 (repeatable).")
+@click.option("--all-parties", is_flag=True, help="With several --party: agreements with all of them.")
+@click.option("--agreement", help="Only this agreement (id or alias).")
+@click.option("--chapter", help="Only chapters with this number or title text.")
+@click.option("--since", type=int, help="Only agreements signed in or after this year.")
+@click.option("--until", type=int, help="Only agreements signed in or before this year.")
+@click.option("--obligation", type=click.Choice(["binding", "soft", "mixed", "none"]), help="Only this obligation strength.")
+@click.option("--lang", help="Only agreements in this language (en, es, fr).")
+@click.option("--group", is_flag=True, help="Collapse near-identical texts into one hit ('and N other agreements').")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="One query per line; prints one JSON line per query.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits.")
+@click.pass_obj
+def search_cmd(obj: Context, query: str, limit: int, topics: tuple[str, ...], parties: tuple[str, ...],
+               all_parties: bool, agreement: str | None, chapter: str | None, since: int | None, until: int | None,
+               obligation: str | None, lang: str | None, group: bool, batch: Any, as_json: bool) -> None:
+    """Search all indexed provisions: words, "phrases", AND/OR/NOT, prefix*; filters alone browse."""
+
+    def body() -> int:
+        from ..search import Filters, search, search_batch
+
+        filters = Filters(topics=topics, parties=parties, all_parties=all_parties, agreement=agreement,
+                          chapter=chapter, since=since, until=until, obligation=obligation, lang=lang)
+        with obj.open() as c:
+            if batch is not None:
+                queries = [line.strip() for line in batch if line.strip()]
+                for q, hits in search_batch(c, queries, limit=limit, filters=filters, group=group):
+                    click.echo(json.dumps({"query": q, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+                return 0
+            hits = search(c, query, limit=limit, filters=filters, group=group)
+        if as_json:
+            emit_json([h.to_dict() for h in hits])
+            return 0
+        if not hits:
+            click.echo("no matches", err=True)
+        for h in hits:
+            _print_hit(h)
+        return 0
+
+    run(body)
+
+
+def _print_hit(h: Any) -> None:
+    a, p = h.agreement, h.provision
+    tags = " ".join(f"[{t}]" for t in (*p.topics[:3], p.obligation) if t)
+    click.echo(click.style(f"{h.rank:>3}. {a.name} ({a.year or 'n.d.'}) · {p.label}", bold=True) + (f"  {tags}" if tags else ""))
+    more = f" · and {len(h.others)} other agreements" if h.others else ""
+    click.echo(f"     {p.id}  score {h.score:.2f}{more}")
+    text = h.snippet
+    if sys.stdout.isatty():
+        text = re.sub(r"\[([^\]]+)\]", lambda m: click.style(m.group(1), fg="yellow", bold=True), text)
+    click.echo(textwrap.fill(text, width=110, initial_indent="     ", subsequent_indent="     "))
