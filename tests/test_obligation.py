@@ -219,7 +219,7 @@ def test_classify_many_matches_classify_one_by_one() -> None:
         ("Cada Parte procurará publicar sus leyes.", None, None),
         ("For the purposes of this Chapter: \u00abwidget\u00bb means a device.", None, "Definitions"),
         ("Nothing in this Chapter shall prevent a Party from protecting public health.", None, None),
-        ("La Partie doit notifier la mesure.", None, None),
+        ("Chaque Partie doit notifier la mesure à la Commission.", None, None),
         ("The Parties recognise the importance of trade.", None, "Preamble"),
         ("Each Party shall publish it.", [(0, 28)], None),
     ]

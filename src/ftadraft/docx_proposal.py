@@ -187,6 +187,9 @@ class _Builder:
         self.body = self.doc.element.body
         self.footnotes: list[str] = []
         self.footnotes_el: etree._Element | None = None
+        # Footnote ids above every comment id: LibreOffice 7.4 drops the text of a footnote whose id is
+        # also a comment's (python-docx numbers comments 0, 1, ...).
+        self.first_footnote = sum(len(a.notes) for a in p.articles) + 1
         _fix_settings(self.doc, False)
         self._styles()
         self._numbering()
@@ -423,7 +426,7 @@ class _Builder:
     def _footnote(self, anchor: etree._Element, citation: str) -> None:
         footnotes = self._footnotes_part()
         self.footnotes.append(citation)
-        fid = len(self.footnotes)
+        fid = self.first_footnote + len(self.footnotes) - 1
         etree.SubElement(self._run(anchor, style="FootnoteReference"),
                          qn("w:footnoteReference")).set(qn("w:id"), str(fid))
         note = parse_xml(f'<w:footnote {nsdecls("w")} w:id="{fid}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/>'

@@ -187,6 +187,9 @@ def _source_line(agreement: Any, p: Any) -> str:
 
 def _print_provision(agreement: Any, p: Any) -> None:
     click.secho(citation(agreement, p), bold=True)
+    tags = " · ".join(filter(None, (", ".join(p.topics), p.obligation and f"obligation: {p.obligation}")))
+    if tags:
+        click.echo(tags)
     click.echo(f"{p.id} · {', '.join(agreement.parties) or 'parties not recorded'} · signed {agreement.signed or 'n.d.'}"
                + (f" · flags: {', '.join(p.flags)}" if p.flags else ""))
     click.echo()
@@ -232,6 +235,25 @@ def corpus_remove(obj: Context, refs: tuple[str, ...], as_json: bool) -> None:
             emit_json({"removed": removed})
         elif not obj.quiet:
             click.echo(f"removed {len(removed)}: {', '.join(removed)}", err=True)
+        return 0
+
+    run(body)
+
+
+@corpus.command("retag")
+@quiet_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def corpus_retag(obj: Context, as_json: bool) -> None:
+    """Re-compute topics and obligation strength of every provision (after upgrading ftadraft)."""
+
+    def body() -> int:
+        with obj.open() as c:
+            n = c.retag()
+        if as_json:
+            emit_json({"retagged": n})
+        elif not obj.quiet:
+            click.echo(f"retagged {n:,} provisions", err=True)
         return 0
 
     run(body)

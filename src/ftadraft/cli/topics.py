@@ -1,0 +1,133 @@
+"""``ftadraft topics``: the taxonomy, and tagging of pasted texts with topics and obligation strength."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from ..errors import FtadraftError, InputError
+from .app import Context, cli, emit_json, run
+
+MAX_TEXT_CHARS = 1_000_000
+
+
+@cli.group()
+def topics() -> None:
+    """List the topic taxonomy, show a topic, tag a text."""
+
+
+@topics.command("list")
+@click.option("--area", help="Only this area (clearance, cooperation, ip-enforcement, e-commerce).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def topics_list(area: str | None, as_json: bool) -> None:
+    """Every topic slug with its name, by area."""
+
+    def body() -> int:
+        from ..topics import areas, taxonomy
+
+        known = areas()
+        if area and area not in known:
+            raise FtadraftError(f"--area {area}: unknown area; use one of {', '.join(known)}")
+        chosen = [t for t in taxonomy() if not area or t.area == area]
+        if as_json:
+            emit_json([{"id": t.id, "area": t.area, "name": t.name, "definition": t.definition} for t in chosen])
+            return 0
+        current = None
+        for t in chosen:
+            if t.area != current:
+                current = t.area
+                click.secho(known.get(t.area, t.area), bold=True)
+            click.echo(f"  {t.id:<44} {t.name}")
+        return 0
+
+    run(body)
+
+
+@topics.command("show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def topics_show(obj: Context, slug: str, as_json: bool) -> None:
+    """A topic's definition and typical titles, and how many indexed provisions carry it."""
+
+    def body() -> int:
+        from ..topics import get
+
+        t = get(slug)
+        count = None
+        try:
+            with obj.open() as c:
+                count = c.index.conn.execute("SELECT count(*) FROM provision_topics WHERE topic = ?", (t.id,)).fetchone()[0]
+        except FtadraftError:
+            pass  # no index yet: the taxonomy alone is still worth showing
+        if as_json:
+            emit_json({"id": t.id, "area": t.area, "name": t.name, "definition": t.definition,
+                       "titles": list(t.titles), "provisions": count})
+            return 0
+        click.secho(f"{t.id} — {t.name}", bold=True)
+        click.echo(t.definition)
+        click.echo("typical titles: " + "; ".join(t.titles))
+        if count is not None:
+            click.echo(f"provisions in the index: {count:,}")
+        return 0
+
+    run(body)
+
+
+@topics.command("tag")
+@click.argument("text", required=False)
+@click.option("--title", help="The article's title, if it has one (a hint, not required).")
+@click.option("--batch", type=click.File("r", encoding="utf-8"),
+              help='JSON lines {"id": ..., "text": ...}; prints one JSON line per input.')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def topics_tag(text: str | None, title: str | None, batch: Any, as_json: bool) -> None:
+    """Tag TEXT (or stdin with -) with topics and obligation strength."""
+
+    def body() -> int:
+        if batch is not None:
+            for n, line in enumerate(batch, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                        raise ValueError('needs an object with a "text" string')
+                except ValueError as e:
+                    raise InputError(f"{batch.name}:{n}", f"not a JSON line of the form {{\"id\": ..., \"text\": ...}} ({e})") from None
+                click.echo(json.dumps({"id": item.get("id"), **_tags(item["text"], item.get("title"))}, ensure_ascii=False))
+            return 0
+        source = sys.stdin.read() if text in (None, "-") else text
+        if not source or not source.strip():
+            raise InputError("<stdin>" if text in (None, "-") else "TEXT", "empty text")
+        result = _tags(source, title)
+        if as_json:
+            emit_json(result)
+            return 0
+        click.echo(f"obligation: {result['obligation']}")
+        for t in result["topics"] or [{"id": "(no topic)", "score": 0}]:
+            click.echo(f"  {t['id']:<44} {t['score']:.2f}")
+        for kind in ("binding", "soft"):
+            for sentence in result["basis"][kind][:3]:
+                click.echo(f"  {kind}: {sentence[:150]}")
+        return 0
+
+    run(body)
+
+
+def _tags(text: str, title: str | None) -> dict[str, Any]:
+    from ..normalize import normalize_text
+    from ..obligation import classify
+    from ..topics import tag
+
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError("TEXT", f"text too long ({len(text):,} characters; limit {MAX_TEXT_CHARS:,})")
+    normalized = normalize_text(text)
+    ob = classify(normalized, None, title)
+    return {
+        "topics": [{"id": t.id, "score": round(t.score, 3)} for t in tag(normalized, title)],
+        "obligation": ob.label,
+        "basis": {"binding": list(ob.binding), "soft": list(ob.soft)},
+    }
