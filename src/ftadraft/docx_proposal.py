@@ -187,9 +187,9 @@ class _Builder:
         self.body = self.doc.element.body
         self.footnotes: list[str] = []
         self.footnotes_el: etree._Element | None = None
-        # Footnote ids above every comment id: LibreOffice 7.4 drops the text of a footnote whose id is
-        # also a comment's (python-docx numbers comments 0, 1, ...).
-        self.first_footnote = sum(len(a.notes) for a in p.articles) + 1
+        # Comment ids above every footnote id (footnotes 1..F, comments F+1...): LibreOffice 7.4 drops the
+        # text of footnotes when comment ids overlap them or include 0 (python-docx would start at 0).
+        self.first_comment = sum(1 for a in p.articles if a.precedents) + 1
         _fix_settings(self.doc, False)
         self._styles()
         self._numbering()
@@ -385,10 +385,15 @@ class _Builder:
             return
         if article.precedents:  # one footnote per article: adjacent references would read as "¹²"
             self._footnote(last, "; ".join(_one_line(c) for c in article.precedents))
+        anchor = DocxParagraph(heading, self.doc._body)
+        first, last_run = Run(title_runs[0], anchor), Run(title_runs[-1], anchor)
         for note in article.notes:
-            comment = self.doc.add_comment([Run(r, DocxParagraph(heading, self.doc._body)) for r in title_runs],
-                                           text=_one_line(note.text), author=note.party, initials=note.party)
+            comment = self.doc.comments.add_comment(text=_one_line(note.text), author=note.party,
+                                                    initials=note.party)
+            if comment.comment_id < self.first_comment:
+                comment._comment_elm.id = self.first_comment  # later ones follow: python-docx takes max + 1
             comment._comment_elm.date = self.when
+            first.mark_comment_range(last_run, comment.comment_id)
 
     def _inline(self, block: Alternatives, counters: _Counters) -> etree._Element:
         """One numbered paragraph: "[USA: wording] [EU: wording]"."""
@@ -426,7 +431,7 @@ class _Builder:
     def _footnote(self, anchor: etree._Element, citation: str) -> None:
         footnotes = self._footnotes_part()
         self.footnotes.append(citation)
-        fid = self.first_footnote + len(self.footnotes) - 1
+        fid = len(self.footnotes)
         etree.SubElement(self._run(anchor, style="FootnoteReference"),
                          qn("w:footnoteReference")).set(qn("w:id"), str(fid))
         note = parse_xml(f'<w:footnote {nsdecls("w")} w:id="{fid}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/>'
