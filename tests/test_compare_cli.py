@@ -20,19 +20,21 @@ def test_identical_clause_says_so(run: RunCli, tota_db: Path) -> None:
 def test_docx_redline_accepts_to_b_and_rejects_to_a(run: RunCli, tota_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "redline.docx"
     html = tmp_path / "redline.html"
-    r = run("compare", "tpp:5.3", "korus:7.3", "--docx", str(out), "--html", str(html), db=tota_db)
+    r = run("compare", "tpp:5.7", "korus:7.7", "--docx", str(out), "--html", str(html), db=tota_db)
     assert r.exit_code == 0, r.stderr
     assert check_redline(out) == []
     from ftadraft.redline import redline_paragraphs
 
-    a = json.loads(run("corpus", "show", "tpp:5.3", "--json", db=tota_db).stdout)["text"]
-    b = json.loads(run("corpus", "show", "korus:7.3", "--json", db=tota_db).stdout)["text"]
+    a = json.loads(run("corpus", "show", "tpp:5.7", "--json", db=tota_db).stdout)["text"]
+    b = json.loads(run("corpus", "show", "korus:7.7", "--json", db=tota_db).stdout)["text"]
     [(_, accepted)] = read_redline(out, accept=True)
     [(_, rejected)] = read_redline(out, accept=False)
     assert accepted == "\n".join(redline_paragraphs(b)) and rejected == "\n".join(redline_paragraphs(a))
+    changes = json.loads(run("compare", "tpp:5.7", "korus:7.7", "--json", db=tota_db).stdout)["changes"]
+    assert any(c["kind"] == "number" and "six hours" in c["before"] for c in changes)
     page = html.read_text()
-    assert page.startswith("<!DOCTYPE html>") and "Advance Rulings" in page
-    again = run("compare", "tpp:5.3", "korus:7.3", "--docx", str(out), db=tota_db)
+    assert page.startswith("<!DOCTYPE html>") and "Express Shipments" in page
+    again = run("compare", "tpp:5.7", "korus:7.7", "--docx", str(out), db=tota_db)
     assert again.exit_code == 1 and "--force" in again.stderr
 
 

@@ -9,7 +9,13 @@ import pytest
 
 import ftadraft
 from ftadraft.normalize import normalize_text
-from ftadraft.obligation import LABELS, Obligation, classify, classify_many, split_sentences
+from ftadraft.obligation import (
+    LABELS,
+    Obligation,
+    classify,
+    classify_many,
+    split_sentences,
+)
 
 
 def label(text: str, title: str | None = None) -> str:
@@ -286,7 +292,7 @@ def test_whole_tota_corpus(tota_dir: Path) -> None:
     assert all(o.label in LABELS for o in results)
     counts = {lab: sum(o.label == lab for o in results) for lab in LABELS}
     assert all(counts[lab] > 1000 for lab in LABELS)  # every label is in real use
-    titled = lambda word: [o for p, o in zip(provisions, results) if p.title and p.title.lower().startswith(word)]  # noqa: E731
+    titled = lambda word: [o for p, o in zip(provisions, results) if p.title and p.title.lower().startswith(word)]
     assert all(o.label == "none" for o in titled("preamble"))
     definitions = titled("definitions")
     assert sum(o.label == "none" for o in definitions) / len(definitions) > 0.8

@@ -161,8 +161,8 @@ class _Counters:
 
     Paragraphs number themselves through their style's list. Stacked alternatives break that: Alt 2
     repeats Alt 1's numbers, and what follows must go on from Alt 1. Such paragraphs get a ``w:num`` of
-    their own whose ``w:startOverride`` says where to start, so Word and LibreOffice agree whether they
-    count list instances per ``w:num`` or per abstract list.
+    their own whose ``w:startOverride`` says where to start, so the numbers come out right whether a
+    viewer counts per ``w:num`` (LibreOffice) or per abstract list.
     """
 
     para: int = 0
@@ -297,18 +297,21 @@ class _Builder:
                 runs.append(self._run(parent, piece, bold=bold, shade=_shade(depth) if depth else None))
         return runs
 
+    def _field_start(self, parent: etree._Element, instruction: str) -> None:
+        """The begin, instruction and separate runs of a complex field; its stored result follows."""
+        self._fld_char(parent, "begin")
+        it = etree.SubElement(self._run(parent), qn("w:instrText"))
+        it.text = instruction
+        it.set(_XML_SPACE, "preserve")
+        self._fld_char(parent, "separate")
+
+    def _fld_char(self, parent: etree._Element, kind: str) -> None:
+        etree.SubElement(self._run(parent), qn("w:fldChar")).set(qn("w:fldCharType"), kind)
+
     def _field(self, parent: etree._Element, instruction: str, result: str) -> None:
-        for kind in ("begin", None, "separate", result, "end"):
-            r = OxmlElement("w:r")
-            if kind is None:
-                it = etree.SubElement(r, qn("w:instrText"))
-                it.text = f" {instruction} "
-                it.set(_XML_SPACE, "preserve")
-            elif kind in ("begin", "separate", "end"):
-                etree.SubElement(r, qn("w:fldChar")).set(qn("w:fldCharType"), kind)
-            else:
-                etree.SubElement(r, qn("w:t")).text = kind
-            parent.append(r)
+        self._field_start(parent, f" {instruction} ")
+        self._run(parent, result)
+        self._fld_char(parent, "end")
 
     # --- paragraphs ---------------------------------------------------------------------------------------
 
@@ -320,17 +323,17 @@ class _Builder:
             p.get_or_add_pPr()._insert_pageBreakBefore(OxmlElement("w:pageBreakBefore"))
         return p
 
-    def _numbered(self, block: Paragraph, counters: _Counters, *, explicit: bool) -> etree._Element:
-        """A numbered paragraph; with ``explicit``, on a ``w:num`` that starts at the expected number."""
-        p = self._para(_LEVEL_STYLE[block.level])
-        counters.advance(block.level)
+    def _numbered(self, level: int, counters: _Counters, *, explicit: bool) -> etree._Element:
+        """A numbered paragraph at ``level`` (1: "1.", 2: "(a)"); with ``explicit``, on a ``w:num`` that
+        starts at the number this paragraph should show (a new one when entering at a higher level)."""
+        p = self._para(_LEVEL_STYLE[level])
+        counters.advance(level)
         if explicit:
-            if counters.entry == 0 or block.level < counters.entry:
-                ilvl = block.level + 1
-                counters.num = self._new_num({ilvl: counters.para if block.level == 1 else counters.sub})
-                counters.entry = block.level
+            if counters.entry == 0 or level < counters.entry:
+                counters.num = self._new_num({level + 1: counters.para if level == 1 else counters.sub})
+                counters.entry = level
             num_pr = p.get_or_add_pPr().get_or_add_numPr()
-            num_pr.get_or_add_ilvl().val = block.level + 1
+            num_pr.get_or_add_ilvl().val = level + 1
             num_pr.get_or_add_numId().val = counters.num
         return p
 
@@ -350,17 +353,10 @@ class _Builder:
         for k, (level, text) in enumerate(entries):
             para = self._para(f"TOC{level}")
             if k == 0:
-                for kind in ("begin", None, "separate"):
-                    r = self._run(para)
-                    if kind is None:
-                        it = etree.SubElement(r, qn("w:instrText"))
-                        it.text = TOC_INSTRUCTION
-                        it.set(_XML_SPACE, "preserve")
-                    else:
-                        etree.SubElement(r, qn("w:fldChar")).set(qn("w:fldCharType"), kind)
+                self._field_start(para, TOC_INSTRUCTION)
             self._run(para, text)
             if k == len(entries) - 1:
-                etree.SubElement(self._run(para), qn("w:fldChar")).set(qn("w:fldCharType"), "end")
+                self._fld_char(para, "end")
 
     def article(self, index: int, article: Article) -> None:
         heading = self._para(STYLE_ARTICLE)
@@ -369,12 +365,12 @@ class _Builder:
         last: etree._Element = heading
         for block in article.body:
             if isinstance(block, Paragraph):
-                p = self._numbered(block, counters, explicit=counters.num is not None)
+                p = self._numbered(block.level, counters, explicit=counters.num is not None)
                 self._text(p, block.text)
                 last = p
             elif self.clean:
                 for para in block.options[self.picks[index]].blocks:
-                    p = self._numbered(para, counters, explicit=counters.num is not None)
+                    p = self._numbered(para.level, counters, explicit=counters.num is not None)
                     self._text(p, para.text)
                     last = p
             elif block.style == "inline":
@@ -398,7 +394,7 @@ class _Builder:
     def _inline(self, block: Alternatives, counters: _Counters) -> etree._Element:
         """One numbered paragraph: "[USA: wording] [EU: wording]"."""
         level = block.options[0].blocks[0].level
-        p = self._numbered(Paragraph("x", level), counters, explicit=counters.num is not None)
+        p = self._numbered(level, counters, explicit=counters.num is not None)
         for k, option in enumerate(block.options):
             if k:
                 self._run(p, " ")
@@ -421,7 +417,7 @@ class _Builder:
             self._run(label, f"Alt {k + 1} ({option.party}):", bold=True, shade=_shade(1))
             state = counters if k == 0 else _Counters(before.para, before.sub)
             for para in option.blocks:
-                last = self._numbered(para, state, explicit=k > 0 or state.num is not None)
+                last = self._numbered(para.level, state, explicit=k > 0 or state.num is not None)
                 self._text(last, para.text, 1)
             self._bracket(last, "]", 1)
         counters.num, counters.entry = _PENDING, 0  # what follows needs a w:num of its own (see _Counters)

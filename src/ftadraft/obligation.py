@@ -77,10 +77,12 @@ Cue = tuple[int, int, str]
 # ---------------------------------------------------------------------------------------------
 
 _ABBREVIATIONS = (
-    "Art Arts art No Nos no Para para paras subpara Sec sec Ch Chap ch Mr Ms Mrs Dr St Co Corp Inc Ltd etc cf "
-    "viz vol Vol p pp Rev Doc Ref approx incl Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Nr nr núm Núm "
-    "pág inc lit Sr Sra Reg Fig op ibid Messrs Gov Dept"
-).split()
+    "Art", "Arts", "art", "No", "Nos", "no", "Para", "para", "paras", "subpara", "Sec", "sec", "Ch", "Chap",
+    "ch", "Mr", "Ms", "Mrs", "Dr", "St", "Co", "Corp", "Inc", "Ltd", "etc", "cf", "viz", "vol", "Vol", "p",
+    "pp", "Rev", "Doc", "Ref", "approx", "incl", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
+    "Sept", "Oct", "Nov", "Dec", "Nr", "nr", "núm", "Núm", "pág", "inc", "lit", "Sr", "Sra", "Reg", "Fig",
+    "op", "ibid", "Messrs", "Gov", "Dept",
+)
 
 
 def _not_after(words: list[str]) -> str:
@@ -131,7 +133,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 _ADVERBS = (
     r"also|only|further|jointly|promptly|each|both|mutually|duly|therefore|thus|hereby|then|accordingly|"
     r"thereafter|subsequently|immediately|progressively|gradually|regularly|periodically|forthwith|equally|"
-    r"likewise|individually|collectively|in\s+particular|hereinafter|in\s+principle|as\s+appropriate|where\s+appropriate|"
+    r"likewise|individually|collectively|in\s+particular|hereinafter|in\s+principle|"
+    r"as\s+appropriate|where\s+appropriate|"
     r"as\s+far\s+as\s+possible|where\s+possible|to\s+the\s+(?:\w+\s+)?extent\s+(?:possible|practicable|feasible)"
 )
 _COOP_WORD = (
@@ -142,19 +145,23 @@ _SOFT_VERBS = (
     r"endeavou?rs?|seek|strive|be\s+striving|try|aim|cooperate|co-operate|collaborate|promote|encourage|consider|"
     r"explore|foster|make\s+(?:every|all\s+(?:\w+\s+)?efforts?|its\s+best|their\s+best|best|reasonable|(?:the\s+)?utmost)|"
     r"use\s+(?:its|their|all)\s+(?:best|reasonable)|do\s+(?:its|their)\s+(?:best|utmost)|"
-    r"(?:give|accord|afford)\s+(?:\w+\s+)?(?:sympathetic|due|positive|favourable|favorable|full|careful|special|serious)\s+consideration|"
+    r"(?:give|accord|afford)\s+(?:\w+\s+)?"
+    r"(?:sympathetic|due|positive|favourable|favorable|full|careful|special|serious)\s+consideration|"
     r"take\s+such\s+reasonable\s+measures\s+as\s+may\s+be\s+available|"
     r"work\s+(?:together|towards?|jointly|closely|to)|be\s+urged|be\s+encouraged|be\s+considered\s+for"
 )
 _NONE_VERBS = (
     r"(?:be\s+)?(?:construed|interpreted|understood|deemed\s+to\s+(?:include|mean|refer))|"
-    r"mean|means|refer\s+to|have\s+the\s+(?:same\s+)?meanings?|(?:hereinafter\s+)?be\s+(?:hereinafter\s+)?(?:referred\s+to|known)\s+as|"
+    r"mean|means|refer\s+to|have\s+the\s+(?:same\s+)?meanings?|"
+    r"(?:hereinafter\s+)?be\s+(?:hereinafter\s+)?(?:referred\s+to|known)\s+as|"
     r"interpret|"
-    r"(?:enter|come)\s+into\s+(?:force|effect)|remain\s+in\s+(?:force|effect)|continue\s+(?:in\s+force|to\s+(?:be\s+in\s+(?:force|effect)|have\s+effect|apply))|"
+    r"(?:enter|come)\s+into\s+(?:force|effect)|remain\s+in\s+(?:force|effect)|"
+    r"continue\s+(?:in\s+force|to\s+(?:be\s+in\s+(?:force|effect)|have\s+effect|apply))|"
     r"take\s+effect|cease\s+to|terminate|expire|prevail|form\s+(?:an\s+|part)|be\s+(?:an\s+)?integral|constitute|"
     r"be\s+(?:equally\s+)?authentic|be\s+open\s+for\s+(?:accession|signature)|"
     r"have\s+the\s+(?:right|power|discretion|option|possibility|authority|competence)|be\s+(?:entitled|free|at\s+liberty)|"
-    r"be\s+without\s+prejudice|be\s+subject\s+to\s+(?:the\s+)?(?:dispute|consultations|arbitration)|be\s+governed\s+by|preclude|prevent|affect|prejudice|derogate|"
+    r"be\s+without\s+prejudice|be\s+subject\s+to\s+(?:the\s+)?(?:dispute|consultations|arbitration)|"
+    r"be\s+governed\s+by|preclude|prevent|affect|prejudice|derogate|"
     r"be\s+(?:required|obliged|obligated|compelled|prevented|precluded)|require\s+(?:a|any|either|the)\s+(?:Party|Parties|Member)|"
     r"consist|be\s+composed|comprise"
 )
@@ -168,20 +175,23 @@ _CLASSES = re.compile(
     r"|(?P<incl>(?:include|be\s+defined)\b)"
 )
 # First words of the alternatives above: any other verb ("ensure", "provide") needs no regex.
-_CLASS_STARTS = frozenset(
-    "endeavour endeavor endeavours endeavors seek strive be try aim cooperate co-operate collaborate promote encourage "
-    "consider explore foster make use do give accord afford work examine study discuss look review keep assess "
-    "construed interpreted understood deemed mean means refer hereinafter interpret have enter come remain continue take cease terminate expire "
-    "prevail form constitute preclude prevent affect prejudice derogate require consist comprise also likewise only "
-    "equally apply include".split()
-)
+_CLASS_STARTS = frozenset((
+    "endeavour", "endeavor", "endeavours", "endeavors", "seek", "strive", "be", "try", "aim", "cooperate",
+    "co-operate", "collaborate", "promote", "encourage", "consider", "explore", "foster", "make", "use",
+    "do", "give", "accord", "afford", "work", "examine", "study", "discuss", "look", "review", "keep",
+    "assess", "construed", "interpreted", "understood", "deemed", "mean", "means", "refer", "hereinafter",
+    "interpret", "have", "enter", "come", "remain", "continue", "take", "cease", "terminate", "expire",
+    "prevail", "form", "constitute", "preclude", "prevent", "affect", "prejudice", "derogate", "require",
+    "consist", "comprise", "also", "likewise", "only", "equally", "apply", "include",
+))
 # Cooperation as the object ("shall strengthen their cooperation"), not the name of a body.
 _COOP_OBJECT = re.compile(r"(?:[\w-]+\s+){0,7}?" + _COOP_WORD)
 _VERB = r"(?=\s+(?P<verb>[\w'-]+))?"
+_NEG = r"(?P<neg>\s+not\b|\s+in\s+no\s+(?:way|case|event)\b)?"
 # After a modal: optional "not", an optional parenthetical (", in accordance with its laws,") or
 # adverbs, then (looked at, not consumed) the verb.
 _EN_MODALS = [
-    (w, re.compile(w + r"\b(?P<neg>\s+not\b|\s+in\s+no\s+(?:way|case|event)\b)?(?:\s*,[^,.;:]{1,160}?,)?(?:\s+(?:" + _ADVERBS + r")\b)*" + _VERB))
+    (w, re.compile(w + r"\b" + _NEG + r"(?:\s*,[^,.;:]{1,160}?,)?(?:\s+(?:" + _ADVERBS + r")\b)*" + _VERB))
     for w in ("shall", "must", "should", "may", "will")
 ]
 _NOT_VERB = r"(?!\s+(?:the|a|an|any|such|this|these|that|those|it|its|their|them|by|which|what|all|each|be\s+bound)\b)"
@@ -200,26 +210,43 @@ _EN_SOFT = [
 ]
 _EN_QUAL = [re.compile(r"appropriate\b"), re.compile(r"ible\b(?<=possible|feasible)"), re.compile(r"practicable\b")]
 _EN_EXCEPT = re.compile(r"othing\s+(?:in|contained|herein|under|of|set|done|provided)\b")
-_IMPORTANCE_BEFORE = re.compile(r"\b(?:stress|underline|emphasi[sz]e|note|highlight|reiterate|affirm|reaffirm|confirm)s?\s+(?:the\s+)?(?:great\s+|particular\s+)?$")
-_SUBJECTS = frozenset(
-    "Party Parties Side Sides State States Member Members Government Governments they They it It Signatory "
-    "Signatories authority authorities Authority Commission Committee Council Community Union".split()
+_IMPORTANCE_BEFORE = re.compile(
+    r"\b(?:stress|underline|emphasi[sz]e|note|highlight|reiterate|affirm|reaffirm|confirm)s?\s+"
+    r"(?:the\s+)?(?:great\s+|particular\s+)?$"
 )
-_NO_WORDS = frozenset("No Neither neither Nor nor no".split())
+_SUBJECTS = frozenset((
+    "Party", "Parties", "Side", "Sides", "State", "States", "Member", "Members", "Government", "Governments",
+    "they", "They", "it", "It", "Signatory", "Signatories", "authority", "authorities", "Authority",
+    "Commission", "Committee", "Council", "Community", "Union",
+))
+_NO_WORDS = frozenset((
+    "No", "Neither", "neither", "Nor", "nor", "no",
+))
 _QUAL_LEADS = {
-    "a": tuple(f" {w} " for w in ("as", "where", "if", "when", "wherever", "whenever", "where deemed", "as deemed", "if deemed", "where it is", "if it is", "when it is")),
+    "a": tuple(
+        f" {lead}{tail} "
+        for lead in ("as", "where", "if", "when", "wherever", "whenever")
+        for tail in ("", " deemed", " it is")
+    ),
     "p": tuple(
         f" {w} "
-        for lead in ("extent", "as far as", "so far as", "where", "wherever", "if", "when", "whenever", "insofar as", "in so far as")
-        for w in (lead, f"{lead} is", f"{lead} it is", f"{lead} reasonably", f"{lead} technically", f"{lead} administratively")
+        for lead in (
+            "extent", "as far as", "so far as", "where", "wherever", "if", "when", "whenever", "insofar as", "in so far as"
+        )
+        for w in (lead, *(f"{lead} {x}" for x in ("is", "it is", "reasonably", "technically", "administratively")))
     ),
 }
-_CONDITION = frozenset("Where where If if When when Unless unless whether Whether".split())
-_REQUIRED_SUBJECTS = _SUBJECTS | frozenset(
-    "person persons exporter exporters importer importers producer producers applicant applicants supplier suppliers "
-    "entity entities operator operators holder holders declarant investor investors carrier carriers".split()
-)
-_RELATIVE = frozenset("that which who whom whose than as where".split())
+_CONDITION = frozenset((
+    "Where", "where", "If", "if", "When", "when", "Unless", "unless", "whether", "Whether",
+))
+_REQUIRED_SUBJECTS = _SUBJECTS | frozenset((
+    "person", "persons", "exporter", "exporters", "importer", "importers", "producer", "producers",
+    "applicant", "applicants", "supplier", "suppliers", "entity", "entities", "operator", "operators",
+    "holder", "holders", "declarant", "investor", "investors", "carrier", "carriers",
+))
+_RELATIVE = frozenset((
+    "that", "which", "who", "whom", "whose", "than", "as", "where",
+))
 _PASSIVE_BEFORE = ("as ", "be ", "been ", "otherwise ", "is ", "are ", "was ", "were ", "being ")
 
 
@@ -384,9 +411,12 @@ _ES_SER_NONE = re.compile(r"\s+(?:aplicables?|interpretad|entendid|parte\s+integ
 _ES_OTHER = [re.compile(r"deber(?:á|án)?\b|deben?\b"), re.compile(r"comprometen?\s+a\b")]
 _ES_RECOGNISE = re.compile(r"reconocen?\b")
 _ES_EXCEPT = [re.compile(r"Nada\s+de\s+lo\b"), re.compile(r"nada\s+de\s+lo\b"), re.compile(r"Ninguna\s+disposici")]
-_ES_QUAL = [re.compile(w + r"\b") for w in ("proceda", "corresponda", "posible", "apropiad[oa]", "factible", "pertinente")]
+_ES_QUAL = [
+    re.compile(w + r"\b") for w in ("proceda", "corresponda", "posible", "apropiad[oa]", "factible", "pertinente")
+]
 _ES_QUAL_BEFORE = re.compile(
-    r"(?:cuando|según|en\s+la\s+medida\s+de\s+lo|en\s+lo|de\s+ser|si\s+fuera|cuando\s+sea|siempre\s+que\s+sea|lo\s+más|según\s+sea)\s+$",
+    r"(?:cuando|según|en\s+la\s+medida\s+de\s+lo|en\s+lo|de\s+ser|si\s+fuera|cuando\s+sea|"
+    r"siempre\s+que\s+sea|lo\s+más|según\s+sea)\s+$",
     re.IGNORECASE,
 )
 _ES_PARTY_BEFORE = re.compile(r"\bPart(?:e|es)\s*(?:,[^,]{0,80},)?\s*$")
@@ -522,22 +552,28 @@ def _lang(text: str) -> str:
 
 # A quoted term followed by "means" & co.; or "the term X means"; Spanish "se entenderá por".
 _DEFINED_AFTER_QUOTE = re.compile(
-    r"(?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall(?:\s*,[^,]{0,80},)?\s+mean|is\s+defined\s+as|includes|shall\s+include|refers\s+to|shall\s+refer\s+to|"
+    r"(?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall(?:\s*,[^,]{0,80},)?\s+mean|is\s+defined\s+as|includes|"
+    r"shall\s+include|refers\s+to|shall\s+refer\s+to|"
     r"has\s+the\s+meaning|significa|significan|se\s+entender[áa]n?|incluye|désigne|s'entend)\b"
 )
 _DEFINITION_HINTS = {"en": (" term ",), "es": ("entender",), "fr": ("entend par",)}
-_MEANS_BEFORE = frozenset(
-    "by the a any other all such its their electronic effective appropriate adequate legal available alternative "
-    "necessary peaceful reasonable technical every best these those no unjustifiable arbitrary disguised whatever "
-    "same various and or different suitable possible financial economic proper additional lawful administrative "
-    "judicial technological constitute provide".split()
-)
-_MEANS_AFTER = frozenset("of to for by that whereby through and or as used available if ofarbitrary".split())
+_MEANS_BEFORE = frozenset((
+    "by", "the", "a", "any", "other", "all", "such", "its", "their", "electronic", "effective",
+    "appropriate", "adequate", "legal", "available", "alternative", "necessary", "peaceful", "reasonable",
+    "technical", "every", "best", "these", "those", "no", "unjustifiable", "arbitrary", "disguised",
+    "whatever", "same", "various", "and", "or", "different", "suitable", "possible", "financial", "economic",
+    "proper", "additional", "lawful", "administrative", "judicial", "technological", "constitute", "provide",
+))
+_MEANS_AFTER = frozenset((
+    "of", "to", "for", "by", "that", "whereby", "through", "and", "or", "as", "used", "available", "if",
+    "ofarbitrary",
+))
 _DEFINITION_OTHER = re.compile(
     r"\bterm\s+[\"']?[^.;:]{1,60}?[\"']?\s+(?:means|shall\s+mean)\b|\bse\s+entender[áa]n?\s+por\b|\bon\s+entend\s+par\b"
 )
 _OBJECTIVE = re.compile(
-    r"\s*(?:\(?\w{1,4}[.)]\s*)?(?:The|These|Its|Los|Las|El|Les|Le|L')\s*(?:main\s+|overall\s+|general\s+|specific\s+|principal\s+|basic\s+)?"
+    r"\s*(?:\(?\w{1,4}[.)]\s*)?(?:The|These|Its|Los|Las|El|Les|Le|L')\s*"
+    r"(?:main\s+|overall\s+|general\s+|specific\s+|principal\s+|basic\s+)?"
     r"(?:objectives?|aims?|purposes?|goals?|objetivos?|objectifs?|finalidad|fines)\s+(?:of|del?|de\s+la|des?|du)\b"
 )
 _PREAMBLE = re.compile(
