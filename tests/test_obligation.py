@@ -292,11 +292,14 @@ def test_whole_tota_corpus(tota_dir: Path) -> None:
     assert all(o.label in LABELS for o in results)
     counts = {lab: sum(o.label == lab for o in results) for lab in LABELS}
     assert all(counts[lab] > 1000 for lab in LABELS)  # every label is in real use
-    titled = lambda word: [o for p, o in zip(provisions, results) if p.title and p.title.lower().startswith(word)]
+
+    def titled(word: str) -> list[Obligation]:
+        return [o for p, o in zip(provisions, results, strict=True) if p.title and p.title.lower().startswith(word)]
+
     assert all(o.label == "none" for o in titled("preamble"))
     definitions = titled("definitions")
     assert sum(o.label == "none" for o in definitions) / len(definitions) > 0.8
-    for p, o in zip(provisions, results):
+    for p, o in zip(provisions, results, strict=True):
         if o.label == "none":
             assert not o.binding and not o.soft
         for sentence in o.binding + o.soft:

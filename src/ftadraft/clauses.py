@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AREAS", "LEVELS", "OBLIGATIONS", "Clause", "ClauseError", "ClauseLibrary", "Option", "Precedent", "Problem",
-    "Variable", "clause_text", "load_library", "render", "search_library", "topic_ids", "validate",
+    "Variable", "adapt_text", "clause_text", "load_library", "placeholders", "render", "scan_placeholders",
+    "search_library", "topic_ids", "validate",
 ]
 
 AREAS = ("clearance", "cooperation", "ip-enforcement", "e-commerce", "general")
@@ -295,7 +296,8 @@ def _read_yaml(data: bytes, where: str) -> Any:
                 raise ClauseError(where, line, "anchors and aliases (&, *) are not allowed")
             tag = getattr(event, "tag", None)
             if tag is not None:
-                raise ClauseError(where, line, f"YAML tag {tag!r} is not allowed; clause files are plain data")
+                shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+                raise ClauseError(where, line, f"YAML tag {shown!r} is not allowed; clause files are plain data")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -535,20 +537,31 @@ def _parse_precedents(raw: Any, line: int, where: str) -> tuple[Precedent, ...]:
 
 
 # -- placeholders and rendering -----------------------------------------------------------------
-def placeholders(text: str) -> list[tuple[str, int]]:
-    """``(name, offset)`` of every ``{{ name }}`` in ``text``; anything else template-like is refused."""
-    found = []
+def scan_placeholders(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """``([(name, offset)], [(problem, offset)])``: the ``{{ name }}`` placeholders of ``text`` and
+    anything template-like that is not one (``{{ __class__ }}``, ``{{ a.b }}``, ``{%``, stray braces)."""
+    found: list[tuple[str, int]] = []
+    problems: list[tuple[str, int]] = []
     for m in _PLACEHOLDER.finditer(text):
         name = m.group(1).strip()
-        if not _NAME.fullmatch(name):
-            raise ValueError(f"invalid placeholder {m.group(0)!r}: only {{{{ name }}}} with a lower-case name "
-                             "(letters, digits, _) is allowed", m.start())
-        found.append((name, m.start()))
+        if _NAME.fullmatch(name):
+            found.append((name, m.start()))
+        else:
+            problem = f"invalid placeholder {m.group(0)!r}: only {{{{ name }}}} with a lower-case name (letters, digits, _)"
+            problems.append((problem + " is allowed", m.start()))
     rest = _PLACEHOLDER.sub("", text)
-    stray = _TEMPLATE_SYNTAX.search(rest)
-    if stray:
-        raise ValueError(f"stray template syntax {stray.group(0)!r}: only {{{{ name }}}} placeholders are allowed",
-                         _offset_in(text, rest, stray.start()))
+    for stray in _TEMPLATE_SYNTAX.finditer(rest):
+        problems.append((f"stray template syntax {stray.group(0)!r}: only {{{{ name }}}} placeholders are allowed",
+                         _offset_in(text, rest, stray.start())))
+    return found, sorted(problems, key=lambda p: p[1])
+
+
+def placeholders(text: str) -> list[tuple[str, int]]:
+    """``(name, offset)`` of every ``{{ name }}`` in ``text``; ``ValueError(problem, offset)`` for
+    anything else template-like."""
+    found, problems = scan_placeholders(text)
+    if problems:
+        raise ValueError(*problems[0])
     return found
 
 
@@ -644,7 +657,8 @@ def render(
             raise ClauseError(clause.path, clause.line_of("options"), f"{clause.id}: option {oid!r} must be on or off")
     filled = {name: _check_value(clause, var, values.get(name, var.default)) for name, var in declared.items()}
     base = clause_text(clause, corpus)
-    parts = [(base, "text" if clause.text is not None else "text_from", clause.line_of("text"))]
+    key = "text" if clause.text is not None else "text_from"
+    parts = [(base, key, clause.line_of(key))]
     number = _last_paragraph_number(base)
     for opt in clause.options:
         if options.get(opt.id, opt.default):
@@ -908,12 +922,9 @@ def _check_placeholders(c: Clause, bodies: Sequence[tuple[str, str, int]], add: 
     declared = {v.name for v in c.variables}
     used: set[str] = set()
     for key, body, line in bodies:
-        try:
-            found = placeholders(body)
-        except ValueError as exc:
-            problem, offset = exc.args
+        found, problems = scan_placeholders(body)
+        for problem, offset in problems:
             add(problem, _line_at(c, "text", line, body, offset) if key == "text" else line)
-            continue
         for name, offset in found:
             used.add(name)
             if name not in declared:

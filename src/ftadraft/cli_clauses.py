@@ -133,7 +133,8 @@ def show_cmd(ctx: click.Context, clause_id: str, variables: tuple[str, ...], opt
         click.echo(f"{c.topic} · level {c.level} · obligation {c.obligation} · since {c.since} · {c.path}")
         click.echo()
         for para in text.split("\n\n"):
-            click.echo(textwrap.fill(para, width=100))
+            for line in para.splitlines():
+                click.echo(textwrap.fill(line, width=100, subsequent_indent="    " if line.startswith("(") else ""))
             click.echo()
         state = {o.id: switches.get(o.id, o.default) for o in c.options}
         if c.options:

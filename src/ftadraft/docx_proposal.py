@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -69,7 +70,11 @@ PPR_ORDER = tuple(qn(f"w:{t}") for t in (
 LVL_ORDER = tuple(qn(f"w:{t}") for t in (
     "start", "numFmt", "lvlRestart", "pStyle", "isLgl", "suff", "lvlText", "lvlPicBulletId", "legacy",
     "lvlJc", "pPr", "rPr"))
-_ORDERS = {qn("w:rPr"): RPR_ORDER, qn("w:pPr"): PPR_ORDER, qn("w:lvl"): LVL_ORDER}
+STYLE_ORDER = tuple(qn(f"w:{t}") for t in (
+    "name", "aliases", "basedOn", "next", "link", "autoRedefine", "hidden", "uiPriority", "semiHidden",
+    "unhideWhenUsed", "qFormat", "locked", "personal", "personalCompose", "personalReply", "rsid", "pPr", "rPr",
+    "tblPr", "trPr", "tcPr", "tblStylePr"))
+_ORDERS = {qn("w:rPr"): RPR_ORDER, qn("w:pPr"): PPR_ORDER, qn("w:lvl"): LVL_ORDER, qn("w:style"): STYLE_ORDER}
 
 # Styles the default template lacks; Word's built-in names, so Word maps them onto its own.
 _STYLES = f"""<w:styles {nsdecls("w")}>
@@ -147,7 +152,10 @@ def _choices(p: Proposal, choose: Mapping[int, int] | None) -> list[int]:
     for k, v in (choose or {}).items():
         if not isinstance(k, int) or not 0 <= k < len(p.articles):
             raise ValueError(f"choose: no article with index {k!r} (0-{len(p.articles) - 1})")
-        for alts in p.articles[k].alternatives():
+        blocks = list(p.articles[k].alternatives())
+        if not blocks:
+            raise ValueError(f"choose: article {k} ({p.articles[k].title!r}) has no alternatives")
+        for alts in blocks:
             if not isinstance(v, int) or not 0 <= v < len(alts.options):
                 raise ValueError(f"choose: article {k} ({p.articles[k].title!r}) has no alternative {v!r} "
                                  f"(0-{len(alts.options) - 1})")
@@ -460,7 +468,7 @@ class _Builder:
         p = self.p
         self._run(section.header.paragraphs[0]._p, f"DRAFT — {p.date} — {p.round} — Without prejudice")
         para = section.footer.paragraphs[0]
-        para.alignment = 1  # centre
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         self._run(para._p, "Page ")
         self._field(para._p, "PAGE", "1")
         self._run(para._p, " of ")
@@ -480,7 +488,7 @@ class _Builder:
     def build(self) -> docx.document.Document:
         p = self.p
         self.title_block()
-        title = (lambda s: clean_text(s)) if self.clean else _one_line
+        title = clean_text if self.clean else _one_line
         entries = [(1, f"CHAPTER {p.chapter_number}: {title(p.chapter_title)}")]
         entries += [(2, f"{article_label(p.chapter_number, k)} {title(a.title)}") for k, a in enumerate(p.articles)]
         if not self.clean and any(a.precedents for a in p.articles):
@@ -579,10 +587,10 @@ def check_proposal(source: Path | bytes) -> list[str]:
     Word is strict about; an empty list means it passed.
 
     Every XML part well-formed and every main-document rule of :func:`ftadraft.redline.check_redline`;
-    ``w:rPr``/``w:pPr``/``w:lvl`` children in schema order; zoom with a percent; numbering with all
-    abstractNums before nums, every numId and style used defined; comment ids unique and each comment
-    anchored once (range start, end and reference); footnote references resolved, each footnote used
-    once, the separator (-1) and continuationSeparator (0) present; complex fields balanced.
+    ``w:rPr``/``w:pPr``/``w:lvl``/``w:style`` children in schema order; zoom with a percent; numbering
+    with all abstractNums before nums, every numId and style used defined; comment ids unique and each
+    comment anchored once (range start, end and reference); footnote references resolved, each footnote
+    used once, the separator (-1) and continuationSeparator (0) present; complex fields balanced.
     """
     raw = io.BytesIO(source) if isinstance(source, bytes) else source
     problems = check_redline(raw)  # type: ignore[arg-type]
@@ -621,7 +629,7 @@ def _check_order(root: etree._Element) -> list[str]:
             if -1 in seq:
                 problems.append(f"unexpected child of {etree.QName(tag).localname}: "
                                 f"{[etree.QName(c).localname for c in el if c.tag not in rank]}")
-            elif seq != sorted(seq) or len(set(seq)) != len(seq):
+            elif seq != sorted(seq) or (len(set(seq)) != len(seq) and tag != qn("w:style")):
                 problems.append(f"{etree.QName(tag).localname} children out of schema order: "
                                 f"{[etree.QName(c).localname for c in el]}")
     return problems

@@ -46,15 +46,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 __all__ = ["LABELS", "Obligation", "classify", "classify_many", "split_sentences"]
 
 #: The four labels.
 LABELS = ("binding", "soft", "mixed", "none")
 
-_B, _S, _N, _Q, _X = "binding", "soft", "none", "qual", "except"
+_B, _S, _N, _Q, _X, _P = "binding", "soft", "none", "qual", "except", "preamble"
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class Obligation:
 _NONE = Obligation("none")
 # A cue is (start, end, kind). kind is binding/soft/none for a modal-like expression (a "none"
 # modal still occupies its span, so the "shall" of "shall have the right" is not read again),
-# "qual" for a softening qualifier and "except" for "Nothing in ...".
+# "qual" for a softening qualifier, "except" for "Nothing in ..." and "preamble" for the end of
+# "have agreed as follows" (cues before it are recitals).
 Cue = tuple[int, int, str]
 
 # ---------------------------------------------------------------------------------------------
@@ -85,7 +87,7 @@ _ABBREVIATIONS = (
 )
 
 
-def _not_after(words: list[str]) -> str:
+def _not_after(words: Iterable[str]) -> str:
     """Negative lookbehinds (one per word length, as Python needs fixed widths) for "<word>."."""
     by_len: dict[int, list[str]] = {}
     for w in words:
@@ -195,21 +197,22 @@ _EN_MODALS = [
     for w in ("shall", "must", "should", "may", "will")
 ]
 _NOT_VERB = r"(?!\s+(?:the|a|an|any|such|this|these|that|those|it|its|their|them|by|which|what|all|each|be\s+bound)\b)"
+# Rarer cues as (literal, pattern matched where the literal is found): str.find outruns the regex
+# engine's own search for such literals.
 _EN_COMMIT = [
-    re.compile(r"undertakes?(?:\s+(?:jointly|themselves|itself|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB),
-    re.compile(r"agree(?:s|d)?(?:\s+(?:jointly|further|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB),
-    re.compile(r"commits?(?:\s+(?:themselves|itself))?\s+to" + _NOT_VERB + _VERB),
-    re.compile(r"required\s+to" + _NOT_VERB + _VERB),
+    ("undertak", re.compile(r"undertakes?(?:\s+(?:jointly|themselves|itself|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB)),
+    ("agree", re.compile(r"agree(?:s|d)?(?:\s+(?:jointly|further|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB)),
+    ("commit", re.compile(r"commits?(?:\s+(?:themselves|itself))?\s+to" + _NOT_VERB + _VERB)),
+    ("required", re.compile(r"required\s+to" + _NOT_VERB + _VERB)),
 ]
 _EN_SOFT = [
-    re.compile(r"recogni[sz]es?\b"),
-    re.compile(r"acknowledges?\b"),
-    re.compile(r"encourage[sd]?\b"),
-    re.compile(r"endeavou?rs?\s+to\b"),
-    re.compile(r"importance\b"),  # only after stress/underline/emphasise/note/highlight
+    ("recogni", re.compile(r"recogni[sz]es?\b")),
+    ("acknowledg", re.compile(r"acknowledges?\b")),
+    ("encourag", re.compile(r"encourage[sd]?\b")),
+    ("endeavo", re.compile(r"endeavou?rs?\s+to\b")),
+    ("importance", re.compile(r"importance\b")),  # only after stress/underline/emphasise/note/highlight
 ]
-_EN_QUAL = [re.compile(r"appropriate\b"), re.compile(r"ible\b(?<=possible|feasible)"), re.compile(r"practicable\b")]
-_EN_EXCEPT = re.compile(r"othing\s+(?:in|contained|herein|under|of|set|done|provided)\b")
+_EN_EXCEPT = ("othing", re.compile(r"othing\s+(?:in|contained|herein|under|of|set|done|provided)\b"))
 _IMPORTANCE_BEFORE = re.compile(
     r"\b(?:stress|underline|emphasi[sz]e|note|highlight|reiterate|affirm|reaffirm|confirm)s?\s+"
     r"(?:the\s+)?(?:great\s+|particular\s+)?$"
@@ -222,20 +225,19 @@ _SUBJECTS = frozenset((
 _NO_WORDS = frozenset((
     "No", "Neither", "neither", "Nor", "nor", "no",
 ))
-_QUAL_LEADS = {
-    "a": tuple(
-        f" {lead}{tail} "
-        for lead in ("as", "where", "if", "when", "wherever", "whenever")
-        for tail in ("", " deemed", " it is")
-    ),
-    "p": tuple(
-        f" {w} "
-        for lead in (
-            "extent", "as far as", "so far as", "where", "wherever", "if", "when", "whenever", "insofar as", "in so far as"
-        )
-        for w in (lead, *(f"{lead} {x}" for x in ("is", "it is", "reasonably", "technically", "administratively")))
-    ),
-}
+# The words that make "appropriate" / "possible" a qualifier ("where appropriate", "to the extent possible").
+_APPROPRIATE_LEADS = tuple(
+    f" {lead}{tail} " for lead in ("as", "where", "if", "when", "wherever", "whenever") for tail in ("", " deemed", " it is")
+)
+_POSSIBLE_LEADS = tuple(
+    f" {w} "
+    for lead in ("extent", "as far as", "so far as", "where", "wherever", "if", "when", "whenever", "insofar as", "in so far as")
+    for w in (lead, *(f"{lead} {x}" for x in ("is", "it is", "reasonably", "technically", "administratively")))
+)
+_EN_QUAL = [
+    (w, re.compile(w + r"\b"), _APPROPRIATE_LEADS if w == "appropriate" else _POSSIBLE_LEADS)
+    for w in ("appropriate", "possible", "feasible", "practicable")
+]
 _CONDITION = frozenset((
     "Where", "where", "If", "if", "When", "when", "Unless", "unless", "whether", "Whether",
 ))
@@ -329,8 +331,8 @@ def _en_cues(text: str) -> list[Cue]:
             if word == "should" and strength is _B:
                 strength = _S
             add((s, end, strength))
-    for pat in _EN_COMMIT:
-        for m in pat.finditer(text):
+    for key, pat in _EN_COMMIT:
+        for m in _find_all(text, key, pat):
             s = m.start()
             if s and text[s - 1].isalnum():
                 continue
@@ -356,8 +358,8 @@ def _en_cues(text: str) -> list[Cue]:
                 continue
             cls = _verb_class(text, v, m.group(1))
             add((s, m.end(1), _S if cls == "soft" or cls == "look" or cls == "coop" else _B))
-    for pat in _EN_SOFT:
-        for m in pat.finditer(text):
+    for key, pat in _EN_SOFT:
+        for m in _find_all(text, key, pat):
             s = m.start()
             if s and text[s - 1].isalnum():
                 continue
@@ -369,16 +371,16 @@ def _en_cues(text: str) -> list[Cue]:
             elif text[s] == "r" and not _CONDITION.isdisjoint(text[max(0, s - 40) : s].split()[-4:]):
                 continue  # "Where a Party recognises ... qualifications": recognition in law, not a recital
             add((s, m.end(), _S))
-    for n, pat in enumerate(_EN_QUAL):
-        leads = _QUAL_LEADS["a" if n == 0 else "p"]
-        for m in pat.finditer(text):
-            s = m.start() - (4 if n == 1 else 0)
+    for key, pat, leads in _EN_QUAL:
+        for m in _find_all(text, key, pat):
+            s = m.start()
             lead = text[max(0, s - 30) : s].lower()
             if lead.endswith(leads) or (" " + lead[lead.rfind("\n") + 1 :]).endswith(leads):  # also at a text's start
                 add((s, m.end(), _Q))
-    for m in _EN_EXCEPT.finditer(text):
+    for m in _find_all(text, *_EN_EXCEPT):
         if m.start() and text[m.start() - 1] in "Nn":
             add((m.start() - 1, m.end(), _X))
+    _preamble_ends(text, _EN_PREAMBLE, cues)
     return cues
 
 
@@ -439,6 +441,8 @@ def _es_cues(text: str) -> list[Cue]:
             continue
         stem = stem.lower()  # "Serán mercancías originarias" opens a sentence
         inf = _ES_IRREGULAR.get(stem) or (stem + "r" if stem[-1] in "aei" else stem)
+        if inf == "deber":
+            continue  # "deberá": read with its own pattern below
         start = j + 1
         pre = ""
         k = text.rfind(" ", max(0, j - 4), j) if j > 0 else -1
@@ -486,6 +490,7 @@ def _es_cues(text: str) -> list[Cue]:
             s = m.start()
             if _ES_QUAL_BEFORE.search(text, max(0, s - 40), s):
                 add((s, m.end(), _Q))
+    _preamble_ends(text, _ES_PREAMBLE, cues)
     return cues
 
 
@@ -524,7 +529,36 @@ def _fr_cues(text: str) -> list[Cue]:
             cues.append((s, e, strength))
     cues.extend((m.start(), m.end(), _X) for m in _FR_EXCEPT.finditer(text))
     cues.extend((m.start(), m.end(), _Q) for m in _FR_QUAL.finditer(text))
+    _preamble_ends(text, _FR_PREAMBLE, cues)
     return cues
+
+
+def _find_all(text: str, key: str, pat: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """Matches of ``pat`` at each occurrence of the literal ``key`` in ``text``."""
+    find, match = text.find, pat.match
+    i = find(key)
+    while i >= 0:
+        m = match(text, i)
+        if m is not None:
+            yield m
+        i = find(key, i + 1)
+
+
+def _preamble_ends(text: str, phrases: tuple[tuple[str, tuple[str, ...]], ...], cues: list[Cue]) -> None:
+    """Add a "preamble" cue at the end of each "have agreed as follows" (in any case) in ``text``:
+    ``phrases`` are (last word, lower-cased words before it) pairs."""
+    for word, leads in phrases:
+        for key in (word, word.upper()):
+            i = text.find(key)
+            while i >= 0:
+                if text[max(0, i - 25) : i].lower().endswith(leads):
+                    cues.append((i + len(key), i + len(key), _P))
+                i = text.find(key, i + 1)
+
+
+_EN_PREAMBLE = (("ollows", ("agreed as f", "agree as f", "decided as f")),)
+_ES_PREAMBLE = (("siguiente", ("acordado lo ", "convenido lo ", "convenido en lo ", "convienen en lo ", "convienen lo ")),)
+_FR_PREAMBLE = (("qui suit", ("convenu de ce ", "convenu ce ")),)
 
 
 _SCANNERS: dict[str, Callable[[str], list[Cue]]] = {"en": _en_cues, "es": _es_cues, "fr": _fr_cues}
@@ -538,6 +572,10 @@ def _lang(text: str) -> str:
     """en/es/fr from a few function words (then accents): enough to pick the cue set."""
     if " the " in text or " of " in text or " shall " in text:
         return "en"
+    if " los " in text or " del " in text or " el " in text:  # none of them is French
+        return "es"
+    if " les " in text or " des " in text or " du " in text:
+        return "fr"
     es = sum(m in text for m in _ES_MARKS)
     fr = sum(m in text for m in _FR_MARKS)
     if es == fr:
@@ -551,12 +589,11 @@ def _lang(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 # A quoted term followed by "means" & co.; or "the term X means"; Spanish "se entenderá por".
-_DEFINED_AFTER_QUOTE = re.compile(
-    r"(?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall(?:\s*,[^,]{0,80},)?\s+mean|is\s+defined\s+as|includes|"
+_QUOTED_DEFINED = re.compile(
+    r"[\"'](?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall(?:\s*,[^,]{0,80},)?\s+mean|is\s+defined\s+as|includes|"
     r"shall\s+include|refers\s+to|shall\s+refer\s+to|"
     r"has\s+the\s+meaning|significa|significan|se\s+entender[áa]n?|incluye|désigne|s'entend)\b"
 )
-_DEFINITION_HINTS = {"en": (" term ",), "es": ("entender",), "fr": ("entend par",)}
 _MEANS_BEFORE = frozenset((
     "by", "the", "a", "any", "other", "all", "such", "its", "their", "electronic", "effective",
     "appropriate", "adequate", "legal", "available", "alternative", "necessary", "peaceful", "reasonable",
@@ -568,20 +605,18 @@ _MEANS_AFTER = frozenset((
     "of", "to", "for", "by", "that", "whereby", "through", "and", "or", "as", "used", "available", "if",
     "ofarbitrary",
 ))
-_DEFINITION_OTHER = re.compile(
-    r"\bterm\s+[\"']?[^.;:]{1,60}?[\"']?\s+(?:means|shall\s+mean)\b|\bse\s+entender[áa]n?\s+por\b|\bon\s+entend\s+par\b"
-)
+_DEFINITION_OTHER = {
+    "en": [(" term ", re.compile(r" term\s+[\"']?[^.;:]{1,60}?[\"']?\s+(?:means|shall\s+mean)\b"))],
+    "es": [("se entender", re.compile(r"se\s+entender[áa]n?\s+por\b"))],
+    "fr": [("on entend par", re.compile(r"on entend par\b"))],
+}
+_ANY = re.compile("")
+_COOP_KEYS = {"en": ("operat", "ollaborat"), "es": ("operac", "operat"), "fr": ()}
 _OBJECTIVE = re.compile(
     r"\s*(?:\(?\w{1,4}[.)]\s*)?(?:The|These|Its|Los|Las|El|Les|Le|L')\s*"
     r"(?:main\s+|overall\s+|general\s+|specific\s+|principal\s+|basic\s+)?"
     r"(?:objectives?|aims?|purposes?|goals?|objetivos?|objectifs?|finalidad|fines)\s+(?:of|del?|de\s+la|des?|du)\b"
 )
-_PREAMBLE = re.compile(
-    r"agreed?\s+as\s+follows|decided\s+as\s+follows|acordado\s+lo\s+siguiente|convenido\s+(?:en\s+)?lo\s+siguiente|"
-    r"convienen\s+(?:en\s+)?lo\s+siguiente|convenu\s+(?:de\s+)?ce\s+qui\s+suit",
-    re.IGNORECASE,
-)
-_PREAMBLE_HINTS = {"en": ("ollows", "OLLOWS"), "es": ("iguiente", "IGUIENTE"), "fr": ("suit", "SUIT")}
 _PREAMBLE_TITLE = re.compile(r"\s*(?:preamble|pre[aá]mbulo|pr[ée]ambule)\b", re.IGNORECASE)
 # "Co-operation under this Chapter shall ...": the clause before a modal is about cooperation.
 _COOP_CLAUSE_BREAK = re.compile(r"[;:]|" + _COOP_WORD + r"[^,]{0,70}?,\s+(?:each|the|a|any|either)\s+(?:Party|Parties)\b")
@@ -589,44 +624,48 @@ _QUAL_REACH_BEFORE = 150  # a qualifier this close before a modal (same sentence
 _QUAL_REACH_AFTER = 60  # ... or this close after it: "shall publish, where possible, ..."
 
 
-def _is_definition(text: str, start: int, end: int, lang: str) -> bool:
-    """Whether text[start:end] defines a term ('"customs duty" means ...')."""
-    for quote in ('"', "'"):
-        i = text.find(quote, start, end)
-        while i >= 0:
-            if _DEFINED_AFTER_QUOTE.match(text, i + 1, end):
-                return True
-            i = text.find(quote, i + 1, end)
-    i = text.find(" means ", start, end) if lang == "en" else -1
-    while i >= 0:  # 'customs duty means ...' (ToTA often drops the quotes), not "by electronic means"
-        k = max(text.rfind(" ", max(start, i - 20), i), i - 21)
-        after = text[i + 7 : i + 20].split(" ", 1)[0]
-        if text[k + 1 : i] not in _MEANS_BEFORE and after not in _MEANS_AFTER:
-            return True
-        i = text.find(" means ", i + 7, end)
-    for hint in _DEFINITION_HINTS[lang]:
-        if text.find(hint, start, end) >= 0:
-            return _DEFINITION_OTHER.search(text, start, end) is not None
-    return False
+def _definition_marks(text: str, lang: str) -> list[int]:
+    """Sorted offsets where ``text`` defines a term: '"customs duty" means', 'customs duty means'
+    (ToTA often drops the quotes; not "by electronic means"), 'the term X means', Spanish "se
+    entenderá por", French "on entend par". A sentence holding one is a definition."""
+    marks = [m.start() for quote in ('"', "'") for m in _find_all(text, quote, _QUOTED_DEFINED)]
+    if lang == "en":
+        for m in _find_all(text, " means ", _ANY):
+            i = m.start()
+            k = max(text.rfind(" ", max(0, i - 20), i), i - 21)
+            after = text[i + 7 : i + 20].split(" ", 1)[0]
+            if text[k + 1 : i] not in _MEANS_BEFORE and after not in _MEANS_AFTER:
+                marks.append(i)
+    for key, pat in _DEFINITION_OTHER[lang]:
+        marks.extend(m.start() for m in _find_all(text, key, pat))
+    marks.sort()
+    return marks
 
 
-def _operative_start(text: str, title: str | None, lang: str) -> int:
-    """Where operative text starts: after "have agreed as follows" when recitals precede it,
-    the end of the text for a provision titled Preamble, else 0."""
-    if title and title.lstrip()[:1] in "Pp" and _PREAMBLE_TITLE.match(title):
-        return len(text)
-    a, b = _PREAMBLE_HINTS[lang]
-    if a in text or b in text:
-        last = None
-        for last in _PREAMBLE.finditer(text):
-            pass
-        if last is not None:
-            return last.end()
-    return 0
+def _positions(text: str, keys: Sequence[str]) -> list[int]:
+    """Sorted offsets of every occurrence of each literal in ``keys``."""
+    out = [m.start() for key in keys for m in _find_all(text, key, _ANY)]
+    out.sort()
+    return out
 
 
-def _decide(text: str, starts: Sequence[int], ends: Sequence[int], cues: list[Cue], lang: str) -> Obligation:
-    """Group sorted cues by sentence ((starts[i], ends[i]) offsets into ``text``) and label."""
+def _within(marks: Sequence[int], start: int, end: int) -> bool:
+    """Whether some offset in sorted ``marks`` falls in [start, end)."""
+    i = bisect_left(marks, start)
+    return i < len(marks) and marks[i] < end
+
+
+def _decide(
+    text: str,
+    starts: Sequence[int],
+    ends: Sequence[int],
+    cues: list[Cue],
+    lang: str,
+    definitions: Sequence[int],
+    coops: Sequence[int],
+) -> Obligation:
+    """Group sorted cues by sentence ((starts[i], ends[i]) offsets into ``text``) and label;
+    ``definitions`` and ``coops`` are sorted offsets of definition markers and cooperation words."""
     groups: dict[int, list[Cue]] = {}
     last_end = -1
     for cue in cues:
@@ -650,7 +689,7 @@ def _decide(text: str, starts: Sequence[int], ends: Sequence[int], cues: list[Cu
         if _B not in kinds and _S not in kinds:
             continue
         s0, e0 = starts[i], ends[i]
-        if _OBJECTIVE.match(text, s0, e0) or _is_definition(text, s0, e0, lang):
+        if _within(definitions, s0, e0) or _OBJECTIVE.match(text, s0, e0):
             continue
         if len(modal) < len(group):
             for q0, _q1, qk in group:
@@ -667,9 +706,7 @@ def _decide(text: str, starts: Sequence[int], ends: Sequence[int], cues: list[Cu
                     lead_in = text[max(s0, q0 - 28) : q0]  # "and, where appropriate": a coordinated verb
                     if " and" not in lead_in and " or" not in lead_in and " y " not in lead_in:
                         kinds[j - 1] = _S
-        if lang != "fr" and _B in kinds and (
-            text.find("operat", s0, e0) >= 0 or text.find("ollaborat", s0, e0) >= 0 or text.find("operac", s0, e0) >= 0
-        ):
+        if _B in kinds and _within(coops, s0, e0):
             for j, (p, _e, _k) in enumerate(modal):
                 lo = max(s0, p - 70)
                 if kinds[j] is _B and _COOP.search(text, lo, p) and not _COOP_CLAUSE_BREAK.search(text, lo, p):
@@ -687,6 +724,7 @@ def _decide(text: str, starts: Sequence[int], ends: Sequence[int], cues: list[Cu
     return _NONE
 
 
+_start = itemgetter(0)
 _SEP = "\n\x1e\n"  # joins a batch's texts; no cue pattern can match across it
 
 
@@ -716,9 +754,11 @@ def classify_many(items: Iterable[tuple[str, Sequence[tuple[int, int]] | None, s
         cues = _SCANNERS[lang](big)
         if not cues:
             continue
-        cues.sort()
+        cues.sort(key=_start)
         cue_starts = [c[0] for c in cues]
         bounds: list[int] | None = None
+        definitions = _definition_marks(big, lang)
+        coops = _positions(big, _COOP_KEYS[lang])
         for k, off in enumerate(offsets):
             lo = bisect_left(cue_starts, off)
             if lo == len(cues):
@@ -726,15 +766,20 @@ def classify_many(items: Iterable[tuple[str, Sequence[tuple[int, int]] | None, s
             if cue_starts[lo] > off + len(texts[k]):
                 continue
             found = cues[lo : bisect_left(cue_starts, off + len(texts[k]), lo)]
+            commits, begin = False, -1
             for c in found:
                 if c[2] is _B or c[2] is _S:
-                    break
-            else:
+                    commits = True
+                elif c[2] is _P:
+                    begin = c[1]
+            if begin >= 0:  # recitals up to "have agreed as follows"
+                found = [c for c in found if c[0] >= begin and c[2] is not _P]
+                commits = any(c[2] is _B or c[2] is _S for c in found)
+            if not commits:
                 continue  # permissions, qualifiers, carve-outs only
             text, sentences, title = batch[members[k]]
-            begin = _operative_start(text, title, lang)
-            if begin:
-                found = [c for c in found if c[0] >= off + begin]
+            if title and title.lstrip()[:1] in "Pp" and _PREAMBLE_TITLE.match(title):
+                continue
             if sentences is not None:
                 starts = [s + off for s, _ in sentences]
                 ends = [e + off for _, e in sentences]
@@ -744,7 +789,7 @@ def classify_many(items: Iterable[tuple[str, Sequence[tuple[int, int]] | None, s
                 lo, hi = bisect_right(bounds, off), bisect_left(bounds, off + len(text))
                 starts = [off, *bounds[lo:hi]]
                 ends = [*bounds[lo:hi], off + len(text)]
-            out[members[k]] = _decide(big, starts, ends, found, lang)
+            out[members[k]] = _decide(big, starts, ends, found, lang, definitions, coops)
     return out
 
 
