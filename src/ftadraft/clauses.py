@@ -23,7 +23,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 from rapidfuzz import fuzz, process, utils
 
 from .errors import FtadraftError, InputError
@@ -386,7 +386,7 @@ def load_library(path: Path | str | Traversable | None = None, *, problems: list
     root: Traversable = default_library_path() if path is None else (Path(path) if isinstance(path, str | Path) else path)
     if not root.is_dir():
         raise FtadraftError(f"{root}: not a folder of clause files")
-    label = root.name or "clauses"
+    label = "clauses" if root.name in ("", "_clauses") else root.name
     clauses: list[Clause] = []
     files = list(_walk(root))
     if len(files) > MAX_FILES:
@@ -550,7 +550,8 @@ def scan_placeholders(text: str) -> tuple[list[tuple[str, int]], list[tuple[str,
             problem = f"invalid placeholder {m.group(0)!r}: only {{{{ name }}}} with a lower-case name (letters, digits, _)"
             problems.append((problem + " is allowed", m.start()))
     rest = _PLACEHOLDER.sub("", text)
-    for stray in _TEMPLATE_SYNTAX.finditer(rest):
+    stray = _TEMPLATE_SYNTAX.search(rest)  # one report is enough: "{% x %}" would otherwise give two
+    if stray:
         problems.append((f"stray template syntax {stray.group(0)!r}: only {{{{ name }}}} placeholders are allowed",
                          _offset_in(text, rest, stray.start())))
     return found, sorted(problems, key=lambda p: p[1])
@@ -752,10 +753,12 @@ def _other_chapter(corpus: Corpus, agreement_id: str, own: str | None, number: s
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,8}\]")
 _TOTA_FOOTNOTE = re.compile(r"^(\d{1,3})\s{2,}(?=\S)")  # ToTA prints footnote text as "2  Notwithstanding ..."
 _ARTICLE_REF = re.compile(r"\b(Articles?)\s+(\d+(?:[.\-]\d+)?)\b(?!\s+of\s+(?!this\b))")
-_CHAPTER_REF = re.compile(r"\b(Chapter)\s+(\d+|[A-Z]{3,}(?: [A-Z]{3,})?)\b")
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen")
 _NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS.split())} | {"twenty": 20, "thirty": 30, "forty": 40}
+_WORD_NUMBER = (r"(?:twenty|thirty|forty)(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?|"
+                + "|".join(sorted(_UNITS.split()[1:], key=len, reverse=True)))
+_CHAPTER_REF = re.compile(rf"\b(Chapter)\s+(\d+|(?i:{_WORD_NUMBER}))\b")
 
 
 def _chapter_key(number: str | None) -> str:

@@ -11,7 +11,8 @@ result names the sentences behind the label.
 
 Decisions on the debatable cases (keep README/bench in step when changing them):
 
-* binding: shall, shall not, must, "is/are required to", "undertake(s) to", "agree(s) to" +
+* binding: shall, shall not, must, "is/are required to" (with a Party, exporter, ... as subject;
+  not "information that suppliers are required to submit"), "undertake(s) to", "agree(s) to" +
   verb, "commit(s) to" + verb, "No Party may" / "Parties may not"; passive and deeming rules
   ("duties shall be eliminated", "a good shall be considered originating") and institutional
   duties ("the Committee shall meet", "shall have the following functions"); "will" only when a
@@ -23,23 +24,31 @@ Decisions on the debatable cases (keep README/bench in step when changing them):
   "stress the importance"; cooperation commitments ("shall cooperate", "agree to cooperate",
   "shall strengthen cooperation", a clause whose subject is cooperation): they prescribe no
   determinate conduct, so like most coders we treat them as soft; "shall promote" and
-  "shall consider" / "give sympathetic consideration" / "examine the possibility" for the same
-  reason; hortatory "may" (may consider, may cooperate, may explore, may promote); a modal
+  "shall consider" / "give sympathetic consideration" / "examine the possibility" / "take such
+  reasonable measures as may be available" for the same reason; hortatory "may" (may consider,
+  may cooperate, may explore, may promote); recognise in a condition ("Where a Party recognises
+  qualifications ...") is legal recognition, not a recital, and does not count; a modal
   softened by "where appropriate", "as appropriate", "to the extent possible/practicable",
   "as far as possible", "where possible" placed before it in its sentence or right after it.
   A qualifier placed later in the sentence only narrows an object ("publish its laws and, where
   possible, agreements") and does not soften the obligation. Spanish procurará, se esforzará,
   cooperarán, promoverán; French s'efforce(nt).
-* none: permissions ("A Party may adopt", "shall have the right to", "shall be entitled to",
-  podrá, peut); definitions ("means", "shall mean", a quoted term defined); interpretation and
+* none: permissions ("A Party may adopt", "shall have the right/power to", "shall be entitled
+  to", "shall be free to", podrá, tendrá derecho, peut); definitions ("X means", "shall mean", a
+  quoted term defined: the whole sentence, since definitions lists run on); interpretation and
   carve-outs ("Nothing in this Chapter shall ...", "shall not be construed", "shall not
   preclude/prevent/affect", "shall not be required to", "shall be without prejudice"); scope
   clauses ("This Chapter shall apply to", "shall not apply", "shall be governed by"; but
-  "Each Party shall apply" is binding); procedural status clauses about the treaty itself
-  ("shall enter into force", "shall terminate", "shall take effect", "shall remain in force",
-  "shall prevail", "shall form an integral part", "shall be equally authentic"), which bind no
-  one to any conduct; objectives ("The objectives of this Chapter shall be to ...") and
+  "Each Party shall apply" is binding; "shall not be subject to dispute settlement"); procedural
+  status clauses about the treaty itself ("shall enter into force", "shall terminate", "shall
+  take effect", "shall remain in force", "shall prevail", "shall form an integral part", "shall
+  be equally authentic"), which bind no one to any conduct; objectives ("The objectives of this Chapter shall be to ...") and
   preamble recitals (a title "Preamble", or anything before "have agreed as follows").
+
+Known limits: French present-tense obligations ("Les Etats membres harmonisent") carry no modal
+and come out ``none``; a sentence that both defines and obliges counts as a definition; the
+scheme is lexical, so a binding verb with vague content ("shall create conditions for
+liberalisation") is binding. bench/obligation_eval.py measures agreement with hand labels.
 """
 
 from __future__ import annotations
@@ -588,7 +597,7 @@ def _lang(text: str) -> str:
 # Sentence- and provision-level decisions
 # ---------------------------------------------------------------------------------------------
 
-# A quoted term followed by "means" & co.; or "the term X means"; Spanish "se entenderá por".
+# After a closing quote: '"customs duty" means', '"goods" includes', '"Party", in relation to X, means'.
 _QUOTED_DEFINED = re.compile(
     r"[\"'](?:\s*,[^,]{0,80},)?\s+(?:means|mean|shall(?:\s*,[^,]{0,80},)?\s+mean|is\s+defined\s+as|includes|"
     r"shall\s+include|refers\s+to|shall\s+refer\s+to|"
@@ -603,7 +612,6 @@ _MEANS_BEFORE = frozenset((
 ))
 _MEANS_AFTER = frozenset((
     "of", "to", "for", "by", "that", "whereby", "through", "and", "or", "as", "used", "available", "if",
-    "ofarbitrary",
 ))
 _DEFINITION_OTHER = {
     "en": [(" term ", re.compile(r" term\s+[\"']?[^.;:]{1,60}?[\"']?\s+(?:means|shall\s+mean)\b"))],
@@ -731,10 +739,10 @@ _SEP = "\n\x1e\n"  # joins a batch's texts; no cue pattern can match across it
 def classify_many(items: Iterable[tuple[str, Sequence[tuple[int, int]] | None, str | None]]) -> list[Obligation]:
     """Classify ``(text, sentences, title)`` triples, in order.
 
-    ``text`` is a provision's normalised text, ``sentences`` its (start, end) sentence offsets
-    when known (e.g. from :mod:`ftadraft.analysis`; ``None``: split here) and ``title`` its
-    heading. The texts of one language are joined and scanned together, one pass per cue word
-    over the whole batch instead of one per provision.
+    ``text`` is a provision's normalised text, ``sentences`` its sorted (start, end) sentence
+    offsets when known (e.g. from :mod:`ftadraft.analysis`; ``None``: split here) and ``title``
+    its heading. The texts of one language are joined and scanned together, one pass per cue
+    word over the whole batch instead of one per provision; pass the whole corpus at once.
     """
     batch = items if isinstance(items, list) else list(items)
     out: list[Obligation] = [_NONE] * len(batch)

@@ -1,0 +1,568 @@
+"""Draft specs: a small YAML file that says which library clauses (with which values), which competing
+wordings and which free text make up a proposal, and :func:`build_proposal` to turn it into a
+:class:`~ftadraft.proposal.Proposal` for the Word writer.
+
+    >>> lib = load_library()
+    >>> spec = load_spec("examples/draft-ecommerce.yaml")
+    >>> [str(p) for p in check_spec(spec, lib)]
+    []
+    >>> write_proposal(build_proposal(spec, lib), Path("out.docx"))
+
+Specs are read with the clause library's strict YAML reader (no tags, anchors, duplicate keys or tab
+indentation), and every problem names ``FILE:LINE``. Square brackets in any text mark unagreed language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date as _date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml  # type: ignore[import-untyped]
+
+from . import clauses as _clauses
+from .clauses import LEVELS, Clause, ClauseError, ClauseLibrary, Problem, render
+from .errors import FtadraftError, ReferenceNotFound
+from .proposal import (
+    Alternative, Alternatives, Article, Block, Note, Paragraph, PartyName, Proposal, bracket_depth,
+)
+
+if TYPE_CHECKING:
+    from .corpus import Corpus
+
+__all__ = [
+    "Spec", "SpecAlternative", "SpecArticle", "SpecError", "SpecParty", "Setting", "build_proposal",
+    "check_spec", "load_spec", "new_spec", "spec_problems_from", "split_paragraphs",
+]
+
+_CODE = re.compile(r"^[A-Z]{2,3}$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_TOP = ("agreement", "parties", "chapter", "round", "date", "author", "articles")
+_ARTICLE_KEYS = {"clause", "values", "options", "alternatives", "style", "title", "text", "notes"}
+_ALT_KEYS = {"party", "clause", "values", "options", "text"}
+_CHAPTER_TITLES = {
+    "clearance": "Customs Administration and Trade Facilitation", "cooperation": "Customs Cooperation",
+    "ip-enforcement": "Enforcement of Intellectual Property Rights", "e-commerce": "Electronic Commerce",
+}
+_GENERAL_STEM = {"clearance": "customs", "cooperation": "customs", "ip-enforcement": "ip-enforcement",
+                 "e-commerce": "e-commerce"}
+
+
+class SpecError(ClauseError):
+    """A draft spec that cannot be read: ``FILE:LINE: problem``."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``name: value`` of an article's ``values`` or ``options``, with its line."""
+
+    name: str
+    value: Any
+    line: int
+
+
+@dataclass(frozen=True)
+class SpecParty:
+    code: str
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SpecAlternative:
+    """One party's wording: a library clause (with values/options) or literal text."""
+
+    party: str
+    clause: str | None
+    text: str | None
+    values: tuple[Setting, ...]
+    options: tuple[Setting, ...]
+    line: int
+    clause_line: int
+
+
+@dataclass(frozen=True)
+class SpecArticle:
+    """One article: ``kind`` is ``clause``, ``alternatives`` or ``text``."""
+
+    kind: str
+    line: int
+    title: str | None = None
+    clause: str | None = None
+    clause_line: int = 0
+    values: tuple[Setting, ...] = ()
+    options: tuple[Setting, ...] = ()
+    text: str | None = None
+    text_line: int = 0
+    alternatives: tuple[SpecAlternative, ...] = ()
+    style: str = "inline"
+    notes: tuple[Setting, ...] = ()  # name = party code, value = note text
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed draft spec (see the module docstring)."""
+
+    path: str
+    agreement: str
+    parties: tuple[SpecParty, ...]
+    chapter_number: int
+    chapter_title: str
+    round: str
+    date: str
+    author: str
+    author_line: int
+    articles: tuple[SpecArticle, ...]
+
+
+# -- reading -------------------------------------------------------------------------------------------
+def load_spec(path: Path | str) -> Spec:
+    """Read and structurally check a spec; problems raise :class:`SpecError` (``FILE:LINE: problem``)."""
+    where = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SpecError(where, 1, f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        root = _clauses._read_yaml(data, where)
+    except ClauseError as exc:
+        raise SpecError(where, exc.line, exc.problem.replace("clause files are", "specs are")) from None
+    return _parse(root, where)
+
+
+def _fail(where: str, line: int, problem: str) -> SpecError:
+    return SpecError(where, line, problem)
+
+
+def _str(m: Any, key: str, where: str, *, required: bool = True) -> str | None:
+    if key not in m:
+        if required:
+            raise _fail(where, m.line, f"missing {key!r}")
+        return None
+    v = m[key]
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        v = str(v)
+    if not isinstance(v, str) or not v.strip():
+        raise _fail(where, m.lines[key], f"{key!r} must be non-empty text")
+    if key == "text" and key in m.literal:
+        return v.strip("\n").rstrip()
+    return v.strip()
+
+
+def _keys(m: Any, allowed: set[str] | tuple[str, ...], where: str, what: str) -> None:
+    if not isinstance(m, dict):
+        raise _fail(where, getattr(m, "line", 1), f"{what} must be a mapping of fields")
+    for k in m:
+        if k not in allowed:
+            raise _fail(where, m.lines[k], f"unknown field {k!r} in {what}; fields are {', '.join(sorted(allowed))}")
+
+
+def _settings(m: Any, key: str, where: str) -> tuple[Setting, ...]:
+    if key not in m or m[key] is None:
+        return ()
+    raw = m[key]
+    if not isinstance(raw, dict):
+        raise _fail(where, m.lines[key], f"{key!r} must map names to values")
+    return tuple(Setting(str(k), v, raw.lines[k]) for k, v in raw.items())
+
+
+def _parse(root: Any, where: str) -> Spec:
+    _keys(root, _TOP, where, "the spec")
+    for key in _TOP:
+        if key not in root:
+            raise _fail(where, root.line, f"missing {key!r}")
+    parties_raw = root["parties"]
+    if not isinstance(parties_raw, list) or not parties_raw:
+        raise _fail(where, root.lines["parties"], "'parties' must be a list of {code, name}")
+    parties = []
+    for item, line in zip(parties_raw, parties_raw.lines):
+        _keys(item, {"code", "name"}, where, "a party")
+        code, name = _str(item, "code", where), _str(item, "name", where)
+        assert code is not None and name is not None
+        if not _CODE.match(code):
+            raise _fail(where, item.lines["code"], f"party code {code!r} must be 2-3 upper-case letters (USA, EU)")
+        if any(p.code == code for p in parties):
+            raise _fail(where, item.lines["code"], f"party {code} is listed twice")
+        parties.append(SpecParty(code, name, line))
+    chapter = root["chapter"]
+    _keys(chapter, {"number", "title"}, where, "'chapter'")
+    number = chapter.get("number")
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 999:
+        raise _fail(where, chapter.lines.get("number", chapter.line), "chapter number must be a whole number 1-999")
+    day = _str(root, "date", where)
+    assert day is not None
+    try:
+        if not _DATE.match(day):
+            raise ValueError
+        _date.fromisoformat(day)
+    except ValueError:
+        raise _fail(where, root.lines["date"], f"date {day!r} must be a calendar date YYYY-MM-DD") from None
+    articles_raw = root["articles"]
+    if not isinstance(articles_raw, list) or not articles_raw:
+        raise _fail(where, root.lines["articles"], "'articles' must be a list of articles")
+    articles = tuple(_article(a, line, where) for a, line in zip(articles_raw, articles_raw.lines))
+    return Spec(path=where, agreement=_str(root, "agreement", where) or "", parties=tuple(parties),
+                chapter_number=number, chapter_title=_str(chapter, "title", where) or "",
+                round=_str(root, "round", where) or "", date=day, author=_str(root, "author", where) or "",
+                author_line=root.lines["author"], articles=articles)
+
+
+def _notes(m: Any, where: str) -> tuple[Setting, ...]:
+    """``notes``: text, a list of texts, or a list of {party, text}; party "" means the spec's author."""
+    if "notes" not in m:
+        return ()
+    raw, line = m["notes"], m.lines["notes"]
+    items = raw if isinstance(raw, list) else [raw]
+    lines = raw.lines if isinstance(raw, list) else [line]
+    out = []
+    for item, at in zip(items, lines):
+        if isinstance(item, str) and item.strip():
+            out.append(Setting("", item.strip(), at))
+        elif isinstance(item, dict):
+            _keys(item, {"party", "text"}, where, "a note")
+            out.append(Setting(_str(item, "party", where) or "", _str(item, "text", where), item.lines["party"]))
+        else:
+            raise _fail(where, at, "a note is text, or {party, text}")
+    return tuple(out)
+
+
+def _article(m: Any, line: int, where: str) -> SpecArticle:
+    _keys(m, _ARTICLE_KEYS, where, "an article")
+    kinds = [k for k in ("clause", "alternatives", "text") if k in m]
+    if len(kinds) != 1:
+        raise _fail(where, m.line, "an article needs exactly one of 'clause', 'alternatives' or 'text'")
+    kind = kinds[0]
+    title = _str(m, "title", where, required=False)
+    notes = _notes(m, where)
+    if kind != "clause" and ("values" in m or "options" in m):
+        key = "values" if "values" in m else "options"
+        raise _fail(where, m.lines[key], f"{key!r} belongs to a clause article (or to an alternative)")
+    if kind != "alternatives" and "style" in m:
+        raise _fail(where, m.lines["style"], "'style' belongs to an alternatives article")
+    if kind == "clause":
+        return SpecArticle("clause", line, title=title, clause=_str(m, "clause", where), clause_line=m.lines["clause"],
+                           values=_settings(m, "values", where), options=_settings(m, "options", where), notes=notes)
+    if kind == "text":
+        if title is None:
+            raise _fail(where, m.line, "a free-text article needs a 'title'")
+        return SpecArticle("text", line, title=title, text=_str(m, "text", where), text_line=m.lines["text"],
+                           notes=notes)
+    raw = m["alternatives"]
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise _fail(where, m.lines["alternatives"], "'alternatives' must list two or more party wordings")
+    style = _str(m, "style", where, required=False) or "inline"
+    if style not in ("inline", "stacked"):
+        raise _fail(where, m.lines["style"], f"style must be inline or stacked, not {style!r}")
+    alts = []
+    for item, at in zip(raw, raw.lines):
+        _keys(item, _ALT_KEYS, where, "an alternative")
+        if ("clause" in item) == ("text" in item):
+            raise _fail(where, at, "an alternative needs either 'clause' or 'text'")
+        if "text" in item and ("values" in item or "options" in item):
+            raise _fail(where, at, "'values' and 'options' go with a 'clause' alternative")
+        alts.append(SpecAlternative(
+            party=_str(item, "party", where) or "", clause=_str(item, "clause", where, required=False),
+            text=_str(item, "text", where, required=False), values=_settings(item, "values", where),
+            options=_settings(item, "options", where), line=at,
+            clause_line=item.lines.get("clause", item.lines.get("text", at))))
+    return SpecArticle("alternatives", line, title=title, alternatives=tuple(alts), style=style, notes=notes)
+
+
+# -- checking ------------------------------------------------------------------------------------------
+def _party_values(clause: Clause, spec: Spec) -> dict[str, str]:
+    """Party-typed variables take the spec's party names in order (party_a: first party, ...)."""
+    names = [p.name for p in spec.parties]
+    party_vars = [v.name for v in clause.variables if v.type == "party"]
+    return {n: names[i] for i, n in enumerate(party_vars) if i < len(names)}
+
+
+def _check_clause(spec: Spec, library: ClauseLibrary, clause_id: str, line: int, values: Sequence[Setting],
+                  options: Sequence[Setting], add: Any) -> Clause | None:
+    try:
+        clause = library.get(clause_id)
+    except FtadraftError as exc:
+        add(line, f"unknown clause {str(exc)}")
+        return None
+    shape = replace(clause, text="", text_from=None)  # checks values and options without needing the text
+    declared = {v.name: v for v in clause.variables}
+    for s in values:
+        if s.name not in declared:
+            add(s.line, f"{clause.id}: undeclared variable {s.name!r} (variables: {', '.join(declared) or 'none'})")
+        elif s.value is None or (isinstance(s.value, str) and not s.value.strip()):
+            add(s.line, f"{clause.id}: missing value for variable {s.name!r}")
+        else:
+            try:
+                render(shape, {s.name: s.value})
+            except ClauseError as exc:
+                add(s.line, exc.problem)
+            if isinstance(s.value, str):
+                _brackets(s.value, s.line, add)
+    given = {s.name for s in values} | set(_party_values(clause, spec))
+    for v in clause.variables:
+        if v.name not in given:
+            add(line, f"{clause.id}: variable {v.name!r} not set; using the default {v.default!r}", "warning")
+    for s in options:
+        try:
+            render(shape, {}, {s.name: s.value})
+        except ClauseError as exc:
+            add(s.line, exc.problem)
+    return clause
+
+
+def _brackets(text: str, line: int, add: Any) -> None:
+    for para in re.split(r"\n", text):
+        try:
+            bracket_depth(para)
+        except ValueError as exc:
+            add(line, f"square brackets: {exc}")
+            return
+
+
+def check_spec(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None) -> list[Problem]:
+    """Everything wrong with a spec against the library: unknown clauses, parties, undeclared or empty
+    variables, out-of-range values, unknown options, unbalanced brackets. Each names ``FILE:LINE``."""
+    problems: list[Problem] = []
+
+    def add(line: int, message: str, severity: str = "error") -> None:
+        problems.append(Problem(severity, spec.path, line, message))
+
+    codes = {p.code for p in spec.parties}
+    if spec.author not in codes:
+        add(spec.author_line, f"author {spec.author!r} is not one of the parties ({', '.join(sorted(codes))})")
+    _brackets(spec.chapter_title, 1, add)
+    for art in spec.articles:
+        if art.title:
+            _brackets(art.title, art.line, add)
+        for n in art.notes:
+            if n.name and not all(c in codes for c in n.name.split("/")):
+                add(n.line, f"note by unknown party {n.name!r} (parties: {', '.join(sorted(codes))})")
+        if art.kind == "clause":
+            clause = _check_clause(spec, library, art.clause or "", art.clause_line, art.values, art.options, add)
+            if clause is not None and clause.text_from and corpus is None:
+                add(art.clause_line, f"{clause.id}: takes its text from {clause.text_from}; building needs an index",
+                    "warning")
+        elif art.kind == "text":
+            _brackets(art.text or "", art.text_line, add)
+        else:
+            for alt in art.alternatives:
+                if not all(c in codes for c in alt.party.split("/")):
+                    add(alt.line, f"alternative by unknown party {alt.party!r} (parties: {', '.join(sorted(codes))})")
+                if alt.clause is not None:
+                    c = _check_clause(spec, library, alt.clause, alt.clause_line, alt.values, alt.options, add)
+                    if c is not None and art.style == "inline" and c.text_from is None:
+                        try:
+                            n = len(split_paragraphs(render(c, _values(c, spec, alt.values), _opts(alt.options))))
+                        except ClauseError:
+                            n = 1
+                        if n != 1:
+                            add(alt.clause_line, f"{c.id} has {n} paragraphs; inline alternatives hold one "
+                                                 "paragraph each: use style: stacked")
+                else:
+                    _brackets(alt.text or "", alt.clause_line, add)
+            if art.title is None and not any(a.clause for a in art.alternatives):
+                add(art.line, "alternatives of free text need a 'title'")
+    return problems
+
+
+# -- building ------------------------------------------------------------------------------------------
+_NUM = re.compile(r"^(\d{1,3})\.\s+")
+_SUB = re.compile(r"^\(([a-z]{1,4})\)\s+")
+
+
+def split_paragraphs(text: str) -> list[Paragraph]:
+    """Rendered clause text as numbered paragraphs: "1. ..." is level 1, "(a) ..." level 2 (printed
+    numbers removed, Word numbers them); a blank line or a number starts a paragraph, other lines join."""
+    out: list[tuple[str, int]] = []
+    new = lead_in = False
+    for raw in text.replace("\r", "").split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            new = True
+            continue
+        if m := _NUM.match(line):
+            out.append((line[m.end():], 1))
+            lead_in = line.endswith(":")
+        elif m := _SUB.match(line):
+            out.append((line[m.end():], 2))
+        elif new or not out:
+            out.append((line, 2 if lead_in else 1))  # unnumbered items after "In this Chapter:" are (a), (b)
+            lead_in = lead_in or line.endswith(":")
+        else:
+            out[-1] = (out[-1][0] + " " + line, out[-1][1])
+        new = False
+    return [Paragraph(t, level) for t, level in out]
+
+
+def _values(clause: Clause, spec: Spec, values: Sequence[Setting]) -> dict[str, object]:
+    return _party_values(clause, spec) | {s.name: s.value for s in values}
+
+
+def _opts(options: Sequence[Setting]) -> dict[str, bool]:
+    return {s.name: s.value for s in options}
+
+
+def _citation(ref: str, corpus: Corpus | None) -> str:
+    if corpus is None:
+        return ref
+    from .model import citation
+
+    try:
+        p = corpus.provision(ref)
+        agreement = corpus.index.agreement(p.agreement_id)
+    except ReferenceNotFound:
+        return ref
+    return citation(agreement, p) if agreement is not None else ref
+
+
+def _topic_name(topic: str) -> str | None:
+    try:
+        from .topics import taxonomy
+
+        return next((t.name for t in taxonomy() if t.id == topic), None)
+    except (ImportError, FtadraftError, OSError):  # pragma: no cover - taxonomy unavailable
+        return None
+
+
+def _default_title(clause: Clause) -> str:
+    if clause.topic in ("general/definitions", "general/scope"):
+        return clause.topic.split("/")[1].capitalize()
+    return _topic_name(clause.topic) or clause.title
+
+
+def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None) -> Proposal:
+    """The proposal a spec describes; a spec with errors (see :func:`check_spec`) raises :class:`SpecError`
+    naming the first one."""
+    errors = [p for p in check_spec(spec, library, corpus) if p.is_error]
+    if errors:
+        raise SpecError(spec.path, errors[0].line, errors[0].message
+                        + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""))
+    articles = []
+    for art in spec.articles:
+        notes: list[Note] = []
+        precedents: list[str] = []
+        body: list[Block] = []
+
+        def use(clause: Clause, values: Sequence[Setting], options: Sequence[Setting], line: int) -> list[Paragraph]:
+            try:
+                text = render(clause, _values(clause, spec, values), _opts(options), corpus=corpus)
+            except ClauseError as exc:
+                raise SpecError(spec.path, line, str(exc)) from None
+            notes.append(Note(spec.author, clause.notes))
+            precedents.extend(_citation(p.ref, corpus) for p in clause.precedents if p.ref)
+            return split_paragraphs(text)
+
+        title = art.title
+        if art.kind == "clause":
+            clause = library.get(art.clause or "")
+            body.extend(use(clause, art.values, art.options, art.clause_line))
+            title = title or _default_title(clause)
+        elif art.kind == "text":
+            body.extend(split_paragraphs(art.text or ""))
+        else:
+            options = []
+            for alt in art.alternatives:
+                if alt.clause is not None:
+                    clause = library.get(alt.clause)
+                    blocks = use(clause, alt.values, alt.options, alt.clause_line)
+                    title = title or _default_title(clause)
+                else:
+                    blocks = split_paragraphs(alt.text or "")
+                options.append(Alternative(alt.party, tuple(blocks)))
+            try:
+                body.append(Alternatives(tuple(options), art.style))  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise SpecError(spec.path, art.line, str(exc)) from None
+        notes.extend(Note(n.name or spec.author, n.value) for n in art.notes)
+        try:
+            articles.append(Article(title or "Article", tuple(body), tuple(notes), tuple(dict.fromkeys(precedents))))
+        except ValueError as exc:
+            raise SpecError(spec.path, art.line, str(exc)) from None
+    try:
+        return Proposal(agreement=spec.agreement, parties=tuple(PartyName(p.code, p.name) for p in spec.parties),
+                        chapter_number=spec.chapter_number, chapter_title=spec.chapter_title, round=spec.round,
+                        date=spec.date, author=spec.author, articles=tuple(articles))
+    except ValueError as exc:
+        raise SpecError(spec.path, 1, str(exc)) from None
+
+
+# -- scaffolding ---------------------------------------------------------------------------------------
+_MORE_NAMES = {"GBR": ("the United Kingdom",), "UK": ("the United Kingdom",), "US": ("the United States",),
+               "IRL": ("Ireland",), "ZAF": ("South Africa",), "ARG": ("Argentina",), "BRA": ("Brazil",)}
+
+
+def _party_name(code: str) -> str:
+    """A display name for a party code ("United States" for USA), else the code itself."""
+    forms = getattr(_clauses, "_PARTY_NAMES", {}).get(code, ()) or _MORE_NAMES.get(code, ())
+    if not forms:
+        return code
+    name = forms[-1] if len(forms) > 1 else forms[0]
+    return name[4:] if name.startswith("the ") else name
+
+
+def _nearest(candidates: Sequence[Clause], level: str) -> Clause:
+    """The clause closest to ``level`` (less ambitious wins a tie); the plain variant before named ones."""
+    want = LEVELS.index(level)
+    return min(candidates, key=lambda c: (abs(c.level_rank - want), c.level_rank > want,
+                                          not c.id.endswith("/" + c.level), c.id))
+
+
+def new_spec(library: ClauseLibrary, chapter: str, level: str, parties: Sequence[str]) -> str:
+    """YAML text of a starting spec for ``chapter`` (an area: ``e-commerce``): scope and definitions, then
+    one article per topic of the area at ``level`` (or the nearest level there is), values at their defaults."""
+    area = chapter.strip().strip("/")
+    if area not in _CHAPTER_TITLES:
+        raise FtadraftError(f"{chapter}: no such chapter area; areas are {', '.join(_CHAPTER_TITLES)}")
+    if level not in LEVELS:
+        raise FtadraftError(f"{level}: no such level; levels are {', '.join(LEVELS)}")
+    codes = [p.strip().upper() for p in parties if p.strip()]
+    if len(codes) < 2 or len(set(codes)) != len(codes) or not all(_CODE.match(c) for c in codes):
+        raise FtadraftError(f"{','.join(parties)}: give two or more different party codes (e.g. USA,GBR)")
+    stem = _GENERAL_STEM[area]
+    chosen: list[Clause] = []
+    for topic in ("general/scope", "general/definitions"):
+        general = [c for c in library.select(topic) if c.id.split("/")[-1].startswith(stem + "-")]
+        if general:
+            chosen.append(_nearest(general, level))
+    by_topic: dict[str, list[Clause]] = {}
+    for c in library.select(area):
+        by_topic.setdefault(c.topic, []).append(c)
+    order = {t: i for i, t in enumerate(_clauses.topic_ids())}
+    for topic in sorted(by_topic, key=lambda t: (order.get(t, len(order)), t)):
+        chosen.append(_nearest(by_topic[topic], level))
+    if len(chosen) <= 2:
+        raise FtadraftError(f"{area}: the clause library has no clauses for this chapter")
+    names = {c: _party_name(c) for c in codes}
+    articles = []
+    for c in chosen:
+        entry: dict[str, Any] = {"clause": c.id}
+        party_vars = [v for v in c.variables if v.type == "party"]
+        values = {v.name: (names[codes[party_vars.index(v)]] if v in party_vars and party_vars.index(v) < len(codes)
+                           else v.default) for v in c.variables}
+        if values:
+            entry["values"] = values
+        if c.options:
+            entry["options"] = {o.id: o.default for o in c.options}
+        articles.append(entry)
+    data = {
+        "agreement": " - ".join(names[c] for c in codes) + " Free Trade Agreement",
+        "parties": [{"code": c, "name": names[c]} for c in codes],
+        "chapter": {"number": 1, "title": _CHAPTER_TITLES[area]},
+        "round": "Round 1",
+        "date": _date.today().isoformat(),
+        "author": codes[0],
+        "articles": articles,
+    }
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return (f"# Draft spec: {_CHAPTER_TITLES[area]} at the {level!r} level (ftadraft draft new).\n"
+            "# Edit values, add 'alternatives' or free-text articles, then: ftadraft draft check / build.\n"
+            + body)
+
+
+def spec_problems_from(exc: ClauseError) -> list[Problem]:
+    """A load error as a one-item problem list (what ``draft check`` prints)."""
+    return [Problem("error", exc.path, exc.line, exc.problem)]
+
+
