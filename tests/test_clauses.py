@@ -27,7 +27,7 @@ from ftadraft.clauses import (
     topic_ids,
     validate,
 )
-from ftadraft.cli_clauses import clauses as clauses_group
+from ftadraft.cli.clauses import clauses as clauses_group
 
 # Topics whose clauses must come in at least two ambition levels (practice differs between agreements).
 TWO_LEVELS = {

@@ -25,6 +25,7 @@ import yaml  # type: ignore[import-untyped]
 
 from . import clauses as _clauses
 from .clauses import LEVELS, Clause, ClauseError, ClauseLibrary, Problem, render
+from .docx_proposal import clean_text
 from .errors import FtadraftError, ReferenceNotFound
 from .proposal import (
     Alternative, Alternatives, Article, Block, Note, Paragraph, PartyName, Proposal, bracket_depth,
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Spec", "SpecAlternative", "SpecArticle", "SpecError", "SpecParty", "Setting", "build_proposal",
-    "check_spec", "load_spec", "new_spec", "spec_problems_from", "split_paragraphs",
+    "article_heading", "article_lines", "check_spec", "load_spec", "new_spec", "proposal_html", "proposal_markdown",
+    "redline_pairs", "spec_problems_from", "split_paragraphs",
 ]
 
 _CODE = re.compile(r"^[A-Z]{2,3}$")
@@ -566,3 +568,118 @@ def spec_problems_from(exc: ClauseError) -> list[Problem]:
     return [Problem("error", exc.path, exc.line, exc.problem)]
 
 
+
+
+# -- plain renderings ----------------------------------------------------------------------------------
+def _numbered(blocks: Sequence[Paragraph], state: list[int]) -> list[str]:
+    """"1. text" / "(a) text" lines, counting on from ``state`` = [paragraph, sub-paragraph]."""
+    out = []
+    for b in blocks:
+        if b.level == 1:
+            state[0], state[1] = state[0] + 1, 0
+            out.append(f"{max(state[0], 1)}. {b.text}")
+        else:
+            state[1] += 1
+            out.append(f"({chr(ord('a') + (state[1] - 1) % 26)}) {b.text}")
+    return out
+
+
+def article_lines(article: Article, *, clean: bool = False, pick: int = 0) -> list[str]:
+    """An article's body as numbered lines; alternatives inline ("[USA: …] [EU: …]") or stacked
+    ("[Alt 1 (USA):" … "]"), or with ``clean`` only wording ``pick`` and no brackets."""
+    state = [0, 0]
+    out: list[str] = []
+    for block in article.body:
+        if isinstance(block, Paragraph):
+            out += _numbered([block], state)
+        elif clean:
+            out += _numbered(block.options[pick].blocks, state)
+        elif block.style == "inline":
+            line = _numbered([block.options[0].blocks[0]], state)[0]
+            number = line.split(" ", 1)[0]
+            out.append(number + " " + " ".join(f"[{o.party}: {o.blocks[0].text}]" for o in block.options))
+        else:
+            before, after = list(state), list(state)
+            for k, option in enumerate(block.options):
+                here = list(before)
+                lines = _numbered(option.blocks, here)
+                lines[-1] += "]"
+                out += [f"[Alt {k + 1} ({option.party}):"] + lines
+                if k == 0:
+                    after = here
+            state[:] = after
+    if clean:
+        out = [clean_text(line) for line in out]
+    return out
+
+
+def article_heading(p: Proposal, index: int) -> str:
+    return f"Article {p.chapter_number}.{index + 1}: {p.articles[index].title}"
+
+
+def proposal_markdown(p: Proposal, *, clean: bool = False) -> str:
+    """The proposal as Markdown: title block, articles with numbered paragraphs, notes and precedents
+    (left out with ``clean``, which also removes brackets and keeps the first wording)."""
+    def c(text: str) -> str:
+        return clean_text(text) if clean else text
+
+    out = [f"# {p.agreement}", "", f"## Chapter {p.chapter_number}: {c(p.chapter_title)}", ""]
+    if not clean:
+        out += [f"*{p.party_name(p.author)} proposal — {p.round} — {p.date} — DRAFT, without prejudice*", ""]
+    for k, a in enumerate(p.articles):
+        out += [f"### {c(article_heading(p, k))}", ""]
+        for line in article_lines(a, clean=clean):
+            out += [line, ""]
+        if not clean:
+            out += [f"> **Note ({n.party}):** {' '.join(n.text.split())}" for n in a.notes]
+            if a.notes:
+                out.append("")
+            if a.precedents:
+                out += ["*Precedents:* " + "; ".join(a.precedents), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def proposal_html(p: Proposal, *, clean: bool = False) -> str:
+    """The proposal as a standalone HTML page (same content as :func:`proposal_markdown`); brackets are
+    highlighted in the consolidated text."""
+    from html import escape
+
+    def c(text: str) -> str:
+        text = escape(clean_text(text) if clean else text)
+        return text.replace("[", '<span class="br">[</span>').replace("]", '<span class="br">]</span>')
+
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{escape(p.agreement)}</title>",
+           "<style>body{font-family:serif;max-width:46em;margin:2em auto}.br{background:#ffe08a;font-weight:bold}"
+           ".sub{margin-left:2em}.note{color:#555;border-left:3px solid #ccc;padding-left:.5em}</style>",
+           "</head><body>", f"<h1>{escape(p.agreement)}</h1>", f"<h2>Chapter {p.chapter_number}: {c(p.chapter_title)}</h2>"]
+    if not clean:
+        out.append(f"<p><em>{escape(p.party_name(p.author))} proposal — {escape(p.round)} — {p.date} — DRAFT, "
+                   "without prejudice</em></p>")
+    for k, a in enumerate(p.articles):
+        out.append(f"<h3>{c(article_heading(p, k))}</h3>")
+        for line in article_lines(a, clean=clean):
+            css = ' class="sub"' if line.startswith("(") else ""
+            out.append(f"<p{css}>{c(line)}</p>")
+        if not clean:
+            out += [f'<p class="note"><strong>Note ({escape(n.party)}):</strong> {escape(" ".join(n.text.split()))}</p>'
+                    for n in a.notes]
+            if a.precedents:
+                out.append(f"<p><em>Precedents:</em> {escape('; '.join(a.precedents))}</p>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def redline_pairs(old: Proposal, new: Proposal) -> list[tuple[str, str, str]]:
+    """``(heading, old text, new text)`` per article, paired by position, from the clean texts (first
+    wording of any alternatives); an article on one side only is all inserted or all deleted."""
+    out = []
+    for k in range(max(len(old.articles), len(new.articles))):
+        a = old.articles[k] if k < len(old.articles) else None
+        b = new.articles[k] if k < len(new.articles) else None
+        ta, tb = (a.title if a else ""), (b.title if b else "")
+        title = clean_text(tb or ta) if not a or not b or clean_text(ta) == clean_text(tb) else \
+            f"{clean_text(ta)} → {clean_text(tb)}"
+        text_a = "\n".join(article_lines(a, clean=True)) if a else ""
+        text_b = "\n".join(article_lines(b, clean=True)) if b else ""
+        out.append((f"Article {new.chapter_number}.{k + 1}: {title}", text_a, text_b))
+    return out

@@ -157,11 +157,14 @@ def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int
     conn = corpus.index.conn
     conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
     total = conn.execute("SELECT count(*) FROM provisions").fetchone()[0] or 1
-    df = {}
-    for t in set(terms):
+    cache: dict[str, int] = corpus.__dict__.setdefault("_doc_freq", {})
+    if cache.get("", -1) != total:  # the index changed (or first use): start afresh
+        cache.clear()
+        cache[""] = total
+    for t in set(terms) - cache.keys():
         row = conn.execute("SELECT doc FROM temp.fts_vocab WHERE term = ?", (t,)).fetchone()
-        df[t] = row[0] if row else 0
-    return df, total
+        cache[t] = row[0] if row else 0
+    return {t: cache[t] for t in terms}, total
 
 
 def _concept_table(corpus: Corpus, lang: str) -> list[tuple[tuple[str, ...], ...]]:
@@ -411,6 +414,7 @@ def _browse(corpus: Corpus, where: list[str], args: list[Any], limit: int) -> li
 
 def _hits(corpus: Corpus, rows: Iterable[tuple[str, float]], lemmas: set[str]) -> list[Hit]:
     agreements: dict[str, Agreement] = {}
+    forms = surface_forms(corpus, lemmas)
     hits: list[Hit] = []
     for rank, (pid, score) in enumerate(rows, start=1):
         p = corpus.index.provision(pid)
@@ -419,7 +423,7 @@ def _hits(corpus: Corpus, rows: Iterable[tuple[str, float]], lemmas: set[str]) -
         a = agreements.get(p.agreement_id) or corpus.index.agreement(p.agreement_id)
         assert a is not None
         agreements[a.id] = a
-        hits.append(Hit(rank, score, p, a, snippet(corpus, p.normalized, lemmas, a.language or "en")))
+        hits.append(Hit(rank, score, p, a, snippet(p.normalized, forms)))
     return hits
 
 
@@ -439,30 +443,43 @@ def _group(hits: list[Hit], threshold: float = 90.0) -> list[Hit]:
     return [Hit(h.rank, h.score, h.provision, h.agreement, h.snippet, tuple(m)) for h, m in groups]
 
 
-def snippet(corpus: Corpus, text: str, lemmas: set[str], lang: str = "en", width: int = 240) -> str:
-    """A window of ``text`` around the densest cluster of query words, matches in [brackets]."""
+def surface_forms(corpus: Corpus, lemmas: set[str], lang: str = "en") -> set[str]:
+    """Every lower-case word form in the index whose lemma is one of ``lemmas`` (for highlighting)."""
+    if not lemmas:
+        return set()
+    items = sorted(lemmas)
+    rows = corpus.index.conn.execute(
+        f"SELECT form FROM vocabulary WHERE lang = ? AND lemma IN ({_marks(items)})", (lang, *items)
+    )
+    return {form for (form,) in rows} | set(items)
+
+
+def snippet(text: str, forms: set[str], width: int = 240) -> str:
+    """A window of ``text`` around the densest cluster of query words (given as lower-case surface
+    ``forms``), matches in [brackets]."""
     tokens = list(_WORD.finditer(text))
     if not tokens:
         return ""
-    if lemmas:
-        forms = {m.group().lower() for m in tokens}
-        known = corpus.index.lemmas_of(forms, lang)
-        matched = [m for m in tokens if known.get(m.group().lower(), m.group().lower()) in lemmas]
-    else:
-        matched = []
+    matched = [m for m in tokens if m.group().lower() in forms] if forms else []
+    start = 0
     if matched:
-        best = max(matched, key=lambda m: sum(1 for o in matched if 0 <= o.start() - m.start() < width * 2 // 3))
+        reach = width * 2 // 3
+        best, best_n, j = matched[0], 0, 0
+        for i, m in enumerate(matched):  # sliding window: most matches within `reach` characters
+            while matched[j].start() < m.start() - reach:
+                j += 1
+            if i - j + 1 > best_n:
+                best, best_n = matched[j], i - j + 1
         start = max(0, best.start() - width // 4)
         start = text.rfind(" ", 0, start) + 1 if start else 0
-    else:
-        start = 0
     end = min(len(text), start + width)
     if end < len(text):
-        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+        cut = text.rfind(" ", start, end)
+        end = cut if cut > start else end
     spans = [(m.start() - start, m.end() - start) for m in matched if start <= m.start() and m.end() <= end]
     piece = text[start:end]
-    for s, e in reversed(spans):
-        piece = piece[:s] + "[" + piece[s:e] + "]" + piece[e:]
+    for s_, e_ in reversed(spans):
+        piece = piece[:s_] + "[" + piece[s_:e_] + "]" + piece[e_:]
     return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
 
 

@@ -1,40 +1,23 @@
 """``ftadraft clauses``: list, show, validate and search the curated clause library.
 
-A click group registered on the root command (``cli.add_command(clauses)``); it takes the root's
-context object (``--db``, ``--quiet``) and opens the index only where a command needs one.
+It takes the root's context object (``--db``, ``--quiet``) and opens the index only where a
+command needs one.
 Errors are one line naming file and line (``ftadraft: clauses/x.yaml:12: problem``), exit code 1.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .errors import FtadraftError
-
-
-def _run(fn: Callable[[], int | None]) -> None:
-    """Library errors become one-line messages and exit code 1."""
-    try:
-        code = fn()
-    except FtadraftError as e:
-        click.echo(f"ftadraft: {e}", err=True)
-        sys.exit(e.exit_code)
-    sys.exit(code or 0)
-
-
-def _emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+from .app import cli, emit_json, run
 
 
 def _library(ctx: click.Context) -> Any:
-    from .clauses import load_library
+    from ..clauses import load_library
 
     return load_library(ctx.meta.get("ftadraft.clauses.library"))
 
@@ -43,7 +26,7 @@ def _open_index(ctx: click.Context) -> Any:
     """The index the root command names (``--db``/``$FTADRAFT_DB``, else the default one)."""
     if ctx.obj is not None and hasattr(ctx.obj, "open"):
         return ctx.obj.open()
-    from .corpus import open as open_corpus
+    from ..corpus import open as open_corpus
 
     return open_corpus(None, create=False)
 
@@ -71,7 +54,7 @@ def _on_off(value: str, name: str) -> bool:
     raise click.BadParameter(f"{name}={value!r}: use on or off", param_hint="--option")
 
 
-@click.group("clauses")
+@cli.group("clauses")
 @click.option("--library", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Clause folder to use instead of the shipped library.")
 @click.pass_context
@@ -91,7 +74,7 @@ def list_cmd(ctx: click.Context, topic: str | None, level: str | None, as_json: 
     def body() -> int:
         found = _library(ctx).select(topic=topic, level=level)
         if as_json:
-            _emit_json([{"id": c.id, "title": c.title, "topic": c.topic, "level": c.level,
+            emit_json([{"id": c.id, "title": c.title, "topic": c.topic, "level": c.level,
                          "obligation": c.obligation, "since": c.since, "path": c.path} for c in found])
             return 0
         if not found:
@@ -100,7 +83,7 @@ def list_cmd(ctx: click.Context, topic: str | None, level: str | None, as_json: 
             click.echo(f"{c.id:<52} {c.level:<9} {c.obligation:<7} {c.title}")
         return 0
 
-    _run(body)
+    run(body)
 
 
 @clauses.command("show")
@@ -114,7 +97,7 @@ def show_cmd(ctx: click.Context, clause_id: str, variables: tuple[str, ...], opt
     """Show a clause: rendered text, options, variables, drafting notes and precedents."""
 
     def body() -> int:
-        from .clauses import render
+        from ..clauses import render
 
         c = _library(ctx).get(clause_id)
         values = _pairs(variables, "name=value")
@@ -127,7 +110,7 @@ def show_cmd(ctx: click.Context, clause_id: str, variables: tuple[str, ...], opt
         if as_json:
             out = c.to_dict()
             out["rendered"] = text
-            _emit_json(out)
+            emit_json(out)
             return 0
         click.secho(f"{c.title}  ({c.id})", bold=True)
         click.echo(f"{c.topic} · level {c.level} · obligation {c.obligation} · since {c.since} · {c.path}")
@@ -162,7 +145,7 @@ def show_cmd(ctx: click.Context, clause_id: str, variables: tuple[str, ...], opt
         click.echo(f"Source: {c.source}")
         return 0
 
-    _run(body)
+    run(body)
 
 
 @clauses.command("validate")
@@ -174,8 +157,8 @@ def validate_cmd(ctx: click.Context, db: str | None, as_json: bool) -> None:
     """Check the library: schema, ids, placeholders, topics, and precedent references (with an index)."""
 
     def body() -> int:
-        from .clauses import Problem, load_library, validate
-        from .corpus import open as open_corpus
+        from ..clauses import Problem, load_library, validate
+        from ..corpus import open as open_corpus
 
         problems: list[Problem] = []
         library = load_library(ctx.meta.get("ftadraft.clauses.library"), problems=problems)
@@ -188,7 +171,7 @@ def validate_cmd(ctx: click.Context, db: str | None, as_json: bool) -> None:
         errors = [p for p in problems if p.is_error]
         warnings = [p for p in problems if not p.is_error]
         if as_json:
-            _emit_json({"clauses": len(library), "index": str(path) if path else None,
+            emit_json({"clauses": len(library), "index": str(path) if path else None,
                         "errors": [_problem(p) for p in errors], "warnings": [_problem(p) for p in warnings]})
             return 1 if errors else 0
         if not path and not _quiet(ctx):
@@ -201,7 +184,7 @@ def validate_cmd(ctx: click.Context, db: str | None, as_json: bool) -> None:
             click.echo(f"{len(library)} clauses, {len(errors)} errors, {len(warnings)} warnings", err=True)
         return 1 if errors else 0
 
-    _run(body)
+    run(body)
 
 
 def _problem(p: Any) -> dict[str, Any]:
@@ -217,11 +200,11 @@ def search_cmd(ctx: click.Context, text: str, limit: int, as_json: bool) -> None
     """Find clauses by words in their title, topic, notes or text."""
 
     def body() -> int:
-        from .clauses import search_library
+        from ..clauses import search_library
 
         found = search_library(_library(ctx), text, limit=limit)
         if as_json:
-            _emit_json([{"id": c.id, "title": c.title, "topic": c.topic, "level": c.level,
+            emit_json([{"id": c.id, "title": c.title, "topic": c.topic, "level": c.level,
                          "obligation": c.obligation} for c in found])
             return 0
         if not found:
@@ -230,4 +213,4 @@ def search_cmd(ctx: click.Context, text: str, limit: int, as_json: bool) -> None
             click.echo(f"{c.id:<52} {c.level:<9} {c.title}")
         return 0
 
-    _run(body)
+    run(body)
