@@ -132,7 +132,19 @@ def load_spec(path: Path | str) -> Spec:
         root = _clauses._read_yaml(data, where)
     except ClauseError as exc:
         raise SpecError(where, exc.line, exc.problem.replace("clause files are", "specs are")) from None
+    except ValueError:  # the YAML reader builds dates itself: 2025-02-30 fails there, without a line
+        raise SpecError(where, _bad_date_line(data), "a date that is not a calendar date (YYYY-MM-DD)") from None
     return _parse(root, where)
+
+
+def _bad_date_line(data: bytes) -> int:
+    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        for m in re.finditer(r"\b(\d{4})-(\d\d?)-(\d\d?)\b", line):
+            try:
+                _date(*map(int, m.groups()))
+            except ValueError:
+                return n
+    return 1
 
 
 def _fail(where: str, line: int, problem: str) -> SpecError:

@@ -316,7 +316,8 @@ def _first(corpus: Any, kind: str, a: AgreementRow, ids: Sequence[str], obligati
     raise AssertionError("no provision with the obligation")  # the cell level came from one of them
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend, or an error naming the plot extra."""
     try:
         import matplotlib
 
@@ -331,7 +332,7 @@ _COLOURS = {"binding": "#1b4f8a", "mixed": "#4f8fc9", "soft": "#a6c8e8", "presen
 
 
 def _plot_diffusion(d: Diffusion, out: Path) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     years = [y.year for y in d.years]
     fig, ax = plt.subplots(figsize=(12, 6.75), dpi=150)
     try:

@@ -1,0 +1,173 @@
+"""``ftadraft stats``: topic coverage, diffusion over time, agreement and party profiles."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .app import Context, cli, emit_json, run
+from .files import check_output, write_atomically
+
+_OUT = click.Path(dir_okay=False, path_type=Path)
+
+
+@cli.group()
+def stats() -> None:
+    """Research tables: which agreements cover which topics, and how topics spread."""
+
+
+def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: " ".join(v) if isinstance(v, list) else v for k, v in r.items()})
+    return buf.getvalue()
+
+
+def _note(note: str | None) -> None:
+    if note:
+        click.echo(f"note: {note}", err=True)
+
+
+@stats.command("coverage")
+@click.option("--topic", "topics", multiple=True, help="A topic slug (repeatable; default: all).")
+@click.option("--area", help="Only topics of this area (clearance, cooperation, ip-enforcement, e-commerce).")
+@click.option("--since", type=int, help="Agreements signed in or after this year.")
+@click.option("--until", type=int, help="Agreements signed in or before this year.")
+@click.option("--party", "parties", multiple=True, help="Agreements this ISO3 party signed (repeatable: any of them).")
+@click.option("--csv", "csv_out", type=_OUT, help="Write the long table (one row per agreement × topic) to this CSV file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.pass_obj
+def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, since: int | None, until: int | None,
+                   parties: tuple[str, ...], csv_out: Path | None, as_json: bool, force: bool) -> None:
+    """Agreements × topics: the strongest obligation each agreement has on each topic."""
+
+    def body() -> int:
+        from ..research import LEVELS, coverage
+
+        if csv_out is not None:
+            check_output(csv_out, force)
+        with obj.open(create=False) as c:
+            cov = coverage(c, topics=topics or None, area=area, since=since, until=until, parties=parties or None)
+        if csv_out is not None:
+            write_atomically(csv_out, _csv(cov.to_rows(), ["agreement_id", "agreement", "year", "topic", "obligation",
+                                                            "provisions"]))
+        if as_json:
+            emit_json(cov.to_dict())
+        elif csv_out is None:
+            click.echo(f"{len(cov.agreements)} agreements × {len(cov.topics)} topics")
+            if cov.agreements:
+                click.echo(f"  {'topic':<44} " + " ".join(f"{lv:>8}" for lv in LEVELS))
+                for t, n in cov.counts().items():
+                    click.echo(f"  {t:<44} " + " ".join(f"{n[lv]:>8}" for lv in LEVELS))
+        _note(cov.note)
+        return 0
+
+    run(body)
+
+
+@stats.command("diffusion")
+@click.option("--topic", required=True, help="The topic slug.")
+@click.option("--since", type=int, help="From this signature year.")
+@click.option("--until", type=int, help="Up to this signature year.")
+@click.option("--plot", "plot_out", type=_OUT, help="Write a PNG chart (needs the plot extra: matplotlib).")
+@click.option("--csv", "csv_out", type=_OUT, help="Write the per-year table to this CSV file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.pass_obj
+def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | None, plot_out: Path | None,
+                    csv_out: Path | None, as_json: bool, force: bool) -> None:
+    """Per signature year: agreements signed, how many contain the topic, and how strongly."""
+
+    def body() -> int:
+        from ..research import YearRow, pyplot, diffusion
+
+        for out in (plot_out, csv_out):
+            if out is not None:
+                check_output(out, force)
+        if plot_out is not None:
+            pyplot()  # fail before the work if matplotlib is missing
+        with obj.open(create=False) as c:
+            d = diffusion(c, topic, since=since, until=until)
+        if csv_out is not None:
+            write_atomically(csv_out, _csv(d.to_rows(), list(YearRow.__dataclass_fields__)))
+        if plot_out is not None:
+            d.plot(plot_out)
+        if as_json:
+            emit_json(d.to_dict())
+        else:
+            click.echo(f"{d.topic} — {d.topic_name}")
+            for f in (d.first, d.first_binding):
+                if f is not None:
+                    label = "first" if f.kind == "any" else "first binding"
+                    click.echo(f"  {label}: {f.agreement} ({f.agreement_id}, {f.signed}), article {f.number or '?'}"
+                               f" {f.title or ''} [{f.provision_id}]")
+            if d.years:
+                click.echo(f"  {'year':<6}{'signed':>7}{'with':>6}{'share':>7}{'binding':>9}{'mixed':>7}{'soft':>6}{'present':>9}")
+            for y in d.years:
+                if y.agreements:
+                    click.echo(f"  {y.year:<6}{y.agreements:>7}{y.with_topic:>6}{y.share:>7.0%}{y.binding:>9}"
+                               f"{y.mixed:>7}{y.soft:>6}{y.present:>9}")
+        _note(d.note)
+        return 0
+
+    run(body)
+
+
+@stats.command("agreement")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def stats_agreement(obj: Context, ref: str, as_json: bool) -> None:
+    """An agreement's topics with their strongest obligation, and words per area."""
+
+    def body() -> int:
+        from ..research import agreement_profile
+
+        with obj.open(create=False) as c:
+            p = agreement_profile(c, ref)
+        if as_json:
+            emit_json(p.to_dict())
+            return 0
+        a = p.agreement
+        click.secho(f"{a.id} — {a.name} ({a.signed or 'n.d.'}; {', '.join(a.parties)})", bold=True)
+        click.echo(f"words: {p.words_total:,} in all; " + ", ".join(f"{k} {n:,}" for k, n in p.words_by_area))
+        for t in p.topics or ():
+            click.echo(f"  {t.topic:<44} {t.level:<8} {len(t.provision_ids):>3} provisions")
+        if not p.topics:
+            click.echo("  (no tagged topics)")
+        return 0
+
+    run(body)
+
+
+@stats.command("party")
+@click.argument("iso3")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def stats_party(obj: Context, iso3: str, as_json: bool) -> None:
+    """A party's agreements over time, and the first year it accepted binding language per topic."""
+
+    def body() -> int:
+        from ..research import party_profile
+
+        with obj.open(create=False) as c:
+            p = party_profile(c, iso3)
+        if as_json:
+            emit_json(p.to_dict())
+            return 0
+        click.secho(f"{p.party}: {len(p.agreements)} agreements", bold=True)
+        for a in p.agreements:
+            click.echo(f"  {a.signed or 'n.d.':<10}  {a.id:<10} {a.name}")
+        click.echo(f"  {'topic':<44} {'agreements':>10} {'first':>6} {'binding':>8}")
+        for t in p.topics:
+            click.echo(f"  {t.topic:<44} {t.agreements:>10} {t.first_year or '':>6} {t.first_binding_year or '—':>8}")
+        return 0
+
+    run(body)
