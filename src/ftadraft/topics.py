@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .errors import FtadraftError, ReferenceNotFound
@@ -336,7 +337,46 @@ class _Compiled:
 
 @lru_cache(maxsize=1)
 def _compiled() -> _Compiled:
-    return _Compiled(taxonomy())
+    """The compiled tables, from a per-user cache when possible: compiling needs spaCy's lemmatiser
+    (about a second cold), which a one-shot search should not pay."""
+    import hashlib
+    import os
+    import pickle
+    import tempfile
+    from importlib import metadata
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "?"
+
+    source = resources.files("ftadraft").joinpath("taxonomy.toml").read_bytes()
+    key = hashlib.sha256(source + Path(__file__).read_bytes() + "|".join(
+        version(d) for d in ("spacy", "spacy-lookups-data")).encode()).hexdigest()[:16]
+    try:
+        from platformdirs import user_cache_dir
+
+        path = Path(user_cache_dir("ftadraft", appauthor=False)) / f"topics-{key}.pickle"
+    except Exception:  # pragma: no cover - no usable cache folder
+        return _Compiled(taxonomy())
+    try:
+        with path.open("rb") as fh:
+            cached = pickle.load(fh)  # our own file, written below (keyed by content hash)
+        if isinstance(cached, _Compiled):
+            return cached
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+        pass
+    compiled = _Compiled(taxonomy())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".topics-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(compiled, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: compile each time
+    return compiled
 
 
 # -- tagging -------------------------------------------------------------------------------------------
