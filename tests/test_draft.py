@@ -8,9 +8,16 @@ import docx
 import pytest
 
 import ftadraft
-import ftadraft.cli.draft  # noqa: F401  (registers the group even before cli/__init__ imports it)
+import ftadraft.cli.draft  # registers the draft group
 from ftadraft.clauses import load_library
-from ftadraft.draft import SpecError, build_proposal, check_spec, load_spec, new_spec, split_paragraphs
+from ftadraft.draft import (
+    SpecError,
+    build_proposal,
+    check_spec,
+    load_spec,
+    new_spec,
+    split_paragraphs,
+)
 from ftadraft.redline import read_redline
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "draft-ecommerce.yaml"

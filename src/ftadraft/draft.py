@@ -28,16 +28,38 @@ from .clauses import LEVELS, Clause, ClauseError, ClauseLibrary, Problem, render
 from .docx_proposal import clean_text
 from .errors import FtadraftError, ReferenceNotFound
 from .proposal import (
-    Alternative, Alternatives, Article, Block, Note, Paragraph, PartyName, Proposal, bracket_depth,
+    Alternative,
+    Alternatives,
+    Article,
+    Block,
+    Note,
+    Paragraph,
+    PartyName,
+    Proposal,
+    bracket_depth,
 )
 
 if TYPE_CHECKING:
     from .corpus import Corpus
 
 __all__ = [
-    "Spec", "SpecAlternative", "SpecArticle", "SpecError", "SpecParty", "Setting", "build_proposal",
-    "article_heading", "article_lines", "check_spec", "load_spec", "new_spec", "proposal_html", "proposal_markdown",
-    "redline_pairs", "spec_problems_from", "split_paragraphs",
+    "Setting",
+    "Spec",
+    "SpecAlternative",
+    "SpecArticle",
+    "SpecError",
+    "SpecParty",
+    "article_heading",
+    "article_lines",
+    "build_proposal",
+    "check_spec",
+    "load_spec",
+    "new_spec",
+    "proposal_html",
+    "proposal_markdown",
+    "redline_pairs",
+    "spec_problems_from",
+    "split_paragraphs",
 ]
 
 _CODE = re.compile(r"^[A-Z]{2,3}$")
@@ -177,13 +199,16 @@ def _keys(m: Any, allowed: set[str] | tuple[str, ...], where: str, what: str) ->
 def _settings(m: Any, key: str, where: str) -> tuple[Setting, ...]:
     if key not in m or m[key] is None:
         return ()
-    raw = m[key]
+    raw: Any = m[key]
     if not isinstance(raw, dict):
         raise _fail(where, m.lines[key], f"{key!r} must map names to values")
     return tuple(Setting(str(k), v, raw.lines[k]) for k, v in raw.items())
 
 
 def _parse(root: Any, where: str) -> Spec:
+    parties_raw: Any
+    articles_raw: Any
+    raw: Any
     _keys(root, _TOP, where, "the spec")
     for key in _TOP:
         if key not in root:
@@ -191,7 +216,7 @@ def _parse(root: Any, where: str) -> Spec:
     parties_raw = root["parties"]
     if not isinstance(parties_raw, list) or not parties_raw:
         raise _fail(where, root.lines["parties"], "'parties' must be a list of {code, name}")
-    parties = []
+    parties: list[SpecParty] = []
     for item, line in zip(parties_raw, parties_raw.lines):
         _keys(item, {"code", "name"}, where, "a party")
         code, name = _str(item, "code", where), _str(item, "name", where)
@@ -228,7 +253,8 @@ def _notes(m: Any, where: str) -> tuple[Setting, ...]:
     """``notes``: text, a list of texts, or a list of {party, text}; party "" means the spec's author."""
     if "notes" not in m:
         return ()
-    raw, line = m["notes"], m.lines["notes"]
+    raw: Any = m["notes"]
+    line: int = m.lines["notes"]
     items = raw if isinstance(raw, list) else [raw]
     lines = raw.lines if isinstance(raw, list) else [line]
     out = []
@@ -264,7 +290,7 @@ def _article(m: Any, line: int, where: str) -> SpecArticle:
             raise _fail(where, m.line, "a free-text article needs a 'title'")
         return SpecArticle("text", line, title=title, text=_str(m, "text", where), text_line=m.lines["text"],
                            notes=notes)
-    raw = m["alternatives"]
+    raw: Any = m["alternatives"]
     if not isinstance(raw, list) or len(raw) < 2:
         raise _fail(where, m.lines["alternatives"], "'alternatives' must list two or more party wordings")
     style = _str(m, "style", where, required=False) or "inline"
@@ -298,7 +324,7 @@ def _check_clause(spec: Spec, library: ClauseLibrary, clause_id: str, line: int,
     try:
         clause = library.get(clause_id)
     except FtadraftError as exc:
-        add(line, f"unknown clause {str(exc)}")
+        add(line, f"unknown clause {exc!s}")
         return None
     shape = replace(clause, text="", text_from=None)  # checks values and options without needing the text
     declared = {v.name: v for v in clause.variables}
@@ -368,11 +394,11 @@ def check_spec(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None)
                     c = _check_clause(spec, library, alt.clause, alt.clause_line, alt.values, alt.options, add)
                     if c is not None and art.style == "inline" and c.text_from is None:
                         try:
-                            n = len(split_paragraphs(render(c, _values(c, spec, alt.values), _opts(alt.options))))
+                            count = len(split_paragraphs(render(c, _values(c, spec, alt.values), _opts(alt.options))))
                         except ClauseError:
-                            n = 1
-                        if n != 1:
-                            add(alt.clause_line, f"{c.id} has {n} paragraphs; inline alternatives hold one "
+                            count = 1
+                        if count != 1:
+                            add(alt.clause_line, f"{c.id} has {count} paragraphs; inline alternatives hold one "
                                                  "paragraph each: use style: stacked")
                 else:
                     _brackets(alt.text or "", alt.clause_line, add)
@@ -459,7 +485,8 @@ def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = N
         precedents: list[str] = []
         body: list[Block] = []
 
-        def use(clause: Clause, values: Sequence[Setting], options: Sequence[Setting], line: int) -> list[Paragraph]:
+        def use(clause: Clause, values: Sequence[Setting], options: Sequence[Setting], line: int,
+                notes: list[Note] = notes, precedents: list[str] = precedents) -> list[Paragraph]:
             try:
                 text = render(clause, _values(clause, spec, values), _opts(options), corpus=corpus)
             except ClauseError as exc:
@@ -513,7 +540,7 @@ def _party_name(code: str) -> str:
     if not forms:
         return code
     name = forms[-1] if len(forms) > 1 else forms[0]
-    return name[4:] if name.startswith("the ") else name
+    return name.removeprefix("the ")
 
 
 def _nearest(candidates: Sequence[Clause], level: str) -> Clause:
