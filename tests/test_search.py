@@ -117,3 +117,11 @@ def test_notebook_api_frames_and_html(tota: ftadraft.Corpus) -> None:
     assert "Customs Duties" in p._repr_html_()
     agreements = ftadraft.to_frame(tota.agreements(party="SGP"))
     assert "tota-449" in set(agreements["agreement_id"])
+
+
+def test_misspelt_or_ocr_damaged_query_words_are_corrected(tota: ftadraft.Corpus) -> None:
+    from ftadraft.search import query_lemmas
+
+    assert query_lemmas(tota, ["paperles", "tradng"]) == ["paperless", "trade"]
+    hits = search(tota, "paperles tradng", limit=5)
+    assert all("aperless" in (h.provision.title or "") for h in hits)

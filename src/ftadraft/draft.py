@@ -169,6 +169,11 @@ def _bad_date_line(data: bytes) -> int:
     return 1
 
 
+def _ln(node: Any) -> Any:
+    """The line numbers the strict YAML reader attaches to a mapping or list."""
+    return node.lines
+
+
 def _fail(where: str, line: int, problem: str) -> SpecError:
     return SpecError(where, line, problem)
 
@@ -193,7 +198,7 @@ def _keys(m: Any, allowed: set[str] | tuple[str, ...], where: str, what: str) ->
         raise _fail(where, getattr(m, "line", 1), f"{what} must be a mapping of fields")
     for k in m:
         if k not in allowed:
-            raise _fail(where, m.lines[k], f"unknown field {k!r} in {what}; fields are {', '.join(sorted(allowed))}")
+            raise _fail(where, _ln(m)[k], f"unknown field {k!r} in {what}; fields are {', '.join(sorted(allowed))}")
 
 
 def _settings(m: Any, key: str, where: str) -> tuple[Setting, ...]:
@@ -202,13 +207,12 @@ def _settings(m: Any, key: str, where: str) -> tuple[Setting, ...]:
     raw: Any = m[key]
     if not isinstance(raw, dict):
         raise _fail(where, m.lines[key], f"{key!r} must map names to values")
-    return tuple(Setting(str(k), v, raw.lines[k]) for k, v in raw.items())
+    return tuple(Setting(str(k), v, _ln(raw)[k]) for k, v in raw.items())
 
 
 def _parse(root: Any, where: str) -> Spec:
     parties_raw: Any
     articles_raw: Any
-    raw: Any
     _keys(root, _TOP, where, "the spec")
     for key in _TOP:
         if key not in root:
@@ -217,7 +221,7 @@ def _parse(root: Any, where: str) -> Spec:
     if not isinstance(parties_raw, list) or not parties_raw:
         raise _fail(where, root.lines["parties"], "'parties' must be a list of {code, name}")
     parties: list[SpecParty] = []
-    for item, line in zip(parties_raw, parties_raw.lines):
+    for item, line in zip(parties_raw, _ln(parties_raw)):
         _keys(item, {"code", "name"}, where, "a party")
         code, name = _str(item, "code", where), _str(item, "name", where)
         assert code is not None and name is not None
@@ -242,7 +246,7 @@ def _parse(root: Any, where: str) -> Spec:
     articles_raw = root["articles"]
     if not isinstance(articles_raw, list) or not articles_raw:
         raise _fail(where, root.lines["articles"], "'articles' must be a list of articles")
-    articles = tuple(_article(a, line, where) for a, line in zip(articles_raw, articles_raw.lines))
+    articles = tuple(_article(a, line, where) for a, line in zip(articles_raw, _ln(articles_raw)))
     return Spec(path=where, agreement=_str(root, "agreement", where) or "", parties=tuple(parties),
                 chapter_number=number, chapter_title=_str(chapter, "title", where) or "",
                 round=_str(root, "round", where) or "", date=day, author=_str(root, "author", where) or "",
@@ -256,14 +260,14 @@ def _notes(m: Any, where: str) -> tuple[Setting, ...]:
     raw: Any = m["notes"]
     line: int = m.lines["notes"]
     items = raw if isinstance(raw, list) else [raw]
-    lines = raw.lines if isinstance(raw, list) else [line]
+    lines = _ln(raw) if isinstance(raw, list) else [line]
     out = []
     for item, at in zip(items, lines):
         if isinstance(item, str) and item.strip():
             out.append(Setting("", item.strip(), at))
         elif isinstance(item, dict):
             _keys(item, {"party", "text"}, where, "a note")
-            out.append(Setting(_str(item, "party", where) or "", _str(item, "text", where), item.lines["party"]))
+            out.append(Setting(_str(item, "party", where) or "", _str(item, "text", where), _ln(item)["party"]))
         else:
             raise _fail(where, at, "a note is text, or {party, text}")
     return tuple(out)
@@ -297,7 +301,7 @@ def _article(m: Any, line: int, where: str) -> SpecArticle:
     if style not in ("inline", "stacked"):
         raise _fail(where, m.lines["style"], f"style must be inline or stacked, not {style!r}")
     alts = []
-    for item, at in zip(raw, raw.lines):
+    for item, at in zip(raw, _ln(raw)):
         _keys(item, _ALT_KEYS, where, "an alternative")
         if ("clause" in item) == ("text" in item):
             raise _fail(where, at, "an alternative needs either 'clause' or 'text'")
@@ -688,8 +692,8 @@ def proposal_html(p: Proposal, *, clean: bool = False) -> str:
         return text.replace("[", '<span class="br">[</span>').replace("]", '<span class="br">]</span>')
 
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{escape(p.agreement)}</title>",
-           "<style>body{font-family:serif;max-width:46em;margin:2em auto}.br{background:#ffe08a;font-weight:bold}"
-           ".sub{margin-left:2em}.note{color:#555;border-left:3px solid #ccc;padding-left:.5em}</style>",
+           ("<style>body{font-family:serif;max-width:46em;margin:2em auto}.br{background:#ffe08a;font-weight:bold}"
+            ".sub{margin-left:2em}.note{color:#555;border-left:3px solid #ccc;padding-left:.5em}</style>"),
            "</head><body>", f"<h1>{escape(p.agreement)}</h1>", f"<h2>Chapter {p.chapter_number}: {c(p.chapter_title)}</h2>"]
     if not clean:
         out.append(f"<p><em>{escape(p.party_name(p.author))} proposal — {escape(p.round)} — {p.date} — DRAFT, "

@@ -364,11 +364,13 @@ def _plot_diffusion(d: Diffusion, out: Path) -> Path:
             ax.set_xticks(range(start, years[-1] + 1, step))
             ax.set_xlim(years[0] - 0.7, years[-1] + 0.7)
             ax.tick_params(axis="x", rotation=45 if step < 5 else 0)
-        else:
+            h1, l1 = ax.get_legend_handles_labels()
+            h2, l2 = ax2.get_legend_handles_labels()
+            ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=12, frameon=True)
+        else:  # an empty year range: say so instead of drawing meaningless axes
+            ax.set_xticks([])
+            ax.set_xlim(0, 1)
             ax.text(0.5, 0.5, d.note or "no agreements", transform=ax.transAxes, ha="center", fontsize=14)
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=12, frameon=True)
         span_text = f", {years[0]}–{years[-1]}" if years else ""
         ax.set_title(f"{d.topic_name} in trade agreements{span_text}\n(strongest obligation per agreement; {d.topic})",
                      fontsize=16)

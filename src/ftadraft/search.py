@@ -118,12 +118,35 @@ def query_lemmas(corpus: Corpus, words: Sequence[str], lang: str = "en") -> list
 
 
 def _fold_unknown(corpus: Corpus, word: str, lang: str) -> str:
+    """A word the index never saw: try plural/tense folds, then the closest frequent-enough spelling
+    (typos and OCR damage such as "paperles", "custorns")."""
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", "")):
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             stem = word[: -len(suffix)] + repl
-            if corpus.index.lemmas_of([stem], lang):
-                return corpus.index.lemmas_of([stem], lang)[stem]
-    return word
+            found = corpus.index.lemmas_of([stem], lang)
+            if found:
+                return found[stem]
+    if len(word) < 5 or not word.isalpha():
+        return word
+    from rapidfuzz import fuzz, process
+
+    forms = _forms_by_initial(corpus, lang).get(word[0], [])
+    best = process.extractOne(word, forms, scorer=fuzz.ratio, score_cutoff=85)
+    return corpus.index.lemmas_of([best[0]], lang).get(best[0], word) if best else word
+
+
+def _forms_by_initial(corpus: Corpus, lang: str) -> dict[str, list[str]]:
+    """Alphabetic word forms of the index by first letter (loaded once per open index)."""
+    cache = corpus.__dict__.setdefault("_forms_by_initial", {})
+    if lang not in cache:
+        table: dict[str, list[str]] = {}
+        for (form,) in corpus.index.conn.execute(
+            "SELECT form FROM vocabulary WHERE lang = ? AND length(form) >= 4", (lang,)
+        ):
+            if form.isalpha():
+                table.setdefault(form[0], []).append(form)
+        cache[lang] = table
+    return cache[lang]
 
 
 def _quote(term: str) -> str:

@@ -86,7 +86,7 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
     """Per signature year: agreements signed, how many contain the topic, and how strongly."""
 
     def body() -> int:
-        from ..research import YearRow, pyplot, diffusion
+        from ..research import YearRow, diffusion, pyplot
 
         for out in (plot_out, csv_out):
             if out is not None:
