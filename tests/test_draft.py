@@ -116,7 +116,7 @@ def test_markdown_and_html(tmp_path: Path, run) -> None:  # type: ignore[no-unty
     assert run("draft", "build", str(EXAMPLE), "-o", str(html)).exit_code == 0
     assert run("draft", "build", str(EXAMPLE), "-o", str(md_clean), "--clean").exit_code == 0
     m = md.read_text()
-    assert "### Article 19.3: Customs Duties" in m and "1. [USA: Neither Party" in m and "[Alt 2 (EU):" in m
+    assert "### Article 19.3: Customs Duties" in m and "1. [USA: No Party" in m and "[Alt 2 (EU):" in m
     assert "(a) " in m and "*Precedents:* tpp:14.2" in m
     c = md_clean.read_text()
     assert "[" not in c and "Note (" not in c
