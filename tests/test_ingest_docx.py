@@ -341,6 +341,216 @@ def test_footnote_markers_follow_citation_order(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------
+# Word list numbering rendered into the text
+
+
+def _lvl(ilvl: int, fmt: str, text: str, *, start: int = 1, style: str | None = None) -> str:
+    bound = f'<w:pStyle w:val="{style}"/>' if style else ""
+    return (f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/>{bound}'
+            f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/></w:lvl>')
+
+
+def _add_list(document, abstract_id: int, levels: str, nums: dict[int, str]) -> None:
+    """Add an abstract list (its ``w:lvl`` XML) and its ``w:num`` instances (numId -> lvlOverride XML)."""
+    numbering = document.part.numbering_part.element
+    abstract = parse_xml(f'<w:abstractNum xmlns:w="{W_NS}" w:abstractNumId="{abstract_id}">'
+                         f'<w:multiLevelType w:val="multilevel"/>{levels}</w:abstractNum>')
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(abstract)  # every abstractNum before the first num
+    else:
+        numbering.append(abstract)
+    for num_id, overrides in nums.items():
+        numbering.append(parse_xml(f'<w:num xmlns:w="{W_NS}" w:numId="{num_id}">'
+                                   f'<w:abstractNumId w:val="{abstract_id}"/>{overrides}</w:num>'))
+
+
+def _set_num(ppr, num_id: int, ilvl: int | None = None) -> None:
+    num_pr = ppr.get_or_add_numPr()
+    if ilvl is not None:
+        num_pr.get_or_add_ilvl().val = ilvl
+    num_pr.get_or_add_numId().val = num_id
+
+
+def _numbered(document, text: str, num_id: int, ilvl: int = 0, style: str | None = None):
+    paragraph = document.add_paragraph(text, style=style)
+    _set_num(paragraph._p.get_or_add_pPr(), num_id, ilvl)
+    return paragraph
+
+
+def _treaty_list_document(binding: str):
+    """Chapter/article/paragraph levels ("CHAPTER %1:", "Article %1.%2:", "%3."), the chapter level
+    starting at 7, bound to Heading 1/Heading 2 either by the styles' numPr or by the levels' pStyle."""
+    d = pydocx.Document()
+    _add_list(d, 90, _lvl(0, "decimal", "CHAPTER %1:", start=7, style="Heading1")
+              + _lvl(1, "decimal", "Article %1.%2:", style="Heading2")
+              + _lvl(2, "decimal", "%3."), {90: ""})
+    if binding == "style numPr":
+        for name, ilvl in (("Heading 1", 0), ("Heading 2", 1)):
+            _set_num(d.styles[name].element.get_or_add_pPr(), 90, ilvl)
+    d.add_heading("Invented Trade", level=1)
+    d.add_heading("Definitions", level=2)
+    _numbered(d, "For the purposes of this Chapter, a zorble is an invented unit.", 90, 2)
+    _numbered(d, "A widget registry is an invented office.", 90, 2)
+    d.add_heading("Scope", level=2)
+    _numbered(d, "This Chapter applies to zorble measures.", 90, 2)
+    return d
+
+
+@pytest.mark.parametrize("binding", ["style numPr", "level pStyle"])
+def test_list_numbers_bound_to_heading_styles_are_rendered(tmp_path, captured, binding):
+    data, path = _save(_treaty_list_document(binding), tmp_path)
+    reader.read(data, path)
+    assert [(b.text, b.heading_level) for b in captured] == [
+        ("CHAPTER 7: Invented Trade", 1),
+        ("Article 7.1: Definitions", 2),
+        ("1. For the purposes of this Chapter, a zorble is an invented unit.", None),
+        ("2. A widget registry is an invented office.", None),
+        ("Article 7.2: Scope", 2),
+        ("1. This Chapter applies to zorble measures.", None),  # paragraphs restart in each article
+    ]
+
+
+@needs_segment
+@pytest.mark.parametrize("binding", ["style numPr", "level pStyle"])
+def test_list_numbered_articles_are_read_as_articles(tmp_path, binding):
+    data, path = _save(_treaty_list_document(binding), tmp_path)
+    extract = reader.read(data, path)
+    assert [(p.number, p.title) for p in extract.provisions] == [("7.1", "Definitions"), ("7.2", "Scope")]
+    assert extract.provisions[0].chapter_number == "7"
+    assert extract.provisions[0].text.startswith("1. For the purposes of this Chapter")
+    assert "2. A widget registry is an invented office." in extract.provisions[0].text
+
+
+def test_chapter_level_not_used_shows_its_start_value(tmp_path, captured):
+    d = pydocx.Document()
+    _add_list(d, 90, _lvl(0, "decimal", "CHAPTER %1:", start=7) + _lvl(1, "decimal", "Article %1.%2:"), {90: ""})
+    _numbered(d, "Definitions", 90, 1, style="Heading 2")
+    _numbered(d, "Scope", 90, 1, style="Heading 2")
+    data, path = _save(d, tmp_path)
+    reader.read(data, path)
+    assert [b.text for b in captured] == ["Article 7.1: Definitions", "Article 7.2: Scope"]
+
+
+def test_paragraph_numbering_formats_and_list_instances(tmp_path, captured):
+    d = pydocx.Document()
+    _add_list(d, 91, _lvl(0, "decimal", "%1.") + _lvl(1, "lowerLetter", "(%2)") + _lvl(2, "lowerRoman", "(%3)")
+              + _lvl(3, "upperLetter", "%4)") + _lvl(4, "upperRoman", "%5 -"),
+              {91: "", 92: '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride>', 93: ""})
+    _numbered(d, "Each Party shall keep a zorble register.", 91, 0)
+    _numbered(d, "The register shall list:", 91, 0)
+    _numbered(d, "widgets;", 91, 1)
+    _numbered(d, "gadgets, including:", 91, 1)
+    _numbered(d, "blue gadgets;", 91, 2)
+    _numbered(d, "red gadgets;", 91, 2)
+    _numbered(d, "in sizes", 91, 3)
+    _numbered(d, "of kinds", 91, 4)
+    _numbered(d, "sprockets.", 91, 1)
+    d.add_paragraph("An unnumbered paragraph between two list instances.")
+    _numbered(d, "A startOverride restarts the list here.", 92, 0)
+    _numbered(d, "A further w:num on the same abstract list continues it.", 93, 0)
+    _numbered(d, "The default template's List Number style is numbered too.", 0, None, style="List Number")
+    data, path = _save(d, tmp_path)
+    reader.read(data, path)
+    assert [b.text for b in captured] == [
+        "1. Each Party shall keep a zorble register.",
+        "2. The register shall list:",
+        "(a) widgets;",
+        "(b) gadgets, including:",
+        "(i) blue gadgets;",
+        "(ii) red gadgets;",
+        "A) in sizes",
+        "I - of kinds",
+        "(c) sprockets.",
+        "An unnumbered paragraph between two list instances.",
+        "5. A startOverride restarts the list here.",
+        "6. A further w:num on the same abstract list continues it.",
+        "The default template's List Number style is numbered too.",  # direct numId 0 wins over the style
+    ]
+
+
+def test_num_id_zero_suppresses_numbering(tmp_path, captured):
+    d = pydocx.Document()
+    _add_list(d, 94, _lvl(0, "decimal", "%1."), {94: ""})
+    _set_num(d.styles["List Number"].element.get_or_add_pPr(), 94, 0)
+    d.add_paragraph("Each Party shall keep a zorble register.", style="List Number")
+    _numbered(d, "A paragraph whose own numId 0 takes it out of the list.", 0, None, style="List Number")
+    d.add_paragraph("The register shall be public.", style="List Number")
+    data, path = _save(d, tmp_path)
+    reader.read(data, path)
+    assert [b.text for b in captured] == [
+        "1. Each Party shall keep a zorble register.",
+        "A paragraph whose own numId 0 takes it out of the list.",
+        "2. The register shall be public.",  # the suppressed paragraph is not counted
+    ]
+
+
+def test_bullets_give_no_label(tmp_path, captured):
+    d = pydocx.Document()
+    _add_list(d, 95, _lvl(0, "bullet", "\u2022") + _lvl(1, "bullet", "o"), {95: ""})
+    _numbered(d, "widgets", 95, 0)
+    _numbered(d, "blue widgets", 95, 1)
+    d.add_paragraph("gadgets", style="List Bullet")  # the default template's bullet style
+    data, path = _save(d, tmp_path)
+    reader.read(data, path)
+    assert [b.text for b in captured] == ["widgets", "blue widgets", "gadgets"]
+
+
+def test_deleted_numbered_paragraph_is_not_counted(tmp_path, captured):
+    d = pydocx.Document()
+    _add_list(d, 96, _lvl(0, "decimal", "%1."), {96: ""})
+    _numbered(d, "Each Party shall keep a zorble register.", 96)
+    gone = d.add_paragraph()
+    gone._p.append(_revision("del", "This paragraph was struck out entirely."))
+    _set_num(gone._p.get_or_add_pPr(), 96, 0)
+    _mark_paragraph(gone, "del")
+    _numbered(d, "The register shall be public.", 96)
+    data, path = _save(d, tmp_path)
+    reader.read(data, path)
+    assert [b.text for b in captured] == ["1. Each Party shall keep a zorble register.",
+                                          "2. The register shall be public."]
+
+
+@needs_segment
+@pytest.mark.parametrize("clean", [False, True], ids=["bracketed", "clean"])
+def test_generated_proposal_reads_back_one_provision_per_article(tmp_path, clean):
+    from ftadraft import load_file
+    from ftadraft.docx_proposal import write_proposal
+    from ftadraft.proposal import Alternative, Alternatives, Article, Paragraph, PartyName, Proposal
+
+    articles = (
+        Article("Definitions", (Paragraph("For the purposes of this Chapter:"),
+                                Paragraph("zorble means an invented unit;", 2),
+                                Paragraph("widget means an invented object.", 2))),
+        Article("Cooperation", (
+            Paragraph("The Parties shall cooperate on zorble trade."),
+            Alternatives((Alternative("ATL", (Paragraph("Cooperation may include invented workshops."),)),
+                          Alternative("LEM", (Paragraph("Each Party shall designate a contact point."),))),
+                         "stacked"),
+            Paragraph("Each Party shall bear its own costs."))),
+        Article("Reserved", ()),
+    )
+    proposal = Proposal(
+        agreement="Invented Agreement between Atlantis and Lemuria",
+        parties=(PartyName("ATL", "Atlantis"), PartyName("LEM", "Lemuria")),
+        chapter_number=12, chapter_title="Zorble Trade", round="Round 1", date="2026-01-02", author="ATL",
+        articles=articles,
+    )
+    out = tmp_path / "proposal.docx"
+    write_proposal(proposal, out, clean=clean)
+    provisions = [p for p in load_file(out).provisions if p.number]
+    assert [(p.number, p.title) for p in provisions] == [
+        ("12.1", "Definitions"), ("12.2", "Cooperation"), ("12.3", "Reserved")]
+    assert all(p.chapter_number == "12" for p in provisions)
+    lines = provisions[1].text.splitlines()
+    assert lines[0] == "1. The Parties shall cooperate on zorble trade."
+    assert lines[-1] == "3. Each Party shall bear its own costs."
+    assert "(b) widget means an invented object." in provisions[0].text.splitlines()
+    if not clean:  # both alternatives are paragraph 2
+        assert "2. Each Party shall designate a contact point.]" in lines
+
+
+# ------------------------------------------------------------------------------------------------
 # Hostile and broken input
 
 

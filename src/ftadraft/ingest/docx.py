@@ -6,6 +6,10 @@ Body paragraphs and table cells are read in document order; heading styles becom
 and everything else is left to the text patterns of :mod:`.segment`. Footnotes are read from
 ``word/footnotes.xml`` and handed to :mod:`.segment` as ``[^n]`` references and definitions. Tables
 of contents and comments are skipped, so that a TOC entry is never mistaken for an article.
+
+Word's automatic list numbers ("Article 19.3:", "1.", "(a)") are not in the text runs: they are worked
+out here from ``word/numbering.xml`` (see :class:`_Numbering`) and put in front of the paragraph text,
+so that :mod:`.segment` sees the numbers a reader sees.
 """
 
 from __future__ import annotations
@@ -60,12 +64,16 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: legacy .doc, 
 
 
 def read(data: bytes, path: Path, *, encoding: str | None = None) -> Extract:
-    """Read one DOCX file into provisions, with tracked changes accepted and footnotes attached.
+    """Read one DOCX file into provisions, with tracked changes accepted, list numbers rendered and
+    footnotes attached.
 
     ``encoding`` is ignored: DOCX parts declare their own encoding.
     """
     document = _open(data, path)
-    walker = _Walker(_Styles(document.styles.element), _footnotes(document, path))
+    styles = _Styles(document.styles.element)
+    root = _numbering_root(document, path)
+    numbering = _Numbering(root, styles) if root is not None else None
+    walker = _Walker(styles, _footnotes(document, path), numbering)
     body = document.element.body
     blocks = list(walker.blocks(body)) if body is not None else []
     drafts, title, warnings = segment(blocks)
@@ -135,13 +143,15 @@ class _Styles:
     """Paragraph style id -> heading level / TOC flag, following ``w:basedOn`` chains."""
 
     def __init__(self, root: etree._Element) -> None:
-        self._raw: dict[str, tuple[str, str | None, int | None]] = {}
+        self._raw: dict[str, tuple[str, str | None, int | None, tuple[str | None, int | None]]] = {}
         self.default: str | None = None
+        self.list_styles: dict[str, str | None] = {}  # numbering style id -> its numId (w:numStyleLink)
         for style in root.iterfind(_w("style")):
-            if style.get(_w("type"), "paragraph") != "paragraph":
-                continue
+            kind = style.get(_w("type"), "paragraph")
             sid = style.get(_w("styleId"))
-            if not sid:
+            if kind == "numbering" and sid:
+                self.list_styles[sid] = _num_pr(style.find(_w("pPr")))[0]
+            if kind != "paragraph" or not sid:
                 continue
             name_el = style.find(_w("name"))
             based = style.find(_w("basedOn"))
@@ -149,6 +159,7 @@ class _Styles:
                 (name_el.get(_w("val")) if name_el is not None else None) or sid,
                 based.get(_w("val")) if based is not None else None,
                 _outline_raw(style.find(_w("pPr"))),
+                _num_pr(style.find(_w("pPr"))),
             )
             if style.get(_w("default")) in ("1", "true", "on"):
                 self.default = sid
@@ -171,7 +182,7 @@ class _Styles:
         cur: str | None = sid
         while cur and cur in self._raw and cur not in seen:  # basedOn chains can be cyclic in hostile files
             seen.add(cur)
-            cur_name, based, outline = self._raw[cur]
+            cur_name, based, outline, _ = self._raw[cur]
             if cur_name.lower() == "title":
                 return 1, False
             if _HEADING_NAME.search(cur_name) and not _NOT_HEADING.search(cur_name):
@@ -181,6 +192,25 @@ class _Styles:
                 return (min(outline + 1, 6) if outline <= 8 else None), False
             cur = based
         return None, False
+
+    def resolve_id(self, style_id: str | None) -> str | None:
+        """The style a paragraph has: its own ``w:pStyle``, else the default paragraph style."""
+        return style_id or self.default
+
+    def numbering(self, style_id: str | None) -> tuple[str | None, int | None]:
+        """(numId, ilvl) a paragraph style gives its paragraphs; each comes from the nearest style of
+        the ``w:basedOn`` chain that sets it (None when no style does)."""
+        num_id: str | None = None
+        ilvl: int | None = None
+        seen: set[str] = set()
+        cur = self.resolve_id(style_id)
+        while cur and cur in self._raw and cur not in seen and (num_id is None or ilvl is None):
+            seen.add(cur)
+            _, based, _, (n, lvl) = self._raw[cur]
+            num_id = n if num_id is None else num_id
+            ilvl = lvl if ilvl is None else ilvl
+            cur = based
+        return num_id, ilvl
 
 
 def _outline_raw(ppr: etree._Element | None) -> int | None:
@@ -193,6 +223,231 @@ def _outline_raw(ppr: etree._Element | None) -> int | None:
     except ValueError:
         return None
     return val if 0 <= val <= 9 else None
+
+
+# --------------------------------------------------------------------------------------------------
+# List numbering: the numbers Word shows in front of numbered paragraphs
+
+
+def _int(value: str | None) -> int | None:
+    """An integer attribute value, or None if absent or not a number."""
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _val(el: etree._Element | None) -> str | None:
+    return el.get(_w("val")) if el is not None else None
+
+
+def _num_pr(ppr: etree._Element | None) -> tuple[str | None, int | None]:
+    """(numId, ilvl) set by a ``w:pPr/w:numPr``, each None when not set there."""
+    num_pr = ppr.find(_w("numPr")) if ppr is not None else None
+    if num_pr is None:
+        return None, None
+    ilvl = _int(_val(num_pr.find(_w("ilvl"))))
+    return _val(num_pr.find(_w("numId"))), ilvl if ilvl is not None and 0 <= ilvl <= 8 else None
+
+
+class _Level(NamedTuple):
+    """One ``w:lvl`` of a list definition."""
+
+    start: int
+    fmt: str                # w:numFmt: decimal, lowerLetter, upperRoman, bullet, none, ...
+    text: str | None        # w:lvlText ("Article %1.%2:"); None when absent
+    restart: int | None     # w:lvlRestart: restart after this (1-based) level is used; 0 never; None default
+    legal: bool             # w:isLgl: every number in lvlText shown in decimal
+    style: str | None       # w:pStyle: the paragraph style bound to this level
+
+
+def _level(lvl: etree._Element) -> _Level:
+    fmt_el = lvl.find(_w("numFmt"))
+    if fmt_el is None:  # newer formats are written as mc:AlternateContent with a fallback
+        fmt_el = lvl.find(f"{{{_MC}}}AlternateContent/{{{_MC}}}Fallback/{_w('numFmt')}")
+    fmt = _val(fmt_el) or "decimal"
+    if lvl.find(_w("lvlPicBulletId")) is not None:
+        fmt = "bullet"
+    legal = lvl.find(_w("isLgl"))
+    return _Level(
+        start=_int(_val(lvl.find(_w("start")))) or 0,  # the schema's default start is 0
+        fmt=fmt,
+        text=_val(lvl.find(_w("lvlText"))),
+        restart=_int(_val(lvl.find(_w("lvlRestart")))),
+        legal=legal is not None and _val(legal) not in ("0", "false", "off"),
+        style=_val(lvl.find(_w("pStyle"))),
+    )
+
+
+def _levels(parent: etree._Element) -> dict[int, _Level]:
+    """ilvl -> level for the ``w:lvl`` children of an abstractNum or lvlOverride."""
+    out: dict[int, _Level] = {}
+    for lvl in parent.iterfind(_w("lvl")):
+        ilvl = _int(lvl.get(_w("ilvl")))
+        if ilvl is not None and 0 <= ilvl <= 8 and ilvl not in out:
+            out[ilvl] = _level(lvl)
+    return out
+
+
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+          (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+
+def _format_number(n: int, fmt: str) -> str:
+    """``n`` written in a ``w:numFmt`` (formats not listed here are written in decimal)."""
+    if fmt in ("none", "bullet"):
+        return ""
+    if fmt in ("lowerLetter", "upperLetter") and 1 <= n <= 780:  # a..z, aa..zz, ... as Word counts
+        letters = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letters.upper() if fmt == "upperLetter" else letters
+    if fmt in ("lowerRoman", "upperRoman") and 1 <= n < 4000:
+        out, rest = "", n
+        for value, digits in _ROMAN:
+            while rest >= value:
+                out, rest = out + digits, rest - value
+        return out.upper() if fmt == "upperRoman" else out
+    if fmt == "decimalZero" and 0 <= n < 10:
+        return f"0{n}"
+    if fmt == "ordinal" and n >= 0:
+        suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
+    return str(n)
+
+
+_PLACEHOLDER = re.compile(r"%([1-9])")
+_LEVELS = 9
+
+
+class _Numbering:
+    """Works out the list label Word shows for each numbered paragraph, in document order.
+
+    A paragraph is numbered by its own ``w:numPr`` (numId, ilvl), else by its style's (following
+    ``w:basedOn``), else by a list level whose ``w:pStyle`` is the paragraph's style; numId 0 means not
+    numbered. Counting rule, kept simple and close to what Word shows: counters are kept per abstract
+    list (``w:abstractNum``, after ``w:numStyleLink``), so every ``w:num`` on the same abstract list goes on
+    counting where the previous one stopped; a ``w:startOverride`` restarts its level at the first
+    paragraph of that ``w:num`` using the level. Using a level restarts the deeper levels (unless their
+    ``w:lvlRestart`` says otherwise); a level not used yet shows its start value. Bullets give no label.
+    Call :meth:`label` once per surviving paragraph, in document order: each call counts.
+    """
+
+    def __init__(self, root: etree._Element, styles: _Styles | None) -> None:
+        self._styles = styles
+        abstracts = {a.get(_w("abstractNumId")): a for a in root.iterfind(_w("abstractNum"))}
+        # numId -> (abstractNumId, startOverride per ilvl, level overrides per ilvl)
+        self._nums: dict[str, tuple[str, dict[int, int], dict[int, _Level]]] = {}
+        for num in root.iterfind(_w("num")):
+            nid, aid = num.get(_w("numId")), _val(num.find(_w("abstractNumId")))
+            if nid is None or aid is None or nid in self._nums:
+                continue
+            starts: dict[int, int] = {}
+            overrides: dict[int, _Level] = {}
+            for over in num.iterfind(_w("lvlOverride")):
+                ilvl = _int(over.get(_w("ilvl")))
+                if ilvl is None or not 0 <= ilvl <= 8:
+                    continue
+                start = _int(_val(over.find(_w("startOverride"))))
+                if start is not None:
+                    starts[ilvl] = start
+                lvl = over.find(_w("lvl"))
+                if lvl is not None:
+                    overrides[ilvl] = _level(lvl)
+            self._nums[nid] = (aid, starts, overrides)
+        # abstractNumId -> the abstract list that holds its levels (itself, or where numStyleLink points)
+        self._target = {aid: self._follow(aid, abstracts) for aid in abstracts}
+        self._levels = {aid: _levels(a) for aid, a in abstracts.items()}
+        # paragraph style -> (numId, ilvl) of the level bound to it with w:pStyle
+        self._bound: dict[str, tuple[str, int]] = {}
+        for nid in sorted(self._nums, key=lambda k: (bool(self._nums[k][1] or self._nums[k][2]), _int(k) or 0)):
+            for ilvl, lvl in self._num_levels(nid).items():
+                if lvl.style and lvl.style not in self._bound:
+                    self._bound[lvl.style] = (nid, ilvl)
+        self._counters: dict[str, list[int | None]] = {}
+        self._used: set[tuple[str, int]] = set()
+
+    def _follow(self, aid: str, abstracts: dict[str, etree._Element]) -> str:
+        """Follow ``w:numStyleLink`` (a list that takes its levels from a numbering style) to the
+        abstract list that has the levels."""
+        seen = {aid}
+        cur = aid
+        while True:
+            link = _val(abstracts[cur].find(_w("numStyleLink")))
+            num_id = self._styles.list_styles.get(link) if link and self._styles is not None else None
+            nxt = self._nums[num_id][0] if num_id in self._nums else None
+            if nxt is None or nxt in seen or nxt not in abstracts:
+                return cur
+            seen.add(nxt)
+            cur = nxt
+
+    def _num_levels(self, num_id: str) -> dict[int, _Level]:
+        aid, _, overrides = self._nums[num_id]
+        target = self._target.get(aid)
+        if target is None:
+            return dict(overrides)
+        return {**self._levels[target], **overrides}
+
+    def label(self, ppr: etree._Element | None, style_id: str | None) -> str:
+        """The label a paragraph shows ("Article 7.2:", "(a)"; "" for none or a bullet); counts it."""
+        num_id, ilvl = _num_pr(ppr)
+        style = self._styles.resolve_id(style_id) if self._styles is not None else style_id
+        if num_id is None or ilvl is None:
+            style_num, style_lvl = self._styles.numbering(style) if self._styles is not None else (None, None)
+            if num_id is None and style_num is None and style in self._bound:
+                num_id, bound_lvl = self._bound[style]
+                ilvl = bound_lvl if ilvl is None else ilvl
+            num_id = style_num if num_id is None else num_id
+            ilvl = style_lvl if ilvl is None else ilvl
+        if num_id is None or _int(num_id) == 0 or num_id not in self._nums:
+            return ""
+        levels = self._num_levels(num_id)
+        if ilvl is None:  # the level bound to the paragraph's style, else the first
+            ilvl = next((k for k, lvl in levels.items() if style and lvl.style == style), 0)
+        if ilvl not in levels:
+            return ""
+        return self._count(num_id, ilvl, levels)
+
+    def _count(self, num_id: str, ilvl: int, levels: dict[int, _Level]) -> str:
+        aid, starts, _ = self._nums[num_id]
+        counters = self._counters.setdefault(self._target.get(aid, aid), [None] * _LEVELS)
+        level = levels[ilvl]
+        if ilvl in starts and (num_id, ilvl) not in self._used:
+            counters[ilvl] = starts[ilvl]
+        else:
+            current = counters[ilvl]
+            counters[ilvl] = level.start if current is None else current + 1
+        self._used.add((num_id, ilvl))
+        for deeper in range(ilvl + 1, _LEVELS):
+            restart = levels[deeper].restart if deeper in levels else None
+            if restart is None or (restart != 0 and ilvl < restart):
+                counters[deeper] = None
+        if level.fmt == "bullet" or not level.text:
+            return ""
+
+        def number(m: re.Match[str]) -> str:
+            k = int(m.group(1)) - 1
+            if k > ilvl or k not in levels:
+                return ""
+            value = counters[k]
+            return _format_number(levels[k].start if value is None else value,
+                                  "decimal" if level.legal and levels[k].fmt not in ("none", "bullet")
+                                  else levels[k].fmt)
+
+        return " ".join(_PLACEHOLDER.sub(number, level.text).split())
+
+
+def _numbering_root(document: docx.document.Document, path: Path) -> etree._Element | None:
+    """The numbering definitions (``word/numbering.xml``) if the document has them."""
+    part = next((rel.target_part for rel in document.part.rels.values()
+                 if rel.reltype == RT.NUMBERING and not rel.is_external), None)
+    if part is None:
+        return None
+    element = getattr(part, "element", None)
+    if element is not None:
+        return element
+    try:
+        return guard.parse_xml(part.blob, path)
+    except InputError as e:
+        raise InputError(path, f"not a valid DOCX file: numbering part: {e.problem}") from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,6 +484,12 @@ class _Para(NamedTuple):
     level: int | None
     joins_next: bool = False  # the paragraph mark is a tracked deletion
     notes: tuple[tuple[str, str], ...] = ()  # (marker, text) of the footnotes it cites
+    label: str = ""  # the list number Word shows in front of it ("Article 7.2:", "(a)")
+
+    def shown(self) -> str:
+        """The text as a reader sees it: the list label, a space, the text (stripped)."""
+        text = self.text.strip()
+        return f"{self.label} {text}" if self.label and text else text
 
 
 class _Walker:
@@ -239,9 +500,10 @@ class _Walker:
     Markers are numbered in order of citation, as Word prints automatic footnote marks.
     """
 
-    def __init__(self, styles: _Styles | None, notes: dict[str, str]) -> None:
+    def __init__(self, styles: _Styles | None, notes: dict[str, str], numbering: _Numbering | None = None) -> None:
         self._styles = styles
         self._notes = notes
+        self._numbering = numbering
         self.revisions = False
         self.unresolved: set[str] = set()
         self._next_marker = 1
@@ -252,18 +514,20 @@ class _Walker:
         """Blocks for the body in document order (empty paragraphs dropped), each followed by the
         definitions of the footnotes it cites."""
         for para in self._joined(body):
-            if para.text.strip():
-                yield Block(text=para.text.strip(), heading_level=para.level)
+            text = para.shown()
+            if text:
+                yield Block(text=text, heading_level=para.level)
             for marker, text in para.notes:
                 yield Block(text=f"[^{marker}]: {text}")
 
     def _joined(self, container: etree._Element) -> Iterator[_Para]:
         """Accepted paragraphs: one whose mark is a tracked deletion flows into the next, which keeps
-        its own style (its mark survives)."""
+        its own style and list number (its mark survives)."""
         carry: _Para | None = None
         for para in self._walk(container):
             if carry is not None:
-                para = _Para(carry.text + para.text, para.level, para.joins_next, carry.notes + para.notes)
+                para = _Para(carry.text + para.text, para.level, para.joins_next, carry.notes + para.notes,
+                             para.label)
                 carry = None
             if para.joins_next:
                 carry = para
@@ -298,15 +562,18 @@ class _Walker:
     def _paragraph(self, p: etree._Element) -> _Para:
         ppr = p.find(_w("pPr"))
         level: int | None = None
+        style_id = _val(ppr.find(_w("pStyle"))) if ppr is not None else None
         if self._styles is not None:
-            ps = ppr.find(_w("pStyle")) if ppr is not None else None
-            level, toc = self._styles.lookup(ps.get(_w("val")) if ps is not None else None)
+            level, toc = self._styles.lookup(style_id)
             if toc:
                 return _Para("", None)
         direct = _outline_raw(ppr)
         if direct is not None:  # direct formatting overrides the style
             level = min(direct + 1, 6) if direct <= 8 else None
-        return self.paragraph_text(p)._replace(level=level)
+        para = self.paragraph_text(p)._replace(level=level)
+        if self._numbering is not None and not para.joins_next:  # a deleted paragraph mark is not counted
+            para = para._replace(label=self._numbering.label(ppr, style_id))
+        return para
 
     def paragraph_text(self, p: etree._Element) -> _Para:
         """Accepted text of one paragraph, whether its mark is a tracked deletion, its footnotes."""
@@ -391,7 +658,7 @@ class _Walker:
             if len(filled) == 1:
                 yield from filled[0]
             elif filled:
-                line = "\t".join(" ".join(p.text.strip() for p in c if p.text.strip()) for c in filled)
+                line = "\t".join(" ".join(p.shown() for p in c if p.text.strip()) for c in filled)
                 yield _Para(line, None, False, tuple(n for c in filled for p in c for n in p.notes))
 
 
