@@ -516,7 +516,14 @@ def test_deleted_numbered_paragraph_is_not_counted(tmp_path, captured):
 def test_generated_proposal_reads_back_one_provision_per_article(tmp_path, clean):
     from ftadraft import load_file
     from ftadraft.docx_proposal import write_proposal
-    from ftadraft.proposal import Alternative, Alternatives, Article, Paragraph, PartyName, Proposal
+    from ftadraft.proposal import (
+        Alternative,
+        Alternatives,
+        Article,
+        Paragraph,
+        PartyName,
+        Proposal,
+    )
 
     articles = (
         Article("Definitions", (Paragraph("For the purposes of this Chapter:"),
