@@ -162,6 +162,45 @@ def test_cli_coverage_json_and_csv(run, tota_db: Path, tmp_path: Path) -> None: 
     assert r.exit_code == 1 and "does not exist" in r.stderr
 
 
+def test_cli_coverage_parquet(run, tota_db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    out = tmp_path / "cov.parquet"
+    r = run("stats", "coverage", "--area", "e-commerce", "--since", "2000", "--parquet", out, db=tota_db)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "" and [p.name for p in tmp_path.iterdir()] == ["cov.parquet"]  # no temporary file left
+    df = pd.read_parquet(out)
+    data = json.loads(run("stats", "coverage", "--area", "e-commerce", "--since", "2000", "--json", db=tota_db).stdout)
+    assert list(df.columns) == ["agreement_id", "agreement", "year", "topic", "obligation", "provisions"]
+    assert len(df) == len(data["cells"]) and set(df["topic"]) == set(ECOMMERCE)
+    assert set(df["obligation"]) <= set(research.LEVELS) and (df["year"] >= 2000).all()
+    assert str(df["year"].dtype) == "Int64"  # nullable: ToTA has undated agreements
+    first = df.iloc[0].to_dict()
+    assert {k: (list(v) if k == "provisions" else v) for k, v in first.items()} == data["cells"][0]
+    bound = df[df["obligation"] == "binding"].iloc[0]
+    assert len(bound["provisions"]) > 0 and all(p.startswith(bound["agreement_id"] + "/") for p in bound["provisions"])
+    assert all(len(p) == 0 for p in df[df["obligation"] == "absent"]["provisions"])
+    # refuses to clobber, overwrites with --force, and does not mix with the other outputs
+    r = run("stats", "coverage", "--topic", "e-commerce/spam", "--parquet", out, db=tota_db)
+    assert r.exit_code == 1 and "--force" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run("stats", "coverage", "--topic", "e-commerce/spam", "--parquet", out, "--force", db=tota_db)
+    assert r.exit_code == 0, r.stderr
+    assert set(pd.read_parquet(out)["topic"]) == {"e-commerce/spam"}
+    for other in (("--json",), ("--csv", tmp_path / "x.csv")):
+        r = run("stats", "coverage", "--parquet", tmp_path / "y.parquet", *other, db=tota_db)
+        assert r.exit_code == 1 and "cannot be combined" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "y.parquet").exists() and not (tmp_path / "x.csv").exists()
+
+
+def test_cli_coverage_parquet_without_pyarrow(run, tota_db: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
+    out = tmp_path / "cov.parquet"
+    r = run("stats", "coverage", "--topic", "e-commerce/spam", "--parquet", out, db=tota_db)
+    assert r.exit_code == 1 and r.stdout == "" and not out.exists()
+    assert "ftadraft[notebook]" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
 def test_cli_diffusion(run, tota_db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("matplotlib")
     png, table = tmp_path / "d.png", tmp_path / "d.csv"

@@ -1,6 +1,7 @@
 """Text analysis for the index: tokens, lookup lemmas and sentence boundaries with spaCy.
 
-A blank spaCy pipeline per language (tokenizer + rule-based sentencizer) and the lemma lookup
+A blank spaCy pipeline per language (a tokenizer tuned for treaty text, rule-based sentence
+boundaries over its tokens) and the lemma lookup
 tables of ``spacy-lookups-data``: no model download, deterministic output. spaCy is imported
 lazily so commands that do not analyse text start fast. Large batches are spread over worker
 processes (``FTADRAFT_WORKERS``, default: the number of CPUs).
@@ -75,7 +76,7 @@ class ProvisionAnalysis:
 
 
 class _Pipeline:
-    """One language's tokenizer, sentencizer and lemma lookup, with a per-process lemma cache."""
+    """One language's tokenizer and lemma lookup, with a per-process lemma cache."""
 
     def __init__(self, lang: str) -> None:
         import spacy
@@ -83,7 +84,6 @@ class _Pipeline:
         code = lang if lang in LEMMA_LANGUAGES else "en"
         self.nlp = spacy.blank(code)
         self.nlp.tokenizer = _treaty_tokenizer(self.nlp)
-        self.sentencizer = self.nlp.add_pipe("sentencizer")
         self.table: Any = None
         if lang in LEMMA_LANGUAGES:
             lemmatizer = self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -104,14 +104,15 @@ class _Pipeline:
         """Analyse texts in batches; lemmas are looked up once per distinct word form per batch.
         ``vocabulary`` receives every word form met (lower case) -> its lemma."""
         import numpy as np
-        from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, SENT_START
+        from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, ORTH
 
         strings = self.nlp.vocab.strings
+        terminal = np.array([strings.add(c) for c in _SENTENCE_END], dtype=np.uint64)
         out: list[Analysis] = []
         for i in range(0, len(texts), 256):
             batch = texts[i : i + 256]
             arrays = [
-                self.sentencizer(doc).to_array([LOWER, IS_SPACE, IS_PUNCT, SENT_START, IDX])
+                doc.to_array([LOWER, IS_SPACE, IS_PUNCT, ORTH, IDX])
                 for doc in self.nlp.tokenizer.pipe(batch)  # type: ignore[union-attr]
             ]
             stacked = np.concatenate(arrays) if arrays else np.zeros((0, 5), dtype=np.uint64)
@@ -126,7 +127,7 @@ class _Pipeline:
             for text, arr in zip(batch, arrays):
                 n = len(arr)
                 words = lemmas[pos : pos + n][keep[pos : pos + n]]
-                starts = arr[arr[:, 3] == 1, 4].astype(int).tolist() or ([0] if text else [])
+                starts = _sentence_starts(arr, terminal) if text else []
                 ends = starts[1:] + [len(text)]
                 sentences = tuple(
                     (s, s + len(text[s:e].rstrip())) for s, e in zip(starts, ends) if text[s:e].strip()
@@ -134,6 +135,26 @@ class _Pipeline:
                 out.append(Analysis(" ".join(words.tolist()), sentences))
                 pos += n
         return out
+
+
+#: Tokens that end a sentence (the rule of spaCy's sentencizer, applied to token arrays at C speed:
+#: the Python-level sentencizer cost as much as tokenising).
+_SENTENCE_END = (".", "!", "?")
+
+
+def _sentence_starts(arr: Any, terminal: Any) -> list[int]:
+    """Character offsets where sentences start: the first word after a run of sentence-ending
+    punctuation (closing quotes and brackets stay with the sentence they close)."""
+    import numpy as np
+
+    words = np.flatnonzero((arr[:, 1] == 0) & (arr[:, 2] == 0))  # not space, not punctuation
+    if len(words) == 0:
+        return [0]
+    ends = np.flatnonzero(np.isin(arr[:, 3], terminal))
+    nxt = np.searchsorted(words, ends + 1)
+    nxt = np.unique(nxt[nxt < len(words)])
+    first = [int(arr[words[0], 4])]
+    return first + [int(x) for x in arr[words[nxt], 4].tolist() if int(x) > first[0]]
 
 
 @lru_cache(maxsize=None)

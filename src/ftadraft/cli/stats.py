@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..errors import FtadraftError
 from .app import Context, cli, emit_json, run
 from .files import check_output, write_atomically
 
@@ -29,6 +32,34 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return buf.getvalue()
 
 
+def _pyarrow() -> None:
+    """Fail early, in one line, if the Parquet engine is missing."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise FtadraftError("pyarrow is not installed; install the notebook extra: pip install 'ftadraft[notebook]'") from None
+
+
+def _write_parquet(out: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """The long table as Parquet (provisions as a list of strings), via a temporary file in the same folder."""
+    import pyarrow as pa
+
+    from ..frames import _pandas
+
+    pd = _pandas()
+    df = pd.DataFrame(rows, columns=columns).astype({"year": "Int64"})
+    schema = pa.schema([("agreement_id", pa.string()), ("agreement", pa.string()), ("year", pa.int64()),
+                        ("topic", pa.string()), ("obligation", pa.string()), ("provisions", pa.list_(pa.string()))])
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, engine="pyarrow", index=False, schema=schema)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _note(note: str | None) -> None:
     if note:
         click.echo(f"note: {note}", err=True)
@@ -41,26 +72,39 @@ def _note(note: str | None) -> None:
 @click.option("--until", type=int, help="Agreements signed in or before this year.")
 @click.option("--party", "parties", multiple=True, help="Agreements this ISO3 party signed (repeatable: any of them).")
 @click.option("--csv", "csv_out", type=_OUT, help="Write the long table (one row per agreement × topic) to this CSV file.")
+@click.option("--parquet", "parquet_out", type=_OUT,
+              help="Write the long table to this Parquet file (needs pyarrow: the notebook extra).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.pass_obj
 def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, since: int | None, until: int | None,
-                   parties: tuple[str, ...], csv_out: Path | None, as_json: bool, force: bool) -> None:
+                   parties: tuple[str, ...], csv_out: Path | None, parquet_out: Path | None, as_json: bool,
+                   force: bool) -> None:
     """Agreements × topics: the strongest obligation each agreement has on each topic."""
+    columns = ["agreement_id", "agreement", "year", "topic", "obligation", "provisions"]
 
     def body() -> int:
         from ..research import LEVELS, coverage
 
-        if csv_out is not None:
-            check_output(csv_out, force)
+        if parquet_out is not None and (csv_out is not None or as_json):
+            raise FtadraftError("--parquet cannot be combined with --csv or --json")
+        for out in (csv_out, parquet_out):
+            if out is not None:
+                check_output(out, force)
+        if parquet_out is not None:
+            _pyarrow()  # fail before the work if pyarrow (or pandas) is missing
+            from ..frames import _pandas
+
+            _pandas()
         with obj.open(create=False) as c:
             cov = coverage(c, topics=topics or None, area=area, since=since, until=until, parties=parties or None)
         if csv_out is not None:
-            write_atomically(csv_out, _csv(cov.to_rows(), ["agreement_id", "agreement", "year", "topic", "obligation",
-                                                            "provisions"]))
+            write_atomically(csv_out, _csv(cov.to_rows(), columns))
+        if parquet_out is not None:
+            _write_parquet(parquet_out, cov.to_rows(), columns)
         if as_json:
             emit_json(cov.to_dict())
-        elif csv_out is None:
+        elif csv_out is None and parquet_out is None:
             click.echo(f"{len(cov.agreements)} agreements × {len(cov.topics)} topics")
             if cov.agreements:
                 click.echo(f"  {'topic':<44} " + " ".join(f"{lv:>8}" for lv in LEVELS))
