@@ -35,14 +35,14 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
 def _pyarrow() -> None:
     """Fail early, in one line, if the Parquet engine is missing."""
     try:
-        import pyarrow  # noqa: F401
+        import pyarrow  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         raise FtadraftError("pyarrow is not installed; install the notebook extra: pip install 'ftadraft[notebook]'") from None
 
 
 def _write_parquet(out: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
     """The long table as Parquet (provisions as a list of strings), via a temporary file in the same folder."""
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]
 
     from ..frames import _pandas
 
