@@ -185,6 +185,7 @@ class Corpus:
                 progress("analyse", done, len(todo))
 
         results: dict[tuple[str, str], tuple[str, tuple[tuple[int, int], ...]]] = {}
+        tick(0)
         for (lang, sha, _), an in zip(todo, analyze_mixed([(lang, text) for lang, _, text in todo], progress=tick,
                                                        vocabulary=vocabulary)):
             results[(lang, sha)] = (an.lemmas, an.sentences)
