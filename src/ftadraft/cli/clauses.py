@@ -72,16 +72,7 @@ def list_cmd(ctx: click.Context, topic: str | None, level: str | None, as_json: 
     """List the clauses, by area and topic."""
 
     def body() -> int:
-        found = _library(ctx).select(topic=topic, level=level)
-        if as_json:
-            emit_json([{"id": c.id, "title": c.title, "topic": c.topic, "level": c.level,
-                         "obligation": c.obligation, "since": c.since, "path": c.path} for c in found])
-            return 0
-        if not found:
-            click.echo("no clauses", err=True)
-        for c in found:
-            click.echo(f"{c.id:<52} {c.level:<9} {c.obligation:<7} {c.title}")
-        return 0
+        return _print_clauses(_library(ctx).select(topic=topic, level=level), as_json, "no clauses")
 
     run(body)
 
@@ -187,6 +178,19 @@ def validate_cmd(ctx: click.Context, db: str | None, as_json: bool) -> None:
     run(body)
 
 
+def _print_clauses(found: Any, as_json: bool, empty: str) -> int:
+    """A clause list as JSON or one line per clause."""
+    if as_json:
+        emit_json([{"id": c.id, "title": c.title, "topic": c.topic, "level": c.level,
+                    "obligation": c.obligation, "since": c.since, "path": c.path} for c in found])
+        return 0
+    if not found:
+        click.echo(empty, err=True)
+    for c in found:
+        click.echo(f"{c.id:<52} {c.level:<9} {c.obligation:<7} {c.title}")
+    return 0
+
+
 def _problem(p: Any) -> dict[str, Any]:
     return {"path": p.path, "line": p.line, "message": p.message, "clause": p.clause_id}
 
@@ -202,15 +206,6 @@ def search_cmd(ctx: click.Context, text: str, limit: int, as_json: bool) -> None
     def body() -> int:
         from ..clauses import search_library
 
-        found = search_library(_library(ctx), text, limit=limit)
-        if as_json:
-            emit_json([{"id": c.id, "title": c.title, "topic": c.topic, "level": c.level,
-                         "obligation": c.obligation} for c in found])
-            return 0
-        if not found:
-            click.echo("no matches", err=True)
-        for c in found:
-            click.echo(f"{c.id:<52} {c.level:<9} {c.title}")
-        return 0
+        return _print_clauses(search_library(_library(ctx), text, limit=limit), as_json, "no matches")
 
     run(body)
