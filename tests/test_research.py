@@ -258,3 +258,12 @@ def test_ecommerce_study_example_runs(tota_db: Path, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "most alike e-commerce chapters" in r.stdout
     assert list(tmp_path.rglob("*.png"))
+
+
+def test_top_level_coverage_returns_a_dataframe(tota_db) -> None:  # type: ignore[no-untyped-def]
+    import ftadraft
+
+    with ftadraft.open(tota_db, create=False) as c:
+        df = ftadraft.coverage(c, area="e-commerce", since=2000)
+    assert {"id", "name", "year"} <= set(df.columns) and "e-commerce/customs-duties" in df.columns
+    assert (df["year"] >= 2000).all() and len(df) > 50

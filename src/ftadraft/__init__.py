@@ -11,6 +11,7 @@ free trade agreements.
 from .corpus import AddReport, AgreementView, Corpus, open
 from .errors import FtadraftError, IndexFileError, InputError, ReferenceNotFound
 from .frames import to_frame
+from .research import coverage_frame as coverage
 from .ingest.load import load_file
 from .metadata import AgreementMeta, build_meta
 from .model import Agreement, Chapter, Document, Footnote, Provision
@@ -20,5 +21,5 @@ __version__ = "0.1.0"
 __all__ = [
     "AddReport", "Agreement", "AgreementMeta", "AgreementView", "Chapter", "Corpus", "Document", "Footnote",
     "FtadraftError", "IndexFileError", "InputError", "Provision", "ReferenceNotFound", "build_meta", "load_file",
-    "open", "to_frame",
+    "coverage", "open", "to_frame",
 ]

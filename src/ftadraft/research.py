@@ -271,6 +271,12 @@ class Diffusion:
         return _plot_diffusion(self, Path(out_png))
 
 
+def coverage_frame(corpus: Any, **filters: Any) -> Any:
+    """:func:`coverage` as a pandas DataFrame (one row per agreement, one column per topic) —
+    ``ftadraft.coverage(corpus, area="e-commerce", since=2000)`` in notebooks."""
+    return coverage(corpus, **filters).to_frame()
+
+
 def diffusion(corpus: Any, topic: str, *, since: int | None = None, until: int | None = None) -> Diffusion:
     """Per signature year: agreements signed, and how many contain ``topic`` at which strength."""
     from . import topics as tx
