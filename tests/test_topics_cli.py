@@ -20,8 +20,8 @@ def test_index_carries_topics_and_obligation(tota: ftadraft.Corpus) -> None:
 
 
 def test_topic_filter_and_browse_binding_first(tota: ftadraft.Corpus) -> None:
-    hits = search(tota, "", limit=40, filters=Filters(topics=("clearance/paperless-trading",), since=2010))
-    assert len(hits) == 40
+    hits = search(tota, "", limit=25, filters=Filters(topics=("clearance/paperless-trading",), since=2010))
+    assert len(hits) == 25
     assert all("clearance/paperless-trading" in h.provision.topics and h.agreement.year >= 2010 for h in hits)
     order = {"binding": 0, "mixed": 1, "soft": 2, "none": 3}
     ranks = [order[h.provision.obligation] for h in hits]

@@ -42,9 +42,18 @@ def _tag_chunk(items: Sequence[TagInput]) -> list[Tags]:
 
     obligations = classify_many((i.normalized, i.sentences or None, i.title) for i in items)
     return [
-        Tags(tuple((t.id, round(t.score, 4)) for t in tag_lemmas(i.lemmas, i.title_lemmas, i.chapter_lemmas)), o.label)
+        Tags(() if _definitions(i, o.label) else
+             tuple((t.id, round(t.score, 4)) for t in tag_lemmas(i.lemmas, i.title_lemmas, i.chapter_lemmas)), o.label)
         for i, o in zip(items, obligations, strict=True)
     ]
+
+
+def _definitions(item: TagInput, obligation: str) -> bool:
+    """A definitions article mentions every term of its chapter without regulating any of them:
+    it carries no topic (a spot check found such articles behind false coverage cells)."""
+    if "definition" in f" {item.title_lemmas} ":
+        return True
+    return obligation == "none" and item.normalized[:40].lower().startswith(("for the purposes of", "for purposes of"))
 
 
 def tag_all(items: Sequence[TagInput], *, workers: int | None = None) -> list[Tags]:

@@ -20,12 +20,22 @@ from .files import check_output, write_atomically
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a standalone HTML page (side-by-side and inline views).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--chapter", help="Align a chapter: A and B are agreements; chapter of A by number or title substring.")
+@click.option("--chapter-b", help="Chapter of B for --chapter (default: the same as --chapter).")
 @click.option("--author", default="ftadraft", show_default=True, help="Author of the tracked changes (--docx).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.pass_obj
 def compare_cmd(obj: Context, a: str, b: str, docx_out: Path | None, html_out: Path | None, as_json: bool,
-                author: str, force: bool) -> None:
-    """Compare two clauses: A and B are references (tpp:14.3), files with one article, or - (stdin)."""
+                author: str, force: bool, chapter: str | None, chapter_b: str | None) -> None:
+    """Compare two clauses: A and B are references (tpp:14.3), files with one article, or - (stdin).
+
+    With --chapter, A and B are agreements (tpp, korus) and the articles of the two chapters are
+    aligned by content: matched pairs with a short diff summary, then the articles on one side only.
+    """
+    if chapter is not None or chapter_b is not None:
+        run(lambda: _compare_chapters(obj, a, b, chapter or chapter_b or "", chapter_b or chapter or "",
+                                      docx_out, html_out, as_json, author, force))
+        return
 
     def body() -> int:
         from datetime import datetime, timezone
@@ -77,3 +87,66 @@ def _clause(obj: Context, ref: str, stdin: str) -> tuple[str, str]:
         p = c.provision(ref)
         agreement = c.index.agreement(p.agreement_id)
     return citation(agreement, p), p.text
+
+
+def _compare_chapters(obj: Context, a: str, b: str, chapter_a: str, chapter_b: str, docx_out: Path | None,
+                      html_out: Path | None, as_json: bool, author: str, force: bool) -> int:
+    """``compare A B --chapter``: align two chapters article by article."""
+    from datetime import datetime, timezone
+
+    from ..align import align_articles, article_label, chapter_provisions
+    from ..compare import compare_texts
+    from ..errors import FtadraftError
+    from ..redline import write_redline_docx
+
+    if html_out is not None:
+        raise FtadraftError("--html compares two clauses; with --chapter use --docx or --json")
+    if docx_out is not None:
+        check_output(docx_out, force)
+    with obj.open() as c:
+        ag_a, ag_b = c.agreement(a), c.agreement(b)
+        pa = chapter_provisions(c.index.provisions(ag_a.id), chapter_a)
+        pb = chapter_provisions(c.index.provisions(ag_b.id), chapter_b)
+    alignment = align_articles(pa, pb)
+    by_a = {article_label(p): p for p in pa}
+    by_b = {article_label(p): p for p in pb}
+
+    def name(p: object) -> str:
+        from ..model import Provision
+
+        assert isinstance(p, Provision)
+        return f"{article_label(p)}" + (f" {p.title}" if p.title else "")
+
+    if docx_out is not None:
+        write_redline_docx(
+            [(f"{ag_a.id}:{name(by_a[x.a])} → {ag_b.id}:{name(by_b[x.b])}", by_a[x.a].text, by_b[x.b].text)
+             for x in alignment.pairs],
+            docx_out, author=author, date=datetime.now(timezone.utc),
+            title=f"Chapter alignment: {ag_a.name} / {ag_b.name}")
+    if as_json:
+        emit_json(alignment.to_dict())
+        return 0
+    if docx_out is not None:
+        if not obj.quiet:
+            click.echo(f"written: {docx_out}", err=True)
+        return 0
+    head_a = " ".join(filter(None, (pa[0].chapter_number, pa[0].chapter_title)))
+    head_b = " ".join(filter(None, (pb[0].chapter_number, pb[0].chapter_title)))
+    click.echo(f"A: {ag_a.id} ({ag_a.name}), chapter {head_a}: {len(pa)} articles")
+    click.echo(f"B: {ag_b.id} ({ag_b.name}), chapter {head_b}: {len(pb)} articles")
+    click.echo("")
+    for x in alignment.pairs:
+        pa_, pb_ = by_a[x.a], by_b[x.b]
+        if x.status == "identical":
+            summary = "identical"
+        else:
+            cmp = compare_texts(pa_.text, pb_.text)
+            summary = f"{cmp.words_deleted} words deleted, {cmp.words_inserted} inserted"
+            if cmp.changes:
+                summary += f"; {len(cmp.changes)} substantive: " + "; ".join(ch.message for ch in cmp.changes[:2])
+        click.echo(f"{name(pa_)}  ↔  {name(pb_)}  [{x.similarity:.2f}] {summary}")
+    if alignment.only_a:
+        click.echo("\nOnly in A: " + "; ".join(name(by_a[n]) for n in alignment.only_a))
+    if alignment.only_b:
+        click.echo("\nOnly in B: " + "; ".join(name(by_b[n]) for n in alignment.only_b))
+    return 0
