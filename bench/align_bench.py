@@ -23,7 +23,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 import ftadraft
-from ftadraft.align import align_articles, align_matrix, chapter_provisions
+from ftadraft.align import align_articles, chapter_provisions
 from ftadraft.model import Provision
 
 #: (agreement A, chapter A, agreement B, chapter B): customs and e-commerce chapters of US FTAs.

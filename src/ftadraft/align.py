@@ -191,8 +191,8 @@ def chapter_provisions(provisions: Sequence[Provision], chapter: str) -> list[Pr
     raise FtadraftError(f"{chapter}: ambiguous chapter: " + "; ".join(" ".join(filter(None, k)) for k in keys[:8]))
 
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-          "sixteen seventeen eighteen nineteen").split()
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+          "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
 

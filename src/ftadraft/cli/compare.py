@@ -92,7 +92,7 @@ def _clause(obj: Context, ref: str, stdin: str) -> tuple[str, str]:
 def _compare_chapters(obj: Context, a: str, b: str, chapter_a: str, chapter_b: str, docx_out: Path | None,
                       html_out: Path | None, as_json: bool, author: str, force: bool) -> int:
     """``compare A B --chapter``: align two chapters article by article."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from ..align import align_articles, article_label, chapter_provisions
     from ..compare import compare_texts
@@ -121,7 +121,7 @@ def _compare_chapters(obj: Context, a: str, b: str, chapter_a: str, chapter_b: s
         write_redline_docx(
             [(f"{ag_a.id}:{name(by_a[x.a])} → {ag_b.id}:{name(by_b[x.b])}", by_a[x.a].text, by_b[x.b].text)
              for x in alignment.pairs],
-            docx_out, author=author, date=datetime.now(timezone.utc),
+            docx_out, author=author, date=datetime.now(UTC),
             title=f"Chapter alignment: {ag_a.name} / {ag_b.name}")
     if as_json:
         emit_json(alignment.to_dict())
