@@ -231,3 +231,14 @@ def test_reingest_round_trip_one_provision_per_article(tmp_path: Path, run, lib)
         first = a.body[0]
         para = first.text if hasattr(first, "text") else first.options[0].blocks[0].text
         assert para.replace("[", "").replace("]", "") in " ".join(p.text.split())
+
+
+def test_library_notes_can_be_left_out(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    """Clause-library notes hold negotiating considerations; --no-library-notes keeps only the spec's own notes."""
+    full, lean = tmp_path / "full.md", tmp_path / "lean.md"
+    assert run("draft", "build", str(EXAMPLE), "-o", str(full)).exit_code == 0
+    assert run("draft", "build", str(EXAMPLE), "-o", str(lean), "--no-library-notes").exit_code == 0
+    full_notes = full.read_text().count("**Note (")
+    lean_text = lean.read_text()
+    assert 0 < lean_text.count("**Note (") < full_notes
+    assert "pending its internal consultations" in lean_text  # a note written in the spec itself

@@ -476,9 +476,11 @@ def _default_title(clause: Clause) -> str:
     return _topic_name(clause.topic) or clause.title
 
 
-def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None) -> Proposal:
+def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None, *,
+                   library_notes: bool = True) -> Proposal:
     """The proposal a spec describes; a spec with errors (see :func:`check_spec`) raises :class:`SpecError`
-    naming the first one."""
+    naming the first one. ``library_notes=False`` leaves out the clause library's drafting notes (they
+    include negotiating considerations a delegation may not want to send); the spec's own notes stay."""
     errors = [p for p in check_spec(spec, library, corpus) if p.is_error]
     if errors:
         raise SpecError(spec.path, errors[0].line, errors[0].message
@@ -495,7 +497,8 @@ def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = N
                 text = render(clause, _values(clause, spec, values), _opts(options), corpus=corpus)
             except ClauseError as exc:
                 raise SpecError(spec.path, line, str(exc)) from None
-            notes.append(Note(spec.author, clause.notes))
+            if library_notes:
+                notes.append(Note(spec.author, clause.notes))
             precedents.extend(_citation(p.ref, corpus) for p in clause.precedents if p.ref)
             return split_paragraphs(text)
 

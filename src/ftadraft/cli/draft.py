@@ -79,11 +79,11 @@ def check_cmd(ctx: Context, spec: Path) -> None:
     run(body)
 
 
-def _build(ctx: Context, spec: Path) -> Any:
+def _build(ctx: Context, spec: Path, library_notes: bool = True) -> Any:
     from ..clauses import load_library
     from ..draft import build_proposal, load_spec
 
-    return build_proposal(load_spec(spec), load_library(), _corpus(ctx))
+    return build_proposal(load_spec(spec), load_library(), _corpus(ctx), library_notes=library_notes)
 
 
 @draft.command("build")
@@ -91,10 +91,12 @@ def _build(ctx: Context, spec: Path) -> Any:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="OUT.docx, OUT.md or OUT.html.")
 @click.option("--clean", is_flag=True, help="Clean text: first wording of each alternative, no brackets or notes.")
+@click.option("--no-library-notes", is_flag=True,
+              help="Leave out the clause library's drafting notes (negotiating considerations); the spec's notes stay.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @quiet_option
 @click.pass_obj
-def build_cmd(ctx: Context, spec: Path, output: Path, clean: bool, force: bool) -> None:
+def build_cmd(ctx: Context, spec: Path, output: Path, clean: bool, no_library_notes: bool, force: bool) -> None:
     """Build the proposal SPEC describes as Word, Markdown or HTML."""
 
     def body() -> None:
@@ -105,7 +107,7 @@ def build_cmd(ctx: Context, spec: Path, output: Path, clean: bool, force: bool) 
         if kind not in (".docx", ".md", ".html", ".htm"):
             raise InputError(output, "give an output ending in .docx, .md or .html")
         check_output(output, force)
-        proposal = _build(ctx, spec)
+        proposal = _build(ctx, spec, library_notes=not no_library_notes)
         if kind == ".docx":
             write_proposal(proposal, output, clean=clean, force=force)
         else:
