@@ -679,11 +679,12 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pyte
     out = tmp_path / "p.docx"
     out.write_bytes(b"previous version")
 
-    def fail(self: object, path: str) -> None:
-        Path(path).write_bytes(b"PK half")
+    def fail(self: Path, data: bytes) -> None:  # the disk fills up half-way through the write
+        with open(self, "wb") as fh:
+            fh.write(b"PK half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(dp._Bytes, "save", fail)
+    monkeypatch.setattr(Path, "write_bytes", fail)
     with pytest.raises(InputError, match="No space left"):
         write_proposal(PROPOSAL, out, force=True)
     assert out.read_bytes() == b"previous version"

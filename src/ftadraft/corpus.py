@@ -16,12 +16,12 @@ from typing import Any
 
 from . import refs
 from .analysis import ProvisionAnalysis, analyze_mixed
-from .tagging import TagInput, tag_all
 from .errors import FtadraftError, InputError
 from .index import Index, open_index, text_sha
 from .ingest.load import FORMATS, SUFFIXES, ingest_key, prepare, read_document
 from .metadata import AgreementMeta, is_sidecar
 from .model import Agreement, Chapter, Document, Provision
+from .tagging import TagInput, tag_all
 
 #: Called as progress(stage, done, total) — stage is "read", "analyse", "tag" or "write".
 Progress = Callable[[str, int, int], None]

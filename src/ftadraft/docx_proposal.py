@@ -36,9 +36,10 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 from lxml import etree
 
+from .atomic import write_bytes
 from .errors import InputError
 from .proposal import Alternatives, Article, Paragraph, Proposal
-from .redline import _fix_settings, _one_line, _save_atomically, check_redline
+from .redline import fix_settings, one_line, check_redline
 
 SHADE = "D9D9D9"       # grey run shading of bracketed text, depth 1
 SHADE_DEEP = "BFBFBF"  # darker grey for text inside nested brackets (depth ≥ 2)
@@ -138,7 +139,7 @@ def _numbering_xml(abstract_id: int, chapter: int) -> str:
 
 def clean_text(text: str) -> str:
     """``text`` as the clean version shows it: bracket characters removed, the words kept."""
-    return _one_line(text.replace("[", "").replace("]", ""))
+    return one_line(text.replace("[", "").replace("]", ""))
 
 
 def article_label(chapter: int, index: int) -> str:
@@ -198,7 +199,7 @@ class _Builder:
         # Comment ids above every footnote id (footnotes 1..F, comments F+1...): LibreOffice 7.4 drops the
         # text of footnotes when comment ids overlap them or include 0 (python-docx would start at 0).
         self.first_comment = sum(1 for a in p.articles if a.precedents) + 1
-        _fix_settings(self.doc, False)
+        fix_settings(self.doc, False)
         self._styles()
         self._numbering()
 
@@ -289,7 +290,7 @@ class _Builder:
               ) -> list[etree._Element]:
         """Runs for ``text`` whose brackets are marked; ``depth`` is the nesting it starts at (text inside
         a bracketed alternative starts at 1). Brackets in ``text`` balance, so it ends where it began."""
-        text = _one_line(text)
+        text = one_line(text)
         if self.clean:
             text = text.replace("[", "").replace("]", "")
             return [self._run(parent, text, bold=bold)] if text else []
@@ -388,11 +389,11 @@ class _Builder:
         if self.clean:
             return
         if article.precedents:  # one footnote per article: adjacent references would read as "¹²"
-            self._footnote(last, "; ".join(_one_line(c) for c in article.precedents))
+            self._footnote(last, "; ".join(one_line(c) for c in article.precedents))
         anchor = DocxParagraph(heading, self.doc._body)
         first, last_run = Run(title_runs[0], anchor), Run(title_runs[-1], anchor)
         for note in article.notes:
-            comment = self.doc.comments.add_comment(text=_one_line(note.text), author=note.party,
+            comment = self.doc.comments.add_comment(text=one_line(note.text), author=note.party,
                                                     initials=note.party)
             if comment.comment_id < self.first_comment:
                 comment._comment_elm.id = self.first_comment  # later ones follow: python-docx takes max + 1
@@ -441,7 +442,7 @@ class _Builder:
         note = parse_xml(f'<w:footnote {nsdecls("w")} w:id="{fid}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/>'
                          '</w:pPr><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>'
                          "</w:p></w:footnote>")
-        self._run(note[0], " " + _one_line(citation))
+        self._run(note[0], " " + one_line(citation))
         footnotes.append(note)
 
     def annex(self) -> None:
@@ -461,7 +462,7 @@ class _Builder:
             self._text(label.paragraphs[0]._p, article.title)
             for j, citation in enumerate(article.precedents):
                 p = cites.paragraphs[0] if j == 0 else cites.add_paragraph()
-                self._run(p._p, _one_line(citation))
+                self._run(p._p, one_line(citation))
 
     def header_footer(self) -> None:
         section = self.doc.sections[0]
@@ -488,7 +489,7 @@ class _Builder:
     def build(self) -> docx.document.Document:
         p = self.p
         self.title_block()
-        title = clean_text if self.clean else _one_line
+        title = clean_text if self.clean else one_line
         entries = [(1, f"CHAPTER {p.chapter_number}: {title(p.chapter_title)}")]
         entries += [(2, f"{article_label(p.chapter_number, k)} {title(a.title)}") for k, a in enumerate(p.articles)]
         if not self.clean and any(a.precedents for a in p.articles):
@@ -536,16 +537,6 @@ def _fixed_zip(data: bytes, day: str) -> bytes:
     return out.getvalue()
 
 
-class _Bytes:
-    """Something :func:`ftadraft.redline._save_atomically` can ``save``: ready-made file bytes."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def save(self, path: str) -> None:
-        Path(path).write_bytes(self.data)
-
-
 def write_proposal(p: Proposal, out: Path, *, clean: bool = False, choose: Mapping[int, int] | None = None,
                    force: bool = False) -> None:
     """Write ``p`` as a negotiation-ready .docx at ``out``.
@@ -568,7 +559,7 @@ def write_proposal(p: Proposal, out: Path, *, clean: bool = False, choose: Mappi
         raise InputError(folder, "folder is not writable")
     data = render_proposal(p, clean=clean, choose=choose)
     try:
-        _save_atomically(_Bytes(data), out)  # type: ignore[arg-type]
+        write_bytes(out, data)
     except PermissionError as e:
         raise InputError(folder, f"folder is not writable ({e.strerror})") from None
     except OSError as e:

@@ -12,7 +12,7 @@ from .errors import FtadraftError
 from .model import Agreement, Provision
 
 
-def _pandas() -> Any:
+def require_pandas() -> Any:
     try:
         import pandas
     except ImportError:
@@ -49,6 +49,6 @@ def _row(obj: Any) -> dict[str, Any]:
 
 def to_frame(items: Iterable[Any]) -> Any:
     """A pandas DataFrame with one row per hit, provision or agreement (columns depend on the type)."""
-    pd = _pandas()
+    pd = require_pandas()
     rows = [_row(x) for x in items]
     return pd.DataFrame(rows)

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import ProvisionAnalysis
-from .tagging import TagInput
 from .errors import IndexFileError
 from .model import Agreement, Chapter, Document, Footnote, Provision
+from .tagging import TagInput
 
 APPLICATION_ID = 0x46544144  # "FTAD"
 SCHEMA_VERSION = 1

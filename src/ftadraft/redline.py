@@ -14,9 +14,7 @@ first child); ``xml:space="preserve"`` wherever spaces would otherwise be lost.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ import docx
 from docx.oxml.ns import qn
 from lxml import etree
 
+from .atomic import atomic_path
 from .diff import Op, align_paragraphs, diff_words
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -184,7 +183,7 @@ def write_redline_docx(pairs: Sequence[tuple[str, str, str]], out: Path, *, auth
     out = Path(out)
     stamp = word_date(date)
     document = docx.Document()
-    _fix_settings(document, track_revisions)
+    fix_settings(document, track_revisions)
     props = document.core_properties
     props.author = props.last_modified_by = author
     when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
@@ -195,22 +194,23 @@ def write_redline_docx(pairs: Sequence[tuple[str, str, str]], out: Path, *, auth
     ids = [int(v) for v in body.xpath("//w:*/@w:id") if v.lstrip("-").isdigit()]
     writer = _Writer(author, stamp, max(ids, default=0) + 1)
     if title:
-        document.add_heading(_one_line(title), level=0)
+        document.add_heading(one_line(title), level=0)
     for heading, text_a, text_b in pairs:
-        document.add_heading(_one_line(heading), level=1)
+        document.add_heading(one_line(heading), level=1)
         for para in _layout(redline_paragraphs(text_a), redline_paragraphs(text_b)):
             writer.paragraph(document.add_paragraph()._p, para)
     problems = _check_document(document.element)
     if problems:  # a bug here, never the input's fault: refuse to write a redline Word would misread
         raise RuntimeError("redline failed its own checks: " + "; ".join(problems[:5]))
-    _save_atomically(document, out)
+    with atomic_path(out) as tmp:
+        document.save(str(tmp))
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return " ".join(_XML_ILLEGAL.sub("", text).split())
 
 
-def _fix_settings(document: docx.document.Document, track_revisions: bool) -> None:
+def fix_settings(document: docx.document.Document, track_revisions: bool) -> None:
     settings = document.settings.element
     zoom = settings.find(qn("w:zoom"))
     if zoom is not None and zoom.get(qn("w:percent")) is None:
@@ -222,23 +222,6 @@ def _fix_settings(document: docx.document.Document, track_revisions: bool) -> No
             if child.tag in _BEFORE_TRACK:
                 position = k + 1
         settings.insert(position, track)
-
-
-def _save_atomically(document: docx.document.Document, out: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent or Path("."))
-    os.close(fd)
-    try:
-        document.save(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a document gets the usual mode
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 # --- checking ---------------------------------------------------------------------------------------------

@@ -10,17 +10,16 @@ no obligation language) > absent.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_path
 from .errors import FtadraftError, ReferenceNotFound
-from .frames import _pandas
+from .frames import require_pandas
 
 #: Cell labels, strongest first.
 LEVELS = ("binding", "mixed", "soft", "present", "absent")
@@ -187,7 +186,7 @@ class Coverage:
 
     def to_frame(self) -> Any:
         """Wide DataFrame: one row per agreement (id, name, year), one column per topic with the level."""
-        pd = _pandas()
+        pd = require_pandas()
         rows = [{"id": a.id, "name": a.name, "year": a.year, **{t: self.cell(a.id, t).level for t in self.topics}}
                 for a in self.agreements]
         return pd.DataFrame(rows, columns=["id", "name", "year", *self.topics])
@@ -262,7 +261,7 @@ class Diffusion:
 
     def to_frame(self) -> Any:
         """One row per signature year."""
-        pd = _pandas()
+        pd = require_pandas()
         return pd.DataFrame(self.to_rows(), columns=[f for f in YearRow.__dataclass_fields__])
 
     def plot(self, out_png: Path | str) -> Path:
@@ -382,14 +381,8 @@ def _plot_diffusion(d: Diffusion, out: Path) -> Path:
                      fontsize=16)
         fig.text(0.01, 0.01, SOURCE_NOTE, fontsize=11, color="#555555", ha="left", va="bottom")
         fig.tight_layout(rect=(0, 0.04, 1, 1))
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_path(out) as tmp:
             fig.savefig(tmp, format="png")
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
     finally:
         plt.close(fig)
     return out
@@ -422,7 +415,7 @@ class AgreementProfile:
 
     def to_frame(self) -> Any:
         """One row per topic the agreement covers."""
-        pd = _pandas()
+        pd = require_pandas()
         return pd.DataFrame([{**asdict(t), "provisions": len(t.provision_ids)} for t in self.topics],
                             columns=["topic", "area", "name", "level", "provision_ids", "provisions"])
 
@@ -487,12 +480,12 @@ class PartyProfile:
 
     def to_frame(self) -> Any:
         """One row per topic found in the party's agreements."""
-        pd = _pandas()
+        pd = require_pandas()
         return pd.DataFrame([asdict(t) for t in self.topics], columns=list(PartyTopic.__dataclass_fields__))
 
     def agreements_frame(self) -> Any:
         """One row per agreement of the party, oldest first."""
-        pd = _pandas()
+        pd = require_pandas()
         return pd.DataFrame([{**asdict(a), "parties": ",".join(a.parties)} for a in self.agreements],
                             columns=list(AgreementRow.__dataclass_fields__))
 

@@ -340,9 +340,7 @@ def _compiled() -> _Compiled:
     """The compiled tables, from a per-user cache when possible: compiling needs spaCy's lemmatiser
     (about a second cold), which a one-shot search should not pay."""
     import hashlib
-    import os
     import pickle
-    import tempfile
     from importlib import metadata
 
     def version(dist: str) -> str:
@@ -369,11 +367,10 @@ def _compiled() -> _Compiled:
         pass
     compiled = _Compiled(taxonomy())
     try:
+        from .atomic import write_bytes
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".topics-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(compiled, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_bytes(path, pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL), private=True)
     except OSError:
         pass  # a read-only home: compile each time
     return compiled

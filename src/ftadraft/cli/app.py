@@ -16,6 +16,7 @@ import click
 from .. import __version__
 from ..errors import FtadraftError
 
+
 class Context:
     def __init__(self, db: str | None, quiet: bool) -> None:
         self.db = db

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from ..atomic import write_text
 from ..model import citation
 from .app import Context, cli, emit_json, run
-from .files import check_output, write_atomically
+from .files import check_output
 
 
 @cli.command("compare")
@@ -53,7 +54,7 @@ def compare_cmd(obj: Context, a: str, b: str, docx_out: Path | None, html_out: P
             write_redline_docx([(f"{label_a} → {label_b}", text_a, text_b)], docx_out, author=author,
                                date=datetime.now(timezone.utc), title=f"Comparison: {label_a} / {label_b}")
         if html_out is not None:
-            write_atomically(html_out, render_html(comparison))
+            write_text(html_out, render_html(comparison))
         if as_json:
             emit_json(comparison.to_dict())
         elif docx_out is None and html_out is None:

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
+from ..atomic import write_text
 from ..errors import FtadraftError, InputError
 from .app import Context, cli, quiet_option, run, warn
-from .files import check_output, write_atomically
+from .files import check_output
 
 
 def _corpus(ctx: Context) -> Any:
@@ -43,7 +44,7 @@ def new_cmd(chapter: str, level: str, parties: str, output: Path | None, force: 
             click.echo(text, nl=False)
             return
         check_output(output, force)
-        write_atomically(output, text)
+        write_text(output, text)
 
     run(body)
 
@@ -112,7 +113,7 @@ def build_cmd(ctx: Context, spec: Path, output: Path, clean: bool, no_library_no
             write_proposal(proposal, output, clean=clean, force=force)
         else:
             render = proposal_markdown if kind == ".md" else proposal_html
-            write_atomically(output, render(proposal, clean=clean))
+            write_text(output, render(proposal, clean=clean))
         if not ctx.quiet:
             click.echo(f"wrote {output} ({len(proposal.articles)} articles)", err=True)
 

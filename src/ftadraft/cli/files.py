@@ -1,9 +1,10 @@
-"""Writing output files from commands: refuse to clobber, never leave half a file."""
+"""Output paths given to commands: refuse a missing folder, and an existing file without ``--force``.
+
+Writes themselves go through :mod:`ftadraft.atomic`.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from ..errors import InputError
@@ -17,13 +18,3 @@ def check_output(out: Path, force: bool) -> None:
         raise InputError(out, "exists already; pass --force to overwrite")
 
 
-def write_atomically(out: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a failure never leaves half a file."""
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

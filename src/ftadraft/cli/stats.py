@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..atomic import atomic_path, write_text
 from ..errors import FtadraftError
 from .app import Context, cli, emit_json, run
-from .files import check_output, write_atomically
+from .files import check_output
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
 
@@ -44,20 +43,14 @@ def _write_parquet(out: Path, rows: list[dict[str, Any]], columns: list[str]) ->
     """The long table as Parquet (provisions as a list of strings), via a temporary file in the same folder."""
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    from ..frames import _pandas
+    from ..frames import require_pandas
 
-    pd = _pandas()
+    pd = require_pandas()
     df = pd.DataFrame(rows, columns=columns).astype({"year": "Int64"})
     schema = pa.schema([("agreement_id", pa.string()), ("agreement", pa.string()), ("year", pa.int64()),
                         ("topic", pa.string()), ("obligation", pa.string()), ("provisions", pa.list_(pa.string()))])
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         df.to_parquet(tmp, engine="pyarrow", index=False, schema=schema)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _note(note: str | None) -> None:
@@ -93,13 +86,13 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
                 check_output(out, force)
         if parquet_out is not None:
             _pyarrow()  # fail before the work if pyarrow (or pandas) is missing
-            from ..frames import _pandas
+            from ..frames import require_pandas
 
-            _pandas()
+            require_pandas()
         with obj.open(create=False) as c:
             cov = coverage(c, topics=topics or None, area=area, since=since, until=until, parties=parties or None)
         if csv_out is not None:
-            write_atomically(csv_out, _csv(cov.to_rows(), columns))
+            write_text(csv_out, _csv(cov.to_rows(), columns))
         if parquet_out is not None:
             _write_parquet(parquet_out, cov.to_rows(), columns)
         if as_json:
@@ -140,7 +133,7 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
         with obj.open(create=False) as c:
             d = diffusion(c, topic, since=since, until=until)
         if csv_out is not None:
-            write_atomically(csv_out, _csv(d.to_rows(), list(YearRow.__dataclass_fields__)))
+            write_text(csv_out, _csv(d.to_rows(), list(YearRow.__dataclass_fields__)))
         if plot_out is not None:
             d.plot(plot_out)
         if as_json:
