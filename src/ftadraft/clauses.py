@@ -837,11 +837,6 @@ def _replace_parties(para: str, parties: Sequence[str]) -> str:
     return para
 
 
-def party_placeholders(parties: Sequence[str]) -> dict[str, str]:
-    """``{"party_a": "KOR", ...}``: which party each ``{{ party_x }}`` of an adapted text stands for."""
-    return {f"party_{chr(ord('a') + i)}": code for i, code in enumerate(parties[:26])}
-
-
 # -- validation ----------------------------------------------------------------------------------
 def validate(library: ClauseLibrary, index: Corpus | None = None) -> list[Problem]:
     """Everything wrong with the library: schema values, ids, placeholders and variables, topics, and

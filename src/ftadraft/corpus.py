@@ -9,6 +9,7 @@ agreement, and all writes of one ``add`` happen in a single transaction.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,8 +79,6 @@ def expand_paths(paths: Iterable[Path | str], fmt: str | None = None) -> list[Pa
 
 
 def _natural_key(p: Path) -> list[Any]:
-    import re
-
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(p))]
 
 

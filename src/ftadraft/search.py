@@ -256,12 +256,6 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
     return QueryPlan(fts, tuple(units), False, topics)
 
 
-def fts_expression(corpus: Corpus, query: str, lang: str = "en") -> tuple[str, list[str]]:
-    """(FTS5 candidate expression, query words) — see :func:`plan_query`."""
-    plan = plan_query(corpus, query, lang)
-    return plan.fts, sorted(plan.words)
-
-
 # -- filters ------------------------------------------------------------------------------------
 def _filter_sql(corpus: Corpus, f: Filters) -> tuple[list[str], list[Any]]:
     where: list[str] = []

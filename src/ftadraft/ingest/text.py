@@ -192,10 +192,6 @@ def _vocabulary(text: str) -> set[str]:
     return set(re.findall(r"[a-z]{3,}", text.lower()))
 
 
-def join_wrapped(prev: str, nxt: str, vocab: set[str]) -> str:
-    """Join a wrapped line to the text before it (see :func:`join_lines`)."""
-    return join_lines([prev, nxt], vocab)
-
 
 def join_lines(lines: Iterable[str], vocab: set[str]) -> str:
     """Join wrapped lines into one paragraph (also used by the PDF reader), in linear time.
