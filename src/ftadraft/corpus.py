@@ -87,6 +87,9 @@ class Corpus:
 
     def __init__(self, index: Index) -> None:
         self.index = index
+        #: Derived data that search keeps per open index (vocabulary by initial, document
+        #: frequencies, lemmatised thesaurus); cleared when the index changes.
+        self.cache: dict[str, Any] = {}
 
     @property
     def path(self) -> Path:
@@ -152,6 +155,8 @@ class Corpus:
         if progress and documents:
             progress("write", 0, 1)
         replaced = self.index.write_documents(documents, keys, analyses, vocabulary) if documents else []
+        if documents:
+            self.cache.clear()
         if progress and documents:
             progress("write", 1, 1)
         added = [d.agreement.id for d in documents if d.agreement.id not in replaced]
@@ -241,6 +246,7 @@ class Corpus:
         """Remove agreements by id or alias, all in one transaction; return the removed ids."""
         ids = [refs.resolve_agreement(self.index, r).id for r in references]
         self.index.remove(ids)
+        self.cache.clear()
         return ids
 
     def stats(self) -> dict[str, Any]:
@@ -253,6 +259,7 @@ class Corpus:
         inputs = self.index.tag_inputs()
         tags = tag_all([i for _, i in inputs])
         self.index.update_tags({pid: (t.topics, t.obligation) for (pid, _), t in zip(inputs, tags, strict=True)})
+        self.cache.clear()
         return len(inputs)
 
     def topics(self) -> tuple[Any, ...]:

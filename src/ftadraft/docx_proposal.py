@@ -39,7 +39,7 @@ from lxml import etree
 from .atomic import write_bytes
 from .errors import InputError
 from .proposal import Alternatives, Article, Paragraph, Proposal
-from .redline import fix_settings, one_line, check_redline
+from .redline import check_redline, fix_settings, one_line
 
 SHADE = "D9D9D9"       # grey run shading of bracketed text, depth 1
 SHADE_DEEP = "BFBFBF"  # darker grey for text inside nested brackets (depth ≥ 2)

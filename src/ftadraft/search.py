@@ -137,7 +137,7 @@ def _fold_unknown(corpus: Corpus, word: str, lang: str) -> str:
 
 def _forms_by_initial(corpus: Corpus, lang: str) -> dict[str, list[str]]:
     """Alphabetic word forms of the index by first letter (loaded once per open index)."""
-    cache = corpus.__dict__.setdefault("_forms_by_initial", {})
+    cache = corpus.cache.setdefault("forms_by_initial", {})
     if lang not in cache:
         table: dict[str, list[str]] = {}
         for (form,) in corpus.index.conn.execute(
@@ -180,7 +180,7 @@ def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int
     conn = corpus.index.conn
     conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
     total = conn.execute("SELECT count(*) FROM provisions").fetchone()[0] or 1
-    cache: dict[str, int] = corpus.__dict__.setdefault("_doc_freq", {})
+    cache: dict[str, int] = corpus.cache.setdefault("doc_freq", {})
     if cache.get("", -1) != total:  # the index changed (or first use): start afresh
         cache.clear()
         cache[""] = total
@@ -191,7 +191,7 @@ def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int
 
 
 def _concept_table(corpus: Corpus, lang: str) -> list[tuple[tuple[str, ...], ...]]:
-    cache = corpus.__dict__.setdefault("_concepts", {})
+    cache = corpus.cache.setdefault("concepts", {})
     if lang not in cache:
         from .thesaurus import lemmatised_concepts
 
