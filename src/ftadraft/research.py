@@ -14,6 +14,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -152,15 +153,12 @@ class Coverage:
 
     def cell(self, agreement_id: str, topic: str) -> Cell:
         """The cell for one agreement and topic (``absent`` if no provision is tagged with it)."""
-        found = self._lookup().get((agreement_id, topic))
+        found = self._lookup.get((agreement_id, topic))
         return found if found is not None else Cell(agreement_id, topic, "absent")
 
+    @cached_property
     def _lookup(self) -> dict[tuple[str, str], Cell]:
-        cache = self.__dict__.get("_cache")
-        if cache is None:  # built once; the dataclass stays frozen for users
-            cache = {(c.agreement_id, c.topic): c for c in self.cells}
-            object.__setattr__(self, "_cache", cache)
-        return cache
+        return {(c.agreement_id, c.topic): c for c in self.cells}
 
     def to_rows(self) -> list[dict[str, Any]]:
         """Long form, one row per agreement × topic (absent ones included), for CSV and JSON."""
