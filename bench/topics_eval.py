@@ -17,11 +17,16 @@ analysis, except for a few misses looked at in the first tuning rounds), and the
 (only their article titles were added to the topics' title lists).
 
 Speed: tagging every ToTA provision from its stored lemma strings (text, title, chapter title) on one core, as
-CPU time (other processes on a shared machine inflate wall time); target <= 4 s. The exit code is 0 when the
-ToTA parts meet the targets in text+chapter mode and the speed target is met.
+CPU time (other processes on a shared machine inflate wall time); target <= 4 s. The exit code is 0 when both
+ToTA parts (dev and held-out) meet the targets in BOTH modes -- text alone is the acceptance test, text+chapter
+what the index does -- and the speed target is met.
 
 Run:  python bench/topics_eval.py [--db TOTA_INDEX.sqlite] [--xml DIR] [--modern DIR] [--errors N --part P]
-Without --db a temporary ToTA index is built from the XML (40-60 s).
+      python bench/topics_eval.py --db DB --misses TOPIC [--mode text] [--part dev]   # why TOPIC was not first
+Without --db a temporary ToTA index is built from the XML (40-60 s). ``--misses`` takes a topic id or a prefix
+("clearance/", "all") and prints, for every gold article of the part whose topic did not come first, the tags
+it got, the gold topic's evidence (phrases found x count @ weight, negatives, unmet required groups) and the
+opening of its text, so that rules can be fixed where the evidence is missing rather than guessed.
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ class Results:
     unrelated: dict[str, dict[str, list[int]]] = field(default_factory=lambda: {p: {} for p in PARTS})
     confusions: dict[str, Counter[tuple[str, str]]] = field(default_factory=lambda: {p: Counter() for p in PARTS})
     misses: dict[str, list[str]] = field(default_factory=lambda: {p: [] for p in PARTS})
+    #: part -> (provision id, gold topic, tags) of every gold article whose topic was not first
+    missed: dict[str, list[tuple[str, str, list[str], str]]] = field(default_factory=lambda: {p: [] for p in PARTS})
     false_pos: dict[str, list[str]] = field(default_factory=lambda: {p: [] for p in PARTS})
 
 
@@ -126,6 +133,7 @@ def evaluate(rows: list[sqlite3.Row], chapter: bool) -> Results:
             if not first:
                 res.confusions[part][(gold[0], got[0] if got else "(none)")] += 1
                 res.misses[part].append(f"  {r['id']:<26} {title} gold {gold[0]:<34} got {got[:3]}")
+                res.missed[part].append((r["id"], gold[0], got, r["title"] or ""))
         else:
             counts = res.unrelated[part].setdefault(str(area), [0, 0])
             counts[0] += 1
@@ -166,6 +174,40 @@ def report(res: Results, heading: str) -> bool:
     return ok
 
 
+def evidence(lemmas: str, chapter_lemmas: str, topic_id: str) -> str:
+    """One line on a topic's evidence in a text: phrases found (count @ weight), negatives, unmet groups."""
+    c = topics._compiled()
+    ti = next(i for i, t in enumerate(c.topics) if t.id == topic_id)
+    counts = c.counts(lemmas)
+    found = [f"{c.keys[pid].strip()!r} x{n} @{w:g}" for pid, n in counts.items()
+             for t2, w, _ in c.positive.get(pid, ()) if t2 == ti]
+    neg = [f"{c.keys[pid].strip()!r} x{counts[pid]} @{w:g}" for pid, w in c.negative[ti] if pid in counts]
+    present = counts.keys() | (c.context(chapter_lemmas) if chapter_lemmas else frozenset())
+    unmet = [" | ".join(sorted({c.keys[pid].strip() for pid in group})[:6]) + " ..."
+             for group in c.requires[ti] if not group & present]
+    return (f"phrases [{', '.join(found) or '-'}]" + (f"  negative [{', '.join(neg)}]" if neg else "")
+            + (f"  UNMET requires [{'; '.join(unmet)}]" if unmet else ""))
+
+
+def print_misses(db: Path, res: Results, part: str, which: str, chapter: bool) -> None:
+    """Every missed gold article of ``part`` whose gold topic matches ``which`` (id, prefix or "all")."""
+    chosen = [m for m in res.missed[part] if which == "all" or m[1] == which or m[1].startswith(which)]
+    conn = sqlite3.connect(db)
+    try:
+        print(f"\n{part}: {len(chosen)} articles whose gold topic ({which}) was not first")
+        for pid, gold, got, title in chosen:
+            row = conn.execute("SELECT text, lemmas, chapter_lemmas FROM provisions WHERE id = ?", (pid,)).fetchone()
+            if row is None:  # a modern article (another index)
+                print(f"- {pid} {title!r}: gold {gold}, got {got[:3]}")
+                continue
+            text, lemmas, chapter_lemmas = row
+            print(f"- {pid} {title!r}: gold {gold}, got {got[:3]}")
+            print(f"    {evidence(lemmas, chapter_lemmas if chapter else '', gold)}")
+            print(f"    text: {' '.join(text.split())[:300]}")
+    finally:
+        conn.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", type=Path, help="an existing index holding ToTA (default: build a temporary one)")
@@ -174,7 +216,10 @@ def main() -> int:
     ap.add_argument("--errors", type=int, default=0, help="print up to N misses and false positives")
     ap.add_argument("--part", choices=PARTS, default="dev", help="part whose errors --errors prints")
     ap.add_argument("--mode", choices=MODES, default="text+chapter", help="mode whose errors --errors prints")
+    ap.add_argument("--misses", metavar="TOPIC", help="explain the misses of a topic (id, prefix or 'all') in --part")
     args = ap.parse_args()
+    if args.misses and args.db is None:
+        ap.error("--misses reads article texts from the index: give --db")
 
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
@@ -206,7 +251,7 @@ def main() -> int:
           "modern = RCEP + WTO e-commerce (never tuned on)")
     results = {mode: evaluate(rows + modern_rows, chapter=mode == "text+chapter") for mode in MODES}
     ok = report(results["text+chapter"], "text + chapter title as context (index-time mode; article title removed)")
-    report(results["text"], "text only (article title and chapter title removed)")
+    ok &= report(results["text"], "text only (article title and chapter title removed)")
     print(f"\nspeed: {len(rows):,} ToTA provisions ({words / 1e6:.1f} M words) tagged from lemma strings (text, title, "
           f"chapter) in {speed_t:.2f} s CPU on one core (target <= 4 s); taxonomy compiled once in {compile_t:.2f} s; "
           f"{sum(1 for t in tagged if t):,} provisions got at least one topic")
@@ -216,8 +261,10 @@ def main() -> int:
         print("\n".join(res.misses[args.part][: args.errors]))
         print(f"{args.part} ({args.mode}): unrelated articles that got a tag")
         print("\n".join(res.false_pos[args.part][: args.errors]))
+    if args.misses:
+        print_misses(args.db, results[args.mode], args.part, args.misses, args.mode == "text+chapter")
     ok = ok and speed_t <= 4.0
-    print(f"ToTA targets (text + chapter mode, dev and held-out) and speed: {'met' if ok else 'NOT met'}")
+    print(f"ToTA targets (text and text + chapter modes, dev and held-out) and speed: {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 

@@ -22,6 +22,7 @@ from ftadraft.clauses import (
     adapt_text,
     clause_text,
     load_library,
+    read_yaml,
     render,
     search_library,
     topic_ids,
@@ -227,6 +228,9 @@ LOAD_ERRORS = {
     "missing field": (BASE.replace("notes: |\n  Drafting notes.\n", ""), 1, "missing field 'notes'"),
     "number type": (BASE.replace("default: 10", "default: ten"), 16, "default must be a number"),
     "too large": (BASE + "#" * 70_000, 1, "the limit is"),
+    "impossible date": (BASE.replace("since: 2016", "since: 2016-02-30"), 22,
+                        "'2016-02-30' is not a calendar date (YYYY-MM-DD)"),
+    "impossible month": (BASE.replace("source: test", "source: 2016-13-01"), 23, "'2016-13-01' is not a calendar date"),
 }
 
 
@@ -240,6 +244,26 @@ def test_unreadable_files_fail_with_file_and_line(tmp_path: Path, case: str) -> 
     assert "\n" not in str(err.value)
     collected: list[Any] = []
     assert len(load_library(root, problems=collected)) == 0 and str(collected[0]) == str(err.value)
+
+
+def test_safe_yaml_is_the_one_strict_reader_for_clauses_and_specs() -> None:
+    """``ftadraft.safe_yaml.load`` is public: plain data with line numbers, dates as ISO text, and its
+    refusals are :class:`YamlError` (``ClauseError`` for clause files, via ``clauses.read_yaml``)."""
+    from ftadraft import safe_yaml
+
+    data = safe_yaml.load(b"a: 1\nwhen: 2025-03-14\nitems:\n  - x\n  - y\ntext: |\n  block\n", "f.yaml")
+    assert data == {"a": 1, "when": "2025-03-14", "items": ["x", "y"], "text": "block\n"}
+    assert isinstance(data, safe_yaml.Map) and data.lines == {"a": 1, "when": 2, "items": 3, "text": 7}
+    assert data["items"].lines == [4, 5] and data.literal == {"text"}
+    with pytest.raises(safe_yaml.YamlError) as err:
+        safe_yaml.load(b"a: 1\nb: !!python/name:os.system x\n", "f.yaml", kind="specs")
+    assert str(err.value) == "f.yaml:2: YAML tag '!!python/name:os.system' is not allowed; specs are plain data"
+    with pytest.raises(safe_yaml.YamlError, match=r"^f\.yaml:1: more than 2 items in one list$"):
+        safe_yaml.load(b"[1, 2, 3]", "f.yaml", max_items=2)
+    with pytest.raises(ClauseError) as clause_err:
+        read_yaml(b"id: x\nsince: 2020-02-31\n", "clauses/x.yaml")
+    assert (clause_err.value.path, clause_err.value.line) == ("clauses/x.yaml", 2)
+    assert isinstance(clause_err.value, safe_yaml.YamlError) and isinstance(clause_err.value, ftadraft.FtadraftError)
 
 
 VALIDATION_ERRORS = {
@@ -399,6 +423,19 @@ def test_cli_errors_are_one_line(invoke: Any, tmp_path: Path) -> None:
         r = invoke("--library", str(root), command)
         errors = [line for line in r.stderr.splitlines() if line.startswith("ftadraft: ")]
         assert r.exit_code == 1 and errors == [f"ftadraft: {WHERE}:9: tab in indentation; indent with spaces"]
+
+
+def test_cli_impossible_date_is_one_line_with_file_and_line(invoke: Any, tmp_path: Path) -> None:
+    """A date YAML takes for a timestamp but no calendar has (2016-02-30): FILE:LINE, exit 1, no traceback."""
+    root = _library_with(tmp_path, BASE.replace("since: 2016", "since: 2016-02-30"))
+    for command in ("list", "validate", "search"):
+        args = ("--library", str(root), command) + (("spam",) if command == "search" else ())
+        r = invoke(*args)
+        errors = [line for line in r.stderr.splitlines() if line.startswith("ftadraft: ")]
+        assert r.exit_code == 1, (command, r.stderr)
+        assert errors == [(f"ftadraft: {WHERE}:22: '2016-02-30' is not a calendar date (YYYY-MM-DD); "
+                           "quote it if it is meant as text")], (command, r.stderr)
+        assert "Traceback" not in r.stderr + r.stdout
 
 
 def test_cli_validate_with_and_without_index(invoke: Any, tota_db: Path) -> None:

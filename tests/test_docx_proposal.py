@@ -343,7 +343,7 @@ def test_toc_field_is_prefilled_with_the_headings(bracketed: bytes) -> None:
     toc = [p for p in paras if p.style in ("TOC1", "TOC2")]
     assert [p.text for p in toc] == (["CHAPTER 19: Digital [Widget] Trade"]
                                      + [f"Article 19.{k + 1}: {a.title}" for k, a in enumerate(ARTICLES)]
-                                     + ["Sources and precedents"])
+                                     + ["Annex: Sources and precedents"])
     document = xml(parts(bracketed), "word/document.xml")
     instructions = [t.text for t in document.iter(w("instrText"))]
     assert instructions == [' TOC \\o "1-2" \\h \\z \\u ']
@@ -512,7 +512,7 @@ def test_annex_table_lists_precedents_by_article(tmp_path: Path, bracketed: byte
                     ["Article 19.1: Definitions", "\n".join(ARTICLES[0].precedents)],
                     ["Article 19.2: Customs Duties", ARTICLES[1].precedents[0]]]
     annex = [p for p in read_body(bracketed) if p.style == dp.STYLE_ANNEX]
-    assert [p.text for p in annex] == ["Sources and precedents"]
+    assert [p.text for p in annex] == ["Annex: Sources and precedents"]
 
 
 # --- header, footer ---------------------------------------------------------------------------------------
@@ -613,6 +613,28 @@ def rewrite(data: bytes, name: str, edit) -> bytes:  # type: ignore[no-untyped-d
     ("word/settings.xml", lambda b: b.replace(b' w:percent="100"', b""), "zoom"),
     ("word/document.xml", lambda b: b.replace(b'w:val="ProposalParagraph"', b'w:val="NoSuchStyle"', 1), "NoSuchStyle"),
     ("word/document.xml", lambda b: b.replace(b'w:fldCharType="end"', b'w:fldCharType="begin"', 1), "field"),
+    # schema sequences of section, table and cell properties
+    ("word/document.xml", lambda b: re.sub(rb"(<w:pgSz [^>]*/>)(<w:pgMar [^>]*/>)", rb"\2\1", b, count=1),
+     "sectPr children out of schema order"),
+    ("word/document.xml", lambda b: re.sub(rb"(<w:footerReference [^>]*/>)", rb'\1<w:titlePg/><w:vAlign w:val="top"/>',
+                                           b, count=1), "sectPr children out of schema order"),
+    ("word/document.xml", lambda b: re.sub(rb"(<w:tblStyle [^>]*/>)(<w:tblW [^>]*/>)", rb"\2\1", b, count=1),
+     "tblPr children out of schema order"),
+    ("word/document.xml", lambda b: b.replace(b"<w:tcPr><w:tcW ", b'<w:tcPr><w:vAlign w:val="top"/><w:tcW ', 1),
+     "tcPr children out of schema order"),
+    ("word/document.xml", lambda b: b.replace(b"<w:tblPr>", b"<w:tblPr><w:tblBogus/>", 1), "unexpected child of tblPr"),
+    # required attributes and id spaces
+    ("word/comments.xml", lambda b: re.sub(rb'(<w:comment [^>]*?)w:id="\d+"', rb'\1w:id="0"', b), "comment id repeats"),
+    ("word/comments.xml", lambda b: re.sub(rb'(<w:comment [^>]*?)w:id="\d+"', rb"\1", b, count=1), "without w:id"),
+    ("word/footnotes.xml", lambda b: b.replace(b'w:id="2"', b'w:id="1"', 1), "footnote id repeats"),
+    ("word/document.xml", lambda b: b.replace(b"<w:body>", b'<w:body><w:p><w:ins w:id="7" w:date="2026-11-28T00:00:00Z">'
+                                              b"<w:r><w:t>x</w:t></w:r></w:ins></w:p>", 1), "no author"),
+    ("word/footnotes.xml", lambda b: b.replace(b'<w:footnoteRef/></w:r>', b'<w:footnoteRef/></w:r><w:ins w:id="7" '
+                                               b'w:author="EU"><w:r><w:t>x</w:t></w:r></w:ins>', 1),
+     "revision w:date None is not"),
+    ("word/footnotes.xml", lambda b: b.replace(b'<w:footnoteRef/></w:r>', b'<w:footnoteRef/></w:r><w:del w:id="7" '
+                                               b'w:date="2026-11-28T00:00:00Z"><w:r><w:delText>x</w:delText></w:r></w:del>', 1),
+     "revision without w:author"),
 ])
 def test_checker_catches_broken_parts(bracketed: bytes, name: str, edit, problem: str) -> None:  # type: ignore[no-untyped-def]
     problems = check_proposal(rewrite(bracketed, name, edit))

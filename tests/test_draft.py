@@ -171,7 +171,11 @@ def test_check_unknown_party_and_brackets(tmp_path: Path, lib) -> None:  # type:
     (SPEC.format(months=12).replace("  - title: Free Text", "\t- title: Free Text"), 19, "tab in indentation"),
     (SPEC.format(months=12).replace("round: Round 1", "round: Round 1\nround: Round 2"), 11, "duplicate key 'round'"),
     (SPEC.format(months=12).replace("round: Round 1", "round: !!python/object:os.system x"), 10, "not allowed"),
-    (SPEC.format(months=12).replace("date: 2025-01-10", "date: 2025-02-30"), 11, "calendar date"),
+    (SPEC.format(months=12).replace("date: 2025-01-10", "date: 2025-02-30"), 11,
+     "'2025-02-30' is not a calendar date (YYYY-MM-DD)"),
+    (SPEC.format(months=12).replace("joint_body: Joint Committee", "joint_body: 2025-13-01"), 17,
+     "'2025-13-01' is not a calendar date"),
+    (SPEC.format(months=12).replace("date: 2025-01-10", "date: '2025-02-30'"), 11, "must be a calendar date"),
 ])
 def test_check_refuses_bad_yaml(tmp_path: Path, run, bad: str, line: int, message: str) -> None:  # type: ignore[no-untyped-def]
     spec = _write(tmp_path, bad)
@@ -180,6 +184,19 @@ def test_check_refuses_bad_yaml(tmp_path: Path, run, bad: str, line: int, messag
     assert exc.value.line == line and message in str(exc.value)
     r = run("draft", "check", str(spec))
     assert r.exit_code == 1 and f"spec.yaml:{line}: " in r.stderr and message in r.stderr
+
+
+def test_impossible_date_fails_build_with_one_line(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    """``draft build`` on a spec with 2025-02-30: one FILE:LINE line, exit 1, no traceback, no file."""
+    spec = _write(tmp_path, SPEC.format(months=12).replace("date: 2025-01-10", "date: 2025-02-30"))
+    for name in ("out.docx", "out.md"):
+        r = run("draft", "build", str(spec), "-o", str(tmp_path / name))
+        assert r.exit_code == 1
+        assert r.stderr.splitlines() == [(f"ftadraft: {spec}:11: '2025-02-30' is not a calendar date (YYYY-MM-DD); "
+                                          "quote it if it is meant as text")]
+    r = run("draft", "redline", str(spec), str(spec), "-o", str(tmp_path / "changes.docx"))
+    assert r.exit_code == 1 and f"{spec}:11: '2025-02-30' is not a calendar date" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
 
 
 # -- outputs --------------------------------------------------------------------------------------
@@ -231,6 +248,29 @@ def test_reingest_round_trip_one_provision_per_article(tmp_path: Path, run, lib)
         first = a.body[0]
         para = first.text if hasattr(first, "text") else first.options[0].blocks[0].text
         assert para.replace("[", "").replace("]", "") in " ".join(p.text.split())
+
+
+def test_reingest_consolidated_proposal_gives_each_article_once(tmp_path: Path, run, lib) -> None:  # type: ignore[no-untyped-def]
+    """The consolidated text (brackets, comments, footnotes and the "Sources and precedents" annex table,
+    whose rows read "Article 19.1: Scope | tpp:14.2") re-ingests with the spec's article numbers, once
+    each, with the right titles; the table becomes an annex provision of its own."""
+    out, db = tmp_path / "x.docx", tmp_path / "rt.sqlite"
+    assert run("draft", "build", str(EXAMPLE), "-o", str(out)).exit_code == 0
+    r = run("corpus", "add", str(out), db=db)
+    assert r.exit_code == 0, r.stderr
+    assert "more than once" not in r.stderr
+    built = build_proposal(load_spec(EXAMPLE), lib).articles
+    with ftadraft.open(db, create=False) as corpus:
+        (agreement,) = corpus.agreements()
+        provisions = list(corpus.index.provisions(agreement.id))
+    arts = [p for p in provisions if p.number]
+    assert [p.number for p in arts] == [f"19.{i}" for i in range(1, len(built) + 1)]
+    assert [p.title for p in arts] == [a.title for a in built]
+    annexes = [p for p in provisions if "annex" in p.flags]
+    assert [a.title for a in annexes] == ["Annex: Sources and precedents"]
+    assert "Article 19.1: Scope\ttpp:14.2 tota-155:70" in annexes[0].text.splitlines()
+    for p in arts:  # no annex rows or heading in any article's text
+        assert "Sources and precedents" not in p.text and "\ttpp:" not in p.text and "\ttota-" not in p.text
 
 
 def test_library_notes_can_be_left_out(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]

@@ -224,6 +224,48 @@ def test_localised_and_outline_level_headings(tmp_path, captured):
     }
 
 
+def test_table_text_is_never_a_plain_text_heading(tmp_path, captured):
+    """A table listing articles ("Article 4.1: Scope | source") is a table, not the articles; a
+    heading-styled paragraph in a one-cell layout row still is a heading."""
+    d = pydocx.Document()
+    d.add_paragraph("CHAPTER 4: Zorbles", style="Heading 1")
+    d.add_paragraph("Article 4.1: Scope", style="Heading 2")
+    d.add_paragraph("This Chapter applies to zorbles.")
+    listing = d.add_table(rows=3, cols=2)
+    for row, (label, source) in zip(listing.rows, [("Article", "Source"), ("Article 4.1: Scope", "inv-1:2.1"),
+                                                   ("Article 4.2: Widgets", "")]):
+        row.cells[0].text, row.cells[1].text = label, source
+    layout = d.add_table(rows=2, cols=1)
+    layout.cell(0, 0).paragraphs[0].text = "Article 4.2: Registers"
+    layout.cell(0, 0).paragraphs[0].style = d.styles["Heading 2"]
+    layout.cell(1, 0).text = "Each Party shall keep a zorble register."
+    data, path = _save(d, tmp_path)
+    reader.read(data, path)
+    blocks = {b.text: (b.heading_level, b.in_table) for b in captured}
+    assert blocks["Article 4.1: Scope\tinv-1:2.1"] == (None, True)
+    assert blocks["Article 4.2: Widgets"] == (None, True)  # one filled cell of a two-column table
+    assert blocks["Article 4.2: Registers"] == (2, True)
+    assert blocks["Article 4.1: Scope"] == (2, False)
+    drafts, _title, _warnings = segment_module.segment(captured)
+    assert [(p.number, p.title) for p in drafts if p.number] == [("4.1", "Scope"), ("4.2", "Registers")]
+    first = next(p for p in drafts if p.number == "4.1")
+    assert "Article 4.1: Scope\tinv-1:2.1" in first.text.splitlines()
+    assert "Article 4.2: Widgets" in first.text.splitlines()
+
+
+def test_segment_ignores_unmarked_table_blocks_for_headings_and_titles():
+    """The rule lives in segment(), for every reader that flags table text."""
+    from ftadraft.ingest.segment import Block, segment
+
+    blocks = [Block("Article 1: Scope", 2), Block("Text one."), Block("Article 2", in_table=True),
+              Block("Widgets", in_table=True), Block("Article 2:", 2), Block("Registers", in_table=True),
+              Block("Text two.")]
+    drafts, _title, _warnings = segment(blocks)
+    assert [(d.number, d.title) for d in drafts if d.number] == [("1", "Scope"), ("2", None)]
+    assert drafts[0].text.splitlines() == ["Text one.", "Article 2", "Widgets"]
+    assert drafts[1].text.splitlines() == ["Registers", "Text two."]
+
+
 def test_comments_are_not_text(tmp_path, captured):
     d = pydocx.Document()
     p = d.add_paragraph()
@@ -528,13 +570,13 @@ def test_generated_proposal_reads_back_one_provision_per_article(tmp_path, clean
     articles = (
         Article("Definitions", (Paragraph("For the purposes of this Chapter:"),
                                 Paragraph("zorble means an invented unit;", 2),
-                                Paragraph("widget means an invented object.", 2))),
+                                Paragraph("widget means an invented object.", 2)), precedents=("inv-1:3.1",)),
         Article("Cooperation", (
             Paragraph("The Parties shall cooperate on zorble trade."),
             Alternatives((Alternative("ATL", (Paragraph("Cooperation may include invented workshops."),)),
                           Alternative("LEM", (Paragraph("Each Party shall designate a contact point."),))),
                          "stacked"),
-            Paragraph("Each Party shall bear its own costs."))),
+            Paragraph("Each Party shall bear its own costs.")), precedents=("inv-1:3.4", "inv-2:7.2")),
         Article("Reserved", ()),
     )
     proposal = Proposal(
@@ -545,14 +587,28 @@ def test_generated_proposal_reads_back_one_provision_per_article(tmp_path, clean
     )
     out = tmp_path / "proposal.docx"
     write_proposal(proposal, out, clean=clean)
-    provisions = [p for p in load_file(out).provisions if p.number]
+    extract = load_file(out)
+    provisions = [p for p in extract.provisions if p.number]
     assert [(p.number, p.title) for p in provisions] == [
         ("12.1", "Definitions"), ("12.2", "Cooperation"), ("12.3", "Reserved")]
+    assert not any("more than once" in w for w in extract.warnings), extract.warnings
+    annexes = [p for p in extract.provisions if "annex" in p.flags]
+    if clean:  # no apparatus in the clean text
+        assert annexes == []
+    else:  # the "Sources and precedents" table is an annex of its own, not text of the last article
+        assert [a.title for a in annexes] == ["Annex: Sources and precedents"]
+        assert "Article 12.2: Cooperation\tinv-1:3.4 inv-2:7.2" in annexes[0].text.splitlines()
+        assert all("inv-1:3.4" not in p.text for p in provisions)
     assert all(p.chapter_number == "12" for p in provisions)
-    lines = provisions[1].text.splitlines()
+    def lines_of(text: str) -> list[str]:  # without the precedent footnote markers ("[^2]")
+        return segment_module.FOOTNOTE_REF.sub("", text).splitlines()
+
+    lines = lines_of(provisions[1].text)
     assert lines[0] == "1. The Parties shall cooperate on zorble trade."
     assert lines[-1] == "3. Each Party shall bear its own costs."
-    assert "(b) widget means an invented object." in provisions[0].text.splitlines()
+    assert "(b) widget means an invented object." in lines_of(provisions[0].text)
+    if not clean:
+        assert [f.text for f in provisions[0].footnotes] == ["inv-1:3.1"]
     if not clean:  # both alternatives are paragraph 2
         assert "2. Each Party shall designate a contact point.]" in lines
 

@@ -179,10 +179,66 @@ def test_title_adds_a_bounded_bonus_but_never_a_topic_on_its_own() -> None:
 
 
 def test_chapter_is_context_not_evidence() -> None:
-    generic = "Each Party shall maintain penalties for violations of its laws and regulations relating to this Chapter."
+    generic = "Each Party shall maintain penalties for breaches of the obligations set out in this Chapter."
     assert topics.tag(generic) == []  # nothing says customs
     assert [s.id for s in topics.tag(generic, chapter="Customs Procedures")][:1] == ["clearance/penalties"]
     assert topics.tag(UNRELATED[-1], chapter="Customs Procedures") == []
+
+
+#: Clauses that name no customs or IP word but follow wording that, in the agreements, only customs, origin or
+#: IP-enforcement chapters use (our own sentences in that wording): the text alone must find the topic.
+TEMPLATES = [
+    ("clearance/penalties", ("Each Party shall keep administrative or criminal penalties for violations of its laws "
+                             "and regulations relating to this Chapter.")),
+    ("clearance/penalties", ("A Party shall apply punitive measures for violations of its legislation relating to "
+                             "this Chapter.")),
+    ("cooperation/confidentiality", ("A Party shall keep the data it receives confidential and protect it from "
+                                     "disclosure that could prejudice the competitive position of the person "
+                                     "providing the information.")),
+    ("ip-enforcement/civil-remedies", ("As a general rule, the unsuccessful party shall bear the reasonable legal "
+                                       "costs of the successful party.")),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), TEMPLATES, ids=[f"{e}-{i}" for i, (e, _) in enumerate(TEMPLATES)])
+def test_chapter_templates_are_recognised_from_the_text_alone(expected: str, text: str) -> None:
+    assert [s.id for s in topics.tag(text)][:1] == [expected]
+
+
+def test_context_titles_respect_excluded_chapters() -> None:
+    def lem(s: str) -> str:
+        return analysis.lemmatize(s)
+
+    assert topics.title_topics(lem("Cooperation"), lem("Customs Procedures")) == ("cooperation/customs-cooperation",)
+    assert topics.title_topics(lem("Cooperation"), lem("Customs Duties and Non-Tariff Measures")) == ()
+    assert topics.title_topics(lem("Customs Cooperation"), lem("Customs Duties")) == ("cooperation/customs-cooperation",)
+    assert topics.title_topics(lem("Exporter Sanctions"), lem("Rules of Origin")) == ("clearance/penalties",)
+
+
+def test_taxonomy_rejects_exclusions_without_context_chapters(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = {"areas": {"clearance": {"name": "Customs"}}, "topic": [{
+        "id": "clearance/x", "area": "clearance", "name": "X", "definition": "An invented topic for this test.",
+        "titles": ["X"], "context_chapters_except": ["customs duties"], "phrases": {"x": 2.0}}]}
+    monkeypatch.setattr(topics, "_load_toml", lambda: bad)
+    topics.taxonomy.cache_clear()
+    try:
+        with pytest.raises(FtadraftError, match="context_chapters_except"):
+            topics.taxonomy()
+    finally:
+        topics.taxonomy.cache_clear()
+
+
+def test_compiled_cache_key_covers_taxonomy_code_and_lemmatiser() -> None:
+    sources = topics._key_sources()
+    assert len(sources) == 3 and sources[0].startswith(b"# ftadraft topic taxonomy")
+    assert (Path(topics.__file__).with_name("analysis.py").read_bytes()) in sources
+    key = topics._cache_key(sources, "3.8|1.0")
+    assert key == topics._cache_key(list(sources), "3.8|1.0")
+    for i in range(len(sources)):  # an edit to any source (taxonomy, topics.py, analysis.py) changes the key
+        edited = list(sources)
+        edited[i] += b"\n# edited"
+        assert topics._cache_key(edited, "3.8|1.0") != key
+    assert topics._cache_key(sources, "3.8|1.1") != key
 
 
 # -- real ToTA articles ---------------------------------------------------------------------------------

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import RunCli
+
 import ftadraft
 from ftadraft.search import Filters, search
-
-from conftest import RunCli
 
 
 def test_index_carries_topics_and_obligation(tota: ftadraft.Corpus) -> None:
@@ -22,9 +22,9 @@ def test_index_carries_topics_and_obligation(tota: ftadraft.Corpus) -> None:
 def test_topic_filter_and_browse_binding_first(tota: ftadraft.Corpus) -> None:
     hits = search(tota, "", limit=25, filters=Filters(topics=("clearance/paperless-trading",), since=2010))
     assert len(hits) == 25
-    assert all("clearance/paperless-trading" in h.provision.topics and h.agreement.year >= 2010 for h in hits)
+    assert all("clearance/paperless-trading" in h.provision.topics and (h.agreement.year or 0) >= 2010 for h in hits)
     order = {"binding": 0, "mixed": 1, "soft": 2, "none": 3}
-    ranks = [order[h.provision.obligation] for h in hits]
+    ranks = [order[h.provision.obligation or "none"] for h in hits]
     assert ranks == sorted(ranks)  # binding ones first
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from . import fingerprint
+
 #: Languages with a tokenizer and a lemma table; anything else is tokenised as English without lemmas.
 LEMMA_LANGUAGES = ("en", "es", "fr")
 #: Corrections to the generic lookup tables where they damage trade-law vocabulary.
@@ -31,6 +33,8 @@ class Analysis:
 
     lemmas: str
     sentences: tuple[tuple[int, int], ...]
+    #: The canonical word-hash sequence for precedent matching (:mod:`ftadraft.fingerprint`).
+    fingerprint: bytes = b""
 
 
 #: Abbreviations in treaty text whose full stop does not end a sentence.
@@ -79,6 +83,7 @@ class ProvisionAnalysis:
     sentences: tuple[tuple[int, int], ...]
     topics: tuple[tuple[str, float], ...] = ()
     obligation: str | None = None
+    fingerprint: bytes = b""
 
 
 class _Pipeline:
@@ -137,7 +142,7 @@ class _Pipeline:
                 sentences = tuple(
                     (s, s + len(text[s:e].rstrip())) for s, e in zip(starts, ends) if text[s:e].strip()
                 )
-                out.append(Analysis(" ".join(words.tolist()), sentences))
+                out.append(Analysis(" ".join(words.tolist()), sentences, fingerprint.to_bytes(fingerprint.hashes(text))))
                 pos += n
         return out
 

@@ -2,10 +2,10 @@
 chapters, written in ftadraft's own words, one YAML file each under ``clauses/<area>/``.
 
 A clause has typed variables (``{{ name }}`` placeholders), optional paragraphs, drafting notes and
-precedents that point at corpus provisions *by reference only*. Files are read with a strict safe
-YAML reader (no tags, anchors, duplicate keys or tab indentation; size limits) and every error names
-the file and line. :func:`render` fills placeholders by plain substitution: no template engine, no
-attribute access, nothing reaches Python objects.
+precedents that point at corpus provisions *by reference only*. Files are read with the strict reader
+of :mod:`ftadraft.safe_yaml` (no tags, anchors, duplicate keys, tab indentation or impossible dates;
+size limits) and every error names the file and line. :func:`render` fills placeholders by plain
+substitution: no template engine, no attribute access, nothing reaches Python objects.
 
     >>> lib = load_library()
     >>> print(render(lib.get("e-commerce/customs-duties/standard")))
@@ -23,17 +23,18 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml  # type: ignore[import-untyped]
 from rapidfuzz import fuzz, process, utils
 
-from .errors import FtadraftError, InputError
+from . import safe_yaml
+from .errors import FtadraftError
+from .safe_yaml import Map, Seq, YamlError
 
 if TYPE_CHECKING:
     from .corpus import Corpus
 
 __all__ = [
     "AREAS", "LEVELS", "OBLIGATIONS", "Clause", "ClauseError", "ClauseLibrary", "Option", "Precedent", "Problem",
-    "Variable", "adapt_text", "clause_text", "load_library", "placeholders", "render", "scan_placeholders",
+    "Variable", "adapt_text", "clause_text", "load_library", "placeholders", "read_yaml", "render", "scan_placeholders",
     "search_library", "topic_ids", "validate",
 ]
 
@@ -84,13 +85,8 @@ _TEMPLATE_SYNTAX = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 _NUMBERED = re.compile(r"^(\d{1,3})\.\s")
 
 
-class ClauseError(InputError):
+class ClauseError(YamlError):
     """A clause file (or a value for it) that cannot be used: ``FILE:LINE: problem``."""
-
-    def __init__(self, path: object, line: int, problem: str) -> None:
-        super().__init__(f"{path}:{line}", problem)
-        self.path = str(path)
-        self.line = line
 
 
 @dataclass(frozen=True)
@@ -259,95 +255,14 @@ def topic_ids() -> tuple[str, ...]:
 
 
 # -- reading -------------------------------------------------------------------------------------
-class _Map(dict):  # type: ignore[type-arg]
-    """A YAML mapping that remembers the line of each key (and of literal block values)."""
-
-    line: int = 1
-    lines: dict[str, int]
-    literal: set[str]
-
-
-class _Seq(list):  # type: ignore[type-arg]
-    """A YAML sequence that remembers the line of each item."""
-
-    line: int = 1
-    lines: list[int]
-
-
-def _read_yaml(data: bytes, where: str) -> Any:
-    """Parse one clause file strictly: UTF-8, no tab indentation, tags, anchors or duplicate keys."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ClauseError(where, 1, f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+def read_yaml(data: bytes, where: str) -> Any:
+    """Parse one clause file with the strict reader of :mod:`ftadraft.safe_yaml` and the clause limits
+    (:data:`MAX_FILE_BYTES`, :data:`MAX_DEPTH`, :data:`MAX_ITEMS`); problems raise :class:`ClauseError`."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ClauseError(where, line, "not UTF-8 text") from None
-    for n, raw in enumerate(text.splitlines(), start=1):
-        indent = raw[: len(raw) - len(raw.lstrip(" \t"))]
-        if "\t" in indent:
-            raise ClauseError(where, n, "tab in indentation; indent with spaces")
-    if not text.strip():
-        raise ClauseError(where, 1, "empty file")
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            line = event.start_mark.line + 1
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise ClauseError(where, line, "anchors and aliases (&, *) are not allowed")
-            tag = getattr(event, "tag", None)
-            if tag is not None:
-                shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
-                raise ClauseError(where, line, f"YAML tag {shown!r} is not allowed; clause files are plain data")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        raise ClauseError(where, line, f"invalid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise ClauseError(where, 1, f"invalid YAML: {' '.join(str(exc).split())}") from None
-    if node is None:
-        raise ClauseError(where, 1, "empty file")
-    return _convert(node, where, 0, yaml.SafeLoader(""))
-
-
-def _convert(node: yaml.Node, where: str, depth: int, constructor: yaml.SafeLoader) -> Any:
-    line = node.start_mark.line + 1
-    if depth > MAX_DEPTH:
-        raise ClauseError(where, line, f"nested deeper than {MAX_DEPTH} levels")
-    if isinstance(node, yaml.MappingNode):
-        out = _Map()
-        out.line, out.lines, out.literal = line, {}, set()
-        if len(node.value) > MAX_ITEMS * 2:
-            raise ClauseError(where, line, f"more than {MAX_ITEMS * 2} keys in one mapping")
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-                raise ClauseError(where, key_line, "keys must be plain words")
-            key = str(key_node.value)
-            if key in out:
-                raise ClauseError(where, key_line, f"duplicate key {key!r} (first on line {out.lines[key]})")
-            out[key] = _convert(value_node, where, depth + 1, constructor)
-            out.lines[key] = key_line
-            if isinstance(value_node, yaml.ScalarNode) and value_node.style == "|":
-                out.literal.add(key)
-                out.lines[key] = value_node.start_mark.line + 2  # first line of the block's content
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        seq = _Seq()
-        seq.line, seq.lines = line, []
-        if len(node.value) > MAX_ITEMS:
-            raise ClauseError(where, line, f"more than {MAX_ITEMS} items in one list")
-        for item in node.value:
-            seq.append(_convert(item, where, depth + 1, constructor))
-            seq.lines.append(item.start_mark.line + 1)
-        return seq
-    value = constructor.construct_object(node)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes | set):  # pragma: no cover - only reachable through tags, refused above
-        raise ClauseError(where, line, "unsupported value")
-    return value
+        return safe_yaml.load(data, where, max_bytes=MAX_FILE_BYTES, max_depth=MAX_DEPTH, max_items=MAX_ITEMS,
+                              kind="clause files")
+    except safe_yaml.YamlError as exc:
+        raise ClauseError(exc.path, exc.line, exc.problem) from None
 
 
 def default_library_path() -> Traversable:
@@ -394,7 +309,7 @@ def load_library(path: Path | str | Traversable | None = None, *, problems: list
     for rel, entry in files:
         where = f"{label}/{rel}"
         try:
-            clauses.append(_parse_clause(_read_yaml(entry.read_bytes(), where), where))
+            clauses.append(_parse_clause(read_yaml(entry.read_bytes(), where), where))
         except ClauseError as exc:
             if problems is None:
                 raise
@@ -408,7 +323,7 @@ def load_library(path: Path | str | Traversable | None = None, *, problems: list
 
 def _parse_clause(data: Any, where: str) -> Clause:
     """Typed clause from parsed YAML; structural problems raise ``ClauseError`` at their line."""
-    if not isinstance(data, _Map):
+    if not isinstance(data, Map):
         raise ClauseError(where, getattr(data, "line", 1), "a clause file must be a mapping of fields")
     lines = data.lines
     unknown = [k for k in data if k not in _REQUIRED and k not in _OPTIONAL]
@@ -456,12 +371,12 @@ def _is_number(v: Any) -> bool:
 def _parse_variables(raw: Any, line: int, where: str) -> tuple[Variable, ...]:
     if raw is None:
         return ()
-    if not isinstance(raw, _Map):
+    if not isinstance(raw, Map):
         raise ClauseError(where, line, "'variables' must map each variable name to its definition")
     out = []
     for name, spec in raw.items():
         at = raw.lines[name]
-        if not isinstance(spec, _Map):
+        if not isinstance(spec, Map):
             raise ClauseError(where, at, f"variable {name!r}: give its type and default")
         extra = sorted(set(spec) - _VARIABLE_KEYS)
         if extra:
@@ -505,11 +420,11 @@ def _parse_variables(raw: Any, line: int, where: str) -> tuple[Variable, ...]:
 def _parse_options(raw: Any, line: int, where: str) -> tuple[Option, ...]:
     if raw is None:
         return ()
-    if not isinstance(raw, _Seq):
+    if not isinstance(raw, Seq):
         raise ClauseError(where, line, "'options' must be a list of {id, text, default}")
     out = []
     for item, at in zip(raw, raw.lines):
-        if not isinstance(item, _Map) or not {"id", "text"} <= set(item) or set(item) - _OPTION_KEYS:
+        if not isinstance(item, Map) or not {"id", "text"} <= set(item) or set(item) - _OPTION_KEYS:
             raise ClauseError(where, at, "each option needs exactly id, text and (optionally) default")
         default = item.get("default", False)
         if not isinstance(default, bool):
@@ -523,11 +438,11 @@ def _parse_options(raw: Any, line: int, where: str) -> tuple[Option, ...]:
 def _parse_precedents(raw: Any, line: int, where: str) -> tuple[Precedent, ...]:
     if raw is None:
         return ()
-    if not isinstance(raw, _Seq):
+    if not isinstance(raw, Seq):
         raise ClauseError(where, line, "'precedents' must be a list of {ref, comment}")
     out = []
     for item, at in zip(raw, raw.lines):
-        if not isinstance(item, _Map) or "ref" not in item or set(item) - _PRECEDENT_KEYS:
+        if not isinstance(item, Map) or "ref" not in item or set(item) - _PRECEDENT_KEYS:
             raise ClauseError(where, at, "each precedent needs ref (e.g. tota-449:14.3) and an optional comment")
         ref, comment = item["ref"], item.get("comment", "")
         if not isinstance(ref, str) or not ref.strip() or not isinstance(comment, str):

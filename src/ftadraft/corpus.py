@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import refs
+from . import fingerprint, refs
 from .analysis import ProvisionAnalysis, analyze_mixed
 from .errors import FtadraftError, InputError
 from .index import Index, open_index, text_sha
@@ -188,25 +188,29 @@ class Corpus:
             if progress:
                 progress("analyse", done, len(todo))
 
-        results: dict[tuple[str, str], tuple[str, tuple[tuple[int, int], ...]]] = {}
+        results: dict[tuple[str, str], tuple[str, tuple[tuple[int, int], ...], bytes]] = {}
         tick(0)
         for (lang, sha, _), an in zip(todo, analyze_mixed([(lang, text) for lang, _, text in todo], progress=tick,
                                                        vocabulary=vocabulary)):
-            results[(lang, sha)] = (an.lemmas, an.sentences)
+            results[(lang, sha)] = (an.lemmas, an.sentences, an.fingerprint)
         for lang, bucket in by_lang.items():
-            for sha in bucket:
+            for sha, text in bucket.items():
                 if sha in known:
-                    lemmas, sentences = known[sha]
-                    results[(lang, sha)] = (lemmas, tuple(tuple(s) for s in json.loads(sentences)))
+                    lemmas, sentences, fp = known[sha]
+                    if fp is None:  # stored before fingerprints existed
+                        fp = fingerprint.to_bytes(fingerprint.hashes(text))
+                    results[(lang, sha)] = (lemmas, tuple(tuple(s) for s in json.loads(sentences)), fp)
 
-        def lem(lang: str, text: str | None) -> tuple[str, tuple[tuple[int, int], ...]]:
-            return results[(lang, text_sha(text))] if text else ("", ())
+        def lem(lang: str, text: str | None) -> tuple[str, tuple[tuple[int, int], ...], bytes]:
+            return results[(lang, text_sha(text))] if text else ("", (), b"")
 
         inputs: list[tuple[str, TagInput]] = []
+        fingerprints: dict[str, bytes] = {}
         for doc in documents:
             lang = doc.agreement.language or "en"
             for p in doc.provisions:
-                text_lemmas, spans = lem(lang, p.normalized)
+                text_lemmas, spans, fp = lem(lang, p.normalized)
+                fingerprints[p.id] = fp
                 inputs.append((p.id, TagInput(p.normalized, spans, p.title, text_lemmas, lem(lang, p.title)[0],
                                               lem(lang, p.chapter_title)[0])))
         if progress and inputs:
@@ -215,7 +219,8 @@ class Corpus:
         if progress and inputs:
             progress("tag", 1, 1)
         return {
-            pid: ProvisionAnalysis(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.sentences, t.topics, t.obligation)
+            pid: ProvisionAnalysis(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.sentences, t.topics, t.obligation,
+                                   fingerprints[pid])
             for (pid, i), t in zip(inputs, tags, strict=True)
         }
 

@@ -50,7 +50,9 @@ STYLE_SUBPARA = "ProposalSubparagraph"
 STYLE_ALT = "ProposalAlternative"
 STYLE_ANNEX = "ProposalAnnexHeading"
 TOC_INSTRUCTION = ' TOC \\o "1-2" \\h \\z \\u '
-ANNEX_TITLE = "Sources and precedents"
+# "Annex:" makes the table a provision of its own when the file is read back (``ftadraft corpus add``):
+# any reader then sees where the last article ends, instead of taking the table into it.
+ANNEX_TITLE = "Annex: Sources and precedents"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _LEVEL_STYLE = {1: STYLE_PARA, 2: STYLE_SUBPARA}
 _PENDING = -1  # _Counters.num: explicit numbering from here on, the w:num not made yet
@@ -75,7 +77,25 @@ STYLE_ORDER = tuple(qn(f"w:{t}") for t in (
     "name", "aliases", "basedOn", "next", "link", "autoRedefine", "hidden", "uiPriority", "semiHidden",
     "unhideWhenUsed", "qFormat", "locked", "personal", "personalCompose", "personalReply", "rsid", "pPr", "rPr",
     "tblPr", "trPr", "tcPr", "tblStylePr"))
-_ORDERS = {qn("w:rPr"): RPR_ORDER, qn("w:pPr"): PPR_ORDER, qn("w:lvl"): LVL_ORDER, qn("w:style"): STYLE_ORDER}
+# CT_SectPr: up to six header/footer references in any order among themselves, then EG_SectPrContents.
+SECTPR_ORDER = tuple(qn(f"w:{t}") for t in (
+    "headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc",
+    "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection",
+    "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange"))
+# CT_TblPr (CT_TblPrBase, then tblPrChange) and CT_TcPr (CT_TcPrBase, a cell revision mark, tcPrChange).
+TBLPR_ORDER = tuple(qn(f"w:{t}") for t in (
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW", "jc",
+    "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption",
+    "tblDescription", "tblPrChange"))
+TCPR_ORDER = tuple(qn(f"w:{t}") for t in (
+    "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection",
+    "tcFitText", "vAlign", "hideMark", "headers", "cellIns", "cellDel", "cellMerge", "tcPrChange"))
+_ORDERS = {qn("w:rPr"): RPR_ORDER, qn("w:pPr"): PPR_ORDER, qn("w:lvl"): LVL_ORDER, qn("w:style"): STYLE_ORDER,
+           qn("w:sectPr"): SECTPR_ORDER, qn("w:tblPr"): TBLPR_ORDER, qn("w:tcPr"): TCPR_ORDER}
+# Children that share one place in the sequence (a choice) and may repeat there.
+_SAME_PLACE = {qn("w:footerReference"): qn("w:headerReference"), qn("w:cellDel"): qn("w:cellIns"),
+               qn("w:cellMerge"): qn("w:cellIns")}
+_REPEATABLE = frozenset({qn("w:headerReference"), qn("w:tblStylePr")})
 
 # Styles the default template lacks; Word's built-in names, so Word maps them onto its own.
 _STYLES = f"""<w:styles {nsdecls("w")}>
@@ -578,10 +598,12 @@ def check_proposal(source: Path | bytes) -> list[str]:
     Word is strict about; an empty list means it passed.
 
     Every XML part well-formed and every main-document rule of :func:`ftadraft.redline.check_redline`;
-    ``w:rPr``/``w:pPr``/``w:lvl``/``w:style`` children in schema order; zoom with a percent; numbering
-    with all abstractNums before nums, every numId and style used defined; comment ids unique and each
-    comment anchored once (range start, end and reference); footnote references resolved, each footnote
-    used once, the separator (-1) and continuationSeparator (0) present; complex fields balanced.
+    ``w:rPr``/``w:pPr``/``w:sectPr``/``w:tblPr``/``w:tcPr``/``w:lvl``/``w:style`` children in schema
+    order; revision marks in any part with a package-unique ``w:id``, an author and a UTC date; zoom
+    with a percent; numbering with all abstractNums before nums, every numId and style used defined;
+    comment ids present and unique, each comment anchored once (range start, end and reference) and
+    authored; footnote ids present and unique, references resolved, each footnote used once, the
+    separator (-1) and continuationSeparator (0) present; complex fields balanced.
     """
     raw = io.BytesIO(source) if isinstance(source, bytes) else source
     problems = check_redline(raw)  # type: ignore[arg-type]
@@ -598,6 +620,7 @@ def check_proposal(source: Path | bytes) -> list[str]:
         problems += [f"{name}: {p}" for p in _check_order(root)]
     problems += _check_settings(parts.get("word/settings.xml"))
     problems += _check_numbering_and_styles(parts)
+    problems += _check_revisions(parts)
     problems += _check_comments(parts)
     problems += _check_footnotes(parts, rels, types)
     for name, root in sorted(parts.items()):
@@ -612,15 +635,20 @@ def check_proposal(source: Path | bytes) -> list[str]:
 
 
 def _check_order(root: etree._Element) -> list[str]:
+    """Children of the property elements in :data:`_ORDERS` in their schema sequence, each at most once
+    (except the repeatable ones), with nothing the sequence does not name."""
     problems = []
     for tag, order in _ORDERS.items():
         rank = {t: k for k, t in enumerate(order)}
+        rank.update({t: rank[place] for t, place in _SAME_PLACE.items() if place in rank})
+        repeatable = {rank[t] for t in _REPEATABLE if t in rank}
         for el in root.iter(tag):
             seq = [rank.get(c.tag, -1) for c in el if isinstance(c.tag, str)]
+            once = [k for k in seq if k not in repeatable]
             if -1 in seq:
                 problems.append(f"unexpected child of {etree.QName(tag).localname}: "
                                 f"{[etree.QName(c).localname for c in el if c.tag not in rank]}")
-            elif seq != sorted(seq) or (len(set(seq)) != len(seq) and tag != qn("w:style")):
+            elif seq != sorted(seq) or len(set(once)) != len(once):
                 problems.append(f"{etree.QName(tag).localname} children out of schema order: "
                                 f"{[etree.QName(c).localname for c in el]}")
     return problems
@@ -664,8 +692,34 @@ def _check_numbering_and_styles(parts: Mapping[str, etree._Element]) -> list[str
     return problems
 
 
+_REVISION_TAGS = tuple(qn(f"w:{t}") for t in (
+    "ins", "del", "moveFrom", "moveTo", "rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "trPrChange",
+    "tcPrChange", "numberingChange", "cellIns", "cellDel"))
+_WORD_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def _check_revisions(parts: Mapping[str, etree._Element]) -> list[str]:
+    """Revision marks in every part (the document's own are also checked by ``check_redline``): a
+    ``w:id`` unique across the whole package (one counter), ``w:author``, and a UTC ``w:date``."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for name, root in sorted(parts.items()):
+        for el in root.iter(*_REVISION_TAGS):
+            what = f"{name}: {etree.QName(el).localname} {el.get(qn('w:id'))!r}"
+            rid = el.get(qn("w:id"))
+            if rid is None or rid in seen:
+                problems.append(f"{what}: revision id missing or repeated" + (f" (also in {seen[rid]})" if rid else ""))
+            seen.setdefault(rid or "", name)
+            if not el.get(qn("w:author")):
+                problems.append(f"{what}: revision without w:author")
+            if not _WORD_DATE.match(el.get(qn("w:date")) or ""):
+                problems.append(f"{what}: revision w:date {el.get(qn('w:date'))!r} is not YYYY-MM-DDTHH:MM:SSZ")
+    return problems
+
+
 def _ids(root: etree._Element | None, tag: str) -> list[str]:
-    return [] if root is None else [el.get(qn("w:id")) for el in root.iter(qn(tag))]
+    """The ``w:id`` of each ``tag`` element ("" where it has none)."""
+    return [] if root is None else [el.get(qn("w:id")) or "" for el in root.iter(qn(tag))]
 
 
 def _check_comments(parts: Mapping[str, etree._Element]) -> list[str]:
@@ -680,6 +734,8 @@ def _check_comments(parts: Mapping[str, etree._Element]) -> list[str]:
             problems.append(f"document.xml: {tag} ids {sorted(used)} do not match the comments {sorted(defined)}")
     if comments is not None:
         for c in comments.iter(qn("w:comment")):
+            if c.get(qn("w:id")) is None:
+                problems.append("comments.xml: a comment without w:id")
             if not c.get(qn("w:author")):
                 problems.append(f"comment {c.get(qn('w:id'))} has no author")
     return problems
@@ -698,9 +754,12 @@ def _check_footnotes(parts: Mapping[str, etree._Element], rels: etree._Element, 
     kinds = {f.get(qn("w:type")): f.get(qn("w:id")) for f in footnotes.iter(qn("w:footnote"))}
     if kinds.get("separator") != "-1" or kinds.get("continuationSeparator") != "0":
         problems.append("footnotes.xml: separator -1 / continuationSeparator 0 missing")
-    normal = [f.get(qn("w:id")) for f in footnotes.iter(qn("w:footnote")) if f.get(qn("w:type")) is None]
-    if len(set(normal)) != len(normal):
+    all_ids = _ids(footnotes, "w:footnote")
+    if "" in all_ids:
+        problems.append("footnotes.xml: a footnote without w:id")
+    if len(set(all_ids)) != len(all_ids):
         problems.append("footnotes.xml: a footnote id repeats")
+    normal = [f.get(qn("w:id")) for f in footnotes.iter(qn("w:footnote")) if f.get(qn("w:type")) is None]
     if sorted(used) != sorted(normal):
         problems.append(f"footnote references {sorted(used)} do not match the footnotes {sorted(normal)}")
     return problems

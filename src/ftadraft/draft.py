@@ -8,8 +8,8 @@ wordings and which free text make up a proposal, and :func:`build_proposal` to t
     []
     >>> write_proposal(build_proposal(spec, lib), Path("out.docx"))
 
-Specs are read with the clause library's strict YAML reader (no tags, anchors, duplicate keys or tab
-indentation), and every problem names ``FILE:LINE``. Square brackets in any text mark unagreed language.
+Specs are read with the strict reader of :mod:`ftadraft.safe_yaml` (no tags, anchors, duplicate keys,
+tab indentation or impossible dates), and every problem names ``FILE:LINE``. Square brackets in any text mark unagreed language.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml  # type: ignore[import-untyped]
 
 from . import clauses as _clauses
+from . import safe_yaml
 from .clauses import LEVELS, Clause, ClauseError, ClauseLibrary, Problem, render
 from .docx_proposal import clean_text
 from .errors import FtadraftError, ReferenceNotFound
@@ -151,22 +152,10 @@ def load_spec(path: Path | str) -> Spec:
     except OSError as exc:
         raise SpecError(where, 1, f"cannot be read ({exc.strerror or exc})") from None
     try:
-        root = _clauses._read_yaml(data, where)
-    except ClauseError as exc:
-        raise SpecError(where, exc.line, exc.problem.replace("clause files are", "specs are")) from None
-    except ValueError:  # the YAML reader builds dates itself: 2025-02-30 fails there, without a line
-        raise SpecError(where, _bad_date_line(data), "a date that is not a calendar date (YYYY-MM-DD)") from None
+        root = safe_yaml.load(data, where, kind="specs")
+    except safe_yaml.YamlError as exc:
+        raise SpecError(exc.path, exc.line, exc.problem) from None
     return _parse(root, where)
-
-
-def _bad_date_line(data: bytes) -> int:
-    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
-        for m in re.finditer(r"\b(\d{4})-(\d\d?)-(\d\d?)\b", line):
-            try:
-                _date(*map(int, m.groups()))
-            except ValueError:
-                return n
-    return 1
 
 
 def _ln(node: Any) -> Any:

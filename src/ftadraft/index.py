@@ -14,19 +14,20 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import fingerprint
 from .analysis import ProvisionAnalysis
 from .errors import IndexFileError
 from .model import Agreement, Chapter, Document, Footnote, Provision
 from .tagging import TagInput
 
 APPLICATION_ID = 0x46544144  # "FTAD"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA_V1 = """
@@ -116,8 +117,24 @@ CREATE VIRTUAL TABLE provisions_fts USING fts5(
 );
 """
 
+# v2: the canonical word sequence of each provision (``ftadraft.fingerprint``), for precedent search.
+_SCHEMA_V2 = """
+ALTER TABLE provisions ADD COLUMN fingerprint BLOB;
+"""
+
 #: Migrations: MIGRATIONS[v] upgrades schema v-1 to v. Version 1 is the initial schema.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+
+
+def _fill_fingerprints(conn: sqlite3.Connection) -> None:
+    """v2 data step: compute the fingerprint of every provision already indexed."""
+    rows = conn.execute("SELECT rowid, normalized FROM provisions WHERE fingerprint IS NULL").fetchall()
+    conn.executemany("UPDATE provisions SET fingerprint = ? WHERE rowid = ?",
+                     [(fingerprint.to_bytes(fingerprint.hashes(text)), rowid) for rowid, text in rows])
+
+
+#: Python steps run after a version's statements (data that SQL alone cannot compute).
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _fill_fingerprints}
 
 
 def default_db_path() -> Path:
@@ -253,7 +270,8 @@ class Index:
         conn.executemany(
             "INSERT INTO provisions (id, agreement_id, ord, chapter_ord, chapter_number, chapter_title, section,"
             " number, number_key, title, text, normalized, text_sha, footnotes, source, flags, lemmas, title_lemmas,"
-            " chapter_lemmas, sentences, words, obligation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " chapter_lemmas, sentences, words, obligation, fingerprint)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     p.id, p.agreement_id, p.order, chapter_ord.get((p.chapter_number, p.chapter_title)),
@@ -262,6 +280,7 @@ class Index:
                     _json([[f.marker, f.text] for f in p.footnotes]), _json(dict(p.source)), _json(list(p.flags)),
                     an.lemmas, an.title_lemmas, an.chapter_lemmas, _json(an.sentences),
                     len(p.normalized.split()), an.obligation or p.obligation,
+                    an.fingerprint or fingerprint.to_bytes(fingerprint.hashes(p.normalized)),
                 )
                 for p, an in ((p, analyses[p.id]) for p in doc.provisions)
             ],
@@ -301,15 +320,17 @@ class Index:
         row = self.conn.execute("SELECT id FROM agreements WHERE ingest_key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def known_analyses(self, shas: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """Lemmas and sentences (JSON) already computed for texts with these hashes, re-used on re-add."""
-        out: dict[str, tuple[str, str]] = {}
+    def known_analyses(self, shas: Iterable[str]) -> dict[str, tuple[str, str, bytes | None]]:
+        """Lemmas, sentences (JSON) and fingerprint already computed for texts with these hashes,
+        re-used on re-add."""
+        out: dict[str, tuple[str, str, bytes | None]] = {}
         shas = list(set(shas))
         for i in range(0, len(shas), 500):
             part = shas[i : i + 500]
-            q = f"SELECT text_sha, lemmas, sentences FROM provisions WHERE text_sha IN ({','.join('?' * len(part))})"
-            for sha, lemmas, sentences in self.conn.execute(q, part):
-                out[sha] = (lemmas, sentences)
+            q = (f"SELECT text_sha, lemmas, sentences, fingerprint FROM provisions "
+                 f"WHERE text_sha IN ({','.join('?' * len(part))})")
+            for sha, lemmas, sentences, fp in self.conn.execute(q, part):
+                out[sha] = (lemmas, sentences, fp)
         return out
 
     def lemmas_of(self, forms: Iterable[str], lang: str = "en") -> dict[str, str]:
@@ -356,6 +377,15 @@ class Index:
     def provision(self, provision_id: str) -> Provision | None:
         row = self.conn.execute("SELECT * FROM provisions WHERE id = ?", (provision_id,)).fetchone()
         return self._provision(row) if row else None
+
+    def provisions_by_rowid(self, rowids: Sequence[int]) -> dict[int, Provision]:
+        """Provisions by their index row id (the key of in-memory structures built over the index)."""
+        out: dict[int, Provision] = {}
+        for i in range(0, len(rowids), 500):
+            part = list(rowids[i : i + 500])
+            q = f"SELECT * FROM provisions WHERE rowid IN ({','.join('?' * len(part))})"
+            out.update((r["rowid"], self._provision(r)) for r in self.conn.execute(q, part))
+        return out
 
     def alias_targets(self, alias: str) -> list[str]:
         rows = self.conn.execute("SELECT agreement_id FROM agreement_aliases WHERE alias = ? ORDER BY agreement_id", (alias,))
@@ -494,6 +524,8 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
         for v in range(version + 1, SCHEMA_VERSION + 1):
             for statement in _statements(MIGRATIONS[v]):
                 conn.execute(statement)
+            if v in MIGRATION_STEPS:
+                MIGRATION_STEPS[v](conn)
             conn.execute(f"PRAGMA user_version = {v}")
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("COMMIT")

@@ -52,6 +52,11 @@ class Agreement:
         d["extra"] = dict(self.extra)
         return d
 
+    def brief(self) -> dict[str, Any]:
+        """The short JSON form used in result lists: id, name, signed, parties."""
+        return {"id": self.id, "name": self.name, "signed": self.signed.isoformat() if self.signed else None,
+                "parties": list(self.parties)}
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -110,6 +115,10 @@ class Provision:
         notes = "".join(f"<li>[{escape(f.marker)}] {escape(f.text)}</li>" for f in self.footnotes)
         return (f"<div><b>{escape(head)}</b> <small>{escape(self.id)}</small>{paras}"
                 + (f"<ol>{notes}</ol>" if notes else "") + "</div>")
+
+    def brief(self) -> dict[str, Any]:
+        """The short JSON form used in result lists: id, number, title."""
+        return {"id": self.id, "number": self.number, "title": self.title}
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

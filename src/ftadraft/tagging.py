@@ -60,7 +60,7 @@ def tag_all(items: Sequence[TagInput], *, workers: int | None = None) -> list[Ta
     """Tags for every item, in order."""
     if not items:
         return []
-    n = workers or int(os.environ.get("FTADRAFT_WORKERS", 0) or (os.cpu_count() or 1))
+    n = workers or int(os.environ.get("FTADRAFT_WORKERS") or os.cpu_count() or 1)
     if n <= 1 or len(items) < _PARALLEL_MIN:
         return _tag_chunk(items)
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]

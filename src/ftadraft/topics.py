@@ -65,6 +65,7 @@ class Topic:
     titles: tuple[str, ...]
     context_titles: tuple[str, ...] = ()
     context_chapters: tuple[str, ...] = ()
+    context_chapters_except: tuple[str, ...] = ()
     phrases: tuple[tuple[str, float], ...] = ()
     requires: tuple[tuple[str, ...], ...] = ()
     negative: tuple[tuple[str, float], ...] = ()
@@ -112,6 +113,8 @@ def taxonomy() -> tuple[Topic, ...]:
             raise FtadraftError(f"taxonomy.toml: {where}: area must be a declared area and the id's prefix")
         if bool(raw.get("context_titles")) != bool(raw.get("context_chapters")):
             raise FtadraftError(f"taxonomy.toml: {where}: context_titles need context_chapters and vice versa")
+        if raw.get("context_chapters_except") and not raw.get("context_chapters"):
+            raise FtadraftError(f"taxonomy.toml: {where}: context_chapters_except needs context_chapters")
         seen.add(tid)
         area = areas[raw["area"]]
         requires = raw["requires"] if "requires" in raw else area.get("requires", [])
@@ -124,6 +127,7 @@ def taxonomy() -> tuple[Topic, ...]:
                 titles=tuple(raw["titles"]),
                 context_titles=tuple(raw.get("context_titles", ())),
                 context_chapters=tuple(raw.get("context_chapters", ())),
+                context_chapters_except=tuple(raw.get("context_chapters_except", ())),
                 phrases=_weights(raw.get("phrases", {}), where),
                 requires=tuple(tuple(group) for group in requires),
                 negative=_weights({**area.get("negative", {}), **raw.get("negative", {})}, where),
@@ -226,7 +230,7 @@ class _Compiled:
             phrases.update(p for p, _ in t.phrases)
             phrases.update(p for p, _ in t.negative)
             phrases.update(p for group in t.requires for p in group)
-            texts.update(t.titles + t.context_titles + t.context_chapters)
+            texts.update(t.titles + t.context_titles + t.context_chapters + t.context_chapters_except)
         inflected = {p: _inflections(p) for p in phrases}
         distinct = sorted(texts | phrases | {f for fs in inflected.values() for f in fs})
         lemmas = dict(zip(distinct, (a.lemmas for a in analysis.analyze(distinct, workers=1))))
@@ -287,6 +291,8 @@ class _Compiled:
             for title in t.context_titles:
                 self.titles.setdefault(_canonical_title(lemmas[title]), []).append((ti, chapters))
         self.title_keys = list(self.titles)
+        #: per topic: chapter words under which its context titles do not name it ("Cooperation" in "Customs Duties")
+        self.chapters_except = [tuple(_canonical_title(lemmas[c]) for c in t.context_chapters_except) for t in topics]
         self._seen_titles: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         self._seen_chapters: dict[str, frozenset[int]] = {}
 
@@ -335,11 +341,31 @@ class _Compiled:
         return found
 
 
+def _key_sources() -> list[bytes]:
+    """Everything the compiled tables depend on: the taxonomy, this module (table layout and
+    compilation) and the lemmatiser that turned the phrases into lemmas (``analysis.py``: its
+    overrides and tokenizer)."""
+    here = Path(__file__)
+    return [resources.files("ftadraft").joinpath("taxonomy.toml").read_bytes(), here.read_bytes(),
+            here.with_name("analysis.py").read_bytes()]
+
+
+def _cache_key(sources: Sequence[bytes], versions: str) -> str:
+    """Content hash of the sources and the spaCy / lookup-table versions: editing any of them makes a
+    new key, so a stale pickle is never loaded."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for src in sources:
+        h.update(len(src).to_bytes(8, "big") + src)
+    h.update(versions.encode())
+    return h.hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def _compiled() -> _Compiled:
     """The compiled tables, from a per-user cache when possible: compiling needs spaCy's lemmatiser
     (about a second cold), which a one-shot search should not pay."""
-    import hashlib
     import pickle
     from importlib import metadata
 
@@ -349,14 +375,12 @@ def _compiled() -> _Compiled:
         except metadata.PackageNotFoundError:
             return "?"
 
-    source = resources.files("ftadraft").joinpath("taxonomy.toml").read_bytes()
-    key = hashlib.sha256(source + Path(__file__).read_bytes() + "|".join(
-        version(d) for d in ("spacy", "spacy-lookups-data")).encode()).hexdigest()[:16]
+    key = _cache_key(_key_sources(), "|".join(version(d) for d in ("spacy", "spacy-lookups-data")))
     try:
         from platformdirs import user_cache_dir
 
         path = Path(user_cache_dir("ftadraft", appauthor=False)) / f"topics-{key}.pickle"
-    except Exception:  # pragma: no cover - no usable cache folder
+    except Exception:  # noqa: BLE001  # pragma: no cover - no usable cache folder: compile without caching
         return _Compiled(taxonomy())
     try:
         with path.open("rb") as fh:
@@ -464,13 +488,15 @@ def title_topics(title_lemmas: str, chapter_lemmas: str | None = None) -> tuple[
     """Ids of the topics an article title names (lemma strings, as the index stores them).
 
     Titles listed under a topic's ``titles`` name it anywhere; ``context_titles`` (e.g.
-    "Confidentiality") only when ``chapter_lemmas`` contains one of the topic's chapter words.
+    "Confidentiality") only when ``chapter_lemmas`` contains one of the topic's chapter words and none of
+    its ``context_chapters_except`` words.
     """
     c = _compiled()
     chapter = f" {_canonical_title(chapter_lemmas)} " if chapter_lemmas else None
     out: list[str] = []
     for ti, chapters in c.title_matches(title_lemmas):
-        applies = not chapters or (chapter is not None and any(f" {w} " in chapter for w in chapters))
+        applies = not chapters or (chapter is not None and any(f" {w} " in chapter for w in chapters)
+                                   and not any(f" {w} " in chapter for w in c.chapters_except[ti]))
         if applies and c.topics[ti].id not in out:
             out.append(c.topics[ti].id)
     return tuple(out)

@@ -5,7 +5,7 @@ One module per command group; :mod:`.app` holds the root group and the shared co
 
 from __future__ import annotations
 
-from . import clauses, compare, corpus, draft, search, stats, topics  # noqa: F401  (registers the commands on the root group)
+from . import clauses, compare, corpus, draft, families, precedents, search, stats, topics  # noqa: F401  (registers the commands on the root group)
 from .app import cli
 
 

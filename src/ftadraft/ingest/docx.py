@@ -3,7 +3,8 @@
 The text read is the *accepted* text: tracked insertions count, tracked deletions do not (python-docx's
 ``Paragraph.text`` silently drops inserted text, so the WordprocessingML is walked here directly).
 Body paragraphs and table cells are read in document order; heading styles become heading levels
-and everything else is left to the text patterns of :mod:`.segment`. Footnotes are read from
+and everything else is left to the text patterns of :mod:`.segment`, except that unstyled table text
+is never a heading (a table listing "Article 19.1: Scope" is not the article). Footnotes are read from
 ``word/footnotes.xml`` and handed to :mod:`.segment` as ``[^n]`` references and definitions. Tables
 of contents and comments are skipped, so that a TOC entry is never mistaken for an article.
 
@@ -108,7 +109,7 @@ def _open(data: bytes, path: Path) -> docx.document.Document:
             content_type = str(e).rpartition("content type is ")[2].strip("' ")
             raise InputError(path, f"not a DOCX file: the main part is {content_type}") from None
         raise InputError(path, f"not a valid DOCX file: {_one_line(e)}") from None
-    except Exception as e:  # python-docx, lxml and zipfile raise a dozen types for a broken package
+    except Exception as e:  # noqa: BLE001 - python-docx, lxml and zipfile raise a dozen types for a broken package
         raise InputError(path, f"not a valid DOCX file: {_one_line(e)}") from None
 
 
@@ -124,7 +125,7 @@ def _check_archive(zf: zipfile.ZipFile, path: Path) -> None:
             try:
                 with zf.open(info) as fh:
                     blob = fh.read()
-            except Exception as e:  # BadZipFile (CRC), zlib.error, encrypted or unsupported compression
+            except Exception as e:  # noqa: BLE001 - BadZipFile (CRC), zlib.error, encrypted or unsupported compression
                 raise InputError(path, f"not a valid DOCX file: {info.filename}: {_one_line(e)}") from None
             if b"<!DOCTYPE" in blob or b"<!ENTITY" in blob:
                 raise InputError(path, f"DOCX part {info.filename} declares a DOCTYPE or entities; refused")
@@ -485,6 +486,7 @@ class _Para(NamedTuple):
     joins_next: bool = False  # the paragraph mark is a tracked deletion
     notes: tuple[tuple[str, str], ...] = ()  # (marker, text) of the footnotes it cites
     label: str = ""  # the list number Word shows in front of it ("Article 7.2:", "(a)")
+    in_table: bool = False  # read from a table: a heading only if heading-styled (see segment.Block)
 
     def shown(self) -> str:
         """The text as a reader sees it: the list label, a space, the text (stripped)."""
@@ -516,7 +518,7 @@ class _Walker:
         for para in self._joined(body):
             text = para.shown()
             if text:
-                yield Block(text=text, heading_level=para.level)
+                yield Block(text=text, heading_level=para.level, in_table=para.in_table)
             for marker, text in para.notes:
                 yield Block(text=f"[^{marker}]: {text}")
 
@@ -647,7 +649,9 @@ class _Walker:
 
     def _table(self, tbl: etree._Element) -> Iterator[_Para]:
         """A row with one non-empty cell reads as that cell's paragraphs (layout tables); a row with
-        several cells reads as one line, cells joined by tabs (schedules, two-column layouts)."""
+        several cells reads as one line, cells joined by tabs (schedules, two-column layouts). All of it
+        is flagged ``in_table``: only a heading-styled paragraph of a one-cell row can start an article,
+        never plain cell text such as an annex listing "Article 19.1: Scope | precedents"."""
         for row in _children(tbl, "tr"):
             trpr = row.find(_w("trPr"))
             if trpr is not None and trpr.find(_w("del")) is not None:
@@ -656,10 +660,10 @@ class _Walker:
             cells = [list(self._joined(tc)) for tc in _children(row, "tc")]
             filled = [c for c in cells if any(p.text.strip() or p.notes for p in c)]
             if len(filled) == 1:
-                yield from filled[0]
+                yield from (p._replace(in_table=True) for p in filled[0])
             elif filled:
                 line = "\t".join(" ".join(p.shown() for p in c if p.text.strip()) for c in filled)
-                yield _Para(line, None, False, tuple(n for c in filled for p in c for n in p.notes))
+                yield _Para(line, None, False, tuple(n for c in filled for p in c for n in p.notes), in_table=True)
 
 
 def _children(el: etree._Element, tag: str) -> Iterator[etree._Element]:

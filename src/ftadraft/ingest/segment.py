@@ -11,6 +11,9 @@ Conventions readers follow so that every format behaves alike:
   follow the next article's heading), else to the provision it appears in;
 * ``heading_level`` is set only when the source itself marks a heading (Markdown ``#``, DOCX heading
   style, HTML ``h1``-``h6``, bold heading lines in a PDF);
+* ``in_table`` marks text from a table cell or row: such text is never taken as a heading (nor as a
+  heading's title) unless the source marks it as one, so that a table listing articles ("Article 19.1:
+  Scope | tpp:14.2") never starts provisions;
 * page furniture (page numbers, running headers) is removed by the reader before segmenting.
 
 Recognised headings (English, Spanish, French; upper, title or sentence case): ``CHAPTER 12``,
@@ -54,6 +57,7 @@ class Block:
     text: str
     heading_level: int | None = None  # 1..6 when the source marks it as a heading
     source: Mapping[str, str] = field(default_factory=dict)  # e.g. {"page": "123"}; merged into the provision's source
+    in_table: bool = False  # text of a table cell or row: a heading only when marked (heading_level)
 
 
 @dataclass(frozen=True)
@@ -408,7 +412,8 @@ class _Segmenter:
             return
         self.all_text.append(text)
         strong = block.heading_level is not None
-        head = parse_heading(text, strong=strong)
+        cell = block.in_table and not strong  # unmarked table text: never a heading or a heading's title
+        head = None if cell else parse_heading(text, strong=strong)
         if self.toc is not None:
             if self._in_toc(text, head):
                 return
@@ -419,7 +424,7 @@ class _Segmenter:
 
         if self.marked_only and not strong and head is not None and head.kind != "preamble":
             head = None  # headings are marked in this source: an unmarked line is text
-        if head is None and self.title_target is not None and self._take_title(text, strong):
+        if head is None and self.title_target is not None and not cell and self._take_title(text, strong):
             return
         self.title_target = None
 
@@ -686,7 +691,7 @@ def _separator_style(blocks: list[Block], marked_only: bool) -> bool:
     """True when article headings print a separator ("Article 4.1: Title") far more often than not."""
     separated = weak = 0
     for b in blocks:
-        if marked_only and b.heading_level is None:
+        if (marked_only or b.in_table) and b.heading_level is None:
             continue
         text = b.text.lstrip()
         if text[:3].lower() != "art":

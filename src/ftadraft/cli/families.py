@@ -1,0 +1,65 @@
+"""``ftadraft families``: cluster chapters (or each agreement's articles on a topic) into template families."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .app import Context, cli, emit_json, run
+
+_OUT = click.Path(dir_okay=False, path_type=Path)
+
+
+@cli.command("families")
+@click.option("--chapter", help='Chapters whose title contains this text, e.g. "Electronic Commerce".')
+@click.option("--topic", help="Instead: each agreement's articles tagged with this topic slug.")
+@click.option("--min-similarity", default=0.1, show_default=True, type=click.FloatRange(0.01, 0.99),
+              help="Average word 5-gram Jaccard inside a family (higher: more, tighter families).")
+@click.option("--since", type=int, help="Only agreements signed in or after this year.")
+@click.option("--until", type=int, help="Only agreements signed in or before this year.")
+@click.option("--plot", "plot_out", type=_OUT, help="Write a PNG heatmap ordered by family (needs matplotlib).")
+@click.option("--csv", "csv_out", type=_OUT, help="Write one row per chapter: family, agreement, closest other.")
+@click.option("--force", is_flag=True, help="Overwrite existing --plot/--csv files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the families as JSON.")
+@click.pass_obj
+def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_similarity: float, since: int | None,
+                 until: int | None, plot_out: Path | None, csv_out: Path | None, force: bool, as_json: bool) -> None:
+    """Template families: which agreements' chapters share their wording (US-style, EU-style, ...)."""
+
+    def body() -> int:
+        from ..errors import InputError
+        from ..families import families
+        from .files import check_output
+
+        if since is not None and until is not None and since > until:
+            raise InputError("--since/--until", f"impossible year range {since}-{until}")
+        for out in (plot_out, csv_out):
+            if out is not None:
+                check_output(out, force)
+        if plot_out is not None:
+            from ..research import pyplot
+
+            pyplot()  # fail before the work if matplotlib is missing
+        with obj.open() as c:
+            result = families(c, chapter=chapter, topic=topic, min_similarity=min_similarity, since=since, until=until)
+        if csv_out is not None:
+            result.to_csv(csv_out)
+        if plot_out is not None:
+            result.plot(plot_out)
+        if as_json:
+            emit_json(result.to_dict())
+            return 0
+        click.echo(f"{len(result.units)} texts in {len(result.families)} families "
+                   f"(average 5-gram Jaccard >= {min_similarity:g} inside a family)")
+        for f in result.families:
+            click.echo(click.style(f"\n{f.number}. {f.name} — {len(f.members)} texts, cohesion {f.cohesion:.2f}",
+                                   bold=True))
+            for u in f.members:
+                click.echo(f"   {u.agreement.year or 'n.d.'}  {u.agreement.name}  " + click.style(u.label, dim=True))
+        for out in (csv_out, plot_out):
+            if out is not None and not obj.quiet:
+                click.echo(f"written: {out}", err=True)
+        return 0
+
+    run(body)

@@ -1,0 +1,193 @@
+"""``ftadraft precedents``: where a clause's language comes from; ``ftadraft reuse``: how much an
+agreement copies from earlier ones."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .app import Context, cli, emit_json, run
+
+_LIMIT = click.IntRange(1, 1000)
+
+
+@cli.command("precedents")
+@click.argument("text", required=False)
+@click.option("--ref", help="Look up an indexed provision (e.g. tota-449:14.3) instead of a pasted text; "
+                            "its own agreement is left out.")
+@click.option("--limit", "-n", default=10, show_default=True, type=_LIMIT, help="Precedents to list.")
+@click.option("--min-similarity", type=click.FloatRange(0.05, 1.0),
+              help="Share of the clause's words a provision must contain [default: 0.5; 0.8 with --lineage].")
+@click.option("--since", type=int, help="Only agreements signed in or after this year.")
+@click.option("--until", type=int, help="Only agreements signed in or before this year.")
+@click.option("--party", "parties", multiple=True, help="Only agreements with this party, ISO3 (repeatable).")
+@click.option("--exclude", multiple=True, help="Leave out this agreement (id or alias; repeatable).")
+@click.option("--lineage", "show_lineage", is_flag=True,
+              help="List every provision containing the clause by signature date, with the likely origin.")
+@click.option("--no-diff", is_flag=True, help="Do not show the diff against the best match.")
+@click.option("--batch", type=click.File("r", encoding="utf-8"),
+              help='JSON lines {"id": ..., "text": ...}; prints one JSON line {"id", "hits"} per input.')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: hits, lineage and the best match's diff.")
+@click.pass_obj
+def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, min_similarity: float | None,
+                   since: int | None, until: int | None, parties: tuple[str, ...], exclude: tuple[str, ...],
+                   show_lineage: bool, no_diff: bool, batch: Any, as_json: bool) -> None:
+    """Find the provisions that contain the language of TEXT (or stdin with -), most contained first.
+
+    Robust to other party names, renumbered cross-references, a softened modal, an inserted hedge,
+    a dropped sentence, OCR line breaks and curly quotes.
+    """
+
+    def body() -> int:
+        from ..errors import InputError
+        from ..precedents import MIN_SIMILARITY, lineage, precedents, precedents_batch
+
+        if since is not None and until is not None and since > until:
+            raise InputError("--since/--until", f"impossible year range {since}-{until}")
+        with obj.open() as c:
+            excluded = [c.agreement(e).id for e in exclude]
+            filters: dict[str, Any] = {"since": since, "until": until, "party": parties, "exclude": excluded}
+            if batch is not None:
+                return _batch(c, batch, limit, min_similarity or MIN_SIMILARITY, filters, precedents_batch)
+            lineage_filters = dict(filters)
+            if ref is not None:
+                if text is not None:
+                    raise InputError("TEXT", "give either TEXT or --ref, not both")
+                own = c.provision(ref)
+                query, label = own.text, own.id
+                filters["exclude"] = [*excluded, own.agreement_id]  # the lineage keeps the provision itself
+            else:
+                query = sys.stdin.read() if text in (None, "-") else text
+                label = "<stdin>" if text in (None, "-") else "TEXT"
+                if not query.strip():
+                    raise InputError(label, "empty text")
+            try:
+                hits = precedents(c, query, limit=limit, min_similarity=min_similarity or MIN_SIMILARITY, **filters)
+                chrono = (lineage(c, query, min_similarity=min_similarity or 0.8, **lineage_filters)
+                          if show_lineage or as_json else None)
+            except InputError as e:
+                raise InputError(label, e.problem) from None
+            comparison = None
+            if hits and not no_diff:
+                from ..compare import compare_texts
+
+                comparison = compare_texts(query, hits[0].provision.text, label_a=label, label_b=hits[0].citation)
+        if as_json:
+            emit_json({"hits": [h.to_dict() for h in hits],
+                       "lineage": chrono.to_dict() if chrono else None,
+                       "diff": comparison.to_dict() if comparison else None})
+            return 0
+        if chrono is not None:
+            _print_lineage(chrono)
+        elif not hits:
+            click.echo(f"no provision contains {min_similarity or MIN_SIMILARITY:.0%} or more of this text", err=True)
+        else:
+            for h in hits:
+                click.echo(f"{h.rank:>3}. {h.similarity:>4.0%}  {h.citation}  " + click.style(h.provision.id, dim=True))
+        if comparison is not None:
+            from ..compare import render_terminal
+
+            click.echo("\nBest match, differences from your text:")
+            click.echo(render_terminal(comparison, color=sys.stdout.isatty()))
+        return 0
+
+    run(body)
+
+
+def _print_lineage(chrono: Any) -> None:
+    click.echo(click.style(chrono.summary(), bold=True))
+    for p in chrono.precedents:
+        mark = "  <- likely origin" if p is chrono.origin else ""
+        click.echo(f"  {p.agreement.year or 'n.d.'}  {p.similarity:>4.0%}  {p.citation}  "
+                   + click.style(p.provision.id, dim=True) + mark)
+
+
+def _batch(c: Any, batch: Any, limit: int, min_similarity: float, filters: dict[str, Any], run_batch: Any) -> int:
+    """One JSON line per input line; a malformed line stops with its line number, a bad text is reported
+    on its own line and makes the exit code 1."""
+    from ..errors import InputError
+
+    def items() -> Any:
+        for n, line in enumerate(batch, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError('needs an object with a "text" string')
+            except ValueError as e:
+                raise InputError(f"{batch.name}:{n}", f'not a JSON line of the form {{"id": ..., "text": ...}} ({e})') from None
+            yield item.get("id"), item["text"]
+
+    failed = 0
+    for key, hits in run_batch(c, items(), limit=limit, min_similarity=min_similarity, **filters):
+        if isinstance(hits, InputError):
+            failed += 1
+            click.echo(json.dumps({"id": key, "hits": [], "error": hits.problem}, ensure_ascii=False))
+        else:
+            click.echo(json.dumps({"id": key, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+    return 1 if failed else 0
+
+
+@cli.command("reuse")
+@click.argument("agreement")
+@click.option("--threshold", default=0.8, show_default=True, type=click.FloatRange(0.5, 1.0),
+              help="Share of an article's words its earlier source must contain to count as copied.")
+@click.option("--articles/--no-articles", default=True, show_default=True, help="List every article with its source.")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help="Write one row per article.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --csv file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def reuse_cmd(obj: Context, agreement: str, threshold: float, articles: bool, csv_out: Path | None, force: bool,
+              as_json: bool) -> None:
+    """How much of AGREEMENT is copied from agreements signed before it, article by article, and from which."""
+
+    def body() -> int:
+        from ..reuse import reuse
+        from .files import check_output
+
+        if csv_out is not None:
+            check_output(csv_out, force)
+        with obj.open() as c:
+            report = reuse(c, agreement, threshold=threshold)
+        if csv_out is not None:
+            _write_csv(csv_out, report)
+        if as_json:
+            emit_json(report.to_dict())
+            return 0
+        a = report.agreement
+        click.echo(click.style(f"{a.name} ({a.year}): {report.copied_share:.0%} of its text is copied near-verbatim "
+                               f"(>= {threshold:.0%}) from earlier agreements; {report.reused_share:.0%} has an earlier "
+                               f"source for at least half of an article.", bold=True))
+        for s in report.sources()[:10]:
+            click.echo(f"  {s.share:>5.1%}  {s.articles:>3} articles  {s.agreement.name} ({s.agreement.year})")
+        if articles:
+            click.echo("")
+            for r in report.articles:
+                src = (f"{r.similarity:>4.0%}  {r.source.citation}" if r.source else "   -  no earlier source")
+                click.echo(f"  {(r.provision.label)[:48]:<48}  {src}")
+        return 0
+
+    run(body)
+
+
+def _write_csv(out: Path, report: Any) -> None:
+    import csv
+    import io
+
+    from ..atomic import write_text
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["article_id", "number", "title", "words", "similarity", "copied", "source_agreement", "source_name",
+                "source_year", "source_article"])
+    for r in report.articles:
+        s = r.source
+        w.writerow([r.provision.id, r.provision.number or "", r.provision.title or "", r.words, f"{r.similarity:.4f}",
+                    int(r.copied(report.threshold)), s.agreement.id if s else "", s.agreement.name if s else "",
+                    (s.agreement.year or "") if s else "", s.provision.id if s else ""])
+    write_text(out, buf.getvalue())

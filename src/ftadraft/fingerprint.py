@@ -1,0 +1,176 @@
+"""Canonical word sequences of clause texts, for finding the same language in other agreements.
+
+Copies of a clause differ in ways that carry no drafting meaning, and precedent search must see
+through them: other party names ("Korea" / "Peru"), renumbered cross-references ("Article 14.3" /
+"Article 19.3", "paragraph 2(b)"), straight or curly quotes, OCR line breaks. The canonical
+sequence therefore keeps only lower-cased words of two letters or more, drops numbers and list
+labels, and replaces every capitalised word inside a sentence (names, defined terms, "Party")
+with one placeholder. Each word becomes a stable 32-bit hash so sequences are compact arrays that
+the index stores and compares without Python strings.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+#: Stands for any capitalised word inside a sentence: a name, a defined term, "Party".
+NAME = "\x00"
+#: Words per shingle in the candidate stage (short enough that one edit spoils few shingles).
+SHINGLE = 3
+
+# A capitalised word inside a sentence: after a word, a number or a comma and one space (normalised
+# text has single spaces). After a full stop, colon, bracket or quote it starts a sentence or an item.
+_INNER_CAPITAL = re.compile(r"(?<=[\w,] )[^\W\d_a-z][^\W\d_]*")
+_INNER_CAPITAL_ASCII = re.compile(r"(?<=[A-Za-z0-9,] )[A-Z][A-Za-z]*")
+# Words of two letters or more that are not list labels in roman numerals ("(iv)"), and the placeholder.
+_NOT_ROMAN = r"\b(?!(?:x{0,2}(?:i{1,3}|iv|vi{0,3}|ix)|x{1,3})\b)"
+_WORD = re.compile(_NOT_ROMAN + r"[^\W\d_]{2,}|\x00")
+_WORD_ASCII = re.compile(_NOT_ROMAN + r"[a-z]{2,}|\x00")
+_LITERAL = re.compile(r"\w+")
+_HASH: dict[str, int] = {}
+
+
+def canonical_words(text: str) -> list[str]:
+    """The words of ``text`` that precedent matching compares (see the module docstring)."""
+    if text.isascii():  # the common case, several times faster with ASCII classes
+        return _WORD_ASCII.findall(_INNER_CAPITAL_ASCII.sub(NAME, text).lower())
+    return _WORD.findall(_INNER_CAPITAL.sub(NAME, text).lower())
+
+
+def word_hash(word: str) -> int:
+    """Stable 32-bit hash of one canonical word (the same in every process and release)."""
+    h = _HASH.get(word)
+    if h is None:
+        h = _HASH[word] = zlib.crc32(word.encode("utf-8"))
+    return h
+
+
+def hashes(text: str) -> npt.NDArray[np.uint32]:
+    """The canonical word sequence of ``text`` as 32-bit word hashes, in order."""
+    words = canonical_words(text)
+    try:
+        out = list(map(_HASH.__getitem__, words))
+    except KeyError:
+        out = [word_hash(w) for w in words]
+    return np.array(out, dtype=np.uint32)
+
+
+def literal_hashes(text: str) -> npt.NDArray[np.uint32]:
+    """Every word as written (lower-cased), names and numbers included: for telling copies apart."""
+    words = _LITERAL.findall(text.lower())
+    try:
+        out = list(map(_HASH.__getitem__, words))
+    except KeyError:
+        out = [word_hash(w) for w in words]
+    return np.array(out, dtype=np.uint32)
+
+
+def to_bytes(seq: npt.NDArray[np.uint32]) -> bytes:
+    """Storage form of a hash sequence (little-endian uint32)."""
+    return seq.astype("<u4", copy=False).tobytes()
+
+
+def from_bytes(blob: bytes | None) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(blob or b"", dtype="<u4").astype(np.uint32, copy=False)
+
+
+def rolling(seq: npt.NDArray[np.uint32], k: int = SHINGLE) -> npt.NDArray[np.uint32]:
+    """The k-word shingle starting at each position of a sequence, as 32-bit hashes (in order, repeats
+    kept); a sequence shorter than k words is one shingle."""
+    if len(seq) == 0:
+        return np.zeros(0, dtype=np.uint32)
+    s = seq.astype(np.uint64)
+    if len(s) < k:
+        h = np.zeros(1, dtype=np.uint64)
+        for x in s:
+            h = mix(h, x)
+        return fold(h)
+    n = len(s) - k + 1
+    h = np.zeros(n, dtype=np.uint64)
+    for i in range(k):
+        h = mix(h, s[i : n + i])
+    return fold(h)
+
+
+def shingles(seq: npt.NDArray[np.uint32], k: int = SHINGLE) -> npt.NDArray[np.uint32]:
+    """The distinct k-word shingles of a sequence (sorted hashes)."""
+    return np.unique(rolling(seq, k))
+
+
+def coverage(a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32], k: int = SHINGLE) -> tuple[int, int]:
+    """How many words of ``a`` and of ``b`` lie in a k-word run the two texts share.
+
+    A word counts when some shingle through it occurs in the other text, so one changed word costs
+    one word, not k, and scattered common words ("of the") never count unless k of them run together.
+    """
+    in_a, in_b = coverage_many(a, [b], k)
+    return int(in_a[0]), int(in_b[0])
+
+
+def coverage_many(query: npt.NDArray[np.uint32], seqs: Sequence[npt.NDArray[np.uint32]],
+                  k: int = SHINGLE) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`coverage` of ``query`` against each sequence at once: (query words covered, sequence
+    words covered), one entry per sequence. Sequences or a query shorter than k words cover nothing."""
+    n = len(seqs)
+    zeros = np.zeros(n, dtype=np.int64)
+    if n == 0 or len(query) < k:
+        return zeros, zeros.copy()
+    qr = rolling(query, k)
+    qset = np.unique(qr)
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    tokens = np.concatenate(seqs).astype(np.uint64) if starts[-1] else np.zeros(0, dtype=np.uint64)
+    total = len(tokens)
+    m = total - k + 1
+    if m <= 0:
+        return zeros, zeros.copy()
+    h = np.zeros(m, dtype=np.uint64)
+    for i in range(k):
+        h = mix(h, tokens[i : m + i])
+    dh = fold(h)
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    valid = owner[:m] == owner[k - 1 :]  # the shingle starting here ends in the same sequence
+    pos = np.minimum(np.searchsorted(qset, dh), len(qset) - 1)
+    member = valid & (qset[pos] == dh)
+    # words of each sequence covered: some member shingle starts at one of the k positions up to the word
+    starts_at = np.zeros(total, dtype=np.int8)
+    starts_at[:m] = member
+    covered_doc = _window_any(starts_at, k)
+    # (a trailing 0 keeps reduceat's indices in range when the last sequences are empty)
+    in_doc = np.add.reduceat(np.append(covered_doc, False).astype(np.int64), starts[:-1]) * (lengths > 0)
+    # words of the query covered, per sequence: which query shingles each sequence holds
+    held = np.zeros((n, len(qset)), dtype=bool)
+    held[owner[:m][member], pos[member]] = True
+    shared = held[:, np.searchsorted(qset, qr)].astype(np.int8)  # (n, positions of the query)
+    padded = np.zeros((n, len(query)), dtype=np.int8)
+    padded[:, : len(qr)] = shared
+    in_query = _window_any(padded, k).sum(axis=-1)
+    return in_query.astype(np.int64), in_doc.astype(np.int64)
+
+
+def _window_any(starts_at: npt.NDArray[np.int8], k: int) -> npt.NDArray[np.bool_]:
+    """Along the last axis: is any of positions i-k+1..i set (a shingle starting there covers word i)."""
+    c = np.cumsum(starts_at, axis=-1, dtype=np.int32)
+    shifted = np.zeros_like(c)
+    shifted[..., k:] = c[..., :-k]
+    return (c - shifted) > 0  # type: ignore[no-any-return]
+
+
+_P = np.uint64(0x9E3779B97F4A7C15)
+
+
+def mix(h: np.uint64 | npt.NDArray[np.uint64], x: np.uint64 | npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """One step of an order-sensitive 64-bit rolling combination of word hashes."""
+    with np.errstate(over="ignore"):
+        return (h ^ x) * _P + np.uint64(0x632BE59BD9B4E019)  # type: ignore[no-any-return]
+
+
+def fold(h: np.uint64 | npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
+    """64-bit shingle hash -> 32 bits (collisions only add rare false candidates, scored away later)."""
+    return ((h >> np.uint64(32)) ^ (h & np.uint64(0xFFFFFFFF))).astype(np.uint32)  # type: ignore[no-any-return]
