@@ -165,17 +165,23 @@ def ftadraft_index(db: Path | None, corpus: Path, articles: Sequence[Article], t
     return c
 
 
-def run_ftadraft(c: Any, queries: Sequence[Query]) -> tuple[dict[str, list[str]], dict[str, list[str]], list[float], list[float]]:
+def run_ftadraft(c: Any, queries: Sequence[Query]) -> tuple[dict[str, list[str]], dict[str, list[str]], list[float],
+                                                           list[float], dict[str, Any]]:
+    """Rankings from a fresh session (candidates from FTS5's bm25()), then timing in a running session
+    (in-memory scorer built), checking that both give the same top 10s."""
     import sqlite3
 
-    from ftadraft.search import search
+    from ftadraft.search import prepare, search
 
     try:
         search(c, "warm up the query path", limit=K)
     except sqlite3.OperationalError as e:
         sys.exit(f"search_eval: search fails on {c.path} ({e}); the index was probably built by another ftadraft "
                  "version: delete it (or drop --db) and run again")
-    top: dict[str, list[str]] = {}
+    top = {q.id: [h.provision.id for h in search(c, q.text, limit=K)] for q in queries}
+    t0 = time.perf_counter()
+    prepare(c)
+    scorer = {"build_s": time.perf_counter() - t0, "identical_top10": 0}
     deep: dict[str, list[str]] = {}
     wall: list[float] = []
     cpu: list[float] = []  # CPU time is steadier than wall time when other processes share the machine
@@ -186,10 +192,10 @@ def run_ftadraft(c: Any, queries: Sequence[Query]) -> tuple[dict[str, list[str]]
             wall.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
             if rnd == 0:
-                top[q.id] = [h.provision.id for h in hits]
+                scorer["identical_top10"] += [h.provision.id for h in hits] == top[q.id]
     for q in queries:
         deep[q.id] = [h.provision.id for h in search(c, q.text, limit=DEEP)]
-    return top, deep, wall, cpu
+    return top, deep, wall, cpu, scorer
 
 
 def run_bm25s(articles: Sequence[Article], queries: Sequence[Query]) -> tuple[dict[str, list[str]], float, list[float]]:
@@ -278,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = ftadraft_index(args.db, args.corpus, articles, Path(tmp))
         try:
-            fta_top, fta_deep, fta_times, fta_cpu = run_ftadraft(corpus, queries)
+            fta_top, fta_deep, fta_times, fta_cpu, scorer = run_ftadraft(corpus, queries)
         finally:
             corpus.close()
     bm_deep, bm_build, bm_times = run_bm25s(articles, queries)
@@ -327,7 +333,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     p(f"\nuntitled articles in the top 10 (unjudgeable): ftadraft {unt_f:.1f}, bm25s {unt_b:.1f} per query; "
       f"queries with no ftadraft result: {empty_f}")
     p(f"timing: ftadraft search(limit={K}) wall p50 {pct(fta_times, 50) * 1000:.1f} ms, p95 {pct(fta_times, 95) * 1000:.1f} ms; "
-      f"CPU p50 {pct(fta_cpu, 50) * 1000:.1f} ms, p95 {pct(fta_cpu, 95) * 1000:.1f} ms ({len(fta_times)} calls)")
+      f"CPU p50 {pct(fta_cpu, 50) * 1000:.1f} ms, p95 {pct(fta_cpu, 95) * 1000:.1f} ms ({len(fta_times)} calls, "
+      "running session)")
+    p(f"        in-memory scorer built in {scorer['build_s']:.1f} s; its top 10s equal the fresh session's (FTS5 bm25) "
+      f"on {scorer['identical_top10']}/{len(queries)} queries")
     p(f"        bm25s build {bm_build:.1f} s (tokenise+stem+index), query p50 {pct(bm_times, 50) * 1000:.1f} ms; "
       f"total {time.perf_counter() - t_start:.0f} s")
 
@@ -342,6 +351,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         doc: dict[str, Any] = {"k": K, "articles": len(articles), "titled": len(titled), "queries": per,
                "timing": {"ftadraft_search_ms": {"p50": pct(fta_times, 50) * 1000, "p95": pct(fta_times, 95) * 1000},
                           "ftadraft_search_cpu_ms": {"p50": pct(fta_cpu, 50) * 1000, "p95": pct(fta_cpu, 95) * 1000},
+                          "ftadraft_scorer_build_s": scorer["build_s"],
+                          "ftadraft_scorer_identical_top10": scorer["identical_top10"],
                           "bm25s_build_s": bm_build, "bm25s_query_ms_p50": pct(bm_times, 50) * 1000}}
         text = json.dumps(doc, indent=1)
         if args.json == "-":

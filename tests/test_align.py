@@ -67,6 +67,10 @@ def test_identical_split_and_one_sided(tota_db: Path) -> None:
          dataclasses.replace(tpp[2], number="3")]
     split = align_articles([tpp[2], src], b)
     assert {(p.a, p.b) for p in split.pairs} == {("14.3", "3"), ("14.17", "1"), ("14.17", "2")}
+    # and the other way round: two articles of A merged into one of B
+    merged = align_articles(b, [tpp[2], src])
+    assert {(p.a, p.b) for p in merged.pairs} == {("3", "14.3"), ("1", "14.17"), ("2", "14.17")}
+    assert not merged.only_a and not merged.only_b
 
 
 def test_json_shape(run: RunCli, tota_db: Path) -> None:

@@ -70,8 +70,12 @@ def test_bad_sidecar_is_refused_naming_it(tmp_path: Path, content: str, problem:
 
 def test_unsafe_yaml_sidecar_is_refused(tmp_path: Path) -> None:
     f = _draft(tmp_path)
-    (tmp_path / "draft.meta.yaml").write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
-    with pytest.raises(InputError, match="invalid YAML"):
+    side = tmp_path / "draft.meta.yaml"
+    side.write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(InputError, match="tag"):
+        ftadraft.load_file(f)
+    side.write_text("name: Draft\nsigned: 2025-02-30\n")  # an impossible date: the file and line, no traceback
+    with pytest.raises(InputError, match=r"draft\.meta\.yaml:2: '2025-02-30' is not a calendar date"):
         ftadraft.load_file(f)
 
 

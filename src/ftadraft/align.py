@@ -5,18 +5,21 @@ rapidfuzz ``token_set_ratio`` on the first 2000 characters of the normalised tex
 for equal titles when both sides carry titles), then matches pairs greedily, best score first, so that
 articles may be reordered. Articles whose best remaining score is below ``threshold`` stay unmatched
 (``only_a`` / ``only_b``). An unmatched article of B whose best counterpart in A is already matched,
-with a score above the threshold, is attached to it as a split (one article of A became several in B).
+with a score above the threshold, is attached to it as a split (one article of A became several in B);
+likewise an unmatched article of A is attached to B's article it best matches as a merge (several
+articles of A became one in B).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
+from . import fingerprint
 from .model import Provision
 from .similarity import jaccard, word_shingles
 
@@ -25,6 +28,7 @@ Status = Literal["identical", "changed"]
 _WORD = re.compile(r"\w+")
 _HEAD = 2000  # characters of each text that token_set_ratio reads
 _TITLE_WEIGHT = 0.15  # share of the score given to titles when both articles have one
+_MERGE_CONTAINED = 0.8  # share of an unmatched article of A that B's article must contain to count as a merge
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,10 @@ def greedy_match(matrix: Sequence[Sequence[float]], threshold: float) -> dict[in
     return out
 
 
-def align_matrix(matrix: Sequence[Sequence[float]], threshold: float) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """(pairs of indices in A's order, unmatched rows, unmatched columns), with splits attached."""
+def align_matrix(matrix: Sequence[Sequence[float]], threshold: float,
+                 contained: Callable[[int, int], bool] | None = None) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """(pairs of indices in A's order, unmatched rows, unmatched columns), with splits attached, and merges
+    where ``contained(i, j)`` says that most of A's article ``i`` is in B's article ``j``."""
     n = len(matrix)
     m = len(matrix[0]) if n else 0
     match = greedy_match(matrix, threshold)
@@ -141,15 +147,29 @@ def align_matrix(matrix: Sequence[Sequence[float]], threshold: float) -> tuple[l
             pairs.append((best, j))  # a split: A's article `best` became several articles of B
         else:
             only_b.append(j)
+    only_a = []
+    for i in range(n):
+        if i in match:
+            continue
+        best = max(range(m), key=lambda j: matrix[i][j], default=None)
+        if best is not None and best in matched_b and matrix[i][best] >= threshold and contained and contained(i, best):
+            pairs.append((i, best))  # a merge: several articles of A became B's article `best`
+        else:
+            only_a.append(i)
     pairs.sort()
-    only_a = [i for i in range(n) if i not in match]
     return pairs, only_a, only_b
 
 
 def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold: float = 0.3) -> Alignment:
     """Pair each article of chapter ``a`` with its counterpart(s) in chapter ``b`` by content."""
     matrix = similarity_matrix(a, b)
-    pairs, only_a, only_b = align_matrix(matrix, threshold)
+
+    def contained(i: int, j: int) -> bool:
+        x = fingerprint.hashes(a[i].normalized)
+        covered, _ = fingerprint.coverage(x, fingerprint.hashes(b[j].normalized))
+        return len(x) > 0 and covered >= _MERGE_CONTAINED * len(x)
+
+    pairs, only_a, only_b = align_matrix(matrix, threshold, contained)
     out = []
     for i, j in pairs:
         same = " ".join((a[i].normalized or "").split()) == " ".join((b[j].normalized or "").split())

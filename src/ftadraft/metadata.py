@@ -139,14 +139,9 @@ def read_sidecar(path: Path) -> AgreementMeta:
         except tomllib.TOMLDecodeError as e:
             raise InputError(path, f"invalid TOML: {e}") from None
     else:
-        import yaml
+        from .safe_yaml import load
 
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            raise InputError(path, f"invalid YAML{where}: {getattr(e, 'problem', e)}") from None
+        data = load(raw, str(path), max_bytes=_MAX_SIDECAR_BYTES, kind="sidecar files")
     if not isinstance(data, dict):
         raise InputError(path, "sidecar must be a mapping of keys to values")
     allowed = {f.name for f in fields(AgreementMeta)}
