@@ -81,7 +81,7 @@ def captured(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) ->
 
 
 @pytest.fixture()
-def run() -> "RunCli":
+def run() -> RunCli:
     return RunCli()
 
 

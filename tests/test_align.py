@@ -6,9 +6,8 @@ import importlib.util
 import json
 from pathlib import Path
 
-from conftest import RunCli
-
 import ftadraft
+from conftest import RunCli
 from ftadraft.align import align_articles, chapter_provisions
 
 _BENCH = Path(__file__).resolve().parents[1] / "bench" / "align_bench.py"

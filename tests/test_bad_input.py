@@ -36,8 +36,8 @@ def _refused(run: RunCli, db: Path, path: Path, *extra: str) -> str:
     ("name", "payload", "problem"),
     [
         ("broken.xml", b"<?xml version='1.0'?><treaty><meta>", "malformed XML"),
-        ("laughs.xml", b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-                       b"<treaty>&b;</treaty>", "entity"),
+        ("laughs.xml", (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                       b"<treaty>&b;</treaty>"), "entity"),
         ("xxe.xml", b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]><treaty>&x;</treaty>',
          "DOCTYPE"),
         ("empty.md", b"", "empty file"),

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from conftest import RunCli
-
 from ftadraft.redline import check_redline, read_redline
 
 

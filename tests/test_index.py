@@ -167,6 +167,5 @@ def test_foreign_and_newer_databases_are_refused(tmp_path: Path) -> None:
 
 
 def test_one_name_for_many_files_is_refused(tmp_path: Path) -> None:
-    with ftadraft.open(tmp_path / "i.sqlite") as c:
-        with pytest.raises(FtadraftError, match="one agreement"):
-            c.add([tmp_path / "a.md", tmp_path / "b.md"], meta=ftadraft.build_meta(name="X"))
+    with ftadraft.open(tmp_path / "i.sqlite") as c, pytest.raises(FtadraftError, match="one agreement"):
+        c.add([tmp_path / "a.md", tmp_path / "b.md"], meta=ftadraft.build_meta(name="X"))

@@ -208,7 +208,7 @@ def test_bytes_that_do_not_match_the_declared_charset(tmp_path, captured):
 
 
 def test_entities_are_not_expanded(tmp_path, captured):
-    ents = '<!ENTITY a0 "zzzzzzzzzz">' + "".join(f'<!ENTITY a{i} "{("&a%d;" % (i - 1)) * 10}">' for i in range(1, 9))
+    ents = '<!ENTITY a0 "zzzzzzzzzz">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 9))
     page = f"<!DOCTYPE html [{ents}]><html><body><p>&a8; &amp; widgets</p></body></html>"
     data, path = _write(tmp_path, page.encode("utf-8"))
     reader.read(data, path)

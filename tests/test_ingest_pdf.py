@@ -15,6 +15,7 @@ import pytest
 from ftadraft.errors import InputError
 from ftadraft.ingest import pdf as pdf_reader
 
+
 # --------------------------------------------------------------------------- hand-written PDFs
 def _esc(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")

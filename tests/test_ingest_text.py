@@ -15,6 +15,7 @@ from ftadraft.errors import InputError
 from ftadraft.ingest import text as text_reader
 from ftadraft.ingest.segment import Block, parse_heading, segment
 
+
 def read_text(source: str, name: str = "agreement.txt") -> tuple:
     ex = text_reader.read(source.encode("utf-8"), Path(name))
     return ex, [p for p in ex.provisions if p.number]

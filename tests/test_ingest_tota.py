@@ -93,10 +93,10 @@ def test_spanish_numbering_forms(tmp_path: Path) -> None:
     ("payload", "problem"),
     [
         (b"<treaty><meta><name>x</name></meta><body>", "malformed XML"),
-        (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
-         b"<treaty><meta><name>&lol2;</name></meta><body/></treaty>", "DOCTYPE"),
-        (b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-         b"<treaty><meta><name>&xxe;</name></meta><body/></treaty>", "DOCTYPE"),
+        ((b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+         b"<treaty><meta><name>&lol2;</name></meta><body/></treaty>"), "DOCTYPE"),
+        ((b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+         b"<treaty><meta><name>&xxe;</name></meta><body/></treaty>"), "DOCTYPE"),
         (b"<?xml version='1.0'?><catalog><book/></catalog>", "not a ToTA"),
         (b"<?xml version='1.0'?><treaty><meta><name>n</name></meta><body/></treaty>", "treaty_identifier"),
     ],

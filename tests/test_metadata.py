@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 import ftadraft
+from conftest import RunCli
 from ftadraft.errors import InputError
 from ftadraft.normalize import normalize_text
-
-from conftest import RunCli
 
 _TEXT = "CHAPTER 3\nDIGITAL TRADE\n\nArticle 3.1: Scope\nThis Chapter applies to widgets.\n\nArticle 3.2: Paperless Trading\nEach Party shall accept forms.\n"
 

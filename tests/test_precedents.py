@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import RunCli
 
 import ftadraft
+from conftest import RunCli
 from ftadraft import fingerprint
 from ftadraft.errors import InputError
 from ftadraft.normalize import normalize_text
@@ -31,7 +31,7 @@ def test_canonical_words_fold_names_numbers_labels_and_quotes() -> None:
 
 
 def test_coverage_counts_changed_words_once_and_ignores_scattered_words() -> None:
-    h = lambda t: fingerprint.hashes(t)  # noqa: E731
+    h = lambda t: fingerprint.hashes(t)
     base = "each party shall adopt or maintain measures to protect consumers from fraudulent commercial activities"
     edited = base.replace("adopt", "endeavour to adopt")
     in_q, in_d = fingerprint.coverage(h(edited), h(base))

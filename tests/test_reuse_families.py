@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import RunCli
 
 import ftadraft
+from conftest import RunCli
 from ftadraft.errors import InputError
 from ftadraft.families import families
 from ftadraft.reuse import reuse

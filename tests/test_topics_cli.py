@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import RunCli
-
 import ftadraft
+from conftest import RunCli
 from ftadraft.search import Filters, search
 
 

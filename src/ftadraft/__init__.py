@@ -19,7 +19,22 @@ from .research import coverage_frame as coverage
 __version__ = "0.1.0"
 
 __all__ = [
-    "AddReport", "Agreement", "AgreementMeta", "AgreementView", "Chapter", "Corpus", "Document", "Footnote",
-    "FtadraftError", "IndexFileError", "InputError", "Provision", "ReferenceNotFound", "build_meta", "load_file",
-    "coverage", "open", "to_frame",
+    "AddReport",
+    "Agreement",
+    "AgreementMeta",
+    "AgreementView",
+    "Chapter",
+    "Corpus",
+    "Document",
+    "Footnote",
+    "FtadraftError",
+    "IndexFileError",
+    "InputError",
+    "Provision",
+    "ReferenceNotFound",
+    "build_meta",
+    "coverage",
+    "load_file",
+    "open",
+    "to_frame",
 ]

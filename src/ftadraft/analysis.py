@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from . import fingerprint
@@ -167,7 +167,7 @@ def _sentence_starts(arr: Any, terminal: Any) -> list[int]:
     return first + [int(x) for x in arr[words[nxt], 4].tolist() if int(x) > first[0]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pipeline(lang: str) -> _Pipeline:
     return _Pipeline(lang)
 

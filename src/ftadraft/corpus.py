@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from . import fingerprint, refs
 from .analysis import ProvisionAnalysis, analyze_mixed
@@ -98,7 +98,7 @@ class Corpus:
     def close(self) -> None:
         self.index.close()
 
-    def __enter__(self) -> Corpus:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -284,6 +284,6 @@ class Corpus:
         return search(self, query, limit=limit, filters=Filters(**filters), group=group)
 
 
-def open(db: Path | str | None = None, *, create: bool = True) -> Corpus:  # noqa: A001 - the public name
+def open(db: Path | str | None = None, *, create: bool = True) -> Corpus:
     """Open the corpus index at ``db`` (default: ``$FTADRAFT_DB`` or the user data directory)."""
     return Corpus(open_index(db, create=create))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,15 +160,15 @@ def families(corpus: Corpus, *, chapter: str | None = None, topic: str | None = 
     for i, lab in enumerate(labels):
         members.setdefault(int(lab), []).append(i)
 
-    def first_year(idx: list[int]) -> tuple[int, str]:
-        return min((units[i][0].signed.toordinal() if units[i][0].signed else 10**7, units[i][0].id) for i in idx)
+    def first_year(idx: list[int]) -> tuple[date, str]:
+        return min((units[i][0].signed or date.max, units[i][0].id) for i in idx)
 
     ranked = sorted(members.values(), key=lambda idx: (-len(idx), first_year(idx)))
     number = {i: n for n, idx in enumerate(ranked, 1) for i in idx}
     built = [Unit(a, label, ids, len(seq), number[i]) for i, (a, label, ids, seq) in enumerate(units)]
     out_families = []
     for n, idx in enumerate(ranked, 1):
-        idx_sorted = sorted(idx, key=lambda i: (units[i][0].signed or _FAR, units[i][0].id))
+        idx_sorted = sorted(idx, key=lambda i: (units[i][0].signed or date.max, units[i][0].id))
         party = _shared_party([units[i][0] for i in idx])
         pairs = [sim[i, j] for k, i in enumerate(idx) for j in idx[k + 1 :]]
         out_families.append(Family(n, tuple(built[i] for i in idx_sorted), party,
@@ -178,12 +179,10 @@ def families(corpus: Corpus, *, chapter: str | None = None, topic: str | None = 
     return Families(tuple(built[i] for i in final), sim[np.ix_(final, final)], tuple(out_families), min_similarity)
 
 
-_FAR = __import__("datetime").date.max
 # Parties that sign as a bloc; ToTA lists the member states, a family is named after the bloc.
 _BLOCS = {
-    "EU": frozenset("AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL PRT "
-                    "ROU SVK SVN SWE".split()),
-    "EFTA": frozenset("CHE ISL LIE NOR".split()),
+    "EU": frozenset(["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR", "GRC", "HRV", "HUN", "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "SWE"]),
+    "EFTA": frozenset(["CHE", "ISL", "LIE", "NOR"]),
 }
 
 

@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote, urlsplit
 from .errors import FetchError
 from .manifest import Manifest, ManifestFile
 
-__all__ = ["FetchReport", "fetch", "SIZE_SLACK"]
+__all__ = ["SIZE_SLACK", "FetchReport", "fetch"]
 
 SIZE_SLACK = 64 * 1024
 """Bytes a source may send beyond a file's manifest size before the transfer is cut off."""
@@ -141,7 +141,7 @@ def _fetch_one(entry: ManifestFile, dest: Path, src: _Source) -> bool:
     return True
 
 
-def _hash_file(path: Path, limit: int) -> tuple["hashlib._Hash", int]:
+def _hash_file(path: Path, limit: int) -> tuple[hashlib._Hash, int]:
     """SHA-256 hasher over a file and its size, reading at most ``limit + 1`` bytes."""
     h = hashlib.sha256()
     size = 0
@@ -168,7 +168,7 @@ def _unlink(path: Path) -> None:
         raise FetchError(f"{path}: cannot remove ({exc.strerror or exc})") from None
 
 
-def _copy(read: Callable[[int], bytes], part: Path, *, append: bool, hasher: "hashlib._Hash", start: int,
+def _copy(read: Callable[[int], bytes], part: Path, *, append: bool, hasher: hashlib._Hash, start: int,
           cap: int) -> tuple[int, BaseException | None]:
     """Stream ``read`` into ``part`` while hashing; stop past ``cap`` bytes.
 

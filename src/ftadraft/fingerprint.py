@@ -168,9 +168,9 @@ _P = np.uint64(0x9E3779B97F4A7C15)
 def mix(h: np.uint64 | npt.NDArray[np.uint64], x: np.uint64 | npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """One step of an order-sensitive 64-bit rolling combination of word hashes."""
     with np.errstate(over="ignore"):
-        return (h ^ x) * _P + np.uint64(0x632BE59BD9B4E019)  # type: ignore[no-any-return]
+        return np.asarray((h ^ x) * _P + np.uint64(0x632BE59BD9B4E019), dtype=np.uint64)
 
 
 def fold(h: np.uint64 | npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
     """64-bit shingle hash -> 32 bits (collisions only add rare false candidates, scored away later)."""
-    return ((h >> np.uint64(32)) ^ (h & np.uint64(0xFFFFFFFF))).astype(np.uint32)  # type: ignore[no-any-return]
+    return np.asarray((h >> np.uint64(32)) ^ (h & np.uint64(0xFFFFFFFF))).astype(np.uint32)

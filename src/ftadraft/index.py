@@ -16,9 +16,9 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from . import fingerprint
 from .analysis import ProvisionAnalysis
@@ -169,7 +169,7 @@ class Index:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> Index:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -202,7 +202,7 @@ class Index:
         ``vocabulary`` adds word forms -> lemmas, used to lemmatise queries without spaCy.
         """
         replaced: list[str] = []
-        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
         with self.transaction() as conn:
             for doc in documents:
                 if self._delete_agreement(conn, doc.agreement.id):
@@ -412,7 +412,7 @@ class Index:
 
     def stats(self) -> dict[str, Any]:
         c = self.conn
-        one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731
+        one = lambda sql: c.execute(sql).fetchone()[0]
         return {
             "db": str(self.path),
             "schema_version": one("PRAGMA user_version"),

@@ -154,4 +154,4 @@ def read_sidecar(path: Path) -> AgreementMeta:
     return build_meta(**{k: v for k, v in data.items()}, origin=str(path))
 
 
-__all__ = ["AgreementMeta", "build_meta", "read_sidecar", "sidecar_for", "is_sidecar"]
+__all__ = ["AgreementMeta", "build_meta", "is_sidecar", "read_sidecar", "sidecar_for"]

@@ -211,7 +211,7 @@ def _write_cache(path: Path | None, arrays: dict[str, npt.NDArray[Any]]) -> None
         for old in path.parent.glob(path.name.split("-")[0] + "-*.npz"):
             old.unlink(missing_ok=True)  # earlier states of the same index
         with atomic_path(path, private=True) as tmp, tmp.open("wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub mistypes **kwds
     except OSError:
         pass  # a read-only home: build each time
 

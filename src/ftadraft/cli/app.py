@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -30,6 +30,26 @@ class Context:
 
 def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def jsonl_items(stream: Any) -> Iterator[dict[str, Any]]:
+    """The objects of a ``--batch`` file of JSON lines ``{"id": ..., "text": ...}`` (blank lines skipped);
+    a malformed line stops with ``FILE:LINE`` and what is wrong."""
+    from ..errors import InputError
+
+    for n, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as e:
+            item, problem = None, str(e)
+        else:
+            problem = 'needs an object with a "text" string'
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise InputError(f"{getattr(stream, 'name', '<batch>')}:{n}",
+                             f'not a JSON line of the form {{"id": ..., "text": ...}} ({problem})')
+        yield item
 
 
 def warn(message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -39,7 +40,7 @@ def compare_cmd(obj: Context, a: str, b: str, docx_out: Path | None, html_out: P
         return
 
     def body() -> int:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         from ..compare import compare_texts, render_html, render_terminal
         from ..redline import write_redline_docx
@@ -52,7 +53,7 @@ def compare_cmd(obj: Context, a: str, b: str, docx_out: Path | None, html_out: P
         comparison = compare_texts(text_a, text_b, label_a=label_a, label_b=label_b)
         if docx_out is not None:
             write_redline_docx([(f"{label_a} → {label_b}", text_a, text_b)], docx_out, author=author,
-                               date=datetime.now(timezone.utc), title=f"Comparison: {label_a} / {label_b}")
+                               date=datetime.now(UTC), title=f"Comparison: {label_a} / {label_b}")
         if html_out is not None:
             write_text(html_out, render_html(comparison))
         if as_json:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .app import Context, cli, emit_json, run
+from .app import Context, cli, emit_json, jsonl_items, run
 
 _LIMIT = click.IntRange(1, 1000)
 
@@ -112,15 +112,7 @@ def _batch(c: Any, batch: Any, limit: int, min_similarity: float, filters: dict[
     from ..errors import InputError
 
     def items() -> Any:
-        for n, line in enumerate(batch, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                    raise ValueError('needs an object with a "text" string')
-            except ValueError as e:
-                raise InputError(f"{batch.name}:{n}", f'not a JSON line of the form {{"id": ..., "text": ...}} ({e})') from None
+        for item in jsonl_items(batch):
             yield item.get("id"), item["text"]
 
     failed = 0

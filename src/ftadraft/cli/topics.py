@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import FtadraftError, InputError
-from .app import Context, cli, emit_json, run
+from .app import Context, cli, emit_json, jsonl_items, run
 
 MAX_TEXT_CHARS = 1_000_000
 
@@ -88,15 +88,7 @@ def topics_tag(text: str | None, title: str | None, batch: Any, as_json: bool) -
 
     def body() -> int:
         if batch is not None:
-            for n, line in enumerate(batch, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                        raise ValueError('needs an object with a "text" string')
-                except ValueError as e:
-                    raise InputError(f"{batch.name}:{n}", f"not a JSON line of the form {{\"id\": ..., \"text\": ...}} ({e})") from None
+            for item in jsonl_items(batch):
                 click.echo(json.dumps({"id": item.get("id"), **_tags(item["text"], item.get("title"))}, ensure_ascii=False))
             return 0
         source = sys.stdin.read() if text in (None, "-") else text

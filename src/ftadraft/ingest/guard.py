@@ -16,7 +16,7 @@ from lxml import etree
 from ..errors import InputError
 
 #: Largest source file read at all (bytes). RCEP's PDF is 3.8 MB; ToTA's largest XML ~2 MB.
-MAX_FILE_BYTES = int(os.environ.get("FTADRAFT_MAX_FILE_BYTES", 200 * 1024 * 1024))
+MAX_FILE_BYTES = int(os.environ.get("FTADRAFT_MAX_FILE_BYTES") or 200 * 1024 * 1024)
 #: Largest total uncompressed size of a DOCX (zip) archive, and largest compression ratio.
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 MAX_ZIP_RATIO = 200

@@ -41,7 +41,7 @@ def detect_format(path: Path, data: bytes) -> str:
     lower = head.lower()
     if lower.startswith((b"<!doctype html", b"<html")) or b"<html" in lower[:1024]:
         return "html"
-    if lower.startswith(b"<?xml") or lower.startswith(b"<treaty"):
+    if lower.startswith((b"<?xml", b"<treaty")):
         return "tota" if b"<treaty" in data[:4096] else "xml"
     fmt = SUFFIXES.get(path.suffix.lower())
     if fmt == "tota":
