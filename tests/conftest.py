@@ -88,6 +88,6 @@ def run() -> RunCli:
 class RunCli:
     """Invoke the CLI in-process with separate stdout and stderr."""
 
-    def __call__(self, *args: str, db: Path | None = None, input: str | None = None) -> Result:
+    def __call__(self, *args: str, db: Path | None = None, input: str | bytes | None = None) -> Result:
         argv = (["--db", str(db)] if db else []) + [str(a) for a in args]
         return CliRunner().invoke(cli, argv, input=input, catch_exceptions=False)

@@ -118,6 +118,11 @@ def test_cli_json_batch_and_errors(run: RunCli, tota_db: Path, tmp_path: Path) -
     assert r.exit_code == 1 and f"{batch}:2: not a JSON line" in r.stderr
     r = run("precedents", "-", input="   ", db=tota_db)
     assert r.exit_code == 1 and "empty text" in r.stderr
+    for args in (["precedents", "-"], ["compare", "tpp:14.3", "-"], ["topics", "tag", "-"]):
+        r = run(*args, input=bytes(range(256)) * 8, db=tota_db)
+        assert (r.exit_code, r.stderr.strip()) == (1, "ftadraft: <stdin>: binary data, not text"), args
+        r = run(*args, input="Each Party shall \udcff accept".encode("utf-8", "surrogateescape"), db=tota_db)
+        assert r.exit_code == 1 and "not valid UTF-8" in r.stderr, args
     r = run("precedents", "some words here", "--ref", "tpp:14.3", db=tota_db)
     assert r.exit_code == 1 and "not both" in r.stderr
     r = run("precedents", "some words here", "--exclude", "nosuchagreement", db=tota_db)

@@ -32,6 +32,27 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+def text_argument(text: str | None, label: str = "TEXT") -> tuple[str, str]:
+    """(label, text) of a TEXT argument, or of standard input when TEXT is ``-`` or missing; refuses
+    binary or non-UTF-8 input and empty text with one line."""
+    from pathlib import Path
+
+    from ..errors import InputError
+    from ..ingest.guard import decode_text
+
+    if text in (None, "-"):
+        label = "<stdin>"
+        data = sys.stdin.buffer.read()
+        if b"\x00" in data[:4096]:
+            raise InputError(label, "binary data, not text")
+        text = decode_text(data, Path(label))
+    elif any("\udc80" <= ch <= "\udcff" for ch in text):  # undecodable bytes in the argument
+        raise InputError(label, "not valid UTF-8 text")
+    if not text.strip():
+        raise InputError(label, "empty text")
+    return label, text
+
+
 def jsonl_items(stream: Any) -> Iterator[dict[str, Any]]:
     """The objects of a ``--batch`` file of JSON lines ``{"id": ..., "text": ...}`` (blank lines skipped);
     a malformed line stops with ``FILE:LINE`` and what is wrong."""

@@ -10,7 +10,7 @@ import click
 
 from ..atomic import write_text
 from ..model import citation
-from .app import Context, cli, emit_json, run
+from .app import Context, cli, emit_json, run, text_argument
 from .files import check_output
 
 
@@ -48,7 +48,7 @@ def compare_cmd(obj: Context, a: str, b: str, docx_out: Path | None, html_out: P
         for out in (docx_out, html_out):
             if out is not None:
                 check_output(out, force)
-        stdin = sys.stdin.read() if "-" in (a, b) else ""
+        stdin = text_argument("-")[1] if "-" in (a, b) else ""
         (label_a, text_a), (label_b, text_b) = (_clause(obj, ref, stdin) for ref in (a, b))
         comparison = compare_texts(text_a, text_b, label_a=label_a, label_b=label_b)
         if docx_out is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .app import Context, cli, emit_json, jsonl_items, run
+from .app import Context, cli, emit_json, jsonl_items, run, text_argument
 
 _LIMIT = click.IntRange(1, 1000)
 
@@ -61,10 +61,7 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
                 query, label = own.text, own.id
                 filters["exclude"] = [*excluded, own.agreement_id]  # the lineage keeps the provision itself
             else:
-                query = sys.stdin.read() if text in (None, "-") else text
-                label = "<stdin>" if text in (None, "-") else "TEXT"
-                if not query.strip():
-                    raise InputError(label, "empty text")
+                label, query = text_argument(text)
             try:
                 hits = precedents(c, query, limit=limit, min_similarity=min_similarity or MIN_SIMILARITY, **filters)
                 chrono = (lineage(c, query, min_similarity=min_similarity or 0.8, **lineage_filters)

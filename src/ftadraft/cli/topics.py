@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 
 from ..errors import FtadraftError, InputError
-from .app import Context, cli, emit_json, jsonl_items, run
+from .app import Context, cli, emit_json, jsonl_items, run, text_argument
 
 MAX_TEXT_CHARS = 1_000_000
 
@@ -91,9 +90,7 @@ def topics_tag(text: str | None, title: str | None, batch: Any, as_json: bool) -
             for item in jsonl_items(batch):
                 click.echo(json.dumps({"id": item.get("id"), **_tags(item["text"], item.get("title"))}, ensure_ascii=False))
             return 0
-        source = sys.stdin.read() if text in (None, "-") else text
-        if not source or not source.strip():
-            raise InputError("<stdin>" if text in (None, "-") else "TEXT", "empty text")
+        _label, source = text_argument(text)
         result = _tags(source, title)
         if as_json:
             emit_json(result)
