@@ -609,8 +609,9 @@ def _last_paragraph_number(text: str) -> int | None:
 
 
 # -- text taken from a precedent ----------------------------------------------------------------
-# Name forms of frequent parties (longest first when replacing); "the Parties"/"each Party" are untouched.
-_PARTY_NAMES: dict[str, tuple[str, ...]] = {
+#: Name forms of frequent parties by code, formal first (longest first when replacing); "the Parties" and
+#: "each Party" are untouched.
+PARTY_NAMES: dict[str, tuple[str, ...]] = {
     "USA": ("the United States of America", "the United States", "United States"),
     "KOR": ("the Republic of Korea", "Korea"), "JPN": ("Japan",), "CHN": ("the People's Republic of China", "China"),
     "AUS": ("Australia",), "NZL": ("New Zealand",), "CAN": ("Canada",), "MEX": ("the United Mexican States", "Mexico"),
@@ -629,6 +630,9 @@ _PARTY_NAMES: dict[str, tuple[str, ...]] = {
     "MDA": ("the Republic of Moldova", "Moldova"), "RUS": ("the Russian Federation",), "KAZ": ("the Republic of Kazakhstan", "Kazakhstan"),
     "ARM": ("the Republic of Armenia", "Armenia"), "BLR": ("the Republic of Belarus", "Belarus"), "KGZ": ("the Kyrgyz Republic",),
     "MUS": ("Mauritius",), "PNG": ("Papua New Guinea",), "EU": ("the European Union", "the EU Party"),
+    "GBR": ("the United Kingdom of Great Britain and Northern Ireland", "the United Kingdom"),
+    "IRL": ("Ireland",), "ZAF": ("the Republic of South Africa", "South Africa"), "ARG": ("the Argentine Republic", "Argentina"),
+    "BRA": ("the Federative Republic of Brazil", "Brazil"),
 }
 
 
@@ -742,7 +746,7 @@ def _replace_refs(para: str, chapter: str | None, other_chapter: Any) -> str:
 def _replace_parties(para: str, parties: Sequence[str]) -> str:
     forms: list[tuple[str, str]] = []
     for i, code in enumerate(parties[:26]):
-        for form in _PARTY_NAMES.get(code, ()):
+        for form in PARTY_NAMES.get(code, ()):
             placeholder = f"{{{{ party_{chr(ord('a') + i)} }}}}"
             forms.append((form, placeholder))
             if form.startswith("the "):

@@ -526,13 +526,12 @@ def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = N
 
 
 # -- scaffolding ---------------------------------------------------------------------------------------
-_MORE_NAMES = {"GBR": ("the United Kingdom",), "UK": ("the United Kingdom",), "US": ("the United States",),
-               "IRL": ("Ireland",), "ZAF": ("South Africa",), "ARG": ("Argentina",), "BRA": ("Brazil",)}
+_MORE_NAMES = {"UK": ("the United Kingdom",), "US": ("the United States",)}  # common non-ISO codes
 
 
 def _party_name(code: str) -> str:
     """A display name for a party code ("United States" for USA), else the code itself."""
-    forms = getattr(_clauses, "_PARTY_NAMES", {}).get(code, ()) or _MORE_NAMES.get(code, ())
+    forms = _clauses.PARTY_NAMES.get(code, ()) or _MORE_NAMES.get(code, ())
     if not forms:
         return code
     name = forms[-1] if len(forms) > 1 else forms[0]
