@@ -85,6 +85,8 @@ def test_filters_and_lineage(tota: ftadraft.Corpus) -> None:
     assert chrono.origin is not None and chrono.origin.similarity >= 0.9
     assert all(p.similarity < 0.9 for p in chrono.precedents[: chrono.precedents.index(chrono.origin)])
     assert chrono.summary().startswith(f"First seen in {chrono.precedents[0].agreement.name}")
+    frame = ftadraft.to_frame(chrono.precedents)
+    assert list(frame["year"]) == sorted(frame["year"]) and frame["similarity"].between(0.8, 1).all()
 
 
 def test_bad_queries(tota: ftadraft.Corpus) -> None:

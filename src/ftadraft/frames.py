@@ -21,6 +21,7 @@ def require_pandas() -> Any:
 
 
 def _row(obj: Any) -> dict[str, Any]:
+    from .precedents import Precedent
     from .search import Hit
 
     if isinstance(obj, Hit):
@@ -30,6 +31,14 @@ def _row(obj: Any) -> dict[str, Any]:
             "parties": ",".join(a.parties), "chapter": p.chapter_title, "number": p.number, "title": p.title,
             "topics": list(p.topics), "obligation": p.obligation, "snippet": obj.snippet, "provision_id": p.id,
             "also_in": len(obj.others),
+        }
+    if isinstance(obj, Precedent):
+        p, a = obj.provision, obj.agreement
+        return {
+            "rank": obj.rank, "similarity": obj.similarity, "mutual": obj.mutual, "literal": obj.literal,
+            "agreement_id": a.id, "agreement": a.name, "year": a.year, "signed": a.signed,
+            "parties": ",".join(a.parties), "chapter": p.chapter_title, "number": p.number, "title": p.title,
+            "provision_id": p.id,
         }
     if isinstance(obj, Provision):
         return {
@@ -48,7 +57,8 @@ def _row(obj: Any) -> dict[str, Any]:
 
 
 def to_frame(items: Iterable[Any]) -> Any:
-    """A pandas DataFrame with one row per hit, provision or agreement (columns depend on the type)."""
+    """A pandas DataFrame with one row per search hit, precedent, provision or agreement (columns depend on
+    the type); e.g. ``to_frame(lineage(c, text).precedents)`` for a clause's history."""
     pd = require_pandas()
     rows = [_row(x) for x in items]
     return pd.DataFrame(rows)
