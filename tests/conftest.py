@@ -28,6 +28,16 @@ def _need(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Derived-data caches (topic tables, precedent postings, the BM25 scorer) in a folder of this test
+    session, not in the user's cache folder."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def tota_dir() -> Path:
     """../shared/corpus/tota/xml: the 450 ToTA agreements."""

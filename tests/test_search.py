@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 import ftadraft
+from conftest import RunCli
 from ftadraft.errors import FtadraftError
 from ftadraft.search import Filters, search
-
-from conftest import RunCli
 
 
 def test_keyword_query_finds_titled_articles_first(tota: ftadraft.Corpus) -> None:
@@ -125,3 +124,179 @@ def test_misspelt_or_ocr_damaged_query_words_are_corrected(tota: ftadraft.Corpus
     assert query_lemmas(tota, ["paperles", "tradng"]) == ["paperless", "trade"]
     hits = search(tota, "paperles tradng", limit=5)
     assert all("aperless" in (h.provision.title or "") for h in hits)
+
+
+# -- the in-memory scorer (ftadraft.ranking) ----------------------------------------------------------------
+_INVENTED = """CHAPTER 1: WIDGET CUSTOMS PROCEDURES
+
+Article 1.1: Express Shipments
+Each Party shall adopt expedited customs procedures for express shipments of widgets. Express shipments
+of widgets (including spare widgets) shall be released within 6 hours; see Article 14.3 and paragraph (a).
+
+Article 1.2: Advance Rulings
+Each Party shall issue advance rulings on the tariff classification of widgets before importation.
+A binding ruling on widget origin shall be issued within 150 days. Rulings, rulings and more rulings.
+
+Article 1.3: Información Aduanera
+La Parte publicará información aduanera sobre los artilugios en İstanbul y en Ὀδυσσεύς; ΆΈ naïve café.
+
+CHAPTER 2: ELECTRONIC WIDGET COMMERCE
+
+Article 2.1: Computing Facilities
+No Party shall require a covered person to use or locate computing facilities for widgets in its territory.
+Servers, servers: no server localisation for widget data.
+
+Article 2.2: Unsolicited Messages
+Each Party shall adopt measures against unsolicited commercial electronic messages about widgets (spam).
+
+Article 2.3: Paperless Widget Trading
+Each Party shall accept electronic widget documents as the legal equivalent of paper widget documents.
+"""
+
+
+@pytest.fixture()
+def widgets(tmp_path: Path) -> Path:
+    """A small invented agreement about widgets, indexed (punctuation, capitals, accents, Greek)."""
+    src = tmp_path / "widgets.md"
+    src.write_text(_INVENTED, encoding="utf-8")
+    db = tmp_path / "widgets.sqlite"
+    with ftadraft.open(db) as c:
+        report = c.add([src])
+        assert report.ok and report.provisions >= 6
+    return db
+
+
+def _fts_top(conn, phrases: list[str], limit: int) -> list[tuple[int, float]]:
+    from ftadraft.search import WEIGHTS
+
+    expr = " OR ".join('"' + p + '"' for p in phrases)
+    return [(r, -s) for r, s in conn.execute(
+        "SELECT rowid, bm25(provisions_fts, ?, ?, ?) AS s FROM provisions_fts WHERE provisions_fts MATCH ? "
+        "ORDER BY s LIMIT ?", (*WEIGHTS, expr, limit))]
+
+
+def test_in_memory_bm25_equals_fts5(widgets: Path) -> None:
+    from ftadraft import ranking
+    from ftadraft.search import WEIGHTS
+
+    with ftadraft.open(widgets, create=False) as c:
+        conn = c.index.conn
+        postings = ranking.build(conn)
+        assert postings is not None
+        conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, provisions_fts, 'row')")
+        vocab = dict(conn.execute("SELECT term, doc FROM temp.v").fetchall())
+        assert {t: postings.doc_freq(t) for t in vocab} == vocab and set(postings.terms) == set(vocab)
+        for phrases in (["widget"], ["express shipment", "courier", "widget"], ["ruling", "ruling", "advance rule"],
+                        ["informacion", "aduanera", "istanbul"], ["información", "ὀδυσσευς", "άέ"],
+                        ["14", "a", "spam"],
+                        ["server", "computing facility", "e-commerce", "nosuchword"], ["shall", "party", "each"]):
+            for limit in (1, 3, 50):
+                assert postings.top(conn, phrases, WEIGHTS, limit) == _fts_top(conn, phrases, limit), phrases
+
+
+def test_search_with_the_scorer_equals_search_without(widgets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftadraft.search as S
+
+    monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 1e9)  # this session never builds the scorer itself
+    queries = ["express shipments", "courier packages for widgets", "advance rulings on origin",
+               "servers in the territory", "spam", "información aduanera", "widget documents paper", "the of and",
+               "paperles tradng"]
+    filters = [None, Filters(chapter="Customs"), Filters(obligation="binding")]
+
+    def run(c: ftadraft.Corpus) -> list:
+        return [[(h.provision.id, h.score, h.snippet) for h in search(c, q, limit=5, filters=f)]
+                for q in queries for f in filters]
+
+    with ftadraft.open(widgets, create=False) as plain, ftadraft.open(widgets, create=False) as fast:
+        before = run(plain)
+        assert "postings" not in plain.cache
+        assert S.prepare(fast) and fast.cache["postings"] is not None
+        assert run(fast) == before
+        assert any(h for q in before for h in q)
+
+
+def test_scorer_is_built_once_it_pays_off_and_dropped_when_the_index_changes(
+    widgets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ftadraft.search as S
+
+    monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 0.0)  # any time spent in FTS5 pays for it
+    with ftadraft.open(widgets, create=False) as c, ftadraft.open(widgets, create=False) as other:
+        search(c, "express shipments")
+        assert c.cache.get("postings") is not None
+        more = tmp_path / "gadgets.md"
+        more.write_text("Article 1: Gadget Shipments\nEach Party shall release express gadget shipments promptly.\n")
+        c.add([more])  # through this Corpus
+        assert "postings" not in c.cache
+        assert any(h.agreement.id == "gadgets" for h in search(c, "gadget shipments"))
+        search(other, "express shipments")
+        assert other.cache.get("postings") is not None
+        c.remove(["gadgets"])  # through another connection: `other` notices by itself
+        assert not any(h.agreement.id == "gadgets" for h in search(other, "gadget shipments"))
+
+
+def test_saved_scorer_is_loaded_by_later_sessions(widgets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftadraft.search as S
+    from ftadraft import derived, ranking
+
+    with ftadraft.open(widgets, create=False) as c:
+        plain = [(h.provision.id, h.score) for h in search(c, "express shipments")]
+        assert S.prepare(c)  # builds, and saves for later processes
+        saved = derived.cache_file(c, "bm25", ranking.LAYOUT)
+        assert saved is not None and saved.is_file()
+
+    def no_build(*_a: object, **_k: object) -> None:
+        raise AssertionError("a later session must load the saved scorer, not build it")
+
+    monkeypatch.setattr(ranking, "build", no_build)
+    monkeypatch.setattr(S, "LOAD_SECONDS_PER_PROVISION", 1e-12)  # any time spent in FTS5 pays for loading
+    with ftadraft.open(widgets, create=False) as later:
+        search(later, "spam")  # the first query of a session runs on FTS5 ...
+        assert "postings" not in later.cache
+        again = [(h.provision.id, h.score) for h in search(later, "express shipments")]  # ... then it loads
+        assert later.cache.get("postings") is not None and again == plain
+    saved.write_bytes(b"damaged")  # a damaged cache file is ignored (and rebuilt by whoever builds next)
+    with ftadraft.open(widgets, create=False) as third:
+        search(third, "spam")
+        assert [(h.provision.id, h.score) for h in search(third, "express shipments")] == plain
+        assert "postings" not in third.cache
+
+
+def test_batch_builds_the_scorer_only_when_large_enough(widgets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftadraft.search as S
+
+    monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 0.0)
+    monkeypatch.setattr(S, "FTS_SECONDS_PER_QUERY", 0.0)
+    with ftadraft.open(widgets, create=False) as c:
+        S.search_batch(c, iter(["express shipments", "spam"]))  # size unknown: never built midway
+        assert "postings" not in c.cache
+        S.search_batch(c, ["express shipments", "spam"])  # 2 x 0 s >= 0 s: worth building first
+        assert c.cache.get("postings") is not None
+
+
+def test_snippet_marks_whole_words_in_any_case() -> None:
+    from ftadraft.search import snippet
+
+    text = "Because SHIPMENTS and shipment_x differ; Shipment, İstanbul shipment. Cause."
+    assert snippet(text, {"shipment", "shipments", "cause", "i̇stanbul"}) == \
+        "Because [SHIPMENTS] and shipment_x differ; [Shipment], [İstanbul] [shipment]. [Cause]."
+    assert snippet("ΟΔΥΣΣΕΥΣ shipment", {"shipment"}) == "ΟΔΥΣΣΕΥΣ [shipment]"
+    assert snippet("... !!!", {"shipment"}) == ""
+
+
+def test_in_memory_search_equals_fts_on_tota(tota_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tomllib
+
+    import ftadraft.search as S
+
+    monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 1e9)
+    toml = (Path(__file__).parents[1] / "bench" / "queries.toml").read_text()
+    queries = [q["query"] for q in tomllib.loads(toml)["query"]]
+    sample = queries[::3]
+    with ftadraft.open(tota_db, create=False) as plain, ftadraft.open(tota_db, create=False) as fast:
+        before = [[(h.provision.id, h.score) for h in search(plain, q, limit=20)] for q in sample]
+        assert S.prepare(fast)
+        assert [[(h.provision.id, h.score) for h in search(fast, q, limit=20)] for q in sample] == before
+        usa = Filters(parties=("USA",), since=2004)
+        assert [h.provision.id for h in search(fast, "express shipments", filters=usa)] == \
+            [h.provision.id for h in search(plain, "express shipments", filters=usa)]

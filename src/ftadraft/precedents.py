@@ -11,18 +11,16 @@ Among equally similar provisions the one that also shares the query's names and 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
-from . import fingerprint
+from . import derived, fingerprint
 from .errors import InputError
 from .model import Agreement, Provision, citation
 from .normalize import normalize_text
@@ -130,12 +128,11 @@ class PrecedentIndex:
         self.rowids = np.array([r[0] for r in owners], dtype=np.int64)
         self.agreement_of = np.array([position[r[1]] for r in owners], dtype=np.int32)
         self.signed = np.array([a.signed.toordinal() if a.signed else 0 for a in agreements], dtype=np.int64)
-        key = f"{len(self.rowids)}-{int(self.rowids.sum())}-{int(self.rowids.max(initial=0))}-v{_LAYOUT}"
-        cached = _cache_file(corpus, key)
-        arrays = _read_cache(cached)
+        cached = derived.cache_file(corpus, "precedents", _LAYOUT)
+        arrays = derived.read(cached, ("offsets", "tokens", "keys", "docs"))
         if arrays is None:
             arrays = _build(conn)
-            _write_cache(cached, arrays)
+            derived.write(cached, arrays)
         self.offsets, self.tokens, self.keys, self.docs = (arrays[k] for k in ("offsets", "tokens", "keys", "docs"))
 
     def __len__(self) -> int:
@@ -167,7 +164,7 @@ class PrecedentIndex:
 
 
 # Bump when the cached arrays change meaning (fingerprint canonicalisation, shingle size, layout).
-_LAYOUT = f"1-k{fingerprint.SHINGLE}"
+_LAYOUT = f"v1k{fingerprint.SHINGLE}"
 
 
 def _build(conn: Any) -> dict[str, npt.NDArray[Any]]:
@@ -178,42 +175,6 @@ def _build(conn: Any) -> dict[str, npt.NDArray[Any]]:
     tokens = np.concatenate(seqs) if seqs else np.zeros(0, dtype=np.uint32)
     keys, docs = _postings(tokens, offsets)
     return {"offsets": offsets, "tokens": tokens, "keys": keys, "docs": docs}
-
-
-def _cache_file(corpus: Corpus, key: str) -> Path | None:
-    try:
-        from platformdirs import user_cache_dir
-
-        folder = Path(user_cache_dir("ftadraft", appauthor=False)) / "precedents"
-    except Exception:  # noqa: BLE001  # pragma: no cover - no usable cache folder: build each time
-        return None
-    db = hashlib.sha256(str(Path(corpus.path).resolve()).encode()).hexdigest()[:16]
-    return folder / f"{db}-{key}.npz"
-
-
-def _read_cache(path: Path | None) -> dict[str, npt.NDArray[Any]] | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in ("offsets", "tokens", "keys", "docs")}
-    except (OSError, ValueError, KeyError):
-        return None  # damaged or foreign: rebuilt and rewritten
-
-
-def _write_cache(path: Path | None, arrays: dict[str, npt.NDArray[Any]]) -> None:
-    if path is None:
-        return
-    from .atomic import atomic_path
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(path.name.split("-")[0] + "-*.npz"):
-            old.unlink(missing_ok=True)  # earlier states of the same index
-        with atomic_path(path, private=True) as tmp, tmp.open("wb") as fh:
-            np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub mistypes **kwds
-    except OSError:
-        pass  # a read-only home: build each time
 
 
 def _postings(tokens: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32],

@@ -5,17 +5,25 @@ analysed), so "shipments" finds "shipment" without loading spaCy at query time. 
 ranked as a bag of words (any word may match, more and rarer matches rank higher); quoted phrases,
 AND/OR/NOT, parentheses and prefix* are passed to FTS5, and a query FTS5 cannot parse falls back to
 its plain words. Filters work with or without a query (browsing).
+
+Speed: a plain query's BM25 candidates come from FTS5's bm25() until the session has spent about
+as long in it as building :mod:`ftadraft.ranking`'s in-memory counts takes; from then on they come
+from those counts, with the same scores and the same order. Per-index data (reverse vocabulary,
+document frequencies, the counts) lives in ``Corpus.cache``, emptied when the index changes.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from . import derived
 from .corpus import Corpus
 from .errors import FtadraftError
 from .model import Agreement, Provision
@@ -28,10 +36,11 @@ _OPERATORS = {"AND", "OR", "NOT"}
 _TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
 _WORD = re.compile(r"\w+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_STOPWORDS = frozenset(
-    "a an and are as at be by for from has have in into is it its of on or such that the their this to was "
-    "were which with shall may any other its there these those be been being do does not no".split()
-)
+_STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is", "it", "its",
+    "of", "on", "or", "such", "that", "the", "their", "this", "to", "was", "were", "which", "with", "shall", "may",
+    "any", "other", "there", "these", "those", "been", "being", "do", "does", "not", "no",
+))
 
 
 @dataclass(frozen=True)
@@ -135,9 +144,24 @@ def _fold_unknown(corpus: Corpus, word: str, lang: str) -> str:
     return corpus.index.lemmas_of([best[0]], lang).get(best[0], word) if best else word
 
 
+def _cache(corpus: Corpus) -> dict[str, Any]:
+    """``corpus.cache``, emptied first if the index changed since it was filled: through another
+    connection (SQLite's data_version) or through this one (its count of changed rows), so also
+    when a write bypassed the Corpus methods that empty it."""
+    conn = corpus.index.conn
+    version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+    cache = corpus.cache
+    seen = cache.get("index_version")
+    if seen != version:
+        if seen is not None:
+            cache.clear()
+        cache["index_version"] = version
+    return cache
+
+
 def _forms_by_initial(corpus: Corpus, lang: str) -> dict[str, list[str]]:
     """Alphabetic word forms of the index by first letter (loaded once per open index)."""
-    cache = corpus.cache.setdefault("forms_by_initial", {})
+    cache = _cache(corpus).setdefault("forms_by_initial", {})
     if lang not in cache:
         table: dict[str, list[str]] = {}
         for (form,) in corpus.index.conn.execute(
@@ -170,6 +194,7 @@ class QueryPlan:
     units: tuple[Unit, ...]
     advanced: bool
     topics: tuple[tuple[str, float], ...] = ()  # what the query is about, from its words and their synonyms
+    phrases: tuple[str, ...] = ()  # plain queries: the phrases of ``fts`` (it is "p1" OR "p2" OR ...)
 
     @property
     def words(self) -> set[str]:
@@ -177,26 +202,54 @@ class QueryPlan:
 
 
 def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+    """Provisions containing each term (as FTS5's vocabulary counts them), and all provisions."""
+    cache = _cache(corpus)
+    total = _total(corpus)
+    postings = cache.get("postings")
+    if postings is not None:
+        return {t: postings.doc_freq(t) for t in terms}, total
     conn = corpus.index.conn
-    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
-    total = conn.execute("SELECT count(*) FROM provisions").fetchone()[0] or 1
-    cache: dict[str, int] = corpus.cache.setdefault("doc_freq", {})
-    if cache.get("", -1) != total:  # the index changed (or first use): start afresh
-        cache.clear()
-        cache[""] = total
-    for t in set(terms) - cache.keys():
-        row = conn.execute("SELECT doc FROM temp.fts_vocab WHERE term = ?", (t,)).fetchone()
-        cache[t] = row[0] if row else 0
-    return {t: cache[t] for t in terms}, total
+    known: dict[str, int] = cache.setdefault("doc_freq", {})
+    missing = set(terms) - known.keys()
+    if missing:
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
+        for t in missing:
+            row = conn.execute("SELECT doc FROM temp.fts_vocab WHERE term = ?", (t,)).fetchone()
+            known[t] = row[0] if row else 0
+    return {t: known[t] for t in terms}, total
+
+
+def _total(corpus: Corpus) -> int:
+    """Provisions in the index (at least 1)."""
+    cache = _cache(corpus)
+    if "total" not in cache:
+        cache["total"] = corpus.index.conn.execute("SELECT count(*) FROM provisions").fetchone()[0] or 1
+    return int(cache["total"])
 
 
 def _concept_table(corpus: Corpus, lang: str) -> list[tuple[tuple[str, ...], ...]]:
-    cache = corpus.cache.setdefault("concepts", {})
+    cache = _cache(corpus).setdefault("concepts", {})
     if lang not in cache:
         from .thesaurus import lemmatised_concepts
 
         cache[lang] = lemmatised_concepts(lambda ws: query_lemmas(corpus, ws, lang))
     return cache[lang]
+
+
+def _concepts_for(corpus: Corpus, lemmas: Sequence[str], lang: str) -> list[tuple[tuple[str, ...], ...]]:
+    """The concepts (in thesaurus order) with a term whose lemmas all occur in the query: the only
+    ones :func:`ftadraft.thesaurus.match` can find, so matching them alone gives the same matches."""
+    cache = _cache(corpus).setdefault("concepts_by_lemma", {})
+    table = _concept_table(corpus, lang)
+    if lang not in cache:
+        by_lemma: dict[str, set[int]] = {}
+        for ci, terms in enumerate(table):
+            for term in terms:  # an empty term matches anywhere: key "" is looked up always
+                by_lemma.setdefault(term[0] if term else "", set()).add(ci)
+        cache[lang] = by_lemma
+    present = set(lemmas)
+    found = {ci for lem in (*present, "") for ci in cache[lang].get(lem, ())}
+    return [table[ci] for ci in sorted(found) if any(set(term) <= present for term in table[ci])]
 
 
 def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
@@ -206,8 +259,6 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
     units of their own, and very common words are left out of the candidate search (they still
     count when re-ranking). Queries with quotes or AND/OR/NOT/prefix* keep their structure.
     """
-    import math
-
     tokens = _TOKEN.findall(query)
     advanced = any(t in _OPERATORS or t.startswith('"') or t.endswith("*") or t in "()" for t in tokens)
     lemmas = query_lemmas(corpus, _WORD.findall(query), lang)
@@ -226,11 +277,11 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
                 forms = [w.lower() for w in inner] if prefix else query_lemmas(corpus, inner, lang)
                 for i, lemma in enumerate(forms):
                     parts.append(_quote(lemma) + ("*" if prefix and i == len(forms) - 1 else ""))
-        units = tuple(Unit((lem,), 1.0) for lem in dict.fromkeys(lemmas) if lem not in _STOPWORDS)
-        return QueryPlan(" ".join(parts), units, True)
+        words = tuple(Unit((lem,), 1.0) for lem in dict.fromkeys(lemmas) if lem not in _STOPWORDS)
+        return QueryPlan(" ".join(parts), words, True)
     from .thesaurus import match
 
-    matches = match(lemmas, _concept_table(corpus, lang))
+    matches = match(lemmas, _concepts_for(corpus, lemmas, lang))
     covered = {i for m in matches for i in range(m.start, m.end)}
     rest = [lem for i, lem in enumerate(lemmas) if i not in covered and lem not in _STOPWORDS]
     if not rest and not matches:
@@ -247,13 +298,14 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
     # that contains "party" costs time and brings no candidate worth keeping.
     common = {lem for lem in rest if df.get(lem, 0) > COMMON_SHARE * total}
     searchable = [u for u in units if u.concept or u.phrases[0] not in common] or units
-    fts = " OR ".join(_quote(ph) for u in searchable for ph in u.phrases
-                      if all(df.get(w, 0) for w in ph.split()) or len(u.phrases) == 1)
+    phrases = tuple(ph.replace('"', "") for u in searchable for ph in u.phrases
+                    if all(df.get(w, 0) for w in ph.split()) or len(u.phrases) == 1)
+    fts = " OR ".join(_quote(ph) for ph in phrases)
     from .topics import tag_lemmas
 
     about = tag_lemmas(" . ".join(ph for u in units for ph in u.phrases))
     topics = tuple((t.id, t.score) for t in about if t.score >= QUERY_TOPIC_MIN)[:2]
-    return QueryPlan(fts, tuple(units), False, topics)
+    return QueryPlan(fts, tuple(units), False, topics, phrases)
 
 
 # -- filters ------------------------------------------------------------------------------------
@@ -322,6 +374,12 @@ def search(
     group: bool = False,
 ) -> list[Hit]:
     """Provisions matching ``query`` and ``filters``, best first (browse order without a query)."""
+    return _search(corpus, query, limit, filters, group, may_build=True)
+
+
+def _search(
+    corpus: Corpus, query: str, limit: int, filters: Filters | None, group: bool, *, may_build: bool
+) -> list[Hit]:
     f = filters or Filters()
     query = check_query(query)
     if not query and f.is_empty():
@@ -329,6 +387,7 @@ def search(
     where, args = _filter_sql(corpus, f)
     want = limit * 5 if group else limit
     words: set[str] = set()
+    rows: list[tuple[str, float]] | None = None
     if query:
         plan = plan_query(corpus, query)
         if plan.advanced:
@@ -336,14 +395,24 @@ def search(
             if rows is None:  # FTS5 could not parse it: run the plain words instead
                 plan = plan_query(corpus, " ".join(w.lower() for w in _WORD.findall(query)))
         if not plan.advanced:
-            rows = _rerank(corpus, plan, _candidates(corpus, plan, where, args))[:want]
+            ranked = _rerank(corpus, plan, _candidates(corpus, plan, where, args, may_build))[:want]
+            rows = _provision_ids(corpus, ranked)
         words = plan.words
     else:
         rows = _browse(corpus, where, args, want)
-    hits = _hits(corpus, rows, words)
+    hits = _hits(corpus, rows or [], words)
     if group:
         hits = _group(hits)
     return [Hit(i, h.score, h.provision, h.agreement, h.snippet, h.others) for i, h in enumerate(hits[:limit], 1)]
+
+
+def _provision_ids(corpus: Corpus, rows: list[tuple[int, float]]) -> list[tuple[str, float]]:
+    """(rowid, score) -> (provision id, score), in the same order."""
+    if not rows:
+        return []
+    rowids = [r for r, _ in rows]
+    ids = dict(corpus.index.conn.execute(f"SELECT rowid, id FROM provisions WHERE rowid IN ({_marks(rowids)})", rowids))
+    return [(ids[r], score) for r, score in rows if r in ids]
 
 
 #: How many BM25 candidates a plain query re-ranks, and the weights of the re-ranking features.
@@ -356,62 +425,229 @@ QUERY_TOPIC_MIN = 0.3
 TOPIC_CANDIDATES = 100
 W_TOPIC = 0.25
 W_BM25, W_COVERAGE, W_TITLE = 0.45, 0.45, 0.10
+#: Building the in-memory scorer costs about this much time per provision (ToTA: 4-5 s of CPU on the
+#: busy 2-core benchmark machine). A session builds it once its plain queries have spent as long in
+#: FTS5's bm25() (about 150 queries for ToTA): then the session never spends much more than twice what
+#: it would have spent either way. A one-shot CLI search never gets there.
+BUILD_SECONDS_PER_PROVISION = 90e-6
+#: Loading a scorer that an earlier process built and saved (:mod:`ftadraft.derived`) costs about this
+#: much per provision (ToTA: 0.3 s); a session loads it once its queries have spent that long in FTS5.
+LOAD_SECONDS_PER_PROVISION = 8e-6
+#: A plain query spends about this long in FTS5's bm25() on ToTA (mean over bench/queries.toml);
+#: search_batch() builds the scorer first when its queries would spend longer than the build takes.
+FTS_SECONDS_PER_QUERY = 0.02
 
 
-def _candidates(corpus: Corpus, plan: QueryPlan, where: list[str], args: list[Any]) -> list[tuple[str, float]]:
-    """BM25 candidates, plus the provisions best tagged with the query's topics."""
-    rows = _run_fts(corpus, plan.fts, where, args, CANDIDATES) or []
+def prepare(corpus: Corpus) -> bool:
+    """Build the in-memory BM25 scorer now (a long session or a large batch ahead) instead of when
+    the session has spent as long in FTS5; False when this index's FTS5 table cannot be reproduced."""
+    cache = _cache(corpus)
+    if "postings" not in cache:
+        from . import ranking
+
+        postings = _load_postings(corpus)
+        if postings is None and ranking.usable(WEIGHTS):
+            postings = ranking.build(corpus.index.conn)
+            if postings is not None:
+                derived.write(derived.cache_file(corpus, "bm25", ranking.LAYOUT), ranking.to_arrays(postings))
+        if postings is not None:  # FTS5 scores the thesaurus phrases now (0.2 s), not in a query
+            for terms in _concept_table(corpus, "en"):
+                for term in terms:
+                    postings.phrase_scores(corpus.index.conn, " ".join(term), WEIGHTS)
+        cache["postings"] = postings
+        cache.pop("doc_freq", None)  # the scorer answers these now
+    return cache["postings"] is not None
+
+
+def _load_postings(corpus: Corpus) -> Any:
+    """The scorer as an earlier process built it for this index state, or None."""
+    from . import ranking
+
+    if not ranking.usable(WEIGHTS):
+        return None
+    arrays = derived.read(derived.cache_file(corpus, "bm25", ranking.LAYOUT))
+    return ranking.from_arrays(arrays) if arrays is not None else None
+
+
+def _postings(corpus: Corpus, may_build: bool = False) -> Any:
+    """The in-memory scorer if it is built, or (``may_build``) once the FTS5 time spent on plain
+    queries would have paid for it."""
+    cache = _cache(corpus)
+    if may_build and "postings" not in cache:
+        spent = cache.get("fts_seconds", 0.0)
+        if spent >= LOAD_SECONDS_PER_PROVISION * _total(corpus) and "no_saved_postings" not in cache:
+            postings = _load_postings(corpus)  # an earlier process built it: loading pays off soon
+            if postings is not None:
+                cache["postings"] = postings
+                cache.pop("doc_freq", None)
+            else:
+                cache["no_saved_postings"] = True
+        if "postings" not in cache and spent >= BUILD_SECONDS_PER_PROVISION * _total(corpus):
+            prepare(corpus)
+    return cache.get("postings")
+
+
+def _candidates(corpus: Corpus, plan: QueryPlan, where: list[str], args: list[Any],
+                may_build: bool = True) -> list[tuple[int, float]]:
+    """(rowid, BM25) candidates, plus the provisions best tagged with the query's topics (BM25 0)."""
+    from .ranking import StaleError
+
+    postings = _postings(corpus, may_build)
+    rows: list[tuple[int, float]] | None = None
+    if postings is not None and plan.phrases:
+        try:
+            allowed = _allowed(corpus, postings, where, args)
+            rows = postings.top(corpus.index.conn, plan.phrases, WEIGHTS, CANDIDATES, allowed)
+        except StaleError:  # the index changed under the counts without this Corpus noticing
+            corpus.cache.clear()
+    if rows is None:
+        t = time.perf_counter()
+        rows = _run_fts(corpus, plan.fts, where, args, CANDIDATES, column="p.rowid") or []
+        cache = _cache(corpus)
+        cache["fts_seconds"] = cache.get("fts_seconds", 0.0) + time.perf_counter() - t
     if plan.topics:
-        seen = {pid for pid, _ in rows}
+        seen = {rowid for rowid, _ in rows}
         topic_ids = [t for t, _ in plan.topics]
-        sql = ("SELECT p.id FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
+        sql = ("SELECT p.rowid FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
                "JOIN agreements a ON a.id = p.agreement_id "
                f"WHERE pt.topic IN ({_marks(topic_ids)})" + "".join(f" AND {w}" for w in where)
                + " ORDER BY pt.score DESC LIMIT ?")
-        extra = [pid for (pid,) in corpus.index.conn.execute(sql, (*topic_ids, *args, TOPIC_CANDIDATES)) if pid not in seen]
-        rows += [(pid, 0.0) for pid in extra]
+        extra = [r for (r,) in corpus.index.conn.execute(sql, (*topic_ids, *args, TOPIC_CANDIDATES)) if r not in seen]
+        rows += [(rowid, 0.0) for rowid in extra]
     return rows
 
 
-def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[str, float]]) -> list[tuple[str, float]]:
-    """Order BM25 candidates by how much of the query they cover (weighted by rarity), not only by
-    term statistics: a short title that matches one word no longer beats an article that matches
-    the whole request."""
+def _allowed(corpus: Corpus, postings: Any, where: list[str], args: list[Any]) -> Any:
+    """Which provisions the filters let through, as the scorer's mask (None: all); kept per filter set."""
+    if not where:
+        return None
+    cache = _cache(corpus).setdefault("filter_masks", {})
+    key = (tuple(where), tuple(args))
+    if key not in cache:
+        if len(cache) >= 16:
+            cache.clear()
+        sql = ("SELECT p.rowid FROM provisions p JOIN agreements a ON a.id = p.agreement_id WHERE "
+               + " AND ".join(where))
+        cache[key] = postings.mask(r for (r,) in corpus.index.conn.execute(sql, args))
+    return cache[key]
+
+
+def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Order BM25 candidates (rowid, score) by how much of the query they cover (weighted by rarity),
+    not only by term statistics: a short title that matches one word no longer beats an article
+    that matches the whole request. A unit is covered when one of its phrases occurs, as whole
+    space-separated words, in the lemmas of the title, chapter title and text."""
     if not rows or not plan.units:
         return rows
-    ids = [pid for pid, _ in rows]
-    texts = {
-        pid: (f" {title} ", f" {title} {chapter} {body} ")
-        for pid, title, chapter, body in corpus.index.conn.execute(
-            f"SELECT id, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE id IN ({_marks(ids)})", ids
-        )
-    }
-    topic_score: dict[str, float] = {}
+    import numpy as np
+
+    n = len(rows)
+    rowids = np.fromiter((r for r, _ in rows), dtype=np.int64, count=n)
+    bm25 = np.fromiter((s for _, s in rows), dtype=np.float64, count=n)
+    in_full, in_title = _phrase_presence(corpus, rowids, [ph for u in plan.units for ph in u.phrases])
+    covered, titled = np.zeros(n), np.zeros(n)
+    for u in plan.units:  # in unit order, as sum() over the covered units adds their weights
+        has = np.logical_or.reduce([in_full[ph] for ph in u.phrases])
+        covered += np.where(has, u.weight, 0.0)
+        titled += np.where(np.logical_or.reduce([in_title[ph] for ph in u.phrases]), u.weight, 0.0)
+    topic = np.zeros(n)
     if plan.topics:
         weights = dict(plan.topics)
-        for pid, topic, score in corpus.index.conn.execute(
-            f"SELECT p.id, pt.topic, pt.score FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
-            f"WHERE p.id IN ({_marks(ids)}) AND pt.topic IN ({_marks(list(weights))})", (*ids, *weights)
-        ):
-            topic_score[pid] = max(topic_score.get(pid, 0.0), score * weights[topic])
+        best: dict[int, float] = {}
+        ids = rowids.tolist()
+        for i in range(0, n, 900):  # SQLite's default limit on host parameters is 999
+            part = ids[i:i + 900]
+            for rowid, t, score in corpus.index.conn.execute(
+                f"SELECT provision_rowid, topic, score FROM provision_topics WHERE provision_rowid IN ({_marks(part)}) "
+                f"AND topic IN ({_marks(list(weights))})", (*part, *weights)
+            ):
+                best[rowid] = max(best.get(rowid, 0.0), score * weights[t])
+        topic = np.fromiter((best.get(r, 0.0) for r in ids), dtype=np.float64, count=n)
     top = max(score for _, score in rows) or 1.0
     total = sum(u.weight for u in plan.units) or 1.0
-    scored = []
-    for pid, score in rows:
-        title, full = texts.get(pid, ("", ""))
-        covered = sum(u.weight for u in plan.units if any(f" {ph} " in full for ph in u.phrases))
-        in_title = sum(u.weight for u in plan.units if any(f" {ph} " in title for ph in u.phrases))
-        scored.append((pid, W_BM25 * score / top + W_COVERAGE * covered / total + W_TITLE * in_title / total
-                       + W_TOPIC * topic_score.get(pid, 0.0)))
-    scored.sort(key=lambda x: -x[1])
-    return scored
+    final = W_BM25 * bm25 / top + W_COVERAGE * covered / total + W_TITLE * titled / total + W_TOPIC * topic
+    order = np.argsort(-final, kind="stable")
+    return list(zip(rowids[order].tolist(), final[order].tolist()))
 
 
-def _run_fts(corpus: Corpus, expr: str, where: list[str], args: list[Any], limit: int) -> list[tuple[str, float]] | None:
+_TEXT_COLUMNS = ("title_lemmas", "chapter_lemmas", "lemmas")
+
+
+def _phrase_presence(corpus: Corpus, rowids: Any, phrases: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """For each phrase, two bool arrays over ``rowids``: whether " phrase " occurs in
+    " title chapter text " (the lemma strings), and whether it occurs in " title ".
+
+    With the in-memory counts, single plain words are looked up there, and a phrase of several
+    words is searched for in the strings only where all its words occur; else every string is searched."""
+    import numpy as np
+
+    n = len(rowids)
+    phrases = list(dict.fromkeys(phrases))
+    in_full = {ph: np.zeros(n, dtype=bool) for ph in phrases}
+    in_title = {ph: np.zeros(n, dtype=bool) for ph in phrases}
+    search_in = {ph: np.ones(n, dtype=bool) for ph in phrases}  # where the strings must decide
+    postings = _cache(corpus).get("postings")
+    if postings is not None and postings.columns == _TEXT_COLUMNS:
+        docs = postings.doc_numbers(rowids)
+        known = docs >= 0
+        bits: dict[str, Any] = {}
+        for ph in phrases:
+            words = ph.split(" ")
+            if not all(_PLAIN.fullmatch(w) for w in words):
+                continue
+            for w in words:
+                if w not in bits:
+                    bits[w] = postings.words_in(w, docs[known])
+            if len(words) == 1:
+                in_full[ph][known] = bits[ph] != 0
+                in_title[ph][known] = (bits[ph] & 1) != 0
+                search_in[ph] = ~known
+            else:
+                search_in[ph] = ~known
+                search_in[ph][known] = np.logical_and.reduce([bits[w] != 0 for w in words])
+    need = np.logical_or.reduce(list(search_in.values())) if search_in else np.zeros(n, dtype=bool)
+    if need.any():
+        if postings is not None and postings.columns == _TEXT_COLUMNS:
+            texts = {}
+            for i in np.flatnonzero(need & known).tolist():
+                title, chapter, body = postings.texts[docs[i]]
+                texts[int(rowids[i])] = (f" {title} ", f" {title} {chapter} {body} ")
+            if not known.all():
+                texts.update(_lemma_texts(corpus, rowids[need & ~known].tolist()))
+        else:
+            texts = _lemma_texts(corpus, rowids[need].tolist())
+        for ph, where in search_in.items():
+            needle = f" {ph} "
+            for i in np.flatnonzero(where).tolist():
+                title, full = texts.get(int(rowids[i]), ("", ""))
+                if needle in full:
+                    in_full[ph][i] = True
+                    in_title[ph][i] = needle in title
+    return in_full, in_title
+
+
+_PLAIN = re.compile(r"[a-z0-9]+")
+
+
+def _lemma_texts(corpus: Corpus, rowids: list[int]) -> dict[int, tuple[str, str]]:
+    """rowid -> (" title ", " title chapter text "), from the lemma strings of the index."""
+    out: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(rowids), 900):
+        part = rowids[i:i + 900]
+        for rowid, title, chapter, body in corpus.index.conn.execute(
+            f"SELECT rowid, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE rowid IN ({_marks(part)})", part
+        ):
+            out[rowid] = (f" {title} ", f" {title} {chapter} {body} ")
+    return out
+
+
+def _run_fts(corpus: Corpus, expr: str, where: list[str], args: list[Any], limit: int,
+             column: str = "p.id") -> list[tuple[Any, float]] | None:
+    """(``column``, BM25) of the best rows FTS5 finds for ``expr``; None if FTS5 cannot parse it."""
     if not expr:
         return []
     sql = (
-        "SELECT p.id, bm25(provisions_fts, ?, ?, ?) AS score FROM provisions_fts "
+        f"SELECT {column}, bm25(provisions_fts, ?, ?, ?) AS score FROM provisions_fts "
         "JOIN provisions p ON p.rowid = provisions_fts.rowid JOIN agreements a ON a.id = p.agreement_id "
         "WHERE provisions_fts MATCH ?" + "".join(f" AND {w}" for w in where) + " ORDER BY score LIMIT ?"
     )
@@ -431,7 +667,7 @@ def _browse(corpus: Corpus, where: list[str], args: list[Any], limit: int) -> li
 
 def _hits(corpus: Corpus, rows: Iterable[tuple[str, float]], lemmas: set[str]) -> list[Hit]:
     agreements: dict[str, Agreement] = {}
-    forms = surface_forms(corpus, lemmas)
+    forms = _Forms.of(surface_forms(corpus, lemmas))
     hits: list[Hit] = []
     for rank, (pid, score) in enumerate(rows, start=1):
         p = corpus.index.provision(pid)
@@ -440,7 +676,7 @@ def _hits(corpus: Corpus, rows: Iterable[tuple[str, float]], lemmas: set[str]) -
         a = agreements.get(p.agreement_id) or corpus.index.agreement(p.agreement_id)
         assert a is not None
         agreements[a.id] = a
-        hits.append(Hit(rank, score, p, a, snippet(p.normalized, forms)))
+        hits.append(Hit(rank, score, p, a, _snippet(p.normalized, forms)))
     return hits
 
 
@@ -464,36 +700,87 @@ def surface_forms(corpus: Corpus, lemmas: set[str], lang: str = "en") -> set[str
     """Every lower-case word form in the index whose lemma is one of ``lemmas`` (for highlighting)."""
     if not lemmas:
         return set()
-    items = sorted(lemmas)
-    rows = corpus.index.conn.execute(
-        f"SELECT form FROM vocabulary WHERE lang = ? AND lemma IN ({_marks(items)})", (lang, *items)
-    )
-    return {form for (form,) in rows} | set(items)
+    cache = _cache(corpus).setdefault("forms_of_lemma", {})
+    if lang not in cache:
+        if not cache.pop(("asked", lang), False):  # a first query (one-shot CLI): one scan is cheaper
+            cache["asked", lang] = True
+            items = sorted(lemmas)
+            rows = corpus.index.conn.execute(
+                f"SELECT form FROM vocabulary WHERE lang = ? AND lemma IN ({_marks(items)})", (lang, *items)
+            )
+            return {form for (form,) in rows} | set(items)
+        # more queries: read the vocabulary once instead of scanning it (no index on lemma) per query
+        table: dict[str, list[str]] = {}
+        for form, lemma in corpus.index.conn.execute("SELECT form, lemma FROM vocabulary WHERE lang = ?", (lang,)):
+            table.setdefault(lemma, []).append(form)
+        cache[lang] = table
+    table = cache[lang]
+    return {form for lemma in lemmas for form in table.get(lemma, ())} | set(lemmas)
 
 
 def snippet(text: str, forms: set[str], width: int = 240) -> str:
     """A window of ``text`` around the densest cluster of query words (given as lower-case surface
     ``forms``), matches in [brackets]."""
-    tokens = list(_WORD.finditer(text))
-    if not tokens:
+    return _snippet(text, _Forms.of(forms), width)
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """Lower-case surface forms to mark, and those of them that are whole words (\\w+)."""
+
+    all: frozenset[str]
+    words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, forms: Iterable[str]) -> _Forms:
+        every = frozenset(forms)
+        return cls(every, tuple(sorted(f for f in every if _WORD.fullmatch(f))))
+
+
+def _matches(text: str, forms: _Forms) -> list[tuple[int, int]]:
+    """Spans of the words (maximal \\w+ runs) of ``text`` whose lower case is one of ``forms``."""
+    if not forms.all:
+        return []
+    low = text.lower()
+    if len(low) != len(text) or "Σ" in text:  # lower() is not letter by letter here: look at every word
+        return [m.span() for m in _WORD.finditer(text) if m.group().lower() in forms.all]
+    # Letter by letter, the lower case of a word is a word: only whole-word forms can match.
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    for f in forms.words:  # str.find runs in C; most forms occur a few times at most
+        i = low.find(f)
+        while i >= 0:
+            e = i + len(f)
+            # whole words only: no \w character (alphanumeric or "_") on either side
+            if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and (
+                e == n or not (text[e].isalnum() or text[e] == "_")
+            ):
+                spans.append((i, e))
+            i = low.find(f, e)
+    spans.sort()
+    return spans
+
+
+def _snippet(text: str, forms: _Forms, width: int = 240) -> str:
+    if not _WORD.search(text):
         return ""
-    matched = [m for m in tokens if m.group().lower() in forms] if forms else []
+    matched = _matches(text, forms)
     start = 0
     if matched:
         reach = width * 2 // 3
         best, best_n, j = matched[0], 0, 0
-        for i, m in enumerate(matched):  # sliding window: most matches within `reach` characters
-            while matched[j].start() < m.start() - reach:
+        for i, (m_start, _) in enumerate(matched):  # sliding window: most matches within `reach` characters
+            while matched[j][0] < m_start - reach:
                 j += 1
             if i - j + 1 > best_n:
                 best, best_n = matched[j], i - j + 1
-        start = max(0, best.start() - width // 4)
+        start = max(0, best[0] - width // 4)
         start = text.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(text), start + width)
     if end < len(text):
         cut = text.rfind(" ", start, end)
         end = cut if cut > start else end
-    spans = [(m.start() - start, m.end() - start) for m in matched if start <= m.start() and m.end() <= end]
+    spans = [(s_ - start, e_ - start) for s_, e_ in matched if start <= s_ and e_ <= end]
     piece = text[start:end]
     for s_, e_ in reversed(spans):
         piece = piece[:s_] + "[" + piece[s_:e_] + "]" + piece[e_:]
@@ -503,5 +790,18 @@ def snippet(text: str, forms: set[str], width: int = 240) -> str:
 def search_batch(
     corpus: Corpus, queries: Iterable[str], *, limit: int = 10, filters: Filters | None = None, group: bool = False
 ) -> list[tuple[str, list[Hit]]]:
-    """Run many queries with the same filters (one result list per query, in order)."""
-    return [(q, search(corpus, q, limit=limit, filters=filters, group=group)) for q in queries]
+    """Run many queries with the same filters (one result list per query, in order). A batch large
+    enough to pay for the in-memory scorer loads it (saved by an earlier process) or builds it first."""
+    if isinstance(queries, Collection):
+        expected = len(queries) * FTS_SECONDS_PER_QUERY
+        cache = _cache(corpus)
+        if "postings" not in cache and expected >= LOAD_SECONDS_PER_PROVISION * _total(corpus):
+            saved = _load_postings(corpus)
+            if saved is not None:
+                cache["postings"] = saved
+                cache.pop("doc_freq", None)
+        if expected >= BUILD_SECONDS_PER_PROVISION * _total(corpus):
+            prepare(corpus)
+    # A batch too small to pay for the scorer up front does not build it midway either: that would
+    # cost more than the rest of the batch saves.
+    return [(q, _search(corpus, q, limit, filters, group, may_build=False)) for q in queries]
