@@ -89,3 +89,20 @@ def test_families_cli_outputs_and_bad_input(run: RunCli, tota_db: Path, tmp_path
     assert r.exit_code == 1 and "does not exist" in r.stderr
     with pytest.raises(InputError):
         families(ftadraft.open(tota_db, create=False), chapter="Electronic Commerce", topic="e-commerce/spam")
+
+
+def test_reuse_leaves_out_schedules_longer_than_a_clause(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    clause = ("Each Party shall endeavour to accept electronic versions of trade administration documents as the "
+              "legal equivalent of the paper version of those documents.")
+    old.write_text(f"Article 1: Paperless Trading\n{clause}\n")
+    schedule = " ".join(f"heading {i} tariff line duty free in year one" for i in range(30_000))
+    new.write_text(f"Article 1: Paperless Trade\n{clause}\n\nArticle 2: Schedule\n{schedule}\n")
+    with ftadraft.open(tmp_path / "i.sqlite") as c:
+        c.add([old], meta=ftadraft.build_meta(signed="2010-01-01"))
+        c.add([new], meta=ftadraft.build_meta(signed="2020-01-01"))
+        report = reuse(c, "new")
+    first, second = report.articles
+    assert first.copied() and first.source.agreement.id == "old" and not first.skipped
+    assert second.skipped and report.words == first.words and report.copied_share == 1.0
+    assert report.to_dict()["skipped"] == [second.provision.id]

@@ -38,6 +38,8 @@ MAX_QUERY_CHARS = 200_000
 _CANDIDATES = 150
 # Candidates whose literal words are compared, and whose characters break the last ties.
 _LITERAL_HEAD = 20
+# Weight of literal words in the ranking: enough to order copies of a template, not to outweigh wording.
+_LITERAL_WEIGHT = 0.5
 _CHARACTER_HEAD = 8
 # A query shorter than this is a passage (a sentence or two) rather than a whole clause.
 _PASSAGE_CHARS = 600
@@ -302,7 +304,7 @@ def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArra
     literal_query = fingerprint.literal_hashes(norm)
     in_literal, _ = fingerprint.coverage_many(literal_query, [fingerprint.literal_hashes(p.normalized) for p in found])
     literal = in_literal / max(1, len(literal_query))
-    score = sim[head] + literal + 0.01 * mutual[head]
+    score = sim[head] + _LITERAL_WEIGHT * literal + 0.01 * mutual[head]
     # Copies of one template often differ only in punctuation or spacing: the closest characters win.
     best = np.argsort(-score, kind="stable")[:_CHARACTER_HEAD]
     # A sentence is compared with each text's best-matching window, a clause with the whole text.

@@ -29,6 +29,8 @@ class ArticleReuse:
     provision: Provision
     words: int
     source: Precedent | None
+    #: Left out of the measure: longer than a precedent query takes (a tariff schedule, not a clause).
+    skipped: bool = False
 
     @property
     def similarity(self) -> float:
@@ -39,7 +41,8 @@ class ArticleReuse:
 
     def to_dict(self) -> dict[str, Any]:
         s = self.source
-        return {"article": self.provision.brief(), "words": self.words, "similarity": round(self.similarity, 4),
+        return {"article": self.provision.brief(), "words": self.words, "skipped": self.skipped,
+                "similarity": round(self.similarity, 4),
                 "source": None if s is None else {"agreement": s.agreement.brief(), "article": s.provision.brief(),
                                                   "source": dict(s.provision.source)}}
 
@@ -62,7 +65,8 @@ class ReuseReport:
 
     @property
     def words(self) -> int:
-        return sum(a.words for a in self.articles)
+        """Words of the articles measured (skipped ones left out)."""
+        return sum(a.words for a in self.articles if not a.skipped)
 
     @property
     def copied_words(self) -> int:
@@ -97,6 +101,7 @@ class ReuseReport:
         return {
             "agreement": self.agreement.brief(), "threshold": self.threshold, "words": self.words,
             "copied_words": self.copied_words, "copied_share": round(self.copied_share, 4),
+            "skipped": [a.provision.id for a in self.articles if a.skipped],
             "reused_share": round(self.reused_share, 4),
             "sources": [{"agreement": s.agreement.brief(), "articles": s.articles, "words": s.words,
                          "share": round(s.share, 4)} for s in self.sources()],
@@ -121,7 +126,7 @@ class ReuseReport:
 def reuse(corpus: Corpus, ref: str, *, threshold: float = NEAR_VERBATIM) -> ReuseReport:
     """Each article of agreement ``ref`` with its closest source among agreements signed before it."""
     from . import fingerprint
-    from .precedents import MIN_SIMILARITY
+    from .precedents import MAX_QUERY_CHARS, MIN_SIMILARITY
 
     agreement = corpus.agreement(ref)
     if agreement.signed is None:
@@ -130,6 +135,9 @@ def reuse(corpus: Corpus, ref: str, *, threshold: float = NEAR_VERBATIM) -> Reus
     for p in corpus.index.provisions(agreement.id):
         words = len(fingerprint.canonical_words(p.normalized))
         source = None
+        if len(p.normalized) > MAX_QUERY_CHARS:
+            out.append(ArticleReuse(p, words, None, skipped=True))
+            continue
         if words >= fingerprint.SHINGLE:
             found = precedents(corpus, p.normalized, limit=10, min_similarity=MIN_SIMILARITY, before=agreement.signed,
                                 order_copies=False)

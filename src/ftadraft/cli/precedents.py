@@ -152,12 +152,16 @@ def reuse_cmd(obj: Context, agreement: str, threshold: float, articles: bool, cs
         click.echo(click.style(f"{a.name} ({a.year}): {report.copied_share:.0%} of its text is copied near-verbatim "
                                f"(>= {threshold:.0%}) from earlier agreements; {report.reused_share:.0%} has an earlier "
                                f"source for at least half of an article.", bold=True))
+        skipped = [r for r in report.articles if r.skipped]
+        if skipped:
+            click.echo(f"  ({len(skipped)} provision(s) longer than a clause left out, e.g. {skipped[0].provision.label})")
         for s in report.sources()[:10]:
             click.echo(f"  {s.share:>5.1%}  {s.articles:>3} articles  {s.agreement.name} ({s.agreement.year})")
         if articles:
             click.echo("")
             for r in report.articles:
-                src = (f"{r.similarity:>4.0%}  {r.source.citation}" if r.source else "   -  no earlier source")
+                src = (f"{r.similarity:>4.0%}  {r.source.citation}" if r.source else
+                       "   -  left out (too long)" if r.skipped else "   -  no earlier source")
                 click.echo(f"  {(r.provision.label)[:48]:<48}  {src}")
         return 0
 
