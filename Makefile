@@ -26,6 +26,7 @@ demo: setup
 	$(BIN)/ftadraft --db "$(DB)" corpus stats
 	$(BIN)/ftadraft --db "$(DB)" search "$(QUERY)" --limit 5
 	$(BIN)/ftadraft --db "$(DB)" corpus show tota-449:14.3
+	$(BIN)/ftadraft --db "$(DB)" precedents --ref korus:15.3 --lineage --no-diff --min-similarity 0.6
 
 test: setup
 	$(BIN)/python -m pytest
