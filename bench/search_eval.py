@@ -324,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         p(f"  {'queries':12} {'n':>3}   {'nDCG@10 ftadraft':>16} {'bm25s':>6} {'Δ':>6}   {'P@10 ftadraft':>13} {'bm25s':>6} {'Δ':>6}")
         for label, pred in groups:
             rows = [r for r in per if pred(r)]
+            if not rows:  # e.g. a query file that is all held out (queries_fresh.toml) has no dev row
+                continue
             fn, bn = mean(rows, "ftadraft", "ndcg" + sfx), mean(rows, "bm25s", "ndcg" + sfx)
             fp, bp = mean(rows, "ftadraft", "p" + sfx), mean(rows, "bm25s", "p" + sfx)
             p(f"  {label:12} {len(rows):3}   {fn:16.3f} {bn:6.3f} {rel_change(fn, bn):>6}   {fp:13.3f} {bp:6.3f} {rel_change(fp, bp):>6}")
