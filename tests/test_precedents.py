@@ -156,3 +156,18 @@ def test_index_from_before_fingerprints_is_upgraded(tmp_path: Path) -> None:
         c.add([other])  # the in-memory precedent index is rebuilt after a change
         assert {h.agreement.id for h in precedents(c, "adopt measures regarding unsolicited commercial electronic messages")} \
             == {"demo", "later"}
+
+
+def test_cached_postings_never_outlive_the_texts(tmp_path: Path) -> None:
+    """An index file re-created at the same path with other texts of the same size gets fresh postings."""
+    db = tmp_path / "same.sqlite"
+    for text in ("Each Party shall accept electronic versions of trade administration documents.",
+                 "Each Party shall adopt measures regarding unsolicited commercial electronic messages."):
+        src = tmp_path / "a.txt"
+        src.write_text(f"Article 1: Clause\n{text}\n")
+        for f in tmp_path.glob("same.sqlite*"):
+            f.unlink()
+        with ftadraft.open(db) as c:
+            c.add([src])
+            hits = precedents(c, text)
+            assert [h.similarity for h in hits] == [1.0], text
