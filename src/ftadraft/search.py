@@ -397,7 +397,7 @@ def _search(
         if not plan.advanced:
             ranked = _rerank(corpus, plan, _candidates(corpus, plan, where, args, may_build))[:want]
             rows = _provision_ids(corpus, ranked)
-        words = plan.words
+        words = {w for w in plan.words if w not in _STOPWORDS}  # "the", "of" inside phrases: not worth marking
     else:
         rows = _browse(corpus, where, args, want)
     hits = _hits(corpus, rows or [], words)
