@@ -124,6 +124,8 @@ def test_misspelt_or_ocr_damaged_query_words_are_corrected(tota: ftadraft.Corpus
     assert query_lemmas(tota, ["paperles", "tradng"]) == ["paperless", "trade"]
     hits = search(tota, "paperles tradng", limit=5)
     assert all("aperless" in (h.provision.title or "") for h in hits)
+    # real words the treaties never use are not "corrected" into treaty words that look alike
+    assert query_lemmas(tota, ["suing", "uploaded", "cheated", "leaking"]) == ["sue", "upload", "cheat", "leak"]
 
 
 # -- the in-memory scorer (ftadraft.ranking) ----------------------------------------------------------------
