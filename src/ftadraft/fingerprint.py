@@ -52,18 +52,16 @@ def word_hash(word: str) -> int:
 
 def hashes(text: str) -> npt.NDArray[np.uint32]:
     """The canonical word sequence of ``text`` as 32-bit word hashes, in order."""
-    words = canonical_words(text)
-    try:
-        out = list(map(_HASH.__getitem__, words))
-    except KeyError:
-        out = [word_hash(w) for w in words]
-    return np.array(out, dtype=np.uint32)
+    return _hash_words(canonical_words(text))
 
 
 def literal_hashes(text: str) -> npt.NDArray[np.uint32]:
     """Every word as written (lower-cased), names and numbers included: for telling copies apart."""
-    words = _LITERAL.findall(text.lower())
-    try:
+    return _hash_words(_LITERAL.findall(text.lower()))
+
+
+def _hash_words(words: list[str]) -> npt.NDArray[np.uint32]:
+    try:  # words seen before: one C-level pass
         out = list(map(_HASH.__getitem__, words))
     except KeyError:
         out = [word_hash(w) for w in words]
@@ -97,6 +95,23 @@ def rolling(seq: npt.NDArray[np.uint32], k: int = SHINGLE) -> npt.NDArray[np.uin
     return fold(h)
 
 
+def rolling_many(tokens: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64],
+                 k: int = SHINGLE) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """:func:`rolling` over many sequences at once, concatenated in ``tokens`` with sequence i at
+    ``tokens[offsets[i]:offsets[i + 1]]``: for each start position of the whole array, the shingle hash,
+    the sequence it starts in, and whether it also ends there (shingles straddling two sequences are
+    not shingles of either). Empty arrays when ``tokens`` is shorter than k."""
+    m = len(tokens) - k + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    t = tokens.astype(np.uint64)
+    h = np.zeros(m, dtype=np.uint64)
+    for i in range(k):
+        h = mix(h, t[i : m + i])
+    owner = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+    return fold(h), owner[:m], owner[:m] == owner[k - 1 :]
+
+
 def shingles(seq: npt.NDArray[np.uint32], k: int = SHINGLE) -> npt.NDArray[np.uint32]:
     """The distinct k-word shingles of a sequence (sorted hashes)."""
     return np.unique(rolling(seq, k))
@@ -125,17 +140,12 @@ def coverage_many(query: npt.NDArray[np.uint32], seqs: Sequence[npt.NDArray[np.u
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
-    tokens = np.concatenate(seqs).astype(np.uint64) if starts[-1] else np.zeros(0, dtype=np.uint64)
+    tokens = np.concatenate(seqs) if starts[-1] else np.zeros(0, dtype=np.uint32)
     total = len(tokens)
     m = total - k + 1
     if m <= 0:
         return zeros, zeros.copy()
-    h = np.zeros(m, dtype=np.uint64)
-    for i in range(k):
-        h = mix(h, tokens[i : m + i])
-    dh = fold(h)
-    owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    valid = owner[:m] == owner[k - 1 :]  # the shingle starting here ends in the same sequence
+    dh, owner, valid = rolling_many(tokens, starts, k)
     pos = np.minimum(np.searchsorted(qset, dh), len(qset) - 1)
     member = valid & (qset[pos] == dh)
     # words of each sequence covered: some member shingle starts at one of the k positions up to the word

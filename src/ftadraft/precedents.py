@@ -186,19 +186,9 @@ def _postings(tokens: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]) ->
     if n_docs == 0 or len(tokens) == 0:
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32)
     k = fingerprint.SHINGLE
-    doc_of_token = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(offsets))
-    t = tokens.astype(np.uint64)
-    n = len(t) - k + 1
-    hashes: list[npt.NDArray[np.uint32]] = []
-    owners: list[npt.NDArray[np.int64]] = []
-    if n > 0:
-        h = np.zeros(n, dtype=np.uint64)
-        for i in range(k):
-            h = fingerprint.mix(h, t[i : n + i])
-        start_doc, end_doc = doc_of_token[:n], doc_of_token[k - 1 :]
-        inside = start_doc == end_doc  # shingles that do not straddle two documents
-        hashes.append(fingerprint.fold(h[inside]))
-        owners.append(start_doc[inside])
+    h, start_doc, inside = fingerprint.rolling_many(tokens, offsets, k)
+    hashes: list[npt.NDArray[np.uint32]] = [h[inside]]
+    owners: list[npt.NDArray[np.int64]] = [start_doc[inside]]
     # A document shorter than a shingle is one shingle of all its words.
     lengths = np.diff(offsets)
     for d in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():

@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import fingerprint
 from .errors import InputError
 from .model import Agreement, Provision
-from .precedents import Precedent, precedents
+from .precedents import MAX_QUERY_CHARS, MIN_SIMILARITY, Precedent, precedents
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -125,9 +126,6 @@ class ReuseReport:
 
 def reuse(corpus: Corpus, ref: str, *, threshold: float = NEAR_VERBATIM) -> ReuseReport:
     """Each article of agreement ``ref`` with its closest source among agreements signed before it."""
-    from . import fingerprint
-    from .precedents import MAX_QUERY_CHARS, MIN_SIMILARITY
-
     agreement = corpus.agreement(ref)
     if agreement.signed is None:
         raise InputError(ref, "the agreement has no signature date, so earlier agreements cannot be told apart")

@@ -22,6 +22,7 @@ import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from . import derived
@@ -467,11 +468,12 @@ def prepare(corpus: Corpus) -> bool:
     if "postings" not in cache:
         from . import ranking
 
-        postings = _load_postings(corpus)
+        saved = derived.cache_file(corpus, "bm25", ranking.LAYOUT)
+        postings = _load_postings(corpus, saved)
         if postings is None and ranking.usable(WEIGHTS):
             postings = ranking.build(corpus.index.conn)
             if postings is not None:
-                derived.write(derived.cache_file(corpus, "bm25", ranking.LAYOUT), ranking.to_arrays(postings))
+                derived.write(saved, ranking.to_arrays(postings))
         if postings is not None:  # FTS5 scores the thesaurus phrases now (0.2 s), not in a query
             for terms in _concept_table(corpus, "en"):
                 for term in terms:
@@ -481,13 +483,14 @@ def prepare(corpus: Corpus) -> bool:
     return cache["postings"] is not None
 
 
-def _load_postings(corpus: Corpus) -> Any:
-    """The scorer as an earlier process built it for this index state, or None."""
+def _load_postings(corpus: Corpus, saved: Path | None = None) -> Any:
+    """The scorer as an earlier process built it for this index state (file ``saved``, else looked up),
+    or None."""
     from . import ranking
 
     if not ranking.usable(WEIGHTS):
         return None
-    arrays = derived.read(derived.cache_file(corpus, "bm25", ranking.LAYOUT))
+    arrays = derived.read(saved or derived.cache_file(corpus, "bm25", ranking.LAYOUT))
     return ranking.from_arrays(arrays) if arrays is not None else None
 
 

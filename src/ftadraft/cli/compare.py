@@ -72,9 +72,7 @@ def _clause(obj: Context, ref: str, stdin: str) -> tuple[str, str]:
     """(label, text) of a clause named on the command line."""
     from ..errors import InputError
 
-    if ref == "-":
-        if not stdin.strip():
-            raise InputError("<stdin>", "empty text")
+    if ref == "-":  # already read and checked (binary, encoding, empty) by text_argument
         return "stdin", stdin
     path = Path(ref)
     if path.is_file():
