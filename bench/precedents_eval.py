@@ -10,7 +10,8 @@ Builds a reproducible set from real English ToTA articles (seeded; nothing is st
 
 A query is answered correctly when the first precedent is the source article or an identical copy (the
 same normalised text in another agreement). Sentences that occur verbatim in several different articles
-are genuinely ambiguous; they are counted normally and also reported apart. So are edited clauses whose
+are genuinely ambiguous; they are counted normally and also reported apart, with the share a random pick
+among the quoting texts would get, and with how often the first hit quotes the sentence verbatim. So are edited clauses whose
 first hit holds at least as much of the edited text as the source does, in canonical and in literal words
 (the edit removed the only difference, e.g. the one name that told two copies apart). Targets: edited >= 99 %,
 sentences >= 97 %. The same queries go to plain BM25 (``bm25s``, Snowball stemmer, English stopwords)
@@ -161,13 +162,15 @@ def main() -> None:
         precedent_index(c)
         print(f"precedent index load: {time.perf_counter() - t:.2f} s")
         # verbatim-ambiguous sentences: the sentence occurs in articles with different texts
-        wall, cpu, ours, tied = [], [], {}, set()
+        wall, cpu, ours, tied, quoted = [], [], {}, set(), set()
         for it in items:
             t, p = time.perf_counter(), time.process_time()
             hits = precedents(c, str(it["text"]), limit=10)
             wall.append((time.perf_counter() - t) * 1000)
             cpu.append((time.process_time() - p) * 1000)
             ours[it["id"]] = [h.provision.id for h in hits]
+            if hits and hits[0].verbatim:
+                quoted.add(it["id"])
             if it["kind"] == "edited" and hits and sha_of[hits[0].provision.id] != it["sha"]:
                 # a miss where the first hit holds at least as much of the query as the source, in canonical
                 # and in literal words: the edits made the texts indistinguishable (e.g. the only differing
@@ -176,10 +179,11 @@ def main() -> None:
                            None)
                 if src is None or (hits[0].similarity >= src.similarity and hits[0].literal >= src.literal):
                     tied.add(it["id"])
-        ambiguous = set()
+        ambiguous, texts_quoting = set(), {}
         for it in items:
             if it["kind"] == "sentence":
                 texts = {sha_of[pid] for pid in _containing(c, str(it["text"]))}
+                texts_quoting[it["id"]] = len(texts)
                 if len(texts) > 1:
                     ambiguous.add(it["id"])
         base = {} if args.no_baseline else _baseline(c, items)
@@ -209,6 +213,15 @@ def main() -> None:
             a = sum(correct(it, ours[it["id"]]) for it in sel) / max(1, len(sel))
             b = sum(correct(it, base[it["id"]]) for it in sel) / max(1, len(sel)) if base else float("nan")
             print(f"{'sentence unambiguous':<28} {len(sel):>4} {a:>9.1%} {b:>9.1%}")
+            sel = [it for it in items if it["id"] in ambiguous]
+            if sel:
+                a = sum(correct(it, ours[it["id"]]) for it in sel) / len(sel)
+                chance = statistics.mean(1 / texts_quoting[it["id"]] for it in sel)
+                print(f"{'sentence ambiguous':<28} {len(sel):>4} {a:>9.1%}   (picking one of the quoting texts "
+                      f"at random: {chance:.1%})")
+            sel = [it for it in items if it["kind"] == "sentence"]
+            print(f"{'sentence, first hit quotes it':<28} {len(sel):>4} "
+                  f"{sum(it['id'] in quoted for it in sel) / len(sel):>9.1%}")
     for e in _EDITS:
         sel = [it for it in items if e in it["edits"]]  # type: ignore[operator]
         if sel:

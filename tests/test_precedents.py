@@ -69,6 +69,47 @@ def test_a_single_sentence_finds_its_article(tota: ftadraft.Corpus) -> None:
     assert precedents(tota, sentence, limit=1)[0].provision.id == source.id
 
 
+def test_a_sentence_quoted_exactly_beats_texts_holding_the_same_words(tota: ftadraft.Corpus) -> None:
+    """Canada-Jordan 14-5 and Canada-Korea 21.5 hold the same words; only Jordan's starts the sentence with
+    a capital ("Procedures established ..."): the article a sentence was copied from must come first."""
+    source = tota.provision("tota-352:14-5")
+    sentence = next(s for s in re.split(r"(?<=\.)\s+", source.normalized) if s.startswith("Procedures established"))
+    hits = precedents(tota, sentence, limit=5)
+    assert hits[0].provision.id == source.id and hits[0].verbatim
+    near = [h for h in hits if not h.verbatim]
+    assert near and near[0].similarity == 1.0 and sentence not in near[0].provision.normalized
+    assert [h.verbatim for h in hits] == sorted((h.verbatim for h in hits), reverse=True)
+
+
+def test_a_numbered_sentence_from_common_boilerplate_finds_its_article(tota: ftadraft.Corpus) -> None:
+    """'(a) 60 days after the date of receipt of the request for consultations;' holds the same words as
+    hundreds of dispute-settlement articles; only a few quote it with its label."""
+    sentence = "(a) 60 days after the date of receipt of the request for consultations;"
+    hits = precedents(tota, sentence, limit=10)
+    assert hits[0].verbatim and sentence in hits[0].provision.normalized
+    quoting = {pid for (pid,) in tota.index.conn.execute(
+        "SELECT id FROM provisions WHERE instr(normalized, ?) > 0", (sentence,))}
+    assert {h.provision.id for h in hits if h.verbatim} <= quoting
+    assert "tota-10/1182" in quoting
+
+
+def test_quoting_texts_put_the_same_text_first(tmp_path: Path) -> None:
+    """Of several texts quoting a clause, its own text (or a copy) comes before longer ones that add to it,
+    and a near-copy with one word changed comes after all of them."""
+    clause = "Each Party shall endeavour to accept electronic versions of trade administration documents."
+    texts = {"long": f"{clause} Each Party shall also publish those documents on a single website for traders.",
+             "same": clause,
+             "near": clause.replace("trade administration", "trade-administration")}
+    with ftadraft.open(tmp_path / "q.sqlite") as c:
+        for name, text in texts.items():
+            src = tmp_path / f"{name}.txt"
+            src.write_text(f"Article 1: Clause\n{text}\n")
+            c.add([src])
+        hits = precedents(c, clause)
+        assert [h.provision.normalized for h in hits][:2] == [clause, texts["long"]]
+        assert [h.verbatim for h in hits] == [True, True, False]
+
+
 def test_filters_and_lineage(tota: ftadraft.Corpus) -> None:
     clause = tota.provision("korus:15.3").text
     hits = precedents(tota, clause, limit=50, exclude=["tota-159"])

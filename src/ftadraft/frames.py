@@ -36,6 +36,7 @@ def _row(obj: Any) -> dict[str, Any]:
         p, a = obj.provision, obj.agreement
         return {
             "rank": obj.rank, "similarity": obj.similarity, "mutual": obj.mutual, "literal": obj.literal,
+            "verbatim": obj.verbatim,
             "agreement_id": a.id, "agreement": a.name, "year": a.year, "signed": a.signed,
             "parties": ",".join(a.parties), "chapter": p.chapter_title, "number": p.number, "title": p.title,
             "provision_id": p.id,

@@ -387,6 +387,15 @@ class Index:
             out.update((r["rowid"], self._provision(r)) for r in self.conn.execute(q, part))
         return out
 
+    def rowids_containing(self, rowids: Sequence[int], text: str) -> set[int]:
+        """Those of ``rowids`` whose normalised text contains ``text`` verbatim."""
+        out: set[int] = set()
+        for i in range(0, len(rowids), 500):
+            part = list(rowids[i : i + 500])
+            q = f"SELECT rowid FROM provisions WHERE rowid IN ({','.join('?' * len(part))}) AND instr(normalized, ?) > 0"
+            out.update(r[0] for r in self.conn.execute(q, [*part, text]))
+        return out
+
     def alias_targets(self, alias: str) -> list[str]:
         rows = self.conn.execute("SELECT agreement_id FROM agreement_aliases WHERE alias = ? ORDER BY agreement_id", (alias,))
         return [r[0] for r in rows]

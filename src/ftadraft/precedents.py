@@ -6,7 +6,9 @@ inverted index of word 3-gram shingles over the canonical word sequences the ind
 exactly: ``similarity`` is the share of the query's words that lie in a run of words the provision
 shares with it ("how much of the query text it contains"). An inserted hedge, a dropped sentence or a
 softened modal costs only the words changed; common words scattered through a long article never count.
-Among equally similar provisions the one that also shares the query's names and numbers ranks first.
+Among equally similar provisions the one that also shares the query's names and numbers ranks first,
+and a provision quoting the query exactly ranks above all that do not: a pasted sentence finds its own
+article even when a hundred others hold the same words with a comma or a capital letter changed.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ _LITERAL_WEIGHT = 0.5
 _CHARACTER_HEAD = 8
 # A query shorter than this is a passage (a sentence or two) rather than a whole clause.
 _PASSAGE_CHARS = 600
+# Candidates holding every shingle of the query (they may quote it verbatim), shortest first; a sentence
+# found in more texts than this is boilerplate whose source no ranking can tell.
+_COMPLETE = 500
 # For lineage, which wants every copy: a clause can be in hundreds of agreements.
 _ALL_CANDIDATES = 2000
 
@@ -60,6 +65,8 @@ class Precedent:
     mutual: float
     #: ``similarity`` on the literal words, names and numbers included (decides near ties).
     literal: float
+    #: The provision quotes the query exactly (after normalising spaces, quotes and line breaks).
+    verbatim: bool = False
 
     @property
     def citation(self) -> str:
@@ -72,6 +79,7 @@ class Precedent:
             "similarity": round(self.similarity, 4),
             "mutual": round(self.mutual, 4),
             "literal": round(self.literal, 4),
+            "verbatim": self.verbatim,
             "agreement": self.agreement.brief(),
             "chapter": {"number": p.chapter_number, "title": p.chapter_title},
             "article": p.brief(),
@@ -131,11 +139,13 @@ class PrecedentIndex:
         self.agreement_of = np.array([position[r[1]] for r in owners], dtype=np.int32)
         self.signed = np.array([a.signed.toordinal() if a.signed else 0 for a in agreements], dtype=np.int64)
         cached = derived.cache_file(corpus, "precedents", _LAYOUT)
-        arrays = derived.read(cached, ("offsets", "tokens", "keys", "docs"))
+        arrays = derived.read(cached, ("offsets", "tokens", "keys", "docs", "copies"))
         if arrays is None:
             arrays = _build(conn)
             derived.write(cached, arrays)
         self.offsets, self.tokens, self.keys, self.docs = (arrays[k] for k in ("offsets", "tokens", "keys", "docs"))
+        self.lengths = np.diff(self.offsets)
+        self.copies: npt.NDArray[np.int32] = arrays["copies"]
 
     def __len__(self) -> int:
         return len(self.rowids)
@@ -144,39 +154,49 @@ class PrecedentIndex:
         return self.tokens[self.offsets[doc] : self.offsets[doc + 1]]
 
     def candidates(self, query: npt.NDArray[np.uint32], allowed: npt.NDArray[np.bool_] | None,
-                   limit: int = _CANDIDATES) -> npt.NDArray[np.int64]:
-        """Documents sharing the most shingles with ``query`` (best first), among ``allowed`` ones."""
+                   limit: int = _CANDIDATES, complete_limit: int = _COMPLETE) -> tuple[npt.NDArray[np.int64], int]:
+        """Documents sharing the most shingles with ``query`` (best first), among ``allowed`` ones, and how
+        many of the first hold every shingle of the query: the only ones that can contain it verbatim, kept
+        however many (up to a cap, shortest first) so that a common sentence's true source is never cut."""
         qs = fingerprint.shingles(query)
+        empty = np.zeros(0, dtype=np.int64)
         if len(qs) == 0 or len(self.keys) == 0:
-            return np.zeros(0, dtype=np.int64)
+            return empty, 0
         lo = np.searchsorted(self.keys, qs, "left")
         hi = np.searchsorted(self.keys, qs, "right")
         found = [self.docs[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
         if not found:
-            return np.zeros(0, dtype=np.int64)
+            return empty, 0
         counts = np.bincount(np.concatenate(found), minlength=len(self.rowids))
         if allowed is not None:
             counts[~allowed] = 0
+        complete = np.flatnonzero(counts == len(qs))
+        complete = complete[np.argsort(self.lengths[complete], kind="stable")[:complete_limit]]
+        counts[complete] = 0
         # A source keeps most of its shingles under drafting edits; one shared shingle is chance.
         floor = max(1, int(0.1 * len(qs)))
         eligible = np.flatnonzero(counts >= floor)
         if len(eligible) > limit:
             eligible = eligible[np.argpartition(-counts[eligible], limit)[:limit]]
-        return eligible[np.argsort(-counts[eligible], kind="stable")]
+        rest = eligible[np.argsort(-counts[eligible], kind="stable")]
+        return np.concatenate([complete, rest]), len(complete)
 
 
 # Bump when the cached arrays change meaning (fingerprint canonicalisation, shingle size, layout).
-_LAYOUT = f"v1k{fingerprint.SHINGLE}"
+_LAYOUT = f"v2k{fingerprint.SHINGLE}"
 
 
 def _build(conn: Any) -> dict[str, npt.NDArray[Any]]:
-    rows = conn.execute("SELECT fingerprint FROM provisions ORDER BY rowid").fetchall()
+    rows = conn.execute("SELECT fingerprint, text_sha FROM provisions ORDER BY rowid").fetchall()
     seqs = [fingerprint.from_bytes(r[0]) for r in rows]
+    # How many provisions carry each provision's exact text (a template copied into n agreements).
+    _, group, size = np.unique(np.array([r[1] for r in rows], dtype=str), return_inverse=True, return_counts=True)
     offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in seqs], out=offsets[1:])
     tokens = np.concatenate(seqs) if seqs else np.zeros(0, dtype=np.uint32)
     keys, docs = _postings(tokens, offsets)
-    return {"offsets": offsets, "tokens": tokens, "keys": keys, "docs": docs}
+    return {"offsets": offsets, "tokens": tokens, "keys": keys, "docs": docs,
+            "copies": size[group].astype(np.int32)}
 
 
 def _postings(tokens: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32],
@@ -272,16 +292,24 @@ def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArra
             limit: int | None, min_similarity: float, order_copies: bool = True) -> list[Precedent]:
     query = fingerprint.hashes(norm)
     n = len(query)
-    docs = pidx.candidates(query, allowed, _CANDIDATES if limit is not None else _ALL_CANDIDATES)
+    every = limit is None
+    docs, n_complete = pidx.candidates(query, allowed, _ALL_CANDIDATES if every else _CANDIDATES,
+                                       _ALL_CANDIDATES if every else _COMPLETE)
     seqs = [pidx.sequence(d) for d in docs.tolist()]
     in_query, in_doc = fingerprint.coverage_many(query, seqs)
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     sim = in_query / n
     mutual = (in_query + in_doc) / (n + lengths)
+    # Quoting the query exactly outranks holding all of its words: a pasted sentence's own article first.
+    exact = np.zeros(len(docs), dtype=bool)
+    if n_complete:
+        complete_rowids = pidx.rowids[docs[:n_complete]]
+        verbatim = corpus.index.rowids_containing(complete_rowids.tolist(), norm)
+        exact[:n_complete] = np.isin(complete_rowids, np.fromiter(verbatim, dtype=np.int64, count=len(verbatim)))
     keep = np.flatnonzero(sim >= min_similarity)
     if len(keep) == 0:
         return []
-    keep = keep[np.lexsort((-mutual[keep], -sim[keep]))]
+    keep = keep[np.lexsort((-_closeness(pidx, docs, n, mutual, exact)[keep], -sim[keep], ~exact[keep]))]
     # Literal words (names, numbers) and characters only decide among the near-best: they cost a text fetch.
     head = keep if limit is None else keep[: max(limit, _LITERAL_HEAD) if order_copies else limit]
     rowids = [int(pidx.rowids[docs[i]]) for i in head.tolist()]
@@ -289,26 +317,41 @@ def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArra
     found = [provisions[r] for r in rowids]
     if not order_copies:
         return [Precedent(rank=rank, provision=found[j], agreement=pidx.agreements[pidx.agreement_of[docs[i]]],
-                          similarity=float(sim[i]), mutual=float(mutual[i]), literal=0.0)
+                          similarity=float(sim[i]), mutual=float(mutual[i]), literal=0.0, verbatim=bool(exact[i]))
                 for rank, (j, i) in enumerate(enumerate(head.tolist()), 1)]
     literal_query = fingerprint.literal_hashes(norm)
     in_literal, _ = fingerprint.coverage_many(literal_query, [fingerprint.literal_hashes(p.normalized) for p in found])
     literal = in_literal / max(1, len(literal_query))
     score = sim[head] + _LITERAL_WEIGHT * literal + 0.01 * mutual[head]
     # Copies of one template often differ only in punctuation or spacing: the closest characters win.
-    best = np.argsort(-score, kind="stable")[:_CHARACTER_HEAD]
+    best = [j for j in np.argsort(-score, kind="stable").tolist() if not exact[head[j]]][:_CHARACTER_HEAD]
     # A sentence is compared with each text's best-matching window, a clause with the whole text.
     measure = fuzz.partial_ratio if len(norm) < _PASSAGE_CHARS else fuzz.ratio
-    for j in best.tolist():
+    for j in best:
         score[j] += 0.05 * measure(norm, found[j].normalized) / 100
-    order = sorted(range(len(head)), key=lambda j: (-score[j], rowids[j]))
+    quoted = [j for j in range(len(head)) if exact[head[j]]]  # already in their order (see _closeness)
+    order = quoted + sorted((j for j in range(len(head)) if not exact[head[j]]), key=lambda j: (-score[j], rowids[j]))
     if limit is not None:
         order = order[:limit]
     return [
         Precedent(rank=rank, provision=found[j], agreement=pidx.agreements[pidx.agreement_of[docs[head[j]]]],
-                  similarity=float(sim[head[j]]), mutual=float(mutual[head[j]]), literal=float(literal[j]))
+                  similarity=float(sim[head[j]]), mutual=float(mutual[head[j]]), literal=float(literal[j]),
+                  verbatim=bool(exact[head[j]]))
         for rank, j in enumerate(order, 1)
     ]
+
+
+def _closeness(pidx: PrecedentIndex, docs: npt.NDArray[np.int64], n: int, mutual: npt.NDArray[np.float64],
+               exact: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Which of equally similar candidates comes first. Near-matches: the two-way similarity. Texts quoting
+    the query verbatim: the query's own text, then the texts where it is the likeliest to come from --
+    short ones (the query is much of them) copied into many agreements (copies per canonical word)."""
+    out = mutual.astype(np.float64)
+    if exact.any():
+        lengths = pidx.lengths[docs[exact]]
+        prior = pidx.copies[docs[exact]] / np.maximum(1, lengths)
+        out[exact] = np.where(lengths <= n, np.inf, prior)
+    return out
 
 
 def lineage(corpus: Corpus, text: str, *, min_similarity: float = 0.8, **filters: Any) -> Lineage:

@@ -84,7 +84,9 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
             click.echo(f"no provision contains {min_similarity or MIN_SIMILARITY:.0%} or more of this text", err=True)
         else:
             for h in hits:
-                click.echo(f"{h.rank:>3}. {h.similarity:>4.0%}  {h.citation}  " + click.style(h.provision.id, dim=True))
+                quote = click.style("  verbatim", fg="green") if h.verbatim else ""
+                click.echo(f"{h.rank:>3}. {h.similarity:>4.0%}  {h.citation}  " + click.style(h.provision.id, dim=True)
+                           + quote)
         if comparison is not None:
             from ..compare import render_terminal
 
