@@ -15,7 +15,7 @@ from conftest import RunCli
 from ftadraft import fingerprint
 from ftadraft.errors import InputError
 from ftadraft.normalize import normalize_text
-from ftadraft.precedents import lineage, precedents
+from ftadraft.precedents import lineage, matching_passage, precedents
 
 
 def test_canonical_words_fold_names_numbers_labels_and_quotes() -> None:
@@ -79,6 +79,16 @@ def test_a_sentence_quoted_exactly_beats_texts_holding_the_same_words(tota: ftad
     near = [h for h in hits if not h.verbatim]
     assert near and near[0].similarity == 1.0 and sentence not in near[0].provision.normalized
     assert [h.verbatim for h in hits] == sorted((h.verbatim for h in hits), reverse=True)
+
+
+def test_the_diff_of_a_sentence_is_against_the_sentence_it_matches(tota: ftadraft.Corpus) -> None:
+    source = tota.provision("tota-352:14-5")
+    sentence = next(s for s in re.split(r"(?<=\.)\s+", source.normalized) if s.startswith("Procedures established"))
+    assert matching_passage(sentence, source) == sentence
+    edited = sentence.replace("may begin", "may, where appropriate, begin").replace("either Party", "a Party")
+    assert matching_passage(edited, source) in (sentence, f"3. {sentence}")
+    clause = tota.provision("tpp:14.13")
+    assert matching_passage(_edit(clause.text), clause) == clause.text  # a whole clause is compared whole
 
 
 def test_a_numbered_sentence_from_common_boilerplate_finds_its_article(tota: ftadraft.Corpus) -> None:

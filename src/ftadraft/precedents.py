@@ -13,6 +13,7 @@ article even when a hundred others hold the same words with a comma or a capital
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,9 @@ _LITERAL_WEIGHT = 0.5
 _CHARACTER_HEAD = 8
 # A provision this many times longer than the query holds it as a passage: compare the best window.
 _PASSAGE_RATIO = 1.0
+# A provision up to this many times longer than the query is compared with it whole.
+_PASSAGE_WHOLE = 2.0
+_BOUNDARY = re.compile(r"[.;:]\s+|\n")
 # Candidates holding every shingle of the query (they may quote it verbatim), shortest first; a sentence
 # found in more texts than this is boilerplate whose source no ranking can tell.
 _COMPLETE = 500
@@ -354,6 +358,23 @@ def _closeness(pidx: PrecedentIndex, docs: npt.NDArray[np.int64], n: int, mutual
         prior = pidx.copies[docs[exact]] / np.maximum(1, lengths)
         out[exact] = np.where(lengths <= n, np.inf, prior)
     return out
+
+
+def matching_passage(text: str, provision: Provision) -> str:
+    """The part of ``provision`` that answers ``text``: whole sentences around the best-matching window when
+    the provision is much longer than the query (a sentence pasted from a long article), else its text."""
+    norm, full = normalize_text(text), provision.normalized
+    if len(full) <= _PASSAGE_WHOLE * len(norm):
+        return provision.text
+    found = fuzz.partial_ratio_alignment(norm, full)
+    if found is None:
+        return provision.text
+    # Snap the window's ends to the nearest sentence (or list item) boundaries.
+    starts = [0, *(m.end() for m in _BOUNDARY.finditer(full))]
+    start = min(starts, key=lambda i: abs(i - found.dest_start))
+    ends = [i for i in (*(m.start() + 1 for m in _BOUNDARY.finditer(full)), len(full)) if i > start]
+    stop = min(ends, key=lambda i: abs(i - found.dest_end))
+    return full[start:stop].strip()
 
 
 def lineage(corpus: Corpus, text: str, *, min_similarity: float = 0.8, **filters: Any) -> Lineage:

@@ -48,6 +48,8 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
 
         if since is not None and until is not None and since > until:
             raise InputError("--since/--until", f"impossible year range {since}-{until}")
+        from ..precedents import matching_passage
+
         with obj.open() as c:
             excluded = [c.agreement(e).id for e in exclude]
             filters: dict[str, Any] = {"since": since, "until": until, "party": parties, "exclude": excluded}
@@ -72,7 +74,10 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
             if hits and not no_diff:
                 from ..compare import compare_texts
 
-                comparison = compare_texts(query, hits[0].provision.text, label_a=label, label_b=hits[0].citation)
+                passage = matching_passage(query, hits[0].provision)
+                whole = passage == hits[0].provision.text
+                comparison = compare_texts(query, passage, label_a=label,
+                                           label_b=hits[0].citation + ("" if whole else " (the matching passage)"))
         if as_json:
             emit_json({"hits": [h.to_dict() for h in hits],
                        "lineage": chrono.to_dict() if chrono else None,
