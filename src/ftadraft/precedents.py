@@ -44,8 +44,8 @@ _LITERAL_HEAD = 20
 # Weight of literal words in the ranking: enough to order copies of a template, not to outweigh wording.
 _LITERAL_WEIGHT = 0.5
 _CHARACTER_HEAD = 8
-# A provision this many times longer than the query holds it as a passage: compare the best window.
-_PASSAGE_RATIO = 1.0
+# A query shorter than this is a passage (a sentence or two) rather than a whole clause.
+_PASSAGE_CHARS = 600
 # A provision up to this many times longer than the query is compared with it whole.
 _PASSAGE_WHOLE = 2.0
 _BOUNDARY = re.compile(r"[.;:]\s+|\n")
@@ -329,11 +329,12 @@ def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArra
     score = sim[head] + _LITERAL_WEIGHT * literal + 0.01 * mutual[head]
     # Copies of one template often differ only in punctuation or spacing: the closest characters win.
     best = [j for j in np.argsort(-score, kind="stable").tolist() if not exact[head[j]]][:_CHARACTER_HEAD]
-    # A text longer than the query is compared by its best-matching window (how much of the query it holds),
-    # a shorter one as a whole (a window of the query would measure the text inside the query instead).
+    # A passage is compared with the best-matching window of a longer text (how much of the query it holds);
+    # a clause, or a text shorter than the query, as a whole (a window of the query would measure the text
+    # inside the query instead, and windows over long texts cost too much).
     for j in best:
         text = found[j].normalized
-        measure = fuzz.partial_ratio if len(text) > _PASSAGE_RATIO * len(norm) else fuzz.ratio
+        measure = fuzz.partial_ratio if len(norm) < _PASSAGE_CHARS and len(text) > len(norm) else fuzz.ratio
         score[j] += 0.05 * measure(norm, text) / 100
     quoted = [j for j in range(len(head)) if exact[head[j]]]  # already in their order (see _closeness)
     order = quoted + sorted((j for j in range(len(head)) if not exact[head[j]]), key=lambda j: (-score[j], rowids[j]))
