@@ -187,9 +187,9 @@ def main() -> None:
                 if len(texts) > 1:
                     ambiguous.add(it["id"])
         base = {} if args.no_baseline else _baseline(c, items)
+
     def correct(it: dict[str, object], ranking: list[str]) -> bool:
         return bool(ranking) and (ranking[0] == it["source"] or sha_of.get(ranking[0]) == it["sha"])
-
 
     print(f"{len(items)} queries ({sum(it['kind'] == 'edited' for it in items)} edited clauses, "
           f"{sum(it['kind'] == 'sentence' for it in items)} single sentences, {len(ambiguous)} of them verbatim in "
