@@ -371,9 +371,9 @@ def matching_passage(text: str, provision: Provision) -> str:
     if found is None:
         return provision.text
     # Snap the window's ends to the nearest sentence (or list item) boundaries.
-    starts = [0, *(m.end() for m in _BOUNDARY.finditer(full))]
-    start = min(starts, key=lambda i: abs(i - found.dest_start))
-    ends = [i for i in (*(m.start() + 1 for m in _BOUNDARY.finditer(full)), len(full)) if i > start]
+    bounds = list(_BOUNDARY.finditer(full))
+    start = min([0, *(m.end() for m in bounds)], key=lambda i: abs(i - found.dest_start))
+    ends = [i for i in (*(m.start() + 1 for m in bounds), len(full)) if i > start]
     stop = min(ends, key=lambda i: abs(i - found.dest_end))
     return full[start:stop].strip()
 

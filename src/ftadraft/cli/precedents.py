@@ -44,12 +44,10 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
 
     def body() -> int:
         from ..errors import InputError
-        from ..precedents import MIN_SIMILARITY, lineage, precedents, precedents_batch
+        from ..precedents import MIN_SIMILARITY, lineage, matching_passage, precedents, precedents_batch
 
         if since is not None and until is not None and since > until:
             raise InputError("--since/--until", f"impossible year range {since}-{until}")
-        from ..precedents import matching_passage
-
         with obj.open() as c:
             excluded = [c.agreement(e).id for e in exclude]
             filters: dict[str, Any] = {"since": since, "until": until, "party": parties, "exclude": excluded}
