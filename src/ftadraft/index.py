@@ -29,6 +29,8 @@ from .tagging import TagInput
 APPLICATION_ID = 0x46544144  # "FTAD"
 SCHEMA_VERSION = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# Values bound per `IN (...)` list: well under SQLite's limit on host parameters.
+_IN_CHUNK = 500
 
 _SCHEMA_V1 = """
 CREATE TABLE agreements (
@@ -323,15 +325,8 @@ class Index:
     def known_analyses(self, shas: Iterable[str]) -> dict[str, tuple[str, str, bytes | None]]:
         """Lemmas, sentences (JSON) and fingerprint already computed for texts with these hashes,
         re-used on re-add."""
-        out: dict[str, tuple[str, str, bytes | None]] = {}
-        shas = list(set(shas))
-        for i in range(0, len(shas), 500):
-            part = shas[i : i + 500]
-            q = (f"SELECT text_sha, lemmas, sentences, fingerprint FROM provisions "
-                 f"WHERE text_sha IN ({','.join('?' * len(part))})")
-            for sha, lemmas, sentences, fp in self.conn.execute(q, part):
-                out[sha] = (lemmas, sentences, fp)
-        return out
+        q = "SELECT text_sha, lemmas, sentences, fingerprint FROM provisions WHERE text_sha IN ({marks})"
+        return {sha: (lemmas, sentences, fp) for sha, lemmas, sentences, fp in self._rows_in(q, list(set(shas)))}
 
     def lemmas_of(self, forms: Iterable[str], lang: str = "en") -> dict[str, str]:
         """Lemmas the index knows for these lower-case word forms."""
@@ -380,21 +375,19 @@ class Index:
 
     def provisions_by_rowid(self, rowids: Sequence[int]) -> dict[int, Provision]:
         """Provisions by their index row id (the key of in-memory structures built over the index)."""
-        out: dict[int, Provision] = {}
-        for i in range(0, len(rowids), 500):
-            part = list(rowids[i : i + 500])
-            q = f"SELECT * FROM provisions WHERE rowid IN ({','.join('?' * len(part))})"
-            out.update((r["rowid"], self._provision(r)) for r in self.conn.execute(q, part))
-        return out
+        rows = self._rows_in("SELECT * FROM provisions WHERE rowid IN ({marks})", rowids)
+        return {r["rowid"]: self._provision(r) for r in rows}
 
     def rowids_containing(self, rowids: Sequence[int], text: str) -> set[int]:
         """Those of ``rowids`` whose normalised text contains ``text`` verbatim."""
-        out: set[int] = set()
-        for i in range(0, len(rowids), 500):
-            part = list(rowids[i : i + 500])
-            q = f"SELECT rowid FROM provisions WHERE rowid IN ({','.join('?' * len(part))}) AND instr(normalized, ?) > 0"
-            out.update(r[0] for r in self.conn.execute(q, [*part, text]))
-        return out
+        q = "SELECT rowid FROM provisions WHERE rowid IN ({marks}) AND instr(normalized, ?) > 0"
+        return {r[0] for r in self._rows_in(q, rowids, text)}
+
+    def _rows_in(self, sql: str, values: Sequence[Any], *more: Any) -> Iterator[sqlite3.Row]:
+        """Rows of ``sql``, whose ``{marks}`` is an ``IN`` list of ``values`` (bound in chunks), then ``more``."""
+        for i in range(0, len(values), _IN_CHUNK):
+            part = list(values[i : i + _IN_CHUNK])
+            yield from self.conn.execute(sql.format(marks=",".join("?" * len(part))), [*part, *more])
 
     def alias_targets(self, alias: str) -> list[str]:
         rows = self.conn.execute("SELECT agreement_id FROM agreement_aliases WHERE alias = ? ORDER BY agreement_id", (alias,))

@@ -301,7 +301,7 @@ def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArra
                                        _ALL_CANDIDATES if every else _COMPLETE)
     seqs = [pidx.sequence(d) for d in docs.tolist()]
     in_query, in_doc = fingerprint.coverage_many(query, seqs)
-    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    lengths = pidx.lengths[docs]
     sim = in_query / n
     mutual = (in_query + in_doc) / (n + lengths)
     # Quoting the query exactly outranks holding all of its words: a pasted sentence's own article first.
@@ -313,7 +313,7 @@ def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArra
     keep = np.flatnonzero(sim >= min_similarity)
     if len(keep) == 0:
         return []
-    keep = keep[np.lexsort((-_closeness(pidx, docs, n, mutual, exact)[keep], -sim[keep], ~exact[keep]))]
+    keep = keep[np.lexsort((-_closeness(pidx.copies[docs], lengths, n, mutual, exact)[keep], -sim[keep], ~exact[keep]))]
     # Literal words (names, numbers) and characters only decide among the near-best: they cost a text fetch.
     head = keep if limit is None else keep[: max(limit, _LITERAL_HEAD) if order_copies else limit]
     rowids = [int(pidx.rowids[docs[i]]) for i in head.tolist()]
@@ -348,16 +348,14 @@ def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArra
     ]
 
 
-def _closeness(pidx: PrecedentIndex, docs: npt.NDArray[np.int64], n: int, mutual: npt.NDArray[np.float64],
-               exact: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+def _closeness(copies: npt.NDArray[np.int32], lengths: npt.NDArray[np.int64], n: int,
+               mutual: npt.NDArray[np.float64], exact: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
     """Which of equally similar candidates comes first. Near-matches: the two-way similarity. Texts quoting
     the query verbatim: the query's own text, then the texts where it is the likeliest to come from --
     short ones (the query is much of them) copied into many agreements (copies per canonical word)."""
     out = mutual.astype(np.float64)
-    if exact.any():
-        lengths = pidx.lengths[docs[exact]]
-        prior = pidx.copies[docs[exact]] / np.maximum(1, lengths)
-        out[exact] = np.where(lengths <= n, np.inf, prior)
+    prior = copies[exact] / np.maximum(1, lengths[exact])
+    out[exact] = np.where(lengths[exact] <= n, np.inf, prior)
     return out
 
 
