@@ -1,4 +1,4 @@
-"""Benchmark and quality check of chapter alignment (``ftadraft.align``) on real ToTA chapters.
+"""Benchmark and quality check of chapter alignment (``ftadraft.compare.align``) on real ToTA chapters.
 
 1. Quality: pairs of chapters of US FTAs whose articles carry titles. Titles are removed (alignment on
    text only); the gold pairs are the articles with equal titles on both sides. Precision is counted over
@@ -23,7 +23,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 import ftadraft
-from ftadraft.align import align_articles, chapter_provisions
+from ftadraft.compare.align import align_articles, chapter_provisions
 from ftadraft.model import Provision
 
 #: (agreement A, chapter A, agreement B, chapter B): customs and e-commerce chapters of US FTAs.
@@ -51,14 +51,14 @@ def _title(p: Provision) -> str:
 
 
 def ours(a: Sequence[Provision], b: Sequence[Provision]) -> set[tuple[str, str]]:
-    """ftadraft.align on texts without titles."""
+    """ftadraft.compare.align on texts without titles."""
     return {(x.a, x.b) for x in align_articles(a, b).pairs}
 
 
 def baseline(a: Sequence[Provision], b: Sequence[Provision], cutoff: float = 0.5) -> set[tuple[str, str]]:
     """token_set_ratio alone, the same greedy assignment (no splits), a fixed cut-off."""
     matrix = [[fuzz.token_set_ratio(x.normalized.lower(), y.normalized.lower()) / 100.0 for y in b] for x in a]
-    from ftadraft.align import greedy_match
+    from ftadraft.compare.align import greedy_match
 
     return {(a[i].number or a[i].id, b[j].number or b[j].id) for i, j in greedy_match(matrix, cutoff).items()}
 
@@ -104,7 +104,7 @@ def speed(corpus: ftadraft.Corpus, repeat: int = 5) -> float:
 
 def main(db: str) -> int:
     with ftadraft.open(Path(db), create=False) as c:
-        for name, fn in (("ftadraft.align", ours), ("baseline token_set_ratio", baseline)):
+        for name, fn in (("ftadraft.compare.align", ours), ("baseline token_set_ratio", baseline)):
             r = evaluate(c, fn, verbose="-v" in sys.argv)
             print(f"{name:26} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}  ({r['gold']} gold pairs)")
         t = speed(c)

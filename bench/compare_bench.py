@@ -20,14 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import ftadraft
-from ftadraft.compare import compare_texts
-from ftadraft.diff import tokenize
-from ftadraft.redline import (
+from ftadraft.compare.diff import tokenize
+from ftadraft.compare.redline import (
     check_redline,
     read_redline,
     redline_paragraphs,
     write_redline_docx,
 )
+from ftadraft.compare.texts import compare_texts
 
 TPP_CHAPTERS = ("Customs Administration And Trade Facilitation", "Electronic Commerce")
 

@@ -12,7 +12,7 @@ import sys
 import time
 
 import ftadraft
-from ftadraft import research
+from ftadraft.research import views as research
 
 LIMIT_S = 5.0
 

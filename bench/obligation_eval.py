@@ -1,4 +1,4 @@
-"""Benchmark: obligation-strength labels (ftadraft.obligation) on the ToTA corpus.
+"""Benchmark: obligation-strength labels (ftadraft.tags.obligation) on the ToTA corpus.
 
 (a) accuracy and confusion matrix against hand labels in bench/obligation_gold.json (ToTA file
     + article_identifier + label; no treaty text is stored): a "dev" split labelled while the
@@ -6,7 +6,7 @@
 (b) label distribution over all ToTA provisions, overall and by language;
 (c) speed: classify_many over all provisions, single core, sentences split by the module
     itself (target <= 3 s), best of three runs, wall and CPU time;
-(d) robustness: labels with spaCy sentence offsets (ftadraft.analysis) vs the built-in splitter
+(d) robustness: labels with spaCy sentence offsets (ftadraft.index.analysis) vs the built-in splitter
     on a sample of provisions.
 
 Run:  python bench/obligation_eval.py [PATH_TO_TOTA_XML] [--analysis-sample N]
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import ftadraft
 from ftadraft.model import Provision
-from ftadraft.obligation import LABELS, classify, classify_many
+from ftadraft.tags.obligation import LABELS, classify, classify_many
 
 HERE = Path(__file__).resolve().parent
 TARGET_SECONDS = 3.0
@@ -120,7 +120,7 @@ def speed(items: list[Item]) -> None:
 
 
 def analysis_agreement(provisions: dict[tuple[str, str], Provision], languages: dict[str, str], sample: int) -> None:
-    from ftadraft.analysis import analyze_mixed
+    from ftadraft.index.analysis import analyze_mixed
 
     if sample <= 0:
         return

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import ftadraft
-from ftadraft.precedents import precedent_index, precedents
+from ftadraft.provenance.precedents import precedent_index, precedents
 
 _NAMES = ("United States", "Korea", "Australia", "Chile", "Singapore", "Japan", "Peru", "Colombia", "Canada",
           "Mexico", "China", "New Zealand", "European Union", "Community", "Panama", "Morocco", "Jordan",

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ftadraft.docx_proposal import check_proposal, write_proposal
-from ftadraft.proposal import (
+from ftadraft.drafting.docx_writer import check_proposal, write_proposal
+from ftadraft.drafting.proposal import (
     Alternative,
     Alternatives,
     Article,

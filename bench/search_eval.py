@@ -171,7 +171,7 @@ def run_ftadraft(c: Any, queries: Sequence[Query]) -> tuple[dict[str, list[str]]
     (in-memory scorer built), checking that both give the same top 10s."""
     import sqlite3
 
-    from ftadraft.search import prepare, search
+    from ftadraft.search.engine import prepare, search
 
     try:
         search(c, "warm up the query path", limit=K)

@@ -7,7 +7,7 @@
 
 Also reported, to show what the session numbers leave out: the first pass over the queries in a fresh
 session (cold caches, candidates from FTS5's bm25() until the scorer is there) and the time to get the
-scorer (``ftadraft.search.prepare``). The first process after an index change builds it (4-5 s) and saves
+scorer (``ftadraft.search.engine.prepare``). The first process after an index change builds it (4-5 s) and saves
 it in the user cache folder; later sessions load it (0.3 s) once their queries have spent that long in
 FTS5, and batches of more than a dozen queries load it up front.
 
@@ -26,7 +26,7 @@ import tomllib
 from pathlib import Path
 
 import ftadraft
-from ftadraft.search import prepare, search
+from ftadraft.search.engine import prepare, search
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,7 +57,8 @@ def main() -> None:
     args = ap.parse_args()
     queries = [q["query"] for q in tomllib.loads((HERE / "queries.toml").read_text())["query"]]
     with ftadraft.open(args.db, create=False) as c:
-        from ftadraft import derived, ranking
+        from ftadraft.index import derived
+        from ftadraft.search import ranking
 
         saved = derived.cache_file(c, "bm25", ranking.LAYOUT)
         saved_before = saved is not None and saved.is_file()

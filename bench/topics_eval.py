@@ -1,4 +1,4 @@
-"""Quality and speed check for the topic tagger (``ftadraft.topics``) on real agreement texts.
+"""Quality and speed check for the topic tagger (``ftadraft.tags.topics``) on real agreement texts.
 
 Gold labels come from article titles: an article whose title names a topic (``topics.title_topics``: a topic's
 ``titles`` anywhere, fuzzy-matched, or its ``context_titles`` inside its chapters) belongs to that topic. Every
@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ftadraft
-from ftadraft import topics
+from ftadraft.tags import topics
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 #: Chapter-title words (lemmatised, as the index stores them) that mark areas unrelated to the taxonomy.

@@ -13,9 +13,9 @@ import tempfile
 from pathlib import Path
 
 import ftadraft
-from ftadraft import research
+from ftadraft.research import views as research
 from ftadraft.normalize import normalize_text
-from ftadraft.similarity import jaccard, word_shingles
+from ftadraft.compare.similarity import jaccard, word_shingles
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--db", default=os.environ.get("FTADRAFT_DB"), help="index file (default: $FTADRAFT_DB)")

@@ -10,11 +10,11 @@ free trade agreements.
 
 from .corpus import AddReport, AgreementView, Corpus, open
 from .errors import FtadraftError, IndexFileError, InputError, ReferenceNotFound
-from .frames import to_frame
 from .ingest.load import load_file
-from .metadata import AgreementMeta, build_meta
+from .ingest.metadata import AgreementMeta, build_meta
 from .model import Agreement, Chapter, Document, Footnote, Provision
-from .research import coverage_frame as coverage
+from .research.frames import to_frame
+from .research.views import coverage_frame as coverage
 
 __version__ = "0.1.0"
 

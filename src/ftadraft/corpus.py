@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from . import fingerprint, refs
-from .analysis import ProvisionAnalysis, analyze_mixed
+from . import fingerprint
 from .errors import FtadraftError, InputError
-from .index import Index, open_index, text_sha
+from .index import refs
+from .index.analysis import ProvisionAnalysis, TagInput, analyze_mixed
+from .index.store import Index, open_index, text_sha
 from .ingest.load import FORMATS, SUFFIXES, ingest_key, prepare, read_document
-from .metadata import AgreementMeta, is_sidecar
+from .ingest.metadata import AgreementMeta, is_sidecar
 from .model import Agreement, Chapter, Document, Provision
-from .tagging import TagInput, tag_all
+from .tags.tagging import tag_all
 
 #: Called as progress(stage, done, total) — stage is "read", "analyse", "tag" or "write".
 Progress = Callable[[str, int, int], None]
@@ -268,15 +269,15 @@ class Corpus:
         return len(inputs)
 
     def topics(self) -> tuple[Any, ...]:
-        """The topic taxonomy (see :mod:`ftadraft.topics`)."""
-        from .topics import taxonomy
+        """The topic taxonomy (see :mod:`ftadraft.tags.topics`)."""
+        from .tags.topics import taxonomy
 
         return taxonomy()
 
     def search(self, query: str = "", *, limit: int = 10, group: bool = False, **filters: Any) -> list[Any]:
-        """Search provisions (see :func:`ftadraft.search.search`); keyword filters as in
-        :class:`ftadraft.search.Filters` (``topics``, ``parties``, ``since``, ``obligation``, …)."""
-        from .search import Filters, search
+        """Search provisions (see :func:`ftadraft.search.engine.search`); keyword filters as in
+        :class:`ftadraft.search.engine.Filters` (``topics``, ``parties``, ``since``, ``obligation``, …)."""
+        from .search.engine import Filters, search
 
         for key in ("topics", "parties"):
             if isinstance(filters.get(key), str):

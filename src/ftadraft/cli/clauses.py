@@ -17,9 +17,9 @@ from .app import cli, emit_json, run
 
 
 def _library(ctx: click.Context) -> Any:
-    from ..clauses import load_library
+    from ..drafting.clauses import load_library
 
-    return load_library(ctx.meta.get("ftadraft.clauses.library"))
+    return load_library(ctx.meta.get("ftadraft.drafting.clauses.library"))
 
 
 def _open_index(ctx: click.Context) -> Any:
@@ -60,7 +60,7 @@ def _on_off(value: str, name: str) -> bool:
 @click.pass_context
 def clauses(ctx: click.Context, library: Path | None) -> None:
     """Model clauses in ftadraft's own words: list, show (rendered), validate, search."""
-    ctx.meta["ftadraft.clauses.library"] = library
+    ctx.meta["ftadraft.drafting.clauses.library"] = library
 
 
 @clauses.command("list")
@@ -88,7 +88,7 @@ def show_cmd(ctx: click.Context, clause_id: str, variables: tuple[str, ...], opt
     """Show a clause: rendered text, options, variables, drafting notes and precedents."""
 
     def body() -> int:
-        from ..clauses import render
+        from ..drafting.clauses import render
 
         c = _library(ctx).get(clause_id)
         values = _pairs(variables, "name=value")
@@ -148,11 +148,11 @@ def validate_cmd(ctx: click.Context, db: str | None, as_json: bool) -> None:
     """Check the library: schema, ids, placeholders, topics, and precedent references (with an index)."""
 
     def body() -> int:
-        from ..clauses import Problem, load_library, validate
         from ..corpus import open as open_corpus
+        from ..drafting.clauses import Problem, load_library, validate
 
         problems: list[Problem] = []
-        library = load_library(ctx.meta.get("ftadraft.clauses.library"), problems=problems)
+        library = load_library(ctx.meta.get("ftadraft.drafting.clauses.library"), problems=problems)
         path = db or getattr(ctx.obj, "db", None)
         if path:
             with open_corpus(path, create=False) as corpus:
@@ -204,7 +204,7 @@ def search_cmd(ctx: click.Context, text: str, limit: int, as_json: bool) -> None
     """Find clauses by words in their title, topic, notes or text."""
 
     def body() -> int:
-        from ..clauses import search_library
+        from ..drafting.clauses import search_library
 
         return _print_clauses(search_library(_library(ctx), text, limit=limit), as_json, "no matches")
 

@@ -42,8 +42,8 @@ def compare_cmd(obj: Context, a: str, b: str, docx_out: Path | None, html_out: P
     def body() -> int:
         from datetime import datetime
 
-        from ..compare import compare_texts, render_html, render_terminal
-        from ..redline import write_redline_docx
+        from ..compare.redline import write_redline_docx
+        from ..compare.texts import compare_texts, render_html, render_terminal
 
         for out in (docx_out, html_out):
             if out is not None:
@@ -94,10 +94,10 @@ def _compare_chapters(obj: Context, a: str, b: str, chapter_a: str, chapter_b: s
     """``compare A B --chapter``: align two chapters article by article."""
     from datetime import UTC, datetime
 
-    from ..align import align_articles, article_label, chapter_provisions
-    from ..compare import compare_texts
+    from ..compare.align import align_articles, article_label, chapter_provisions
+    from ..compare.redline import write_redline_docx
+    from ..compare.texts import compare_texts
     from ..errors import FtadraftError
-    from ..redline import write_redline_docx
 
     if html_out is not None:
         raise FtadraftError("--html compares two clauses; with --chapter use --docx or --json")

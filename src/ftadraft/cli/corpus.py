@@ -39,7 +39,7 @@ def corpus_add(obj: Context, paths: tuple[Path, ...], fmt: str | None, agreement
     """Add agreement files or folders (ToTA XML, Markdown, text, PDF, DOCX, HTML) to the index."""
 
     def body() -> int:
-        from ..metadata import build_meta
+        from ..ingest.metadata import build_meta
 
         meta = build_meta(id=agreement_id, name=name, aliases=aliases, parties=parties, signed=signed,
                           in_force=in_force, language=language, origin="command line")
@@ -84,8 +84,8 @@ def corpus_fetch(obj: Context, name: str, source: str | None, as_json: bool) -> 
     def body() -> int:
         from platformdirs import user_cache_dir
 
-        from ..fetch import fetch
-        from ..manifest import load_manifest
+        from ..ingest.fetch import fetch
+        from ..ingest.manifest import load_manifest
 
         manifest = load_manifest(name)
         dest = Path(user_cache_dir("ftadraft", appauthor=False)) / manifest.name / manifest.commit

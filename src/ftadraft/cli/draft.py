@@ -36,8 +36,8 @@ def new_cmd(chapter: str, level: str, parties: str, output: Path | None, force: 
     """A starting spec: one article per topic of the chapter at LEVEL, values at their defaults."""
 
     def body() -> None:
-        from ..clauses import load_library
-        from ..draft import new_spec
+        from ..drafting.clauses import load_library
+        from ..drafting.spec import new_spec
 
         text = new_spec(load_library(), chapter, level, parties.split(","))
         if output is None:
@@ -57,8 +57,8 @@ def check_cmd(ctx: Context, spec: Path) -> None:
     """Report problems in SPEC as FILE:LINE: message (exit 1 if any is an error)."""
 
     def body() -> int:
-        from ..clauses import ClauseError, load_library
-        from ..draft import check_spec, load_spec, spec_problems_from
+        from ..drafting.clauses import ClauseError, load_library
+        from ..drafting.spec import check_spec, load_spec, spec_problems_from
 
         try:
             problems = check_spec(load_spec(spec), load_library(), _corpus(ctx))
@@ -81,8 +81,8 @@ def check_cmd(ctx: Context, spec: Path) -> None:
 
 
 def _build(ctx: Context, spec: Path, library_notes: bool = True) -> Any:
-    from ..clauses import load_library
-    from ..draft import build_proposal, load_spec
+    from ..drafting.clauses import load_library
+    from ..drafting.spec import build_proposal, load_spec
 
     return build_proposal(load_spec(spec), load_library(), _corpus(ctx), library_notes=library_notes)
 
@@ -101,8 +101,8 @@ def build_cmd(ctx: Context, spec: Path, output: Path, clean: bool, no_library_no
     """Build the proposal SPEC describes as Word, Markdown or HTML."""
 
     def body() -> None:
-        from ..docx_proposal import write_proposal
-        from ..draft import proposal_html, proposal_markdown
+        from ..drafting.docx_writer import write_proposal
+        from ..drafting.spec import proposal_html, proposal_markdown
 
         kind = output.suffix.lower()
         if kind not in (".docx", ".md", ".html", ".htm"):
@@ -131,8 +131,8 @@ def redline_cmd(ctx: Context, old: Path, new: Path, output: Path, force: bool) -
     """Tracked changes from spec OLD to spec NEW, article by article (by position), in a .docx."""
 
     def body() -> None:
-        from ..draft import redline_pairs
-        from ..redline import write_redline_docx
+        from ..compare.redline import write_redline_docx
+        from ..drafting.spec import redline_pairs
 
         if output.suffix.lower() != ".docx":
             raise InputError(output, "the redline is a Word file: give an output ending in .docx")

@@ -29,7 +29,7 @@ def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_simil
 
     def body() -> int:
         from ..errors import InputError
-        from ..families import families
+        from ..provenance.families import families
         from .files import check_output
 
         if since is not None and until is not None and since > until:
@@ -38,7 +38,7 @@ def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_simil
             if out is not None:
                 check_output(out, force)
         if plot_out is not None:
-            from ..research import pyplot
+            from ..optional import pyplot
 
             pyplot()  # fail before the work if matplotlib is missing
         with obj.open() as c:

@@ -44,7 +44,7 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
 
     def body() -> int:
         from ..errors import InputError
-        from ..precedents import MIN_SIMILARITY, lineage, matching_passage, precedents, precedents_batch
+        from ..provenance.precedents import MIN_SIMILARITY, lineage, matching_passage, precedents, precedents_batch
 
         if since is not None and until is not None and since > until:
             raise InputError("--since/--until", f"impossible year range {since}-{until}")
@@ -70,7 +70,7 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
                 raise InputError(label, e.problem) from None
             comparison = None
             if hits and not no_diff:
-                from ..compare import compare_texts
+                from ..compare.texts import compare_texts
 
                 passage = matching_passage(query, hits[0].provision)
                 whole = passage == hits[0].provision.text
@@ -91,7 +91,7 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
                 click.echo(f"{h.rank:>3}. {h.similarity:>4.0%}  {h.citation}  " + click.style(h.provision.id, dim=True)
                            + quote)
         if comparison is not None:
-            from ..compare import render_terminal
+            from ..compare.texts import render_terminal
 
             click.echo("\nBest match, differences from your text:")
             click.echo(render_terminal(comparison, color=sys.stdout.isatty()))
@@ -141,7 +141,7 @@ def reuse_cmd(obj: Context, agreement: str, threshold: float, articles: bool, cs
     """How much of AGREEMENT is copied from agreements signed before it, article by article, and from which."""
 
     def body() -> int:
-        from ..reuse import reuse
+        from ..provenance.reuse import reuse
         from .files import check_output
 
         if csv_out is not None:

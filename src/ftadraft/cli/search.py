@@ -35,7 +35,7 @@ def search_cmd(obj: Context, query: str, limit: int, topics: tuple[str, ...], pa
     """Search all indexed provisions: words, "phrases", AND/OR/NOT, prefix*; filters alone browse."""
 
     def body() -> int:
-        from ..search import Filters, search, search_batch
+        from ..search.engine import Filters, search, search_batch
 
         filters = Filters(topics=topics, parties=parties, all_parties=all_parties, agreement=agreement,
                           chapter=chapter, since=since, until=until, obligation=obligation, lang=lang)

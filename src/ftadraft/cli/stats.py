@@ -43,7 +43,7 @@ def _write_parquet(out: Path, rows: list[dict[str, Any]], columns: list[str]) ->
     """The long table as Parquet (provisions as a list of strings), via a temporary file in the same folder."""
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    from ..frames import require_pandas
+    from ..optional import require_pandas
 
     pd = require_pandas()
     df = pd.DataFrame(rows, columns=columns).astype({"year": "Int64"})
@@ -77,7 +77,7 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
     columns = ["agreement_id", "agreement", "year", "topic", "obligation", "provisions"]
 
     def body() -> int:
-        from ..research import LEVELS, coverage
+        from ..research.views import LEVELS, coverage
 
         if parquet_out is not None and (csv_out is not None or as_json):
             raise FtadraftError("--parquet cannot be combined with --csv or --json")
@@ -86,7 +86,7 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
                 check_output(out, force)
         if parquet_out is not None:
             _pyarrow()  # fail before the work if pyarrow (or pandas) is missing
-            from ..frames import require_pandas
+            from ..optional import require_pandas
 
             require_pandas()
         with obj.open(create=False) as c:
@@ -123,7 +123,8 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
     """Per signature year: agreements signed, how many contain the topic, and how strongly."""
 
     def body() -> int:
-        from ..research import YearRow, diffusion, pyplot
+        from ..optional import pyplot
+        from ..research.views import YearRow, diffusion
 
         for out in (plot_out, csv_out):
             if out is not None:
@@ -165,7 +166,7 @@ def stats_agreement(obj: Context, ref: str, as_json: bool) -> None:
     """An agreement's topics with their strongest obligation, and words per area."""
 
     def body() -> int:
-        from ..research import agreement_profile
+        from ..research.views import agreement_profile
 
         with obj.open(create=False) as c:
             p = agreement_profile(c, ref)
@@ -192,7 +193,7 @@ def stats_party(obj: Context, iso3: str, as_json: bool) -> None:
     """A party's agreements over time, and the first year it accepted binding language per topic."""
 
     def body() -> int:
-        from ..research import party_profile
+        from ..research.views import party_profile
 
         with obj.open(create=False) as c:
             p = party_profile(c, iso3)

@@ -25,7 +25,7 @@ def topics_list(area: str | None, as_json: bool) -> None:
     """Every topic slug with its name, by area."""
 
     def body() -> int:
-        from ..topics import areas, taxonomy
+        from ..tags.topics import areas, taxonomy
 
         known = areas()
         if area and area not in known:
@@ -53,7 +53,7 @@ def topics_show(obj: Context, slug: str, as_json: bool) -> None:
     """A topic's definition and typical titles, and how many indexed provisions carry it."""
 
     def body() -> int:
-        from ..topics import get
+        from ..tags.topics import get
 
         t = get(slug)
         count = None
@@ -108,8 +108,8 @@ def topics_tag(text: str | None, title: str | None, batch: Any, as_json: bool) -
 
 def _tags(text: str, title: str | None) -> dict[str, Any]:
     from ..normalize import normalize_text
-    from ..obligation import classify
-    from ..topics import tag
+    from ..tags.obligation import classify
+    from ..tags.topics import tag
 
     if len(text) > MAX_TEXT_CHARS:
         raise InputError("TEXT", f"text too long ({len(text):,} characters; limit {MAX_TEXT_CHARS:,})")

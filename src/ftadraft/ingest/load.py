@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 from ..errors import InputError
-from ..metadata import AgreementMeta, read_sidecar, sidecar_for
 from ..model import Agreement, Chapter, Document, Extract, Provision
 from ..normalize import normalize_text
 from . import guard
+from .metadata import AgreementMeta, read_sidecar, sidecar_for
 
 #: Format name -> reader module (``ftadraft.ingest.<module>``).
 FORMATS: dict[str, str] = {

@@ -18,10 +18,10 @@ from typing import Any
 from lxml import etree
 
 from ..errors import InputError
-from ..manifest import load_aliases
 from ..model import Agreement, Extract, ProvisionDraft
 from ..normalize import clean_heading
 from .guard import parse_xml
+from .manifest import load_aliases
 
 LICENCE = "CC BY-NC 4.0"
 DATASET = "tota"

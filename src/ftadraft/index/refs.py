@@ -1,0 +1,117 @@
+"""References users type: ``AGREEMENT[:ARTICLE]`` -> agreements and provisions.
+
+``AGREEMENT`` is an id (``tota-449``) or an alias (``tpp``); ``ARTICLE`` is the article number as
+printed (``14.3``, ``Article 14.3``, ``9-9``, ``5 bis``), a chapter-qualified number where articles
+are numbered per chapter (``3.2`` = chapter 3, article 2), ``preamble``, or a provision key.
+A full provision id (``tota-449/40210``) works too. Unknown or ambiguous references raise
+:class:`~ftadraft.errors.ReferenceNotFound` listing close matches.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+
+from ..errors import ReferenceNotFound
+from ..model import Agreement, Provision
+from .store import Index, number_key
+
+_ARTICLE_WORD = re.compile(r"^\s*(?:article|art\.?|art[ií]culo)\s*", re.IGNORECASE)
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``'tpp:14.3'`` -> ``('tpp', '14.3')``; ``'tota-449'`` -> ``('tota-449', None)``."""
+    ref = ref.strip()
+    if not ref:
+        raise ReferenceNotFound(repr(ref), "empty reference")
+    agreement, sep, article = ref.partition(":")
+    if not sep:
+        agreement, sep, article = ref.partition("/")
+        if sep:
+            return agreement.strip(), "/" + article.strip()
+        return agreement.strip(), None
+    return agreement.strip(), article.strip() or None
+
+
+def resolve_agreement(index: Index, ref: str) -> Agreement:
+    """The agreement named by an id or alias (case-insensitive)."""
+    name = ref.strip()
+    found = index.agreement(name) or index.agreement(name.lower())
+    if found:
+        return found
+    targets = index.alias_targets(name)
+    if len(targets) == 1:
+        return index.agreement(targets[0])  # type: ignore[return-value]
+    if len(targets) > 1:
+        options = [f"{a.id} ({a.name}, {a.year or 'n.d.'})" for a in (index.agreement(t) for t in targets) if a]
+        raise ReferenceNotFound(ref, f"ambiguous alias: {len(targets)} agreements", options[:10])
+    raise ReferenceNotFound(ref, "no such agreement in the index", _suggest_agreements(index, name))
+
+
+def _suggest_agreements(index: Index, text: str, limit: int = 5) -> list[str]:
+    choices: dict[str, str] = {}
+    for aid, name, aliases in index.names():
+        choices[f"{aid}"] = aid
+        choices[f"{aid} ({name})"] = name
+        for alias in aliases:
+            choices[f"{alias} -> {aid}"] = alias
+    matches = process.extract(text, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+    return [label for _value, _score, label in matches]
+
+
+def resolve_provision(index: Index, ref: str) -> Provision:
+    """The single provision named by ``AGREEMENT:ARTICLE`` (or a provision id)."""
+    agreement_ref, article = split_ref(ref)
+    if article is None:
+        raise ReferenceNotFound(ref, "names an agreement, not an article; add :ARTICLE (e.g. tota-449:14.3)")
+    agreement = resolve_agreement(index, agreement_ref)
+    return _find_article(index, agreement, article, ref)
+
+
+def resolve(index: Index, ref: str) -> Agreement | Provision:
+    """An agreement (``tota-449``) or a provision (``tota-449:14.3``), whichever the reference names."""
+    agreement_ref, article = split_ref(ref)
+    agreement = resolve_agreement(index, agreement_ref)
+    if article is None:
+        return agreement
+    return _find_article(index, agreement, article, ref)
+
+
+def _find_article(index: Index, agreement: Agreement, article: str, ref: str) -> Provision:
+    if article.startswith("/"):
+        found = index.provision(f"{agreement.id}{article}")
+        if found:
+            return found
+        article = article[1:]
+    bare = _ARTICLE_WORD.sub("", article)
+    key = number_key(bare)
+    candidates = index.provisions_where("agreement_id = ? AND number_key = ?", (agreement.id, key)) if key else []
+    if not candidates and key and "." in key:
+        chapter, _, number = key.rpartition(".")
+        candidates = [
+            p for p in index.provisions_where("agreement_id = ? AND number_key = ?", (agreement.id, number))
+            if number_key(p.chapter_number) == chapter
+        ]
+    if not candidates:
+        direct = index.provision(f"{agreement.id}/{bare}")
+        if direct:
+            return direct
+        if bare.lower() in {"preamble", "conclusion"}:
+            candidates = [p for p in index.provisions(agreement.id) if (p.title or "").lower() == bare.lower()]
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) > 1:
+        options = [_qualified(agreement, p) for p in candidates]
+        raise ReferenceNotFound(ref, f"ambiguous: {len(candidates)} articles numbered {bare!r}", options[:10])
+    numbers = sorted({p.number for p in index.provisions(agreement.id) if p.number})
+    close = [f"{agreement.id}:{n}" for n, _s, _i in process.extract(bare, numbers, scorer=fuzz.ratio, limit=5, score_cutoff=50)]
+    raise ReferenceNotFound(ref, f"no article {bare!r} in {agreement.id} ({agreement.name})", close)
+
+
+def _qualified(agreement: Agreement, p: Provision) -> str:
+    """The shortest unambiguous way to type ``p``: chapter-qualified number, else its id."""
+    title = f" ({p.title})" if p.title else ""
+    if p.chapter_number and p.number and number_key(p.chapter_number) and "." not in (number_key(p.number) or ""):
+        return f"{agreement.id}:{p.chapter_number}.{p.number}{title}"
+    return f"{p.id}{title}"

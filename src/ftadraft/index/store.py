@@ -1,0 +1,547 @@
+"""The embedded SQLite index: schema, migrations, transactional writes and plain reads.
+
+One file holds agreements, chapters, provisions (published, normalised and lemmatised text,
+sentence offsets, footnotes, source references) and an FTS5 table over the lemmas. The file is
+marked with an application id so ftadraft never mistakes another database for its own, and
+carries a schema version so an older ftadraft refuses a newer index instead of damaging it.
+Every write happens inside one transaction: an index is never left half-written. The FTS table
+is external-content and maintained here, set-based, by the write methods (no per-row triggers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from .. import fingerprint
+from ..errors import IndexFileError
+from ..model import Agreement, Chapter, Document, Footnote, Provision
+from .analysis import ProvisionAnalysis, TagInput
+
+APPLICATION_ID = 0x46544144  # "FTAD"
+SCHEMA_VERSION = 2
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# Values bound per `IN (...)` list: well under SQLite's limit on host parameters.
+_IN_CHUNK = 500
+
+_SCHEMA_V1 = """
+CREATE TABLE agreements (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    aliases     TEXT NOT NULL DEFAULT '[]',
+    parties     TEXT NOT NULL DEFAULT '[]',
+    signed      TEXT,
+    in_force    TEXT,
+    type        TEXT,
+    status      TEXT,
+    language    TEXT,
+    source      TEXT NOT NULL DEFAULT '{}',
+    licence     TEXT,
+    extra       TEXT NOT NULL DEFAULT '{}',
+    file_path   TEXT,
+    file_sha256 TEXT,
+    file_format TEXT,
+    ingest_key  TEXT,
+    added_at    TEXT NOT NULL
+);
+CREATE INDEX agreements_ingest_key ON agreements(ingest_key);
+CREATE TABLE agreement_aliases (
+    alias        TEXT NOT NULL COLLATE NOCASE,
+    agreement_id TEXT NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,
+    PRIMARY KEY (alias, agreement_id)
+);
+CREATE TABLE agreement_parties (
+    agreement_id TEXT NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,
+    party        TEXT NOT NULL,
+    PRIMARY KEY (agreement_id, party)
+);
+CREATE INDEX agreement_parties_party ON agreement_parties(party);
+CREATE TABLE chapters (
+    agreement_id TEXT NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,
+    ord          INTEGER NOT NULL,
+    number       TEXT,
+    title        TEXT,
+    PRIMARY KEY (agreement_id, ord)
+);
+CREATE TABLE provisions (
+    rowid          INTEGER PRIMARY KEY,
+    id             TEXT NOT NULL UNIQUE,
+    agreement_id   TEXT NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,
+    ord            INTEGER NOT NULL,
+    chapter_ord    INTEGER,
+    chapter_number TEXT,
+    chapter_title  TEXT,
+    section        TEXT,
+    number         TEXT,
+    number_key     TEXT,
+    title          TEXT,
+    text           TEXT NOT NULL,
+    normalized     TEXT NOT NULL,
+    text_sha       TEXT NOT NULL,
+    footnotes      TEXT NOT NULL DEFAULT '[]',
+    source         TEXT NOT NULL DEFAULT '{}',
+    flags          TEXT NOT NULL DEFAULT '[]',
+    lemmas         TEXT NOT NULL DEFAULT '',
+    title_lemmas   TEXT NOT NULL DEFAULT '',
+    chapter_lemmas TEXT NOT NULL DEFAULT '',
+    sentences      TEXT NOT NULL DEFAULT '[]',
+    words          INTEGER NOT NULL DEFAULT 0,
+    obligation     TEXT
+);
+CREATE INDEX provisions_agreement ON provisions(agreement_id, ord);
+CREATE INDEX provisions_number ON provisions(agreement_id, number_key);
+CREATE INDEX provisions_text_sha ON provisions(text_sha);
+CREATE TABLE provision_topics (
+    provision_rowid INTEGER NOT NULL REFERENCES provisions(rowid) ON DELETE CASCADE,
+    topic           TEXT NOT NULL,
+    score           REAL NOT NULL,
+    PRIMARY KEY (provision_rowid, topic)
+);
+CREATE INDEX provision_topics_topic ON provision_topics(topic);
+CREATE TABLE vocabulary (
+    lang  TEXT NOT NULL,
+    form  TEXT NOT NULL,
+    lemma TEXT NOT NULL,
+    PRIMARY KEY (lang, form)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE provisions_fts USING fts5(
+    title_lemmas, chapter_lemmas, lemmas,
+    content='provisions', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+"""
+
+# v2: the canonical word sequence of each provision (``ftadraft.fingerprint``), for precedent search.
+_SCHEMA_V2 = """
+ALTER TABLE provisions ADD COLUMN fingerprint BLOB;
+"""
+
+#: Migrations: MIGRATIONS[v] upgrades schema v-1 to v. Version 1 is the initial schema.
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+
+
+def _fill_fingerprints(conn: sqlite3.Connection) -> None:
+    """v2 data step: compute the fingerprint of every provision already indexed."""
+    rows = conn.execute("SELECT rowid, normalized FROM provisions WHERE fingerprint IS NULL").fetchall()
+    conn.executemany("UPDATE provisions SET fingerprint = ? WHERE rowid = ?",
+                     [(fingerprint.to_bytes(fingerprint.hashes(text)), rowid) for rowid, text in rows])
+
+
+#: Python steps run after a version's statements (data that SQL alone cannot compute).
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _fill_fingerprints}
+
+
+def default_db_path() -> Path:
+    """``$FTADRAFT_DB`` or ``ftadraft.sqlite`` in the per-user data directory."""
+    env = os.environ.get("FTADRAFT_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("ftadraft", appauthor=False)) / "ftadraft.sqlite"
+
+
+def text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def number_key(number: str | None) -> str | None:
+    """Canonical form of a printed article number for look-ups: '9-9' == '9.9', '5 BIS' == '5bis'."""
+    if not number:
+        return None
+    key = number.lower().replace("-", ".").replace("–", ".").replace(" ", "")
+    return key.strip(".") or None
+
+
+class Index:
+    """An open ftadraft index file. Use :func:`open_index`, or as a context manager."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ---------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: everything inside commits together or not at all (also on Ctrl-C)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- writes ---------------------------------------------------------------------------------
+    def write_documents(
+        self,
+        documents: Sequence[Document],
+        ingest_keys: Sequence[str],
+        analyses: Mapping[str, ProvisionAnalysis],
+        vocabulary: Mapping[tuple[str, str], str] | None = None,
+    ) -> list[str]:
+        """Insert (or replace, by agreement id) documents in one transaction; return replaced ids.
+
+        ``analyses`` maps provision id to its lemmas and sentences (see :mod:`ftadraft.index.analysis`);
+        ``vocabulary`` adds word forms -> lemmas, used to lemmatise queries without spaCy.
+        """
+        replaced: list[str] = []
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        with self.transaction() as conn:
+            for doc in documents:
+                if self._delete_agreement(conn, doc.agreement.id):
+                    replaced.append(doc.agreement.id)
+            first_new = conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM provisions").fetchone()[0]
+            for doc, key in zip(documents, ingest_keys):
+                self._insert_document(conn, doc, key, now, analyses)
+            if vocabulary:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO vocabulary (lang, form, lemma) VALUES (?, ?, ?)",
+                    [(lang, form, lemma) for (lang, form), lemma in vocabulary.items()],
+                )
+            # One set-based FTS insert is several times faster than a trigger per row.
+            conn.execute(
+                "INSERT INTO provisions_fts(rowid, title_lemmas, chapter_lemmas, lemmas) "
+                "SELECT rowid, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE rowid >= ?",
+                (first_new,),
+            )
+        return replaced
+
+    def remove(self, agreement_ids: Iterable[str]) -> int:
+        """Remove agreements (and their provisions) in one transaction; return how many existed."""
+        with self.transaction() as conn:
+            return sum(self._delete_agreement(conn, aid) for aid in agreement_ids)
+
+    @staticmethod
+    def _delete_agreement(conn: sqlite3.Connection, agreement_id: str) -> bool:
+        conn.execute(
+            "INSERT INTO provisions_fts(provisions_fts, rowid, title_lemmas, chapter_lemmas, lemmas) "
+            "SELECT 'delete', rowid, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE agreement_id = ?",
+            (agreement_id,),
+        )
+        conn.execute("DELETE FROM provisions WHERE agreement_id = ?", (agreement_id,))
+        return conn.execute("DELETE FROM agreements WHERE id = ?", (agreement_id,)).rowcount > 0
+
+    @staticmethod
+    def _insert_document(
+        conn: sqlite3.Connection, doc: Document, ingest_key: str, now: str, analyses: Mapping[str, ProvisionAnalysis]
+    ) -> None:
+        a = doc.agreement
+        conn.execute(
+            "INSERT INTO agreements (id, name, aliases, parties, signed, in_force, type, status, language,"
+            " source, licence, extra, file_path, file_sha256, file_format, ingest_key, added_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                a.id, a.name, _json(list(a.aliases)), _json(list(a.parties)),
+                _iso(a.signed), _iso(a.in_force), a.type, a.status, a.language,
+                _json(dict(a.source)), a.licence, _json(dict(a.extra)),
+                doc.path, doc.sha256, doc.format, ingest_key, now,
+            ),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO agreement_aliases (alias, agreement_id) VALUES (?, ?)",
+            [(alias, a.id) for alias in a.aliases],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO agreement_parties (agreement_id, party) VALUES (?, ?)",
+            [(a.id, p) for p in a.parties],
+        )
+        conn.executemany(
+            "INSERT INTO chapters (agreement_id, ord, number, title) VALUES (?,?,?,?)",
+            [(a.id, c.order, c.number, c.title) for c in doc.chapters],
+        )
+        chapter_ord = {(c.number, c.title): c.order for c in doc.chapters}
+        conn.executemany(
+            "INSERT INTO provisions (id, agreement_id, ord, chapter_ord, chapter_number, chapter_title, section,"
+            " number, number_key, title, text, normalized, text_sha, footnotes, source, flags, lemmas, title_lemmas,"
+            " chapter_lemmas, sentences, words, obligation, fingerprint)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    p.id, p.agreement_id, p.order, chapter_ord.get((p.chapter_number, p.chapter_title)),
+                    p.chapter_number, p.chapter_title, p.section, p.number, number_key(p.number), p.title,
+                    p.text, p.normalized, text_sha(p.normalized),
+                    _json([[f.marker, f.text] for f in p.footnotes]), _json(dict(p.source)), _json(list(p.flags)),
+                    an.lemmas, an.title_lemmas, an.chapter_lemmas, _json(an.sentences),
+                    len(p.normalized.split()), an.obligation or p.obligation,
+                    an.fingerprint or fingerprint.to_bytes(fingerprint.hashes(p.normalized)),
+                )
+                for p, an in ((p, analyses[p.id]) for p in doc.provisions)
+            ],
+        )
+
+        conn.executemany(
+            "INSERT INTO provision_topics (provision_rowid, topic, score) "
+            "VALUES ((SELECT rowid FROM provisions WHERE id = ?), ?, ?)",
+            [(p.id, topic, score) for p in doc.provisions for topic, score in analyses[p.id].topics],
+        )
+
+    def update_tags(self, tags: Mapping[str, tuple[tuple[tuple[str, float], ...], str]]) -> None:
+        """Replace topics and obligation of provisions (id -> (topics, obligation)) in one transaction."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM provision_topics WHERE provision_rowid IN (SELECT rowid FROM provisions WHERE id IN "
+                         "(SELECT value FROM json_each(?)))", (_json(list(tags)),))
+            conn.executemany("UPDATE provisions SET obligation = ? WHERE id = ?",
+                             [(ob, pid) for pid, (_t, ob) in tags.items()])
+            conn.executemany(
+                "INSERT INTO provision_topics (provision_rowid, topic, score) "
+                "VALUES ((SELECT rowid FROM provisions WHERE id = ?), ?, ?)",
+                [(pid, topic, score) for pid, (topics, _o) in tags.items() for topic, score in topics],
+            )
+
+    def tag_inputs(self) -> list[tuple[str, TagInput]]:
+        """(provision id, what tagging needs) for every provision in the index."""
+        rows = self.conn.execute(
+            "SELECT id, normalized, sentences, title, lemmas, title_lemmas, chapter_lemmas FROM provisions ORDER BY rowid"
+        )
+        return [
+            (r[0], TagInput(r[1], tuple(tuple(x) for x in json.loads(r[2])), r[3], r[4], r[5], r[6]))  # type: ignore[misc]
+            for r in rows
+        ]
+
+    # -- reads ----------------------------------------------------------------------------------
+    def find_ingest_key(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT id FROM agreements WHERE ingest_key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def known_analyses(self, shas: Iterable[str]) -> dict[str, tuple[str, str, bytes | None]]:
+        """Lemmas, sentences (JSON) and fingerprint already computed for texts with these hashes,
+        re-used on re-add."""
+        q = "SELECT text_sha, lemmas, sentences, fingerprint FROM provisions WHERE text_sha IN ({marks})"
+        return {sha: (lemmas, sentences, fp) for sha, lemmas, sentences, fp in self._rows_in(q, list(set(shas)))}
+
+    def lemmas_of(self, forms: Iterable[str], lang: str = "en") -> dict[str, str]:
+        """Lemmas the index knows for these lower-case word forms."""
+        forms = list(dict.fromkeys(forms))
+        if not forms:
+            return {}
+        q = f"SELECT form, lemma FROM vocabulary WHERE lang = ? AND form IN ({','.join('?' * len(forms))})"
+        return dict(self.conn.execute(q, (lang, *forms)).fetchall())
+
+    def agreements(self, party: str | None = None) -> list[Agreement]:
+        sql = "SELECT * FROM agreements"
+        args: tuple[Any, ...] = ()
+        if party:
+            sql += " WHERE id IN (SELECT agreement_id FROM agreement_parties WHERE party = ?)"
+            args = (party.upper(),)
+        sql += " ORDER BY signed IS NULL, signed, id"
+        return [_agreement(r) for r in self.conn.execute(sql, args)]
+
+    def agreement(self, agreement_id: str) -> Agreement | None:
+        row = self.conn.execute("SELECT * FROM agreements WHERE id = ?", (agreement_id,)).fetchone()
+        return _agreement(row) if row else None
+
+    def agreement_file(self, agreement_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT file_path, file_sha256, file_format, added_at FROM agreements WHERE id = ?", (agreement_id,)
+        ).fetchone()
+        return dict(row) if row else None
+
+    def chapters(self, agreement_id: str) -> list[Chapter]:
+        rows = self.conn.execute(
+            "SELECT agreement_id, ord, number, title FROM chapters WHERE agreement_id = ? ORDER BY ord", (agreement_id,)
+        )
+        return [Chapter(agreement_id=r[0], order=r[1], number=r[2], title=r[3]) for r in rows]
+
+    def provisions(self, agreement_id: str) -> list[Provision]:
+        rows = self.conn.execute("SELECT * FROM provisions WHERE agreement_id = ? ORDER BY ord", (agreement_id,))
+        return [self._provision(r) for r in rows]
+
+    def provisions_where(self, where: str, args: Sequence[Any]) -> list[Provision]:
+        rows = self.conn.execute(f"SELECT * FROM provisions WHERE {where} ORDER BY agreement_id, ord", tuple(args))
+        return [self._provision(r) for r in rows]
+
+    def provision(self, provision_id: str) -> Provision | None:
+        row = self.conn.execute("SELECT * FROM provisions WHERE id = ?", (provision_id,)).fetchone()
+        return self._provision(row) if row else None
+
+    def provisions_by_rowid(self, rowids: Sequence[int]) -> dict[int, Provision]:
+        """Provisions by their index row id (the key of in-memory structures built over the index)."""
+        rows = self._rows_in("SELECT * FROM provisions WHERE rowid IN ({marks})", rowids)
+        return {r["rowid"]: self._provision(r) for r in rows}
+
+    def rowids_containing(self, rowids: Sequence[int], text: str) -> set[int]:
+        """Those of ``rowids`` whose normalised text contains ``text`` verbatim."""
+        q = "SELECT rowid FROM provisions WHERE rowid IN ({marks}) AND instr(normalized, ?) > 0"
+        return {r[0] for r in self._rows_in(q, rowids, text)}
+
+    def _rows_in(self, sql: str, values: Sequence[Any], *more: Any) -> Iterator[sqlite3.Row]:
+        """Rows of ``sql``, whose ``{marks}`` is an ``IN`` list of ``values`` (bound in chunks), then ``more``."""
+        for i in range(0, len(values), _IN_CHUNK):
+            part = list(values[i : i + _IN_CHUNK])
+            yield from self.conn.execute(sql.format(marks=",".join("?" * len(part))), [*part, *more])
+
+    def alias_targets(self, alias: str) -> list[str]:
+        rows = self.conn.execute("SELECT agreement_id FROM agreement_aliases WHERE alias = ? ORDER BY agreement_id", (alias,))
+        return [r[0] for r in rows]
+
+    def names(self) -> list[tuple[str, str, list[str]]]:
+        """(id, name, aliases) of every agreement: the candidates for suggestions."""
+        return [(r[0], r[1], json.loads(r[2])) for r in self.conn.execute("SELECT id, name, aliases FROM agreements")]
+
+    def _provision(self, r: sqlite3.Row) -> Provision:
+        topics = tuple(
+            t for (t,) in self.conn.execute(
+                "SELECT topic FROM provision_topics WHERE provision_rowid = ? ORDER BY score DESC", (r["rowid"],)
+            )
+        )
+        return Provision(
+            id=r["id"], agreement_id=r["agreement_id"], order=r["ord"], number=r["number"], title=r["title"],
+            text=r["text"], normalized=r["normalized"], chapter_number=r["chapter_number"],
+            chapter_title=r["chapter_title"], section=r["section"],
+            footnotes=tuple(Footnote(m, t) for m, t in json.loads(r["footnotes"])),
+            source=json.loads(r["source"]), flags=tuple(json.loads(r["flags"])), lemmas=r["lemmas"],
+            topics=topics, obligation=r["obligation"],
+        )
+
+    def stats(self) -> dict[str, Any]:
+        c = self.conn
+        one = lambda sql: c.execute(sql).fetchone()[0]
+        return {
+            "db": str(self.path),
+            "schema_version": one("PRAGMA user_version"),
+            "agreements": one("SELECT count(*) FROM agreements"),
+            "chapters": one("SELECT count(*) FROM chapters"),
+            "provisions": one("SELECT count(*) FROM provisions"),
+            "words": one("SELECT coalesce(sum(words), 0) FROM provisions"),
+            "untitled_provisions": one("SELECT count(*) FROM provisions WHERE title IS NULL"),
+            "flagged": {
+                flag: n for flag, n in c.execute(
+                    "SELECT j.value, count(*) FROM provisions, json_each(provisions.flags) AS j GROUP BY j.value ORDER BY 2 DESC"
+                )
+            },
+            "by_source": {
+                ds or "file": n for ds, n in c.execute(
+                    "SELECT json_extract(source, '$.dataset'), count(*) FROM agreements GROUP BY 1 ORDER BY 2 DESC"
+                )
+            },
+            "by_language": {
+                lang or "unknown": n for lang, n in c.execute(
+                    "SELECT language, count(*) FROM agreements GROUP BY 1 ORDER BY 2 DESC"
+                )
+            },
+            "signed": dict(zip(("first", "last"), c.execute(
+                "SELECT min(substr(signed, 1, 4)), max(substr(signed, 1, 4)) FROM agreements"
+            ).fetchone())),
+            "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
+        }
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _agreement(r: sqlite3.Row) -> Agreement:
+    return Agreement(
+        id=r["id"], name=r["name"], aliases=tuple(json.loads(r["aliases"])), parties=tuple(json.loads(r["parties"])),
+        signed=_date(r["signed"]), in_force=_date(r["in_force"]), type=r["type"], status=r["status"],
+        language=r["language"], source=json.loads(r["source"]), licence=r["licence"], extra=json.loads(r["extra"]),
+    )
+
+
+def open_index(path: Path | str | None = None, *, create: bool = False) -> Index:
+    """Open (or, with ``create``, create) the index at ``path``; refuse foreign or newer files."""
+    db = Path(path).expanduser() if path else default_db_path()
+    exists = db.exists() and db.stat().st_size > 0
+    if not exists and not create:
+        raise IndexFileError(db, "no index here yet; add agreements first (ftadraft corpus fetch tota, or corpus add PATH)")
+    if exists:
+        if db.is_dir():
+            raise IndexFileError(db, "is a folder, not an index file")
+        with db.open("rb") as fh:
+            if fh.read(16) != _SQLITE_MAGIC:
+                raise IndexFileError(db, "not an ftadraft index (not an SQLite database)")
+    elif create:
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexFileError(db, f"cannot create the index folder ({e.strerror})") from None
+    try:
+        conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as e:
+        raise IndexFileError(db, f"cannot open the index ({e})") from None
+    conn.row_factory = sqlite3.Row
+    try:
+        _prepare(conn, db, fresh=not exists)
+    except BaseException:
+        conn.close()
+        raise
+    return Index(db, conn)
+
+
+def _prepare(conn: sqlite3.Connection, db: Path, *, fresh: bool) -> None:
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise IndexFileError(db, f"not an ftadraft index or damaged ({e})") from None
+    if tables and app_id != APPLICATION_ID:
+        raise IndexFileError(db, "not an ftadraft index (an SQLite database of another application)")
+    if version > SCHEMA_VERSION:
+        raise IndexFileError(
+            db, f"index schema v{version} is newer than this ftadraft understands (v{SCHEMA_VERSION}); upgrade ftadraft"
+        )
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    if version < SCHEMA_VERSION:
+        _migrate(conn, version)
+    if fresh or conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            pass  # read-only location: the rollback journal still keeps writes atomic
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Apply the migrations after ``version`` in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for v in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[v]):
+                conn.execute(statement)
+            if v in MIGRATION_STEPS:
+                MIGRATION_STEPS[v](conn)
+            conn.execute(f"PRAGMA user_version = {v}")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a schema script into statements (triggers contain ';' inside BEGIN … END)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.strip().splitlines():
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out

@@ -1,0 +1,397 @@
+"""Where does this language come from: the provisions that contain a clause's wording, and its lineage.
+
+Two stages keep a look-up over the whole corpus in milliseconds. Candidates come from an in-memory
+inverted index of word 3-gram shingles over the canonical word sequences the index stores
+(:mod:`ftadraft.fingerprint`: names, numbers and quotes folded away). Each candidate is then scored
+exactly: ``similarity`` is the share of the query's words that lie in a run of words the provision
+shares with it ("how much of the query text it contains"). An inserted hedge, a dropped sentence or a
+softened modal costs only the words changed; common words scattered through a long article never count.
+Among equally similar provisions the one that also shares the query's names and numbers ranks first,
+and a provision quoting the query exactly ranks above all that do not: a pasted sentence finds its own
+article even when a hundred others hold the same words with a comma or a capital letter changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz
+
+from .. import fingerprint
+from ..errors import InputError
+from ..index import derived
+from ..model import Agreement, Provision, citation
+from ..normalize import normalize_text
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
+#: Below this share of the query's words a provision is not reported as containing its language.
+MIN_SIMILARITY = 0.5
+#: A precedent containing this share of a clause holds it nearly verbatim: lineage's "likely origin".
+NEAR_IDENTICAL = 0.9
+#: Longest query accepted (characters): a chapter, not a whole agreement.
+MAX_QUERY_CHARS = 200_000
+# Candidates scored exactly per query; enough for a clause copied into every agreement of the corpus.
+_CANDIDATES = 150
+# Candidates whose literal words are compared, and whose characters break the last ties.
+_LITERAL_HEAD = 20
+# Weight of literal words in the ranking: enough to order copies of a template, not to outweigh wording.
+_LITERAL_WEIGHT = 0.5
+_CHARACTER_HEAD = 8
+# A query shorter than this is a passage (a sentence or two) rather than a whole clause.
+_PASSAGE_CHARS = 600
+# A provision up to this many times longer than the query is compared with it whole.
+_PASSAGE_WHOLE = 2.0
+_BOUNDARY = re.compile(r"[.;:]\s+|\n")
+# Candidates holding every shingle of the query (they may quote it verbatim), shortest first; a sentence
+# found in more texts than this is boilerplate whose source no ranking can tell.
+_COMPLETE = 500
+# For lineage, which wants every copy: a clause can be in hundreds of agreements.
+_ALL_CANDIDATES = 2000
+
+
+@dataclass(frozen=True)
+class Precedent:
+    """A provision containing the language of a query clause."""
+
+    rank: int
+    provision: Provision
+    agreement: Agreement
+    #: Share of the query's (canonical) words found in order in the provision, 0..1.
+    similarity: float
+    #: Two-way similarity, 2·common / (query words + provision words): 1.0 only for the same text.
+    mutual: float
+    #: ``similarity`` on the literal words, names and numbers included (decides near ties).
+    literal: float
+    #: The provision quotes the query exactly (after normalising spaces, quotes and line breaks).
+    verbatim: bool = False
+
+    @property
+    def citation(self) -> str:
+        return citation(self.agreement, self.provision)
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.provision
+        return {
+            "rank": self.rank,
+            "similarity": round(self.similarity, 4),
+            "mutual": round(self.mutual, 4),
+            "literal": round(self.literal, 4),
+            "verbatim": self.verbatim,
+            "agreement": self.agreement.brief(),
+            "chapter": {"number": p.chapter_number, "title": p.chapter_title},
+            "article": p.brief(),
+            "source": dict(p.source),
+        }
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (f"<div><b>{self.similarity:.0%}</b> {escape(self.citation)} <small>{escape(self.provision.id)}"
+                f"</small></div>")
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The provisions sharing a clause's language, oldest first, and the likely origin."""
+
+    precedents: tuple[Precedent, ...]  # ordered by signature date (undated last)
+    origin: Precedent | None  # the earliest text holding the clause nearly verbatim
+
+    def summary(self) -> str:
+        """'First seen in US–Singapore (2003), then in …' in one line."""
+        if not self.precedents:
+            return "No provision in the corpus contains this language."
+        names = [f"{p.agreement.name} ({p.agreement.year or 'n.d.'})" for p in self.precedents]
+        first = self.precedents[0]
+        text = f"First seen in {names[0]}"
+        if len(names) > 1:
+            shown = names[1:6]
+            text += ", then in " + ", ".join(shown) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        if self.origin is not None and self.origin is not first:
+            text += (f". Earliest nearly verbatim text (likely origin): {self.origin.agreement.name} "
+                     f"({self.origin.agreement.year})")
+        return text + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary(),
+                "origin": self.origin.to_dict() if self.origin else None,
+                "precedents": [p.to_dict() for p in self.precedents]}
+
+
+class PrecedentIndex:
+    """Shingle postings and canonical sequences of every indexed provision, held in memory.
+
+    Built from the ``fingerprint`` column (about a second for the full ToTA corpus) and kept in the
+    user cache folder, keyed by the index file and its provisions, so later processes load it in a
+    fraction of that; once per open corpus it lives in :attr:`Corpus.cache` (cleared on changes).
+    """
+
+    def __init__(self, corpus: Corpus) -> None:
+        conn = corpus.index.conn
+        agreements = corpus.agreements()
+        self.agreements: list[Agreement] = agreements
+        position = {a.id: i for i, a in enumerate(agreements)}
+        owners = conn.execute("SELECT rowid, agreement_id FROM provisions ORDER BY rowid").fetchall()
+        self.rowids = np.array([r[0] for r in owners], dtype=np.int64)
+        self.agreement_of = np.array([position[r[1]] for r in owners], dtype=np.int32)
+        self.signed = np.array([a.signed.toordinal() if a.signed else 0 for a in agreements], dtype=np.int64)
+        cached = derived.cache_file(corpus, "precedents", _LAYOUT)
+        arrays = derived.read(cached, ("offsets", "tokens", "keys", "docs", "copies"))
+        if arrays is None:
+            arrays = _build(conn)
+            derived.write(cached, arrays)
+        self.offsets, self.tokens, self.keys, self.docs = (arrays[k] for k in ("offsets", "tokens", "keys", "docs"))
+        self.lengths = np.diff(self.offsets)
+        self.copies: npt.NDArray[np.int32] = arrays["copies"]
+
+    def __len__(self) -> int:
+        return len(self.rowids)
+
+    def sequence(self, doc: int) -> npt.NDArray[np.uint32]:
+        return self.tokens[self.offsets[doc] : self.offsets[doc + 1]]
+
+    def candidates(self, query: npt.NDArray[np.uint32], allowed: npt.NDArray[np.bool_] | None,
+                   limit: int = _CANDIDATES, complete_limit: int = _COMPLETE) -> tuple[npt.NDArray[np.int64], int]:
+        """Documents sharing the most shingles with ``query`` (best first), among ``allowed`` ones, and how
+        many of the first hold every shingle of the query: the only ones that can contain it verbatim, kept
+        however many (up to a cap, shortest first) so that a common sentence's true source is never cut."""
+        qs = fingerprint.shingles(query)
+        empty = np.zeros(0, dtype=np.int64)
+        if len(qs) == 0 or len(self.keys) == 0:
+            return empty, 0
+        lo = np.searchsorted(self.keys, qs, "left")
+        hi = np.searchsorted(self.keys, qs, "right")
+        found = [self.docs[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
+        if not found:
+            return empty, 0
+        counts = np.bincount(np.concatenate(found), minlength=len(self.rowids))
+        if allowed is not None:
+            counts[~allowed] = 0
+        complete = np.flatnonzero(counts == len(qs))
+        complete = complete[np.argsort(self.lengths[complete], kind="stable")[:complete_limit]]
+        counts[complete] = 0
+        # A source keeps most of its shingles under drafting edits; one shared shingle is chance.
+        floor = max(1, int(0.1 * len(qs)))
+        eligible = np.flatnonzero(counts >= floor)
+        if len(eligible) > limit:
+            eligible = eligible[np.argpartition(-counts[eligible], limit)[:limit]]
+        rest = eligible[np.argsort(-counts[eligible], kind="stable")]
+        return np.concatenate([complete, rest]), len(complete)
+
+
+# Bump when the cached arrays change meaning (fingerprint canonicalisation, shingle size, layout).
+_LAYOUT = f"v2k{fingerprint.SHINGLE}"
+
+
+def _build(conn: Any) -> dict[str, npt.NDArray[Any]]:
+    rows = conn.execute("SELECT fingerprint, text_sha FROM provisions ORDER BY rowid").fetchall()
+    seqs = [fingerprint.from_bytes(r[0]) for r in rows]
+    # How many provisions carry each provision's exact text (a template copied into n agreements).
+    _, group, size = np.unique(np.array([r[1] for r in rows], dtype=str), return_inverse=True, return_counts=True)
+    offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in seqs], out=offsets[1:])
+    tokens = np.concatenate(seqs) if seqs else np.zeros(0, dtype=np.uint32)
+    keys, docs = _postings(tokens, offsets)
+    return {"offsets": offsets, "tokens": tokens, "keys": keys, "docs": docs,
+            "copies": size[group].astype(np.int32)}
+
+
+def _postings(tokens: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32],
+                                                                                       npt.NDArray[np.int32]]:
+    """Sorted (shingle hash, document) pairs over all sequences, each pair once."""
+    n_docs = len(offsets) - 1
+    if n_docs == 0 or len(tokens) == 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32)
+    k = fingerprint.SHINGLE
+    h, start_doc, inside = fingerprint.rolling_many(tokens, offsets, k)
+    hashes: list[npt.NDArray[np.uint32]] = [h[inside]]
+    owners: list[npt.NDArray[np.int64]] = [start_doc[inside]]
+    # A document shorter than a shingle is one shingle of all its words.
+    lengths = np.diff(offsets)
+    for d in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():
+        hashes.append(fingerprint.shingles(tokens[offsets[d] : offsets[d + 1]]))
+        owners.append(np.array([d], dtype=np.int64))
+    pairs = (np.concatenate(hashes).astype(np.uint64) << np.uint64(32)) | np.concatenate(owners).astype(np.uint64)
+    pairs.sort()  # an in-place sort is several times faster than np.unique's hash table here
+    if len(pairs) > 1:
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    return (pairs >> np.uint64(32)).astype(np.uint32), (pairs & np.uint64(0xFFFFFFFF)).astype(np.int32)
+
+
+def precedent_index(corpus: Corpus) -> PrecedentIndex:
+    """The corpus's precedent index, built on first use."""
+    found = corpus.cache.get("precedent_index")
+    if found is None:
+        found = corpus.cache["precedent_index"] = PrecedentIndex(corpus)
+    return found  # type: ignore[no-any-return]
+
+
+def check_text(text: str, where: str = "query") -> str:
+    """The query clause, normalised; refuse empty, binary or oversized input with one clear line."""
+    if "\x00" in text:
+        raise InputError(where, "looks like a binary file, not a clause text")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InputError(where, f"{len(text):,} characters is too long for a precedent query "
+                                f"(limit {MAX_QUERY_CHARS:,}: one clause or chapter, not a whole agreement)")
+    norm = normalize_text(text)
+    if len(fingerprint.canonical_words(norm)) < fingerprint.SHINGLE:
+        raise InputError(where, f"too short: give at least {fingerprint.SHINGLE} words of a clause")
+    return norm
+
+
+def precedents(
+    corpus: Corpus,
+    text: str,
+    *,
+    limit: int | None = 10,
+    min_similarity: float = MIN_SIMILARITY,
+    since: int | None = None,
+    until: int | None = None,
+    before: date | None = None,
+    party: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    order_copies: bool = True,
+) -> list[Precedent]:
+    """Provisions containing the language of ``text``, most contained first.
+
+    ``since``/``until`` are signature years (inclusive), ``before`` a signature date (exclusive, for
+    "earlier sources only"), ``party`` ISO3 codes (any), ``exclude`` agreement ids to leave out.
+    ``order_copies`` compares literal words and characters to put the closest of several copies of a
+    template first; without it equally similar copies keep index order and ``literal`` is 0 (faster).
+    """
+    norm = check_text(text)
+    pidx = precedent_index(corpus)
+    allowed = _allowed(corpus, pidx, since=since, until=until, before=before, party=party, exclude=exclude)
+    return _lookup(corpus, pidx, norm, allowed, limit, min_similarity, order_copies)
+
+
+def _allowed(corpus: Corpus, pidx: PrecedentIndex, *, since: int | None, until: int | None, before: date | None,
+             party: Sequence[str], exclude: Sequence[str]) -> npt.NDArray[np.bool_] | None:
+    if since is None and until is None and before is None and not party and not exclude:
+        return None
+    ok = np.ones(len(pidx.agreements), dtype=bool)
+    if since is not None:
+        ok &= pidx.signed >= date(since, 1, 1).toordinal()
+    if until is not None:
+        ok &= (pidx.signed > 0) & (pidx.signed <= date(until, 12, 31).toordinal())
+    if before is not None:
+        ok &= (pidx.signed > 0) & (pidx.signed < before.toordinal())
+    if party:
+        wanted = {p.upper() for p in party}
+        ok &= np.array([bool(wanted & set(a.parties)) for a in pidx.agreements], dtype=bool)
+    if exclude:
+        dropped = set(exclude)
+        ok &= np.array([a.id not in dropped for a in pidx.agreements], dtype=bool)
+    return ok[pidx.agreement_of]  # type: ignore[no-any-return]
+
+
+def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArray[np.bool_] | None,
+            limit: int | None, min_similarity: float, order_copies: bool = True) -> list[Precedent]:
+    query = fingerprint.hashes(norm)
+    n = len(query)
+    every = limit is None
+    docs, n_complete = pidx.candidates(query, allowed, _ALL_CANDIDATES if every else _CANDIDATES,
+                                       _ALL_CANDIDATES if every else _COMPLETE)
+    seqs = [pidx.sequence(d) for d in docs.tolist()]
+    in_query, in_doc = fingerprint.coverage_many(query, seqs)
+    lengths = pidx.lengths[docs]
+    sim = in_query / n
+    mutual = (in_query + in_doc) / (n + lengths)
+    # Quoting the query exactly outranks holding all of its words: a pasted sentence's own article first.
+    exact = np.zeros(len(docs), dtype=bool)
+    if n_complete:
+        complete_rowids = pidx.rowids[docs[:n_complete]]
+        verbatim = corpus.index.rowids_containing(complete_rowids.tolist(), norm)
+        exact[:n_complete] = np.isin(complete_rowids, np.fromiter(verbatim, dtype=np.int64, count=len(verbatim)))
+    keep = np.flatnonzero(sim >= min_similarity)
+    if len(keep) == 0:
+        return []
+    keep = keep[np.lexsort((-_closeness(pidx.copies[docs], lengths, n, mutual, exact)[keep], -sim[keep], ~exact[keep]))]
+    # Literal words (names, numbers) and characters only decide among the near-best: they cost a text fetch.
+    head = keep if limit is None else keep[: max(limit, _LITERAL_HEAD) if order_copies else limit]
+    rowids = [int(pidx.rowids[docs[i]]) for i in head.tolist()]
+    provisions = corpus.index.provisions_by_rowid(rowids)
+    found = [provisions[r] for r in rowids]
+    if not order_copies:
+        return [Precedent(rank=rank, provision=found[j], agreement=pidx.agreements[pidx.agreement_of[docs[i]]],
+                          similarity=float(sim[i]), mutual=float(mutual[i]), literal=0.0, verbatim=bool(exact[i]))
+                for rank, (j, i) in enumerate(enumerate(head.tolist()), 1)]
+    literal_query = fingerprint.literal_hashes(norm)
+    in_literal, _ = fingerprint.coverage_many(literal_query, [fingerprint.literal_hashes(p.normalized) for p in found])
+    literal = in_literal / max(1, len(literal_query))
+    score = sim[head] + _LITERAL_WEIGHT * literal + 0.01 * mutual[head]
+    # Copies of one template often differ only in punctuation or spacing: the closest characters win.
+    best = [j for j in np.argsort(-score, kind="stable").tolist() if not exact[head[j]]][:_CHARACTER_HEAD]
+    # A passage is compared with the best-matching window of a longer text (how much of the query it holds);
+    # a clause, or a text shorter than the query, as a whole (a window of the query would measure the text
+    # inside the query instead, and windows over long texts cost too much).
+    for j in best:
+        text = found[j].normalized
+        measure = fuzz.partial_ratio if len(norm) < _PASSAGE_CHARS and len(text) > len(norm) else fuzz.ratio
+        score[j] += 0.05 * measure(norm, text) / 100
+    quoted = [j for j in range(len(head)) if exact[head[j]]]  # already in their order (see _closeness)
+    order = quoted + sorted((j for j in range(len(head)) if not exact[head[j]]), key=lambda j: (-score[j], rowids[j]))
+    if limit is not None:
+        order = order[:limit]
+    return [
+        Precedent(rank=rank, provision=found[j], agreement=pidx.agreements[pidx.agreement_of[docs[head[j]]]],
+                  similarity=float(sim[head[j]]), mutual=float(mutual[head[j]]), literal=float(literal[j]),
+                  verbatim=bool(exact[head[j]]))
+        for rank, j in enumerate(order, 1)
+    ]
+
+
+def _closeness(copies: npt.NDArray[np.int32], lengths: npt.NDArray[np.int64], n: int,
+               mutual: npt.NDArray[np.float64], exact: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Which of equally similar candidates comes first. Near-matches: the two-way similarity. Texts quoting
+    the query verbatim: the query's own text, then the texts where it is the likeliest to come from --
+    short ones (the query is much of them) copied into many agreements (copies per canonical word)."""
+    out = mutual.astype(np.float64)
+    prior = copies[exact] / np.maximum(1, lengths[exact])
+    out[exact] = np.where(lengths[exact] <= n, np.inf, prior)
+    return out
+
+
+def matching_passage(text: str, provision: Provision) -> str:
+    """The part of ``provision`` that answers ``text``: whole sentences around the best-matching window when
+    the provision is much longer than the query (a sentence pasted from a long article), else its text."""
+    norm, full = normalize_text(text), provision.normalized
+    if len(full) <= _PASSAGE_WHOLE * len(norm):
+        return provision.text
+    found = fuzz.partial_ratio_alignment(norm, full)
+    if found is None:
+        return provision.text
+    # Snap the window's ends to the nearest sentence (or list item) boundaries.
+    bounds = list(_BOUNDARY.finditer(full))
+    start = min([0, *(m.end() for m in bounds)], key=lambda i: abs(i - found.dest_start))
+    ends = [i for i in (*(m.start() + 1 for m in bounds), len(full)) if i > start]
+    stop = min(ends, key=lambda i: abs(i - found.dest_end))
+    return full[start:stop].strip()
+
+
+def lineage(corpus: Corpus, text: str, *, min_similarity: float = 0.8, **filters: Any) -> Lineage:
+    """Every provision containing (most of) the clause, ordered by signature date, with the likely origin:
+    the earliest text holding the clause nearly verbatim (or, failing one, the earliest precedent)."""
+    found = precedents(corpus, text, limit=None, min_similarity=min_similarity, **filters)
+    ordered = sorted(found, key=lambda p: (p.agreement.signed is None, p.agreement.signed or date.min, p.rank))
+    origin = next((p for p in ordered if p.similarity >= NEAR_IDENTICAL), ordered[0] if ordered else None)
+    return Lineage(tuple(ordered), origin)
+
+
+def precedents_batch(
+    corpus: Corpus, items: Iterable[tuple[Any, str]], **options: Any
+) -> Iterator[tuple[Any, list[Precedent] | InputError]]:
+    """``(id, hits)`` for each ``(id, text)``; a bad text yields its error instead of stopping the batch."""
+    for key, text in items:
+        try:
+            yield key, precedents(corpus, text, **options)
+        except InputError as e:
+            yield key, e

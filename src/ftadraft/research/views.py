@@ -1,0 +1,501 @@
+"""Corpus research: which agreements cover which topics, how strongly, and how topics spread over time.
+
+Every function reads the index with a few SQL queries and returns frozen dataclasses of plain values;
+``to_frame()`` gives the pandas view (the ``notebook`` extra) and ``Diffusion.plot()`` a matplotlib
+chart (the ``plot`` extra). Obligation strength of a topic in an agreement is the strongest obligation
+among the agreement's provisions tagged with the topic: binding > mixed > soft > present (tagged, but
+no obligation language) > absent.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ..atomic import atomic_path
+from ..errors import FtadraftError, ReferenceNotFound
+from ..optional import pyplot, require_pandas
+
+#: Cell labels, strongest first.
+LEVELS = ("binding", "mixed", "soft", "present", "absent")
+_RANK = {"binding": 4, "mixed": 3, "soft": 2, "present": 1, "absent": 0}
+SOURCE_NOTE = "Source: ToTA via ftadraft; topics tagged automatically"
+
+
+def _level(obligation: str | None) -> str:
+    return obligation if obligation in ("binding", "mixed", "soft") else "present"
+
+
+def _stronger(a: str, b: str) -> bool:
+    return _RANK[a] > _RANK[b]
+
+
+# -- shared rows ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AgreementRow:
+    """An agreement as research tables show it."""
+
+    id: str
+    name: str
+    year: int | None
+    signed: str | None
+    parties: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One agreement × topic: the strongest obligation and the provisions tagged with the topic."""
+
+    agreement_id: str
+    topic: str
+    level: str
+    provision_ids: tuple[str, ...] = ()
+
+
+def _conn(corpus: Any) -> sqlite3.Connection:
+    return corpus.index.conn
+
+
+def _topic_ids(topics: Iterable[str] | None = None, area: str | None = None) -> list[str]:
+    """Validated topic ids: the given ones (or all), restricted to ``area``."""
+    from ..tags import topics as tx
+
+    known = tx.areas()
+    if area is not None and area not in known:
+        raise FtadraftError(f"{area}: unknown area; use one of {', '.join(known)}")
+    chosen = [tx.get(t).id for t in topics] if topics else [t.id for t in tx.taxonomy()]
+    if area is not None:
+        chosen = [t for t in chosen if tx.get(t).area == area]
+        if not chosen:
+            raise FtadraftError(f"none of the chosen topics is in area {area}")
+    return list(dict.fromkeys(chosen))
+
+
+def check_party(corpus: Any, party: str) -> str:
+    """The upper-cased party code if some agreement has it; otherwise an error with close codes."""
+    from rapidfuzz import fuzz, process
+
+    code = party.strip().upper()
+    known = [p for (p,) in _conn(corpus).execute("SELECT DISTINCT party FROM agreement_parties ORDER BY party")]
+    if code in known:
+        return code
+    close = [p for p, _, _ in process.extract(code, known, scorer=fuzz.ratio, limit=3, score_cutoff=50)]
+    raise ReferenceNotFound(party, "no agreement in the index has this party", close)
+
+
+def _agreements(corpus: Any, since: int | None, until: int | None, parties: Sequence[str] | None) -> list[AgreementRow]:
+    sql = "SELECT id, name, signed, parties FROM agreements WHERE 1"
+    args: list[Any] = []
+    if since is not None:
+        sql += " AND signed >= ?"
+        args.append(f"{since:04d}")
+    if until is not None:
+        sql += " AND signed < ?"
+        args.append(f"{until + 1:04d}")
+    if parties:
+        codes = [check_party(corpus, p) for p in parties]
+        sql += f" AND id IN (SELECT agreement_id FROM agreement_parties WHERE party IN ({','.join('?' * len(codes))}))"
+        args += codes
+    sql += " ORDER BY signed IS NULL, signed, id"
+    return [
+        AgreementRow(r[0], r[1], int(r[2][:4]) if r[2] else None, r[2], tuple(json.loads(r[3])))
+        for r in _conn(corpus).execute(sql, args)
+    ]
+
+
+def _tagged(corpus: Any, topics: Sequence[str], agreement_ids: Iterable[str] | None = None) -> list[tuple[str, str, str, str | None]]:
+    """(agreement_id, topic, provision_id, obligation) of tagged provisions, in document order."""
+    sql = (
+        "SELECT p.agreement_id, t.topic, p.id, p.obligation FROM provision_topics t "
+        "JOIN provisions p ON p.rowid = t.provision_rowid "
+        f"WHERE t.topic IN ({','.join('?' * len(topics))}) ORDER BY p.agreement_id, p.ord"
+    )
+    rows = _conn(corpus).execute(sql, list(topics)).fetchall()
+    if agreement_ids is not None:
+        keep = set(agreement_ids)
+        rows = [r for r in rows if r[0] in keep]
+    return rows
+
+
+def _cells(rows: Iterable[tuple[str, str, str, str | None]]) -> dict[tuple[str, str], Cell]:
+    level: dict[tuple[str, str], str] = {}
+    ids: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for aid, topic, pid, obligation in rows:
+        key = (aid, topic)
+        lv = _level(obligation)
+        if key not in level or _stronger(lv, level[key]):
+            level[key] = lv
+        ids[key].append(pid)
+    return {k: Cell(k[0], k[1], level[k], tuple(ids[k])) for k in level}
+
+
+def _range_note(since: int | None, until: int | None, parties: Sequence[str] | None) -> str:
+    span = f"{since or '…'}–{until or '…'}"
+    who = f" with party {', '.join(p.upper() for p in parties)}" if parties else ""
+    return f"no agreements signed in {span}{who} in the index"
+
+
+# -- coverage ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Coverage:
+    """Agreements × topics; ``cells`` holds the non-absent cells only (see :meth:`cell`)."""
+
+    topics: tuple[str, ...]
+    agreements: tuple[AgreementRow, ...]
+    cells: tuple[Cell, ...]
+    note: str | None = None
+
+    def cell(self, agreement_id: str, topic: str) -> Cell:
+        """The cell for one agreement and topic (``absent`` if no provision is tagged with it)."""
+        found = self._lookup.get((agreement_id, topic))
+        return found if found is not None else Cell(agreement_id, topic, "absent")
+
+    @cached_property
+    def _lookup(self) -> dict[tuple[str, str], Cell]:
+        return {(c.agreement_id, c.topic): c for c in self.cells}
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """Long form, one row per agreement × topic (absent ones included), for CSV and JSON."""
+        out = []
+        for a in self.agreements:
+            for t in self.topics:
+                c = self.cell(a.id, t)
+                out.append({"agreement_id": a.id, "agreement": a.name, "year": a.year, "topic": t,
+                            "obligation": c.level, "provisions": list(c.provision_ids)})
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"topics": list(self.topics), "agreements": [asdict(a) for a in self.agreements],
+                "cells": self.to_rows(), "note": self.note}
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Topic -> level -> number of agreements."""
+        out = {t: dict.fromkeys(LEVELS, 0) for t in self.topics}
+        for a in self.agreements:
+            for t in self.topics:
+                out[t][self.cell(a.id, t).level] += 1
+        return out
+
+    def to_frame(self) -> Any:
+        """Wide DataFrame: one row per agreement (id, name, year), one column per topic with the level."""
+        pd = require_pandas()
+        rows = [{"id": a.id, "name": a.name, "year": a.year, **{t: self.cell(a.id, t).level for t in self.topics}}
+                for a in self.agreements]
+        return pd.DataFrame(rows, columns=["id", "name", "year", *self.topics])
+
+
+def coverage(
+    corpus: Any,
+    *,
+    topics: Iterable[str] | None = None,
+    area: str | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    parties: Sequence[str] | None = None,
+) -> Coverage:
+    """Which of the selected agreements cover which topics, and how strongly (years are signature years,
+    inclusive; ``parties``: agreements any of these ISO3 codes signed)."""
+    chosen = _topic_ids(topics, area)
+    agreements = _agreements(corpus, since, until, parties)
+    if not agreements:
+        return Coverage(tuple(chosen), (), (), _range_note(since, until, parties))
+    cells = _cells(_tagged(corpus, chosen, (a.id for a in agreements)))
+    return Coverage(tuple(chosen), tuple(agreements), tuple(cells.values()))
+
+
+# -- diffusion -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class YearRow:
+    """One signature year: agreements signed, how many contain the topic, by strongest obligation."""
+
+    year: int
+    agreements: int
+    with_topic: int
+    share: float
+    binding: int
+    mixed: int
+    soft: int
+    present: int
+
+
+@dataclass(frozen=True)
+class FirstAppearance:
+    """The first agreement (by signature date) with the topic, and the article behind it."""
+
+    kind: str  # "any" or "binding"
+    agreement_id: str
+    agreement: str
+    year: int | None
+    signed: str | None
+    provision_id: str
+    number: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Diffusion:
+    """How a topic spread across agreements, per signature year."""
+
+    topic: str
+    topic_name: str
+    years: tuple[YearRow, ...]
+    first: FirstAppearance | None
+    first_binding: FirstAppearance | None
+    note: str | None = None
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        return [asdict(y) for y in self.years]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"topic": self.topic, "topic_name": self.topic_name, "years": self.to_rows(),
+                "first": asdict(self.first) if self.first else None,
+                "first_binding": asdict(self.first_binding) if self.first_binding else None, "note": self.note}
+
+    def to_frame(self) -> Any:
+        """One row per signature year."""
+        pd = require_pandas()
+        return pd.DataFrame(self.to_rows(), columns=[f for f in YearRow.__dataclass_fields__])
+
+    def plot(self, out_png: Path | str) -> Path:
+        """Stacked bars of agreements by obligation per year, with the share on a second axis; written
+        atomically to ``out_png``."""
+        return _plot_diffusion(self, Path(out_png))
+
+
+def coverage_frame(corpus: Any, **filters: Any) -> Any:
+    """:func:`coverage` as a pandas DataFrame (one row per agreement, one column per topic) —
+    ``ftadraft.coverage(corpus, area="e-commerce", since=2000)`` in notebooks."""
+    return coverage(corpus, **filters).to_frame()
+
+
+def diffusion(corpus: Any, topic: str, *, since: int | None = None, until: int | None = None) -> Diffusion:
+    """Per signature year: agreements signed, and how many contain ``topic`` at which strength."""
+    from ..tags import topics as tx
+
+    t = tx.get(topic)
+    agreements = [a for a in _agreements(corpus, since, until, None) if a.year is not None]
+    if not agreements:
+        return Diffusion(t.id, t.name, (), None, None, _range_note(since, until, None))
+    cells = _cells(_tagged(corpus, [t.id], (a.id for a in agreements)))
+    signed: dict[int, int] = defaultdict(int)
+    levels: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
+    for a in agreements:
+        signed[a.year] += 1  # type: ignore[index]
+        c = cells.get((a.id, t.id))
+        levels[a.year][c.level if c else "absent"] += 1  # type: ignore[index]
+    years = []
+    for y in range(min(signed), max(signed) + 1):
+        n, lv = signed.get(y, 0), levels[y]
+        with_topic = n - lv["absent"]
+        years.append(YearRow(y, n, with_topic, round(with_topic / n, 4) if n else 0.0,
+                             lv["binding"], lv["mixed"], lv["soft"], lv["present"]))
+    by_id = {a.id: a for a in agreements}
+    first = first_binding = None
+    for a in agreements:  # oldest first
+        c = cells.get((a.id, t.id))
+        if c is None:
+            continue
+        if first is None:
+            first = _first(corpus, "any", by_id[a.id], c.provision_ids, None)
+        if first_binding is None and c.level == "binding":
+            first_binding = _first(corpus, "binding", by_id[a.id], c.provision_ids, "binding")
+        if first and first_binding:
+            break
+    return Diffusion(t.id, t.name, tuple(years), first, first_binding)
+
+
+def _first(corpus: Any, kind: str, a: AgreementRow, ids: Sequence[str], obligation: str | None) -> FirstAppearance:
+    conn = _conn(corpus)
+    for pid in ids:  # document order
+        number, title, ob = conn.execute("SELECT number, title, obligation FROM provisions WHERE id = ?", (pid,)).fetchone()
+        if obligation is None or ob == obligation:
+            return FirstAppearance(kind, a.id, a.name, a.year, a.signed, pid, number, title)
+    raise AssertionError("no provision with the obligation")  # the cell level came from one of them
+
+
+_COLOURS = {"binding": "#1b4f8a", "mixed": "#4f8fc9", "soft": "#a6c8e8", "present": "#d9d9d9"}
+
+
+def _plot_diffusion(d: Diffusion, out: Path) -> Path:
+    plt = pyplot()
+    years = [y.year for y in d.years]
+    fig, ax = plt.subplots(figsize=(12, 6.75), dpi=150)
+    try:
+        bottom = [0] * len(years)
+        for level in ("binding", "mixed", "soft", "present"):
+            values = [getattr(y, level) for y in d.years]
+            label = "tagged, no obligation" if level == "present" else level
+            ax.bar(years, values, bottom=bottom, color=_COLOURS[level], label=label, width=0.8, edgecolor="white",
+                   linewidth=0.5)
+            bottom = [b + v for b, v in zip(bottom, values)]
+        ax.set_xlabel("Year of signature", fontsize=14)
+        ax.set_ylabel("Agreements containing the topic", fontsize=14)
+        ax.tick_params(labelsize=12)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.grid(axis="y", alpha=0.3)
+        ax2 = ax.twinx()
+        top = max(bottom, default=0)
+        ax.set_ylim(0, max(top * 1.35, top + 2, 4))  # headroom for the legend
+        ax2.plot(years, [100 * y.share if y.agreements else float("nan") for y in d.years], color="#d95f02", linewidth=2.2, marker="o", markersize=4,
+                 label="share of agreements signed that year (%)")
+        ax2.set_ylim(0, 135)  # the same headroom as the bars
+        ax2.set_yticks(range(0, 101, 20))
+        ax2.set_ylabel("Share of agreements signed (%)", fontsize=14, color="#d95f02")
+        ax2.tick_params(labelsize=12, colors="#d95f02")
+        if years:
+            span = years[-1] - years[0]
+            step = 1 if span <= 15 else 2 if span <= 30 else 5
+            start = years[0] - years[0] % step
+            ax.set_xticks(range(start, years[-1] + 1, step))
+            ax.set_xlim(years[0] - 0.7, years[-1] + 0.7)
+            ax.tick_params(axis="x", rotation=45 if step < 5 else 0)
+            h1, l1 = ax.get_legend_handles_labels()
+            h2, l2 = ax2.get_legend_handles_labels()
+            ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=12, frameon=True)
+        else:  # an empty year range: say so instead of drawing meaningless axes
+            ax.set_xticks([])
+            ax.set_xlim(0, 1)
+            ax.text(0.5, 0.5, d.note or "no agreements", transform=ax.transAxes, ha="center", fontsize=14)
+        span_text = f", {years[0]}–{years[-1]}" if years else ""
+        ax.set_title(f"{d.topic_name} in trade agreements{span_text}\n(strongest obligation per agreement; {d.topic})",
+                     fontsize=16)
+        fig.text(0.01, 0.01, SOURCE_NOTE, fontsize=11, color="#555555", ha="left", va="bottom")
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, format="png")
+    finally:
+        plt.close(fig)
+    return out
+
+
+# -- profiles ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TopicLevel:
+    """A topic in an agreement: strongest obligation and the provisions behind it."""
+
+    topic: str
+    area: str
+    name: str
+    level: str
+    provision_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgreementProfile:
+    """What an agreement covers: topics with strongest obligation, and words per area."""
+
+    agreement: AgreementRow
+    topics: tuple[TopicLevel, ...]
+    words_by_area: tuple[tuple[str, int], ...]  # (area, words of provisions tagged with a topic of the area)
+    words_total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agreement": asdict(self.agreement), "topics": [asdict(t) for t in self.topics],
+                "words_by_area": dict(self.words_by_area), "words_total": self.words_total}
+
+    def to_frame(self) -> Any:
+        """One row per topic the agreement covers."""
+        pd = require_pandas()
+        return pd.DataFrame([{**asdict(t), "provisions": len(t.provision_ids)} for t in self.topics],
+                            columns=["topic", "area", "name", "level", "provision_ids", "provisions"])
+
+
+def agreement_profile(corpus: Any, ref: str) -> AgreementProfile:
+    """Topics and words per area of the agreement ``ref`` (id or alias)."""
+    from ..tags import topics as tx
+
+    a = corpus.agreement(ref)
+    row = AgreementRow(a.id, a.name, a.year, a.signed.isoformat() if a.signed else None, tuple(a.parties))
+    cells = _cells(_tagged_in(corpus, a.id))
+    topics = tuple(
+        TopicLevel(t.id, t.area, t.name, cells[(a.id, t.id)].level, cells[(a.id, t.id)].provision_ids)
+        for t in tx.taxonomy() if (a.id, t.id) in cells
+    )
+    conn = _conn(corpus)
+    words = dict.fromkeys(tx.areas(), 0)
+    for area, n in conn.execute(
+        "SELECT area, sum(words) FROM (SELECT DISTINCT p.rowid, substr(t.topic, 1, instr(t.topic, '/') - 1) AS area, "
+        "p.words FROM provisions p JOIN provision_topics t ON t.provision_rowid = p.rowid WHERE p.agreement_id = ?) "
+        "GROUP BY area", (a.id,),
+    ):
+        words[area] = words.get(area, 0) + int(n or 0)
+    total = conn.execute("SELECT coalesce(sum(words), 0) FROM provisions WHERE agreement_id = ?", (a.id,)).fetchone()[0]
+    return AgreementProfile(row, topics, tuple(words.items()), int(total))
+
+
+def _tagged_in(corpus: Any, agreement_id: str) -> list[tuple[str, str, str, str | None]]:
+    return _conn(corpus).execute(
+        "SELECT p.agreement_id, t.topic, p.id, p.obligation FROM provision_topics t "
+        "JOIN provisions p ON p.rowid = t.provision_rowid WHERE p.agreement_id = ? ORDER BY p.ord", (agreement_id,),
+    ).fetchall()
+
+
+@dataclass(frozen=True)
+class PartyTopic:
+    """A topic in a party's agreements: when it first appeared, and when the party first bound itself."""
+
+    topic: str
+    area: str
+    name: str
+    agreements: int
+    first_year: int | None
+    first_agreement_id: str
+    first_binding_year: int | None
+    first_binding_agreement_id: str | None
+    first_binding_provision_id: str | None
+
+
+@dataclass(frozen=True)
+class PartyProfile:
+    """A party's agreements over time, and per topic the first year it accepted binding language."""
+
+    party: str
+    agreements: tuple[AgreementRow, ...]
+    per_year: tuple[tuple[int, int], ...]  # (year, agreements signed)
+    topics: tuple[PartyTopic, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"party": self.party, "agreements": [asdict(a) for a in self.agreements],
+                "per_year": dict(self.per_year), "topics": [asdict(t) for t in self.topics]}
+
+    def to_frame(self) -> Any:
+        """One row per topic found in the party's agreements."""
+        pd = require_pandas()
+        return pd.DataFrame([asdict(t) for t in self.topics], columns=list(PartyTopic.__dataclass_fields__))
+
+    def agreements_frame(self) -> Any:
+        """One row per agreement of the party, oldest first."""
+        pd = require_pandas()
+        return pd.DataFrame([{**asdict(a), "parties": ",".join(a.parties)} for a in self.agreements],
+                            columns=list(AgreementRow.__dataclass_fields__))
+
+
+def party_profile(corpus: Any, iso3: str) -> PartyProfile:
+    """The agreements ``iso3`` signed, and per topic its first appearance and first binding use."""
+    from ..tags import topics as tx
+
+    code = check_party(corpus, iso3)
+    agreements = _agreements(corpus, None, None, [code])
+    per_year: dict[int, int] = defaultdict(int)
+    for a in agreements:
+        if a.year is not None:
+            per_year[a.year] += 1
+    all_ids = [t.id for t in tx.taxonomy()]
+    cells = _cells(_tagged(corpus, all_ids, (a.id for a in agreements)))
+    out = []
+    for t in tx.taxonomy():
+        having = [(a, cells[(a.id, t.id)]) for a in agreements if (a.id, t.id) in cells]
+        if not having:
+            continue
+        first_a = having[0][0]
+        binding = next(((a, c) for a, c in having if c.level == "binding"), None)
+        fb = _first(corpus, "binding", binding[0], binding[1].provision_ids, "binding") if binding else None
+        out.append(PartyTopic(t.id, t.area, t.name, len(having), first_a.year, first_a.id,
+                              fb.year if fb else None, fb.agreement_id if fb else None, fb.provision_id if fb else None))
+    return PartyProfile(code, tuple(agreements), tuple(sorted(per_year.items())), tuple(out))

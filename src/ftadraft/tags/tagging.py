@@ -1,0 +1,61 @@
+"""Tag provisions with taxonomy topics and obligation strength, at index time and on re-tag.
+
+Runs the topic tagger (:mod:`ftadraft.tags.topics`, from lemmas) and the obligation classifier
+(:mod:`ftadraft.tags.obligation`, from normalised text and sentence offsets) over many provisions,
+spread over worker processes for large batches like the full ToTA corpus.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from ..index.analysis import TagInput
+
+_PARALLEL_MIN = 5_000
+_CHUNK = 2_500
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Topics (id, score) best first, and the obligation label."""
+
+    topics: tuple[tuple[str, float], ...]
+    obligation: str
+
+
+def _tag_chunk(items: Sequence[TagInput]) -> list[Tags]:
+    from .obligation import classify_many
+    from .topics import tag_lemmas
+
+    obligations = classify_many((i.normalized, i.sentences or None, i.title) for i in items)
+    return [
+        Tags(() if _definitions(i, o.label) else
+             tuple((t.id, round(t.score, 4)) for t in tag_lemmas(i.lemmas, i.title_lemmas, i.chapter_lemmas)), o.label)
+        for i, o in zip(items, obligations, strict=True)
+    ]
+
+
+def _definitions(item: TagInput, obligation: str) -> bool:
+    """A definitions article mentions every term of its chapter without regulating any of them:
+    it carries no topic (a spot check found such articles behind false coverage cells)."""
+    if "definition" in f" {item.title_lemmas} ":
+        return True
+    return obligation == "none" and item.normalized[:40].lower().startswith(("for the purposes of", "for purposes of"))
+
+
+def tag_all(items: Sequence[TagInput], *, workers: int | None = None) -> list[Tags]:
+    """Tags for every item, in order."""
+    if not items:
+        return []
+    n = workers or int(os.environ.get("FTADRAFT_WORKERS") or os.cpu_count() or 1)
+    if n <= 1 or len(items) < _PARALLEL_MIN:
+        return _tag_chunk(items)
+    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+    out: list[Tags] = []
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        for done in pool.map(_tag_chunk, chunks):
+            out.extend(done)
+    return out

@@ -1,0 +1,305 @@
+"""Search over the full ToTA index: ranking basics, filters, browsing, grouping, batch, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import ftadraft
+from conftest import RunCli
+from ftadraft.errors import FtadraftError
+from ftadraft.search.engine import Filters, search
+
+
+def test_keyword_query_finds_titled_articles_first(tota: ftadraft.Corpus) -> None:
+    hits = search(tota, "express shipments", limit=10)
+    assert sum("xpress" in (h.provision.title or "") for h in hits) >= 8
+    assert all("[" in h.snippet for h in hits)  # matched words are marked
+
+
+def test_query_lemmas_come_from_the_index_vocabulary(tota: ftadraft.Corpus) -> None:
+    from ftadraft.search.engine import query_lemmas
+
+    assert query_lemmas(tota, ["Shipments", "accorded", "servers"]) == ["shipment", "accord", "server"]
+
+
+def test_phrase_boolean_and_prefix_syntax(tota: ftadraft.Corpus) -> None:
+    phrase = search(tota, '"paperless trading"', limit=20)
+    assert phrase and all("paperless trad" in f"{h.provision.title} {h.provision.normalized}".lower() for h in phrase)
+    neg = search(tota, '"paperless trading" NOT electronic', limit=50)
+    assert neg and not any(re.search(r"\belectronic\b", h.provision.normalized.lower()) for h in neg)
+    pre = search(tota, "cybersecur*", limit=5)
+    assert pre and all("cybersecur" in f"{h.provision.title} {h.provision.normalized}".lower() for h in pre)
+
+
+def test_malformed_syntax_falls_back_to_plain_words(tota: ftadraft.Corpus) -> None:
+    hits = search(tota, 'advance rulings AND OR (', limit=5)
+    assert hits and any("dvance" in (h.provision.title or "") for h in hits)
+
+
+def test_filters_combine_and_browse(tota: ftadraft.Corpus) -> None:
+    hits = search(tota, "customs duties electronic transmissions", limit=20,
+                  filters=Filters(parties=("USA",), since=2004, until=2012))
+    assert hits
+    for h in hits:
+        assert "USA" in h.agreement.parties and 2004 <= h.agreement.year <= 2012
+    both = search(tota, "", limit=50, filters=Filters(parties=("USA", "KOR"), all_parties=True))
+    assert {h.agreement.id for h in both} == {"tota-159"}
+    chapter = search(tota, "", limit=30, filters=Filters(agreement="tpp", chapter="Electronic Commerce"))
+    assert len(chapter) == 18 and {h.provision.chapter_number for h in chapter} == {"14"}
+
+
+def test_group_collapses_template_copies(tota: ftadraft.Corpus) -> None:
+    plain = search(tota, "express shipments", limit=10)
+    grouped = search(tota, "express shipments", limit=10, group=True)
+    assert any(h.others for h in grouped)
+    assert len({h.provision.normalized[:200] for h in grouped}) > len({h.provision.normalized[:200] for h in plain}) // 2
+    top = next(h for h in grouped if h.others)
+    assert all(o.agreement_id != top.provision.agreement_id or o.id != top.provision.id for _a, o in top.others)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"query": ""}, "empty query"),
+        ({"query": "x" * 100_000}, "query too long"),
+        ({"query": "trade", "filters": Filters(parties=("XYZ",))}, "XYZ"),
+        ({"query": "trade", "filters": Filters(since=2015, until=2001)}, "no year can match"),
+        ({"query": "trade", "filters": Filters(agreement="tota-99999")}, "no such agreement"),
+    ],
+)
+def test_bad_search_input(tota: ftadraft.Corpus, kwargs: dict, problem: str) -> None:
+    with pytest.raises(FtadraftError, match=problem):
+        search(tota, kwargs.pop("query"), **kwargs)
+
+
+def test_control_characters_are_harmless(tota: ftadraft.Corpus) -> None:
+    assert search(tota, "advance\x00 rulings\x1b[31m", limit=3)
+
+
+def test_cli_json_hit_shape(run: RunCli, tota_db: Path) -> None:
+    r = run("search", "customs duties electronic transmissions", "--party", "USA", "--json", "-n", "3", db=tota_db)
+    assert r.exit_code == 0, r.stderr
+    hits = json.loads(r.stdout)
+    h = hits[0]
+    assert set(h) >= {"rank", "score", "agreement", "chapter", "article", "topics", "obligation", "snippet", "source"}
+    assert set(h["agreement"]) >= {"id", "name", "signed", "parties"} and set(h["article"]) == {"id", "number", "title"}
+    assert h["source"]["dataset"] == "tota" and all(isinstance(v, str) for v in h["source"].values())
+
+
+def test_cli_batch_prints_one_json_line_per_query(run: RunCli, tota_db: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.txt"
+    queries.write_text("advance rulings\n\nsingle window\nunsolicited commercial electronic messages\n")
+    r = run("search", "--batch", str(queries), "-n", "2", "--since", "2005", db=tota_db)
+    assert r.exit_code == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["query"] for x in lines] == ["advance rulings", "single window", "unsolicited commercial electronic messages"]
+    assert all(len(x["hits"]) == 2 for x in lines)
+
+
+def test_cli_bad_input_is_one_line(run: RunCli, tota_db: Path) -> None:
+    for args in (["search", ""], ["search", "trade", "--party", "QQQ"], ["search", "trade", "--since", "2020", "--until", "2000"]):
+        r = run(*args, db=tota_db)
+        assert r.exit_code == 1 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+def test_notebook_api_frames_and_html(tota: ftadraft.Corpus) -> None:
+    hits = tota.search("advance rulings", since=2010, parties="JPN", limit=5)
+    df = ftadraft.to_frame(hits)
+    assert list(df["rank"]) == [1, 2, 3, 4, 5] and (df["year"] >= 2010).all()
+    assert df["parties"].str.contains("JPN").all()
+    assert "<b>" in hits[0]._repr_html_()
+    p = tota.provision("tpp:14.3")
+    assert "Customs Duties" in p._repr_html_()
+    agreements = ftadraft.to_frame(tota.agreements(party="SGP"))
+    assert "tota-449" in set(agreements["agreement_id"])
+
+
+def test_misspelt_or_ocr_damaged_query_words_are_corrected(tota: ftadraft.Corpus) -> None:
+    from ftadraft.search.engine import query_lemmas
+
+    assert query_lemmas(tota, ["paperles", "tradng"]) == ["paperless", "trade"]
+    hits = search(tota, "paperles tradng", limit=5)
+    assert all("aperless" in (h.provision.title or "") for h in hits)
+    # real words the treaties never use are not "corrected" into treaty words that look alike
+    assert query_lemmas(tota, ["suing", "uploaded", "cheated", "leaking"]) == ["sue", "upload", "cheat", "leak"]
+
+
+# -- the in-memory scorer (ftadraft.search.ranking) ----------------------------------------------------------------
+_INVENTED = """CHAPTER 1: WIDGET CUSTOMS PROCEDURES
+
+Article 1.1: Express Shipments
+Each Party shall adopt expedited customs procedures for express shipments of widgets. Express shipments
+of widgets (including spare widgets) shall be released within 6 hours; see Article 14.3 and paragraph (a).
+
+Article 1.2: Advance Rulings
+Each Party shall issue advance rulings on the tariff classification of widgets before importation.
+A binding ruling on widget origin shall be issued within 150 days. Rulings, rulings and more rulings.
+
+Article 1.3: Información Aduanera
+La Parte publicará información aduanera sobre los artilugios en İstanbul y en Ὀδυσσεύς; ΆΈ naïve café.
+
+CHAPTER 2: ELECTRONIC WIDGET COMMERCE
+
+Article 2.1: Computing Facilities
+No Party shall require a covered person to use or locate computing facilities for widgets in its territory.
+Servers, servers: no server localisation for widget data.
+
+Article 2.2: Unsolicited Messages
+Each Party shall adopt measures against unsolicited commercial electronic messages about widgets (spam).
+
+Article 2.3: Paperless Widget Trading
+Each Party shall accept electronic widget documents as the legal equivalent of paper widget documents.
+"""
+
+
+@pytest.fixture()
+def widgets(tmp_path: Path) -> Path:
+    """A small invented agreement about widgets, indexed (punctuation, capitals, accents, Greek)."""
+    src = tmp_path / "widgets.md"
+    src.write_text(_INVENTED, encoding="utf-8")
+    db = tmp_path / "widgets.sqlite"
+    with ftadraft.open(db) as c:
+        report = c.add([src])
+        assert report.ok and report.provisions >= 6
+    return db
+
+
+def _fts_top(conn, phrases: list[str], limit: int) -> list[tuple[int, float]]:
+    from ftadraft.search.engine import WEIGHTS
+
+    expr = " OR ".join('"' + p + '"' for p in phrases)
+    return [(r, -s) for r, s in conn.execute(
+        "SELECT rowid, bm25(provisions_fts, ?, ?, ?) AS s FROM provisions_fts WHERE provisions_fts MATCH ? "
+        "ORDER BY s LIMIT ?", (*WEIGHTS, expr, limit))]
+
+
+def test_in_memory_bm25_equals_fts5(widgets: Path) -> None:
+    from ftadraft.search import ranking
+    from ftadraft.search.engine import WEIGHTS
+
+    with ftadraft.open(widgets, create=False) as c:
+        conn = c.index.conn
+        postings = ranking.build(conn)
+        assert postings is not None
+        conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, provisions_fts, 'row')")
+        vocab = dict(conn.execute("SELECT term, doc FROM temp.v").fetchall())
+        assert {t: postings.doc_freq(t) for t in vocab} == vocab and set(postings.terms) == set(vocab)
+        for phrases in (["widget"], ["express shipment", "courier", "widget"], ["ruling", "ruling", "advance rule"],
+                        ["informacion", "aduanera", "istanbul"], ["información", "ὀδυσσευς", "άέ"],
+                        ["14", "a", "spam"],
+                        ["server", "computing facility", "e-commerce", "nosuchword"], ["shall", "party", "each"]):
+            for limit in (1, 3, 50):
+                assert postings.top(conn, phrases, WEIGHTS, limit) == _fts_top(conn, phrases, limit), phrases
+
+
+def test_search_with_the_scorer_equals_search_without(widgets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftadraft.search.engine as S
+
+    monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 1e9)  # this session never builds the scorer itself
+    queries = ["express shipments", "courier packages for widgets", "advance rulings on origin",
+               "servers in the territory", "spam", "información aduanera", "widget documents paper", "the of and",
+               "paperles tradng"]
+    filters = [None, Filters(chapter="Customs"), Filters(obligation="binding")]
+
+    def run(c: ftadraft.Corpus) -> list:
+        return [[(h.provision.id, h.score, h.snippet) for h in search(c, q, limit=5, filters=f)]
+                for q in queries for f in filters]
+
+    with ftadraft.open(widgets, create=False) as plain, ftadraft.open(widgets, create=False) as fast:
+        before = run(plain)
+        assert "postings" not in plain.cache
+        assert S.prepare(fast) and fast.cache["postings"] is not None
+        assert run(fast) == before
+        assert any(h for q in before for h in q)
+
+
+def test_scorer_is_built_once_it_pays_off_and_dropped_when_the_index_changes(
+    widgets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ftadraft.search.engine as S
+
+    monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 0.0)  # any time spent in FTS5 pays for it
+    with ftadraft.open(widgets, create=False) as c, ftadraft.open(widgets, create=False) as other:
+        search(c, "express shipments")
+        assert c.cache.get("postings") is not None
+        more = tmp_path / "gadgets.md"
+        more.write_text("Article 1: Gadget Shipments\nEach Party shall release express gadget shipments promptly.\n")
+        c.add([more])  # through this Corpus
+        assert "postings" not in c.cache
+        assert any(h.agreement.id == "gadgets" for h in search(c, "gadget shipments"))
+        search(other, "express shipments")
+        assert other.cache.get("postings") is not None
+        c.remove(["gadgets"])  # through another connection: `other` notices by itself
+        assert not any(h.agreement.id == "gadgets" for h in search(other, "gadget shipments"))
+
+
+def test_saved_scorer_is_loaded_by_later_sessions(widgets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftadraft.search.engine as S
+    from ftadraft.index import derived
+    from ftadraft.search import ranking
+
+    with ftadraft.open(widgets, create=False) as c:
+        plain = [(h.provision.id, h.score) for h in search(c, "express shipments")]
+        assert S.prepare(c)  # builds, and saves for later processes
+        saved = derived.cache_file(c, "bm25", ranking.LAYOUT)
+        assert saved is not None and saved.is_file()
+
+    def no_build(*_a: object, **_k: object) -> None:
+        raise AssertionError("a later session must load the saved scorer, not build it")
+
+    monkeypatch.setattr(ranking, "build", no_build)
+    monkeypatch.setattr(S, "LOAD_SECONDS_PER_PROVISION", 1e-12)  # any time spent in FTS5 pays for loading
+    with ftadraft.open(widgets, create=False) as later:
+        search(later, "spam")  # the first query of a session runs on FTS5 ...
+        assert "postings" not in later.cache
+        again = [(h.provision.id, h.score) for h in search(later, "express shipments")]  # ... then it loads
+        assert later.cache.get("postings") is not None and again == plain
+    saved.write_bytes(b"damaged")  # a damaged cache file is ignored (and rebuilt by whoever builds next)
+    with ftadraft.open(widgets, create=False) as third:
+        search(third, "spam")
+        assert [(h.provision.id, h.score) for h in search(third, "express shipments")] == plain
+        assert "postings" not in third.cache
+
+
+def test_batch_builds_the_scorer_only_when_large_enough(widgets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftadraft.search.engine as S
+
+    monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 0.0)
+    monkeypatch.setattr(S, "FTS_SECONDS_PER_QUERY", 0.0)
+    with ftadraft.open(widgets, create=False) as c:
+        S.search_batch(c, iter(["express shipments", "spam"]))  # size unknown: never built midway
+        assert "postings" not in c.cache
+        S.search_batch(c, ["express shipments", "spam"])  # 2 x 0 s >= 0 s: worth building first
+        assert c.cache.get("postings") is not None
+
+
+def test_snippet_marks_whole_words_in_any_case() -> None:
+    from ftadraft.search.engine import snippet
+
+    text = "Because SHIPMENTS and shipment_x differ; Shipment, İstanbul shipment. Cause."
+    assert snippet(text, {"shipment", "shipments", "cause", "i̇stanbul"}) == \
+        "Because [SHIPMENTS] and shipment_x differ; [Shipment], [İstanbul] [shipment]. [Cause]."
+    assert snippet("ΟΔΥΣΣΕΥΣ shipment", {"shipment"}) == "ΟΔΥΣΣΕΥΣ [shipment]"
+    assert snippet("... !!!", {"shipment"}) == ""
+
+
+def test_in_memory_search_equals_fts_on_tota(tota_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tomllib
+
+    import ftadraft.search.engine as S
+
+    monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 1e9)
+    toml = (Path(__file__).parents[2] / "bench" / "queries.toml").read_text()
+    queries = [q["query"] for q in tomllib.loads(toml)["query"]]
+    sample = queries[::3]
+    with ftadraft.open(tota_db, create=False) as plain, ftadraft.open(tota_db, create=False) as fast:
+        before = [[(h.provision.id, h.score) for h in search(plain, q, limit=20)] for q in sample]
+        assert S.prepare(fast)
+        assert [[(h.provision.id, h.score) for h in search(fast, q, limit=20)] for q in sample] == before
+        usa = Filters(parties=("USA",), since=2004)
+        assert [h.provision.id for h in search(fast, "express shipments", filters=usa)] == \
+            [h.provision.id for h in search(plain, "express shipments", filters=usa)]

@@ -1,0 +1,279 @@
+"""Topic taxonomy and tagger: required slugs, error suggestions, invented clauses, real ToTA articles.
+
+The invented clauses below are our own sentences, written for these tests; real treaty text is only read
+from ../shared/corpus at test time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ftadraft
+from ftadraft.errors import FtadraftError
+from ftadraft.index import analysis
+from ftadraft.tags import topics
+
+REQUIRED = {
+    "clearance": [
+        "publication", "enquiry-points", "advance-rulings", "review-appeal", "release-of-goods", "automation",
+        "paperless-trading", "single-window", "risk-management", "post-clearance-audit", "express-shipments",
+        "authorized-operators", "valuation", "penalties", "temporary-admission", "transit", "fees-charges",
+    ],
+    "cooperation": ["customs-cooperation", "mutual-assistance", "information-exchange", "confidentiality"],
+    "ip-enforcement": [
+        "general-obligations", "civil-remedies", "provisional-measures", "border-measures", "criminal-enforcement",
+        "online-intermediaries", "technological-measures", "rights-management-information", "domain-names",
+    ],
+    "e-commerce": [
+        "customs-duties", "digital-products", "transactions-framework", "e-authentication", "e-contracts",
+        "e-invoicing", "e-payments", "consumer-protection", "personal-information", "spam", "data-flows",
+        "computing-facilities", "source-code", "open-government-data", "internet-access", "cybersecurity",
+        "cooperation",
+    ],
+}
+
+#: Our own sentences, one topic each: (expected first topic, text).
+INVENTED = [
+    ("clearance/express-shipments", ("Each Party shall provide expedited clearance for consignments carried by "
+     "courier and express delivery services, allowing one manifest to cover all goods in a consignment.")),
+    ("clearance/advance-rulings", ("At the written request of an importer, the customs administration shall issue, "
+     "before the goods are imported, a binding decision on their tariff classification and origin.")),
+    ("clearance/release-of-goods", ("Each Party shall release goods within 48 hours of arrival where possible and "
+     "allow release before duties are finally determined if a guarantee is provided.")),
+    ("clearance/risk-management", ("Customs shall use a risk management system so that inspections concentrate on "
+     "high-risk consignments while low-risk goods are cleared quickly.")),
+    ("clearance/post-clearance-audit", ("Each Party shall carry out post-clearance audits of importers' records to "
+     "verify compliance with customs laws after goods have been released.")),
+    ("clearance/single-window", ("The Parties shall establish a single window through which traders submit all "
+     "documents required for import, export and transit once.")),
+    ("clearance/temporary-admission", ("Each Party shall grant temporary admission free of duties to professional "
+     "equipment and commercial samples that will be re-exported within a set period.")),
+    ("cooperation/mutual-assistance", ("The customs authorities shall, on request, give each other administrative "
+     "assistance to prevent and investigate operations in breach of customs legislation.")),
+    ("ip-enforcement/border-measures", ("Each Party shall allow a right holder to ask its customs authorities to "
+     "suspend the release of imported goods suspected of being counterfeit trademark goods.")),
+    ("ip-enforcement/criminal-enforcement", ("Each Party shall provide for criminal procedures and penalties, "
+     "including imprisonment and fines, for wilful trademark counterfeiting or copyright piracy on a commercial "
+     "scale.")),
+    ("ip-enforcement/online-intermediaries", ("Each Party shall limit the liability of internet service providers for "
+     "hosting infringing material where they remove or disable access to it expeditiously on notice.")),
+    ("e-commerce/computing-facilities", ("No Party shall require a service supplier of the other Party to locate "
+     "servers or other computing facilities in its territory as a condition for doing business there.")),
+    ("e-commerce/spam", ("Each Party shall adopt measures against unsolicited commercial electronic messages, "
+     "requiring suppliers to let recipients stop receiving them.")),
+    ("e-commerce/e-authentication", ("A Party shall not deny the legal validity of a signature only because it is an "
+     "electronic signature, and shall let the parties to a transaction choose their own authentication methods.")),
+    ("e-commerce/source-code", ("No Party shall require the transfer of, or access to, the source code of software "
+     "owned by a person of another Party as a condition for its sale in its territory.")),
+    ("e-commerce/customs-duties", ("No Party shall impose customs duties on electronic transmissions between a person "
+     "of one Party and a person of another Party.")),
+    ("e-commerce/e-invoicing", ("The Parties shall promote electronic invoicing systems that are interoperable and "
+     "based on international standards.")),
+    ("e-commerce/open-government-data", ("Where a Party makes government data available to the public, it shall try "
+     "to do so as open data in a machine-readable format.")),
+]
+
+#: Our own sentences from other areas of an agreement: no topic.
+UNRELATED = [
+    ("Each Party shall ensure that its sanitary and phytosanitary measures are based on an assessment of the risks "
+    "to human, animal or plant life or health."),
+    ("Neither Party shall expropriate or nationalise a covered investment except for a public purpose, in a "
+    "non-discriminatory manner and on payment of prompt, adequate and effective compensation."),
+    ("A good shall be considered originating where it is wholly obtained or produced in the territory of a Party or "
+    "satisfies the product-specific rules in Annex 3."),
+    "The panel shall present its final report to the disputing Parties within 120 days of its establishment.",
+    "The Joint Committee shall meet once a year, alternately in each Party, and adopts its decisions by consensus.",
+]
+
+
+# -- taxonomy ------------------------------------------------------------------------------------------
+def test_required_slugs_have_definition_and_titles() -> None:
+    by_id = {t.id: t for t in topics.taxonomy()}
+    for area, names in REQUIRED.items():
+        for name in names:
+            t = by_id.get(f"{area}/{name}")
+            assert t is not None, f"{area}/{name} missing"
+            assert t.area == area and t.name
+            assert 20 <= len(t.definition) <= 400 and t.definition.endswith(".")
+            assert t.titles and all(title.strip() for title in t.titles)
+            assert max(w for _, w in t.phrases) >= 2, f"{t.id}: no phrase strong enough to carry the topic"
+    assert len(by_id) == len(topics.taxonomy())  # ids unique
+    assert set(topics.areas()) == set(REQUIRED)
+
+
+def test_get_returns_topic_and_unknown_id_suggests_close_ones() -> None:
+    assert topics.get("clearance/express-shipments").name
+    with pytest.raises(FtadraftError) as err:
+        topics.get("clearance/express-shipment")
+    assert "clearance/express-shipments" in str(err.value)
+    with pytest.raises(FtadraftError) as err:
+        topics.get("spam")
+    assert "e-commerce/spam" in str(err.value)
+    with pytest.raises(FtadraftError) as err:
+        topics.get("ecommerce/source-cod")
+    assert "e-commerce/source-code" in str(err.value)
+
+
+def test_no_phrase_is_shadowed_or_duplicated() -> None:
+    """A longer phrase must weigh at least as much as any phrase of the same topic inside it (otherwise it
+    only lowers the evidence of the text it was written for), and no two phrases of a topic may
+    lemmatise alike (one of them would be dead)."""
+    problems = []
+    for t in topics.taxonomy():
+        lemmas = {p: f" {analysis.lemmatize(p)} " for p, _ in t.phrases}
+        for long, wl in t.phrases:
+            assert lemmas[long].strip(), f"{t.id}: {long!r} lemmatises to nothing"
+            for short, ws in t.phrases:
+                if short != long and lemmas[short] == lemmas[long]:
+                    problems.append(f"{t.id}: {short!r} and {long!r} lemmatise alike")
+                elif short != long and lemmas[short] in lemmas[long] and ws > wl:
+                    problems.append(f"{t.id}: {long!r} ({wl}) < {short!r} ({ws})")
+    assert not problems
+
+
+def test_title_topics_uses_chapter_for_generic_titles() -> None:
+    def lem(s: str) -> str:
+        return analysis.lemmatize(s)
+
+    assert topics.title_topics(lem("Express Consignments")) == ("clearance/express-shipments",)
+    assert topics.title_topics(lem("Express Shipments")) == ("clearance/express-shipments",)
+    assert topics.title_topics(lem("Location of Computing Facilities")) == ("e-commerce/computing-facilities",)
+    assert topics.title_topics(lem("Confidentiality")) == ()
+    assert topics.title_topics(lem("Confidentiality"), lem("Customs Procedures")) == ("cooperation/confidentiality",)
+    assert topics.title_topics(lem("Customs Duties"), lem("Electronic Commerce")) == ("e-commerce/customs-duties",)
+    assert topics.title_topics(lem("Customs Duties"), lem("Trade in Goods")) == ()
+
+
+# -- tagging invented clauses ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("expected", "text"), INVENTED, ids=[e for e, _ in INVENTED])
+def test_invented_clause_gets_its_topic_first(expected: str, text: str) -> None:
+    got = topics.tag(text)
+    assert got and got[0].id == expected, got
+    assert all(0.0 <= s.score <= 1.0 for s in got)
+    assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
+
+
+@pytest.mark.parametrize("text", UNRELATED)
+def test_unrelated_clause_gets_no_topic(text: str) -> None:
+    assert topics.tag(text) == []
+
+
+def test_tag_equals_tag_lemmas_and_handles_empty_input() -> None:
+    text = INVENTED[0][1]
+    assert topics.tag(text) == topics.tag_lemmas(analysis.lemmatize(text))
+    assert topics.tag(text, lemmas=analysis.lemmatize(text)) == topics.tag(text)
+    assert topics.tag("") == [] and topics.tag_lemmas("") == [] and topics.tag("   ", title="Express Shipments") == []
+
+
+def test_title_adds_a_bounded_bonus_but_never_a_topic_on_its_own() -> None:
+    unrelated = UNRELATED[-1]
+    assert topics.tag(unrelated, title="Express Shipments") == []
+    text = ("Each Party shall publish its customs laws on the internet and designate enquiry points to answer "
+            "questions from traders about customs matters.")
+    plain = {s.id: s.score for s in topics.tag(text)}
+    titled = {s.id: s.score for s in topics.tag(text, title="Enquiry Points", chapter="Customs Procedures")}
+    assert "clearance/enquiry-points" in plain and "clearance/publication" in plain
+    assert titled["clearance/enquiry-points"] > plain["clearance/enquiry-points"]
+    assert topics.tag(text, title="Enquiry Points", chapter="Customs Procedures")[0].id == "clearance/enquiry-points"
+
+
+def test_chapter_is_context_not_evidence() -> None:
+    generic = "Each Party shall maintain penalties for breaches of the obligations set out in this Chapter."
+    assert topics.tag(generic) == []  # nothing says customs
+    assert [s.id for s in topics.tag(generic, chapter="Customs Procedures")][:1] == ["clearance/penalties"]
+    assert topics.tag(UNRELATED[-1], chapter="Customs Procedures") == []
+
+
+#: Clauses that name no customs or IP word but follow wording that, in the agreements, only customs, origin or
+#: IP-enforcement chapters use (our own sentences in that wording): the text alone must find the topic.
+TEMPLATES = [
+    ("clearance/penalties", ("Each Party shall keep administrative or criminal penalties for violations of its laws "
+                             "and regulations relating to this Chapter.")),
+    ("clearance/penalties", ("A Party shall apply punitive measures for violations of its legislation relating to "
+                             "this Chapter.")),
+    ("cooperation/confidentiality", ("A Party shall keep the data it receives confidential and protect it from "
+                                     "disclosure that could prejudice the competitive position of the person "
+                                     "providing the information.")),
+    ("ip-enforcement/civil-remedies", ("As a general rule, the unsuccessful party shall bear the reasonable legal "
+                                       "costs of the successful party.")),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), TEMPLATES, ids=[f"{e}-{i}" for i, (e, _) in enumerate(TEMPLATES)])
+def test_chapter_templates_are_recognised_from_the_text_alone(expected: str, text: str) -> None:
+    assert [s.id for s in topics.tag(text)][:1] == [expected]
+
+
+def test_context_titles_respect_excluded_chapters() -> None:
+    def lem(s: str) -> str:
+        return analysis.lemmatize(s)
+
+    assert topics.title_topics(lem("Cooperation"), lem("Customs Procedures")) == ("cooperation/customs-cooperation",)
+    assert topics.title_topics(lem("Cooperation"), lem("Customs Duties and Non-Tariff Measures")) == ()
+    assert topics.title_topics(lem("Customs Cooperation"), lem("Customs Duties")) == ("cooperation/customs-cooperation",)
+    assert topics.title_topics(lem("Exporter Sanctions"), lem("Rules of Origin")) == ("clearance/penalties",)
+
+
+def test_taxonomy_rejects_exclusions_without_context_chapters(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = {"areas": {"clearance": {"name": "Customs"}}, "topic": [{
+        "id": "clearance/x", "area": "clearance", "name": "X", "definition": "An invented topic for this test.",
+        "titles": ["X"], "context_chapters_except": ["customs duties"], "phrases": {"x": 2.0}}]}
+    monkeypatch.setattr(topics, "_load_toml", lambda: bad)
+    topics.taxonomy.cache_clear()
+    try:
+        with pytest.raises(FtadraftError, match="context_chapters_except"):
+            topics.taxonomy()
+    finally:
+        topics.taxonomy.cache_clear()
+
+
+def test_compiled_cache_key_covers_taxonomy_code_and_lemmatiser() -> None:
+    sources = topics._key_sources()
+    assert len(sources) == 3 and sources[0].startswith(b"# ftadraft topic taxonomy")
+    assert Path(analysis.__file__).read_bytes() in sources
+    key = topics._cache_key(sources, "3.8|1.0")
+    assert key == topics._cache_key(list(sources), "3.8|1.0")
+    for i in range(len(sources)):  # an edit to any source (taxonomy, topics.py, analysis.py) changes the key
+        edited = list(sources)
+        edited[i] += b"\n# edited"
+        assert topics._cache_key(edited, "3.8|1.0") != key
+    assert topics._cache_key(sources, "3.8|1.1") != key
+
+
+# -- real ToTA articles ---------------------------------------------------------------------------------
+#: A spread of agreements with customs, IP-enforcement and e-commerce chapters (TPP, EU-Korea, US-Australia,
+#: Peru-Korea, EAEU-Viet Nam).
+TOTA_FILES = ("pta_449.xml", "pta_145.xml", "pta_37.xml", "pta_380.xml", "pta_447.xml")
+UNRELATED_CHAPTER_WORDS = ("sanitary", "investment", "origin", "dispute", "institutional")
+OUR_CHAPTER_WORDS = ("customs", "trade facilitation", "electronic", "e commerce", "digital", "intellectual property")
+
+
+def test_real_tota_articles_tagged_from_text_with_title_removed(tota_dir: Path) -> None:
+    provisions = [p for name in TOTA_FILES for p in ftadraft.load_file(tota_dir / name).provisions]
+    texts = [t for p in provisions for t in (p.normalized, p.title or "", p.chapter_title or "")]
+    lem = iter(a.lemmas for a in analysis.analyze(texts, workers=1))
+    gold_n = first = present = unrelated_n = unrelated_tagged = 0
+    misses = []
+    for p in provisions:
+        text_l, title_l, chapter_l = next(lem), next(lem), next(lem)
+        gold = topics.title_topics(title_l, chapter_l)
+        got = [s.id for s in topics.tag_lemmas(text_l, "", chapter_l)]  # title removed
+        if gold:
+            gold_n += 1
+            first += bool(got) and got[0] in gold
+            present += any(g in got for g in gold)
+            if not got or got[0] not in gold:
+                misses.append((p.id, p.title, got[:2]))
+        elif not topics.title_topics(title_l, " ".join(OUR_CHAPTER_WORDS + ("origin",))):
+            chapter = f" {chapter_l} "
+            if any(f" {w} " in chapter for w in UNRELATED_CHAPTER_WORDS) and not any(
+                f" {w} " in chapter for w in OUR_CHAPTER_WORDS
+            ):
+                unrelated_n += 1
+                unrelated_tagged += bool(got)
+    assert gold_n >= 100 and unrelated_n >= 200
+    assert first / gold_n >= 0.85, misses
+    assert present / gold_n >= 0.95, misses
+    assert unrelated_tagged / unrelated_n < 0.10
