@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from . import fingerprint
 from .errors import FtadraftError, InputError
@@ -24,6 +24,12 @@ from .ingest.load import FORMATS, SUFFIXES, ingest_key, prepare, read_document
 from .ingest.metadata import AgreementMeta, is_sidecar
 from .model import Agreement, Chapter, Document, Provision
 from .tags.tagging import tag_all
+
+if TYPE_CHECKING:
+    from .provenance.precedents import PrecedentIndex
+    import numpy as np
+
+    from .search.ranking import Postings
 
 #: Called as progress(stage, done, total) — stage is "read", "analyse", "tag" or "write".
 Progress = Callable[[str, int, int], None]
@@ -83,14 +89,56 @@ def _natural_key(p: Path) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(p))]
 
 
+@dataclass(eq=False)
+class SessionCache:
+    """What one open :class:`Corpus` derives from its index during a session, valid for one state of
+    the index (``version``). Search and provenance read it only through :meth:`Corpus.session`, which
+    hands out a new, empty one whenever the index changed — through this Corpus or any other connection."""
+
+    version: tuple[int, int]
+    #: Provisions in the index (at least 1).
+    total: int | None = None
+    #: The in-memory BM25 scorer, once ``scorer_tried`` (None then: this index cannot be reproduced).
+    scorer: Postings | None = None
+    scorer_tried: bool = False
+    #: No earlier process saved a scorer for this index state (so loading is not tried again).
+    no_saved_scorer: bool = False
+    #: Seconds spent in FTS5's bm25() this session: pays for the scorer's build at some point.
+    fts_seconds: float = 0.0
+    #: Document frequencies asked of FTS5 while there is no scorer.
+    doc_freq: dict[str, int] = field(default_factory=dict)
+    #: Filter set → the scorer's mask of provisions it lets through.
+    filter_masks: dict[tuple[tuple[str, ...], tuple[Any, ...]], np.ndarray] = field(default_factory=dict)
+    #: Per language: alphabetic word forms by first letter (typo correction).
+    forms_by_initial: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: Per language: lemma → word forms (highlighting), and the languages asked once already.
+    forms_of_lemma: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    forms_asked: set[str] = field(default_factory=set)
+    #: Per language: the thesaurus concepts as lemmas, and concept numbers by first lemma.
+    concepts: dict[str, list[tuple[tuple[str, ...], ...]]] = field(default_factory=dict)
+    concepts_by_lemma: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+    #: Shingle postings for precedent look-ups.
+    precedent_index: PrecedentIndex | None = None
+
+
 class Corpus:
     """An open ftadraft index with the operations users need."""
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        #: Derived data that search keeps per open index (vocabulary by initial, document
-        #: frequencies, lemmatised thesaurus); cleared when the index changes.
-        self.cache: dict[str, Any] = {}
+        self._session: SessionCache | None = None
+
+    def session(self) -> SessionCache:
+        """The structures derived from the index in this session, empty again if the index changed
+        since they were made (the one freshness check every consumer goes through)."""
+        version = self.index.data_version()
+        if self._session is None or self._session.version != version:
+            self._session = SessionCache(version)
+        return self._session
+
+    def forget(self) -> None:
+        """Drop what was derived from the index (after a write, or when it proved stale)."""
+        self._session = None
 
     @property
     def path(self) -> Path:
@@ -157,7 +205,7 @@ class Corpus:
             progress("write", 0, 1)
         replaced = self.index.write_documents(documents, keys, analyses, vocabulary) if documents else []
         if documents:
-            self.cache.clear()
+            self.forget()
         if progress and documents:
             progress("write", 1, 1)
         added = [d.agreement.id for d in documents if d.agreement.id not in replaced]
@@ -252,7 +300,7 @@ class Corpus:
         """Remove agreements by id or alias, all in one transaction; return the removed ids."""
         ids = [refs.resolve_agreement(self.index, r).id for r in references]
         self.index.remove(ids)
-        self.cache.clear()
+        self.forget()
         return ids
 
     def stats(self) -> dict[str, Any]:
@@ -265,7 +313,7 @@ class Corpus:
         inputs = self.index.tag_inputs()
         tags = tag_all([i for _, i in inputs])
         self.index.update_tags({pid: (t.topics, t.obligation) for (pid, _), t in zip(inputs, tags, strict=True)})
-        self.cache.clear()
+        self.forget()
         return len(inputs)
 
     def topics(self) -> tuple[Any, ...]:

@@ -222,3 +222,21 @@ def test_cached_postings_never_outlive_the_texts(tmp_path: Path) -> None:
             c.add([src])
             hits = precedents(c, text)
             assert [h.similarity for h in hits] == [1.0], text
+
+
+def test_two_corpora_on_one_index_see_each_others_changes(tota_db: Path, tmp_path: Path) -> None:
+    """A Corpus whose index was changed through another Corpus renews what it derived (precedent
+    postings, search counts) instead of looking up provisions that are gone."""
+    import shutil
+
+    db = tmp_path / "two.sqlite"
+    shutil.copy(tota_db, db)
+    with ftadraft.open(db, create=False) as writer, ftadraft.open(db, create=False) as reader:
+        text = reader.provision("tpp:14.3").text
+        before = {p.agreement.id for p in precedents(reader, text, limit=10)}
+        assert "tota-449" in before
+        writer.remove(["tota-449", "tota-450"])
+        after = precedents(reader, text, limit=10)  # no KeyError: the other corpus's removal is seen
+        assert after and not {p.agreement.id for p in after} & {"tota-449", "tota-450"}
+        hits = reader.search("customs duties electronic transmissions")
+        assert hits and all(h.agreement.id not in {"tota-449", "tota-450"} for h in hits)

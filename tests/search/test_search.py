@@ -211,8 +211,8 @@ def test_search_with_the_scorer_equals_search_without(widgets: Path, monkeypatch
 
     with ftadraft.open(widgets, create=False) as plain, ftadraft.open(widgets, create=False) as fast:
         before = run(plain)
-        assert "postings" not in plain.cache
-        assert S.prepare(fast) and fast.cache["postings"] is not None
+        assert plain.session().scorer is None
+        assert S.prepare(fast) and fast.session().scorer is not None
         assert run(fast) == before
         assert any(h for q in before for h in q)
 
@@ -225,14 +225,14 @@ def test_scorer_is_built_once_it_pays_off_and_dropped_when_the_index_changes(
     monkeypatch.setattr(S, "BUILD_SECONDS_PER_PROVISION", 0.0)  # any time spent in FTS5 pays for it
     with ftadraft.open(widgets, create=False) as c, ftadraft.open(widgets, create=False) as other:
         search(c, "express shipments")
-        assert c.cache.get("postings") is not None
+        assert c.session().scorer is not None
         more = tmp_path / "gadgets.md"
         more.write_text("Article 1: Gadget Shipments\nEach Party shall release express gadget shipments promptly.\n")
         c.add([more])  # through this Corpus
-        assert "postings" not in c.cache
+        assert c.session().scorer is None
         assert any(h.agreement.id == "gadgets" for h in search(c, "gadget shipments"))
         search(other, "express shipments")
-        assert other.cache.get("postings") is not None
+        assert other.session().scorer is not None
         c.remove(["gadgets"])  # through another connection: `other` notices by itself
         assert not any(h.agreement.id == "gadgets" for h in search(other, "gadget shipments"))
 
@@ -255,14 +255,14 @@ def test_saved_scorer_is_loaded_by_later_sessions(widgets: Path, monkeypatch: py
     monkeypatch.setattr(S, "LOAD_SECONDS_PER_PROVISION", 1e-12)  # any time spent in FTS5 pays for loading
     with ftadraft.open(widgets, create=False) as later:
         search(later, "spam")  # the first query of a session runs on FTS5 ...
-        assert "postings" not in later.cache
+        assert later.session().scorer is None
         again = [(h.provision.id, h.score) for h in search(later, "express shipments")]  # ... then it loads
-        assert later.cache.get("postings") is not None and again == plain
+        assert later.session().scorer is not None and again == plain
     saved.write_bytes(b"damaged")  # a damaged cache file is ignored (and rebuilt by whoever builds next)
     with ftadraft.open(widgets, create=False) as third:
         search(third, "spam")
         assert [(h.provision.id, h.score) for h in search(third, "express shipments")] == plain
-        assert "postings" not in third.cache
+        assert third.session().scorer is None
 
 
 def test_batch_builds_the_scorer_only_when_large_enough(widgets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -272,9 +272,9 @@ def test_batch_builds_the_scorer_only_when_large_enough(widgets: Path, monkeypat
     monkeypatch.setattr(S, "FTS_SECONDS_PER_QUERY", 0.0)
     with ftadraft.open(widgets, create=False) as c:
         S.search_batch(c, iter(["express shipments", "spam"]))  # size unknown: never built midway
-        assert "postings" not in c.cache
+        assert c.session().scorer is None
         S.search_batch(c, ["express shipments", "spam"])  # 2 x 0 s >= 0 s: worth building first
-        assert c.cache.get("postings") is not None
+        assert c.session().scorer is not None
 
 
 def test_snippet_marks_whole_words_in_any_case() -> None:

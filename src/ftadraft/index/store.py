@@ -306,6 +306,11 @@ class Index:
                 [(pid, topic, score) for pid, (topics, _o) in tags.items() for topic, score in topics],
             )
 
+    def data_version(self) -> tuple[int, int]:
+        """Changes to the file since this connection opened: other connections' commits (SQLite's
+        ``data_version``) and this connection's own (its count of changed rows)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
+
     def tag_inputs(self) -> list[tuple[str, TagInput]]:
         """(provision id, what tagging needs) for every provision in the index."""
         rows = self.conn.execute(

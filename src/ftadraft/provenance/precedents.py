@@ -131,7 +131,7 @@ class PrecedentIndex:
 
     Built from the ``fingerprint`` column (about a second for the full ToTA corpus) and kept in the
     user cache folder, keyed by the index file and its provisions, so later processes load it in a
-    fraction of that; once per open corpus it lives in :attr:`Corpus.cache` (cleared on changes).
+    fraction of that; once per open corpus it lives in its :meth:`~ftadraft.corpus.Corpus.session` (renewed on changes).
     """
 
     def __init__(self, corpus: Corpus) -> None:
@@ -228,10 +228,10 @@ def _postings(tokens: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]) ->
 
 def precedent_index(corpus: Corpus) -> PrecedentIndex:
     """The corpus's precedent index, built on first use."""
-    found = corpus.cache.get("precedent_index")
-    if found is None:
-        found = corpus.cache["precedent_index"] = PrecedentIndex(corpus)
-    return found  # type: ignore[no-any-return]
+    session = corpus.session()
+    if session.precedent_index is None:
+        session.precedent_index = PrecedentIndex(corpus)
+    return session.precedent_index
 
 
 def check_text(text: str, where: str = "query") -> str:

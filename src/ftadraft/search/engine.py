@@ -9,7 +9,7 @@ its plain words. Filters work with or without a query (browsing).
 Speed: a plain query's BM25 candidates come from FTS5's bm25() until the session has spent about
 as long in it as building :mod:`ftadraft.search.ranking`'s in-memory counts takes; from then on they come
 from those counts, with the same scores and the same order. Per-index data (reverse vocabulary,
-document frequencies, the counts) lives in ``Corpus.cache``, emptied when the index changes.
+document frequencies, the counts) lives in the corpus's :class:`~ftadraft.corpus.SessionCache`, renewed when the index changes.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from ..index import derived
 from ..model import Agreement, Provision
 
 if TYPE_CHECKING:
-    from ..corpus import Corpus
+    from ..corpus import Corpus, SessionCache
+    from .ranking import Postings
 
 #: BM25 column weights: title, chapter title, text.
 WEIGHTS = (4.0, 1.5, 1.0)
@@ -169,24 +170,9 @@ def _language_lemmas(lang: str) -> dict[str, str]:
     return table
 
 
-def _cache(corpus: Corpus) -> dict[str, Any]:
-    """``corpus.cache``, emptied first if the index changed since it was filled: through another
-    connection (SQLite's data_version) or through this one (its count of changed rows), so also
-    when a write bypassed the Corpus methods that empty it."""
-    conn = corpus.index.conn
-    version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-    cache = corpus.cache
-    seen = cache.get("index_version")
-    if seen != version:
-        if seen is not None:
-            cache.clear()
-        cache["index_version"] = version
-    return cache
-
-
 def _forms_by_initial(corpus: Corpus, lang: str) -> dict[str, list[str]]:
     """Alphabetic word forms of the index by first letter (loaded once per open index)."""
-    cache = _cache(corpus).setdefault("forms_by_initial", {})
+    cache = corpus.session().forms_by_initial
     if lang not in cache:
         table: dict[str, list[str]] = {}
         for (form,) in corpus.index.conn.execute(
@@ -228,13 +214,13 @@ class QueryPlan:
 
 def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int]:
     """Provisions containing each term (as FTS5's vocabulary counts them), and all provisions."""
-    cache = _cache(corpus)
+    session = corpus.session()
     total = _total(corpus)
-    postings = cache.get("postings")
+    postings = session.scorer
     if postings is not None:
         return {t: postings.doc_freq(t) for t in terms}, total
     conn = corpus.index.conn
-    known: dict[str, int] = cache.setdefault("doc_freq", {})
+    known = session.doc_freq
     missing = set(terms) - known.keys()
     if missing:
         conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
@@ -246,14 +232,14 @@ def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int
 
 def _total(corpus: Corpus) -> int:
     """Provisions in the index (at least 1)."""
-    cache = _cache(corpus)
-    if "total" not in cache:
-        cache["total"] = corpus.index.conn.execute("SELECT count(*) FROM provisions").fetchone()[0] or 1
-    return int(cache["total"])
+    session = corpus.session()
+    if session.total is None:
+        session.total = corpus.index.conn.execute("SELECT count(*) FROM provisions").fetchone()[0] or 1
+    return session.total
 
 
 def _concept_table(corpus: Corpus, lang: str) -> list[tuple[tuple[str, ...], ...]]:
-    cache = _cache(corpus).setdefault("concepts", {})
+    cache = corpus.session().concepts
     if lang not in cache:
         from .thesaurus import lemmatised_concepts
 
@@ -264,7 +250,7 @@ def _concept_table(corpus: Corpus, lang: str) -> list[tuple[tuple[str, ...], ...
 def _concepts_for(corpus: Corpus, lemmas: Sequence[str], lang: str) -> list[tuple[tuple[str, ...], ...]]:
     """The concepts (in thesaurus order) with a term whose lemmas all occur in the query: the only
     ones :func:`ftadraft.search.thesaurus.match` can find, so matching them alone gives the same matches."""
-    cache = _cache(corpus).setdefault("concepts_by_lemma", {})
+    cache = corpus.session().concepts_by_lemma
     table = _concept_table(corpus, lang)
     if lang not in cache:
         by_lemma: dict[str, set[int]] = {}
@@ -466,8 +452,8 @@ FTS_SECONDS_PER_QUERY = 0.02
 def prepare(corpus: Corpus) -> bool:
     """Build the in-memory BM25 scorer now (a long session or a large batch ahead) instead of when
     the session has spent as long in FTS5; False when this index's FTS5 table cannot be reproduced."""
-    cache = _cache(corpus)
-    if "postings" not in cache:
+    session = corpus.session()
+    if not session.scorer_tried:
         from . import ranking
 
         saved = derived.cache_file(corpus, "bm25", ranking.LAYOUT)
@@ -480,12 +466,17 @@ def prepare(corpus: Corpus) -> bool:
             for terms in _concept_table(corpus, "en"):
                 for term in terms:
                     postings.phrase_scores(corpus.index.conn, " ".join(term), WEIGHTS)
-        cache["postings"] = postings
-        cache.pop("doc_freq", None)  # the scorer answers these now
-    return cache["postings"] is not None
+        _use_scorer(session, postings)
+    return session.scorer is not None
 
 
-def _load_postings(corpus: Corpus, saved: Path | None = None) -> Any:
+def _use_scorer(session: SessionCache, postings: Postings | None) -> None:
+    """From now on the scorer (None: FTS5, for good) answers; it also answers document frequencies."""
+    session.scorer, session.scorer_tried = postings, True
+    session.doc_freq.clear()
+
+
+def _load_postings(corpus: Corpus, saved: Path | None = None) -> Postings | None:
     """The scorer as an earlier process built it for this index state (file ``saved``, else looked up),
     or None."""
     from . import ranking
@@ -496,22 +487,21 @@ def _load_postings(corpus: Corpus, saved: Path | None = None) -> Any:
     return ranking.from_arrays(arrays) if arrays is not None else None
 
 
-def _postings(corpus: Corpus, may_build: bool = False) -> Any:
+def _postings(corpus: Corpus, may_build: bool = False) -> Postings | None:
     """The in-memory scorer if it is built, or (``may_build``) once the FTS5 time spent on plain
     queries would have paid for it."""
-    cache = _cache(corpus)
-    if may_build and "postings" not in cache:
-        spent = cache.get("fts_seconds", 0.0)
-        if spent >= LOAD_SECONDS_PER_PROVISION * _total(corpus) and "no_saved_postings" not in cache:
+    session = corpus.session()
+    if may_build and not session.scorer_tried:
+        spent = session.fts_seconds
+        if spent >= LOAD_SECONDS_PER_PROVISION * _total(corpus) and not session.no_saved_scorer:
             postings = _load_postings(corpus)  # an earlier process built it: loading pays off soon
             if postings is not None:
-                cache["postings"] = postings
-                cache.pop("doc_freq", None)
+                _use_scorer(session, postings)
             else:
-                cache["no_saved_postings"] = True
-        if "postings" not in cache and spent >= BUILD_SECONDS_PER_PROVISION * _total(corpus):
+                session.no_saved_scorer = True
+        if not session.scorer_tried and spent >= BUILD_SECONDS_PER_PROVISION * _total(corpus):
             prepare(corpus)
-    return cache.get("postings")
+    return session.scorer
 
 
 def _candidates(corpus: Corpus, plan: QueryPlan, where: list[str], args: list[Any],
@@ -526,12 +516,11 @@ def _candidates(corpus: Corpus, plan: QueryPlan, where: list[str], args: list[An
             allowed = _allowed(corpus, postings, where, args)
             rows = postings.top(corpus.index.conn, plan.phrases, WEIGHTS, CANDIDATES, allowed)
         except StaleError:  # the index changed under the counts without this Corpus noticing
-            corpus.cache.clear()
+            corpus.forget()
     if rows is None:
         t = time.perf_counter()
         rows = _run_fts(corpus, plan.fts, where, args, CANDIDATES, column="p.rowid") or []
-        cache = _cache(corpus)
-        cache["fts_seconds"] = cache.get("fts_seconds", 0.0) + time.perf_counter() - t
+        corpus.session().fts_seconds += time.perf_counter() - t
     if plan.topics:
         seen = {rowid for rowid, _ in rows}
         topic_ids = [t for t, _ in plan.topics]
@@ -544,11 +533,11 @@ def _candidates(corpus: Corpus, plan: QueryPlan, where: list[str], args: list[An
     return rows
 
 
-def _allowed(corpus: Corpus, postings: Any, where: list[str], args: list[Any]) -> Any:
+def _allowed(corpus: Corpus, postings: Postings, where: list[str], args: list[Any]) -> Any:
     """Which provisions the filters let through, as the scorer's mask (None: all); kept per filter set."""
     if not where:
         return None
-    cache = _cache(corpus).setdefault("filter_masks", {})
+    cache = corpus.session().filter_masks
     key = (tuple(where), tuple(args))
     if key not in cache:
         if len(cache) >= 16:
@@ -613,7 +602,7 @@ def _phrase_presence(corpus: Corpus, rowids: Any, phrases: Sequence[str]) -> tup
     in_full = {ph: np.zeros(n, dtype=bool) for ph in phrases}
     in_title = {ph: np.zeros(n, dtype=bool) for ph in phrases}
     search_in = {ph: np.ones(n, dtype=bool) for ph in phrases}  # where the strings must decide
-    postings = _cache(corpus).get("postings")
+    postings = corpus.session().scorer
     if postings is not None and postings.columns == _TEXT_COLUMNS:
         docs = postings.doc_numbers(rowids)
         known = docs >= 0
@@ -727,10 +716,11 @@ def surface_forms(corpus: Corpus, lemmas: set[str], lang: str = "en") -> set[str
     """Every lower-case word form in the index whose lemma is one of ``lemmas`` (for highlighting)."""
     if not lemmas:
         return set()
-    cache = _cache(corpus).setdefault("forms_of_lemma", {})
+    session = corpus.session()
+    cache = session.forms_of_lemma
     if lang not in cache:
-        if not cache.pop(("asked", lang), False):  # a first query (one-shot CLI): one scan is cheaper
-            cache["asked", lang] = True
+        if lang not in session.forms_asked:  # a first query (one-shot CLI): one scan is cheaper
+            session.forms_asked.add(lang)
             items = sorted(lemmas)
             rows = corpus.index.conn.execute(
                 f"SELECT form FROM vocabulary WHERE lang = ? AND lemma IN ({_marks(items)})", (lang, *items)
@@ -821,12 +811,11 @@ def search_batch(
     enough to pay for the in-memory scorer loads it (saved by an earlier process) or builds it first."""
     if isinstance(queries, Collection):
         expected = len(queries) * FTS_SECONDS_PER_QUERY
-        cache = _cache(corpus)
-        if "postings" not in cache and expected >= LOAD_SECONDS_PER_PROVISION * _total(corpus):
+        session = corpus.session()
+        if not session.scorer_tried and expected >= LOAD_SECONDS_PER_PROVISION * _total(corpus):
             saved = _load_postings(corpus)
             if saved is not None:
-                cache["postings"] = saved
-                cache.pop("doc_freq", None)
+                _use_scorer(session, saved)
         if expected >= BUILD_SECONDS_PER_PROVISION * _total(corpus):
             prepare(corpus)
     # A batch too small to pay for the scorer up front does not build it midway either: that would

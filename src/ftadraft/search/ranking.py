@@ -13,7 +13,7 @@ against FTS5's own vocabulary when they are built; if they differ, nothing is bu
 For ToTA the counts take 35 MB (3.1 M (term, provision) pairs), the stored texts kept for phrase
 look-ups 50 MB, and building them 4-5 s of CPU (reading and tokenising 7 M lemmas). So
 :mod:`ftadraft.search.engine` builds them only once a session has spent about as long in FTS5; they live
-in ``Corpus.cache``, which is emptied whenever the index changes.
+in the corpus's :class:`~ftadraft.corpus.SessionCache`, renewed whenever the index changes.
 """
 
 from __future__ import annotations
