@@ -57,8 +57,8 @@ def main() -> None:
     args = ap.parse_args()
     queries = [q["query"] for q in tomllib.loads((HERE / "queries.toml").read_text())["query"]]
     with ftadraft.open(args.db, create=False) as c:
+        from ftadraft.index import bm25 as ranking
         from ftadraft.index import derived
-        from ftadraft.search import ranking
 
         saved = derived.cache_file(c, "bm25", ranking.LAYOUT)
         saved_before = saved is not None and saved.is_file()

@@ -19,7 +19,7 @@ import ftadraft
 PKG = Path(ftadraft.__file__).resolve().parent
 
 #: Shared leaves at the top of the package: any module may import them.
-LEAVES = {"model", "errors", "normalize", "fingerprint", "atomic", "safe_yaml", "optional"}
+LEAVES = {"model", "errors", "normalize", "fingerprint", "atomic", "safe_yaml", "optional", "suggest"}
 #: The flow, earliest first. A unit may import units at its own rank only within itself.
 FLOW = ["ingest", "index", "tags", "search", "corpus", "compare", "provenance", "research", "drafting", "cli", "web"]
 

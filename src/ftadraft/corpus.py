@@ -26,10 +26,11 @@ from .model import Agreement, Chapter, Document, Provision
 from .tags.tagging import tag_all
 
 if TYPE_CHECKING:
-    from .provenance.precedents import PrecedentIndex
     import numpy as np
 
-    from .search.ranking import Postings
+    from .index.bm25 import Postings
+    from .index.store import ProvisionFilter
+    from .provenance.precedents import PrecedentIndex
 
 #: Called as progress(stage, done, total) — stage is "read", "analyse", "tag" or "write".
 Progress = Callable[[str, int, int], None]
@@ -108,7 +109,7 @@ class SessionCache:
     #: Document frequencies asked of FTS5 while there is no scorer.
     doc_freq: dict[str, int] = field(default_factory=dict)
     #: Filter set → the scorer's mask of provisions it lets through.
-    filter_masks: dict[tuple[tuple[str, ...], tuple[Any, ...]], np.ndarray] = field(default_factory=dict)
+    filter_masks: dict[ProvisionFilter, np.ndarray] = field(default_factory=dict)
     #: Per language: alphabetic word forms by first letter (typo correction).
     forms_by_initial: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: Per language: lemma → word forms (highlighting), and the languages asked once already.

@@ -128,7 +128,7 @@ def test_misspelt_or_ocr_damaged_query_words_are_corrected(tota: ftadraft.Corpus
     assert query_lemmas(tota, ["suing", "uploaded", "cheated", "leaking"]) == ["sue", "upload", "cheat", "leak"]
 
 
-# -- the in-memory scorer (ftadraft.search.ranking) ----------------------------------------------------------------
+# -- the in-memory scorer (ftadraft.index.bm25) ----------------------------------------------------------------
 _INVENTED = """CHAPTER 1: WIDGET CUSTOMS PROCEDURES
 
 Article 1.1: Express Shipments
@@ -178,7 +178,7 @@ def _fts_top(conn, phrases: list[str], limit: int) -> list[tuple[int, float]]:
 
 
 def test_in_memory_bm25_equals_fts5(widgets: Path) -> None:
-    from ftadraft.search import ranking
+    from ftadraft.index import bm25 as ranking
     from ftadraft.search.engine import WEIGHTS
 
     with ftadraft.open(widgets, create=False) as c:
@@ -239,8 +239,8 @@ def test_scorer_is_built_once_it_pays_off_and_dropped_when_the_index_changes(
 
 def test_saved_scorer_is_loaded_by_later_sessions(widgets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import ftadraft.search.engine as S
+    from ftadraft.index import bm25 as ranking
     from ftadraft.index import derived
-    from ftadraft.search import ranking
 
     with ftadraft.open(widgets, create=False) as c:
         plain = [(h.provision.id, h.score) for h in search(c, "express shipments")]

@@ -16,14 +16,17 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
 
 from .. import fingerprint
-from ..errors import IndexFileError
+from ..errors import IndexFileError, ReferenceNotFound
 from ..model import Agreement, Chapter, Document, Footnote, Provision
+from ..suggest import close_matches
 from .analysis import ProvisionAnalysis, TagInput
+from .filters import AgreementFilter
 
 APPLICATION_ID = 0x46544144  # "FTAD"
 SCHEMA_VERSION = 2
@@ -158,6 +161,19 @@ def number_key(number: str | None) -> str | None:
         return None
     key = number.lower().replace("-", ".").replace("–", ".").replace(" ", "")
     return key.strip(".") or None
+
+
+@dataclass(frozen=True)
+class ProvisionFilter:
+    """Search conditions as the store runs them (made by :meth:`Index.provision_filter`): SQL over
+    ``provisions p JOIN agreements a`` and its arguments. Hashable, so it can key a cache."""
+
+    where: tuple[str, ...] = ()
+    args: tuple[Any, ...] = ()
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
 
 
 class Index:
@@ -306,6 +322,55 @@ class Index:
                 [(pid, topic, score) for pid, (topics, _o) in tags.items() for topic, score in topics],
             )
 
+    def check_parties(self, parties: Sequence[str]) -> tuple[str, ...]:
+        """``parties`` upper-cased, each checked against the parties of the indexed agreements; an unknown
+        code is a :class:`~ftadraft.errors.ReferenceNotFound` with the close codes."""
+        codes = tuple(p.strip().upper() for p in parties)
+        if not codes:
+            return codes
+        known = [r[0] for r in self.conn.execute("SELECT DISTINCT party FROM agreement_parties ORDER BY party")]
+        have = set(known)
+        for code in codes:
+            if code not in have:
+                raise ReferenceNotFound(code, "no agreement in the index has this party (ISO 3166-1 alpha-3)",
+                                        close_matches(code, known, limit=4, cutoff=50))
+        return codes
+
+    def filter_sql(self, f: AgreementFilter, provisions: str = "p", agreements: str = "a") -> tuple[list[str], list[Any]]:
+        """``f`` as SQL conditions (and their arguments) on a query over ``provisions AS p`` joined with
+        ``agreements AS a`` (aliases as given); parties are checked first."""
+        where: list[str] = []
+        args: list[Any] = []
+        p, a = provisions, agreements
+        if f.parties:
+            codes = self.check_parties(f.parties)
+            marks = ",".join("?" * len(codes))
+            if f.all_parties:
+                where.append(f"{a}.id IN (SELECT agreement_id FROM agreement_parties WHERE party IN ({marks})"
+                             " GROUP BY agreement_id HAVING count(DISTINCT party) = ?)")
+                args += [*codes, len(set(codes))]
+            else:
+                where.append(f"{a}.id IN (SELECT agreement_id FROM agreement_parties WHERE party IN ({marks}))")
+                args += codes
+        if f.exclude:
+            where.append(f"{a}.id NOT IN ({','.join('?' * len(f.exclude))})")
+            args += f.exclude
+        if f.chapter is not None and p:
+            needle = f.chapter.strip()
+            where.append(f"(lower(coalesce({p}.chapter_number, '')) = lower(?) OR "
+                         f"instr(lower(coalesce({p}.chapter_title, '')), lower(?)) > 0)")
+            args += [needle, needle]
+        if f.since is not None:
+            where.append(f"{a}.signed >= ?")
+            args.append(f"{f.since:04d}")
+        if f.until is not None:
+            where.append(f"{a}.signed < ?")
+            args.append(f"{f.until + 1:04d}")
+        if f.before is not None:
+            where.append(f"{a}.signed < ?")
+            args.append(f.before.isoformat())
+        return where, args
+
     def data_version(self) -> tuple[int, int]:
         """Changes to the file since this connection opened: other connections' commits (SQLite's
         ``data_version``) and this connection's own (its count of changed rows)."""
@@ -386,6 +451,101 @@ class Index:
         """Those of ``rowids`` whose normalised text contains ``text`` verbatim."""
         q = "SELECT rowid FROM provisions WHERE rowid IN ({marks}) AND instr(normalized, ?) > 0"
         return {r[0] for r in self._rows_in(q, rowids, text)}
+
+    # --- reads for search -------------------------------------------------------------------------
+    def provision_filter(self, agreements: AgreementFilter, *, topics: Sequence[str] = (),
+                         agreement_id: str | None = None, obligation: str | None = None,
+                         lang: str | None = None) -> ProvisionFilter:
+        """The conditions of a search as one value the search reads below accept (topics as ids)."""
+        where, args = self.filter_sql(agreements)
+        if topics:
+            where.append(f"p.rowid IN (SELECT provision_rowid FROM provision_topics WHERE topic IN ({_marks(topics)}))")
+            args += topics
+        if agreement_id is not None:
+            where.append("p.agreement_id = ?")
+            args.append(agreement_id)
+        if obligation is not None:
+            where.append("p.obligation = ?")
+            args.append(obligation)
+        if lang is not None:
+            where.append("a.language = ?")
+            args.append(lang.lower())
+        return ProvisionFilter(tuple(where), tuple(args))
+
+    def _where(self, f: ProvisionFilter, first: str = " AND ") -> str:
+        return (first + " AND ".join(f.where)) if f.where else ""
+
+    def fts_top(self, expr: str, weights: Sequence[float], f: ProvisionFilter, limit: int,
+                *, rowids: bool = False) -> list[tuple[Any, float]] | None:
+        """(provision id, or rowid, and BM25 as a positive score) of the best rows FTS5 finds for the
+        FTS5 expression ``expr``; None when FTS5 cannot parse it."""
+        column = "p.rowid" if rowids else "p.id"
+        sql = (f"SELECT {column}, bm25(provisions_fts, {', '.join('?' * len(weights))}) AS score FROM provisions_fts "
+               "JOIN provisions p ON p.rowid = provisions_fts.rowid JOIN agreements a ON a.id = p.agreement_id "
+               "WHERE provisions_fts MATCH ?" + self._where(f) + " ORDER BY score LIMIT ?")
+        try:
+            return [(key, -score) for key, score in self.conn.execute(sql, (*weights, expr, *f.args, limit))]
+        except sqlite3.OperationalError:
+            return None
+
+    def best_tagged(self, topics: Sequence[str], f: ProvisionFilter, limit: int) -> list[int]:
+        """Rowids of the provisions most strongly tagged with any of ``topics``, best first."""
+        sql = ("SELECT p.rowid FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
+               f"JOIN agreements a ON a.id = p.agreement_id WHERE pt.topic IN ({_marks(topics)})"
+               + self._where(f) + " ORDER BY pt.score DESC LIMIT ?")
+        return [r for (r,) in self.conn.execute(sql, (*topics, *f.args, limit))]
+
+    def rowids_matching(self, f: ProvisionFilter) -> list[int]:
+        """Rowids of every provision ``f`` lets through."""
+        sql = "SELECT p.rowid FROM provisions p JOIN agreements a ON a.id = p.agreement_id" + self._where(f, " WHERE ")
+        return [r for (r,) in self.conn.execute(sql, f.args)]
+
+    def browse(self, f: ProvisionFilter, limit: int) -> list[str]:
+        """Provision ids ``f`` lets through in browse order: binding first, then newest agreements first."""
+        order = "CASE p.obligation WHEN 'binding' THEN 0 WHEN 'mixed' THEN 1 WHEN 'soft' THEN 2 ELSE 3 END"
+        sql = ("SELECT p.id FROM provisions p JOIN agreements a ON a.id = p.agreement_id" + self._where(f, " WHERE ")
+               + f" ORDER BY {order}, a.signed DESC, p.agreement_id, p.ord LIMIT ?")
+        return [pid for (pid,) in self.conn.execute(sql, (*f.args, limit))]
+
+    def ids_of_rowids(self, rowids: Sequence[int]) -> dict[int, str]:
+        """rowid → provision id."""
+        return {r[0]: r[1] for r in self._rows_in("SELECT rowid, id FROM provisions WHERE rowid IN ({marks})", list(rowids))}
+
+    def lemma_strings(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+        """rowid → (title, chapter title, text) as lemma strings."""
+        q = "SELECT rowid, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE rowid IN ({marks})"
+        return {r[0]: (r[1], r[2], r[3]) for r in self._rows_in(q, list(rowids))}
+
+    def topic_scores(self, rowids: Sequence[int], topics: Sequence[str]) -> list[tuple[int, str, float]]:
+        """(rowid, topic, score) of each of ``rowids`` tagged with one of ``topics``."""
+        q = f"SELECT provision_rowid, topic, score FROM provision_topics WHERE provision_rowid IN ({{marks}}) AND topic IN ({_marks(topics)})"
+        return [(r[0], r[1], r[2]) for r in self._rows_in(q, list(rowids), *topics)]
+
+    def provision_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM provisions").fetchone()[0])
+
+    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
+        """Provisions whose indexed lemmas contain each term, as FTS5's vocabulary counts them."""
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
+        out: dict[str, int] = {}
+        for t in terms:
+            row = self.conn.execute("SELECT doc FROM temp.fts_vocab WHERE term = ?", (t,)).fetchone()
+            out[t] = row[0] if row else 0
+        return out
+
+    def word_forms(self, lang: str, *, min_length: int = 1) -> Iterator[str]:
+        """Every word form of the vocabulary of ``lang`` at least ``min_length`` characters long."""
+        sql = "SELECT form FROM vocabulary WHERE lang = ? AND length(form) >= ?"
+        yield from (form for (form,) in self.conn.execute(sql, (lang, min_length)))
+
+    def forms_of(self, lemmas: Sequence[str], lang: str) -> set[str]:
+        """Word forms whose lemma is one of ``lemmas``."""
+        q = "SELECT form FROM vocabulary WHERE lemma IN ({marks}) AND lang = ?"
+        return {form for (form,) in self._rows_in(q, list(lemmas), lang)}
+
+    def vocabulary(self, lang: str) -> Iterator[tuple[str, str]]:
+        """(word form, lemma) of the whole vocabulary of ``lang``."""
+        yield from self.conn.execute("SELECT form, lemma FROM vocabulary WHERE lang = ?", (lang,))
 
     def _rows_in(self, sql: str, values: Sequence[Any], *more: Any) -> Iterator[sqlite3.Row]:
         """Rows of ``sql``, whose ``{marks}`` is an ``IN`` list of ``values`` (bound in chunks), then ``more``."""

@@ -1,7 +1,7 @@
 """Clause search: query planning, BM25 ranking, the domain thesaurus, snippets and grouping.
 
-- :mod:`.engine` — :func:`search`, :class:`Filters`, :class:`Hit`, :func:`prepare`.
-- :mod:`.ranking` — FTS5's bm25() reproduced in numpy for long sessions.
+- :mod:`.engine` — :func:`search`, :class:`Filters`, :class:`Hit`, :func:`prepare` (builds the in-memory
+  BM25 counts of :mod:`ftadraft.index.bm25` for long sessions).
 - :mod:`.thesaurus` with ``thesaurus.toml`` — courier ↔ express shipments, servers ↔ computing facilities, ….
 
 May import: the shared leaves, :mod:`ftadraft.ingest`, :mod:`ftadraft.index.store` and :mod:`ftadraft.tags`.

@@ -7,7 +7,7 @@ AND/OR/NOT, parentheses and prefix* are passed to FTS5, and a query FTS5 cannot 
 its plain words. Filters work with or without a query (browsing).
 
 Speed: a plain query's BM25 candidates come from FTS5's bm25() until the session has spent about
-as long in it as building :mod:`ftadraft.search.ranking`'s in-memory counts takes; from then on they come
+as long in it as building :mod:`ftadraft.index.bm25`'s in-memory counts takes; from then on they come
 from those counts, with the same scores and the same order. Per-index data (reverse vocabulary,
 document frequencies, the counts) lives in the corpus's :class:`~ftadraft.corpus.SessionCache`, renewed when the index changes.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import sqlite3
 import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,11 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FtadraftError
 from ..index import derived
+from ..index.filters import AgreementFilter
+from ..index.store import ProvisionFilter
 from ..model import Agreement, Provision
 
 if TYPE_CHECKING:
     from ..corpus import Corpus, SessionCache
-    from .ranking import Postings
+    from ..index.bm25 import Postings
 
 #: BM25 column weights: title, chapter title, text.
 WEIGHTS = (4.0, 1.5, 1.0)
@@ -65,6 +66,11 @@ class Filters:
     def is_empty(self) -> bool:
         return not (self.topics or self.parties or self.agreement or self.chapter or self.since or self.until
                     or self.obligation or self.lang)
+
+    def agreements(self) -> AgreementFilter:
+        """The conditions on agreements (years, parties, chapter), checked (since ≤ until)."""
+        return AgreementFilter(since=self.since, until=self.until, parties=self.parties,
+                               all_parties=self.all_parties, chapter=self.chapter or None)
 
 
 @dataclass(frozen=True)
@@ -175,9 +181,7 @@ def _forms_by_initial(corpus: Corpus, lang: str) -> dict[str, list[str]]:
     cache = corpus.session().forms_by_initial
     if lang not in cache:
         table: dict[str, list[str]] = {}
-        for (form,) in corpus.index.conn.execute(
-            "SELECT form FROM vocabulary WHERE lang = ? AND length(form) >= 4", (lang,)
-        ):
+        for form in corpus.index.word_forms(lang, min_length=4):
             if form.isalpha():
                 table.setdefault(form[0], []).append(form)
         cache[lang] = table
@@ -219,14 +223,10 @@ def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int
     postings = session.scorer
     if postings is not None:
         return {t: postings.doc_freq(t) for t in terms}, total
-    conn = corpus.index.conn
     known = session.doc_freq
     missing = set(terms) - known.keys()
     if missing:
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
-        for t in missing:
-            row = conn.execute("SELECT doc FROM temp.fts_vocab WHERE term = ?", (t,)).fetchone()
-            known[t] = row[0] if row else 0
+        known.update(corpus.index.doc_freq(missing))
     return {t: known[t] for t in terms}, total
 
 
@@ -234,7 +234,7 @@ def _total(corpus: Corpus) -> int:
     """Provisions in the index (at least 1)."""
     session = corpus.session()
     if session.total is None:
-        session.total = corpus.index.conn.execute("SELECT count(*) FROM provisions").fetchone()[0] or 1
+        session.total = corpus.index.provision_count() or 1
     return session.total
 
 
@@ -320,59 +320,18 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
 
 
 # -- filters ------------------------------------------------------------------------------------
-def _filter_sql(corpus: Corpus, f: Filters) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    args: list[Any] = []
-    if f.since is not None and f.until is not None and f.since > f.until:
-        raise FtadraftError(f"--since {f.since} is after --until {f.until}: no year can match")
+def _filter(corpus: Corpus, f: Filters) -> ProvisionFilter:
+    """The store's form of ``f`` (topics and agreement references resolved, obligation checked)."""
+    topic_ids: list[str] = []
     if f.topics:
         from ..tags.topics import get as get_topic
 
-        ids = [get_topic(t).id for t in f.topics]
-        where.append(f"p.rowid IN (SELECT provision_rowid FROM provision_topics WHERE topic IN ({_marks(ids)}))")
-        args += ids
-    if f.parties:
-        codes = [c.strip().upper() for c in f.parties]
-        known = {r[0] for r in corpus.index.conn.execute("SELECT DISTINCT party FROM agreement_parties")}
-        for code in codes:
-            if code not in known:
-                from rapidfuzz import process
-
-                close = [c for c, _s, _i in process.extract(code, sorted(known), limit=4, score_cutoff=50)]
-                hint = f"; did you mean: {', '.join(close)}" if close else ""
-                raise FtadraftError(f"--party {code}: no agreement in the index has this party (ISO 3166-1 alpha-3){hint}")
-        if f.all_parties:
-            where.append(f"p.agreement_id IN (SELECT agreement_id FROM agreement_parties WHERE party IN ({_marks(codes)})"
-                         " GROUP BY agreement_id HAVING count(DISTINCT party) = ?)")
-            args += [*codes, len(set(codes))]
-        else:
-            where.append(f"p.agreement_id IN (SELECT agreement_id FROM agreement_parties WHERE party IN ({_marks(codes)}))")
-            args += codes
-    if f.agreement:
-        where.append("p.agreement_id = ?")
-        args.append(corpus.agreement(f.agreement).id)
-    if f.chapter:
-        where.append("(p.chapter_number = ? OR p.chapter_title LIKE ? ESCAPE '\\')")
-        args += [f.chapter, "%" + f.chapter.replace("%", "\\%").replace("_", "\\_") + "%"]
-    if f.since is not None:
-        where.append("a.signed >= ?")
-        args.append(f"{f.since:04d}")
-    if f.until is not None:
-        where.append("a.signed < ?")
-        args.append(f"{f.until + 1:04d}")
-    if f.obligation:
-        if f.obligation not in OBLIGATIONS:
-            raise FtadraftError(f"--obligation {f.obligation}: use one of {', '.join(OBLIGATIONS)}")
-        where.append("p.obligation = ?")
-        args.append(f.obligation)
-    if f.lang:
-        where.append("a.language = ?")
-        args.append(f.lang.lower())
-    return where, args
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ",".join("?" * len(values))
+        topic_ids = [get_topic(t).id for t in f.topics]
+    if f.obligation and f.obligation not in OBLIGATIONS:
+        raise FtadraftError(f"--obligation {f.obligation}: use one of {', '.join(OBLIGATIONS)}")
+    return corpus.index.provision_filter(
+        f.agreements(), topics=topic_ids, agreement_id=corpus.agreement(f.agreement).id if f.agreement else None,
+        obligation=f.obligation or None, lang=f.lang or None)
 
 
 # -- search -------------------------------------------------------------------------------------
@@ -395,22 +354,22 @@ def _search(
     query = check_query(query)
     if not query and f.is_empty():
         raise FtadraftError("empty query: give words to search for, or a filter such as --topic to browse")
-    where, args = _filter_sql(corpus, f)
+    flt = _filter(corpus, f)
     want = limit * 5 if group else limit
     words: set[str] = set()
     rows: list[tuple[str, float]] | None = None
     if query:
         plan = plan_query(corpus, query)
         if plan.advanced:
-            rows = _run_fts(corpus, plan.fts, where, args, want)
+            rows = _run_fts(corpus, plan.fts, flt, want)
             if rows is None:  # FTS5 could not parse it: run the plain words instead
                 plan = plan_query(corpus, " ".join(w.lower() for w in _WORD.findall(query)))
         if not plan.advanced:
-            ranked = _rerank(corpus, plan, _candidates(corpus, plan, where, args, may_build))[:want]
+            ranked = _rerank(corpus, plan, _candidates(corpus, plan, flt, may_build))[:want]
             rows = _provision_ids(corpus, ranked)
         words = {w for w in plan.words if w not in _STOPWORDS}  # "the", "of" inside phrases: not worth marking
     else:
-        rows = _browse(corpus, where, args, want)
+        rows = [(pid, 0.0) for pid in corpus.index.browse(flt, want)]
     hits = _hits(corpus, rows or [], words)
     if group:
         hits = _group(hits)
@@ -421,8 +380,7 @@ def _provision_ids(corpus: Corpus, rows: list[tuple[int, float]]) -> list[tuple[
     """(rowid, score) -> (provision id, score), in the same order."""
     if not rows:
         return []
-    rowids = [r for r, _ in rows]
-    ids = dict(corpus.index.conn.execute(f"SELECT rowid, id FROM provisions WHERE rowid IN ({_marks(rowids)})", rowids))
+    ids = corpus.index.ids_of_rowids([r for r, _ in rows])
     return [(ids[r], score) for r, score in rows if r in ids]
 
 
@@ -454,7 +412,7 @@ def prepare(corpus: Corpus) -> bool:
     the session has spent as long in FTS5; False when this index's FTS5 table cannot be reproduced."""
     session = corpus.session()
     if not session.scorer_tried:
-        from . import ranking
+        from ..index import bm25 as ranking
 
         saved = derived.cache_file(corpus, "bm25", ranking.LAYOUT)
         postings = _load_postings(corpus, saved)
@@ -479,7 +437,7 @@ def _use_scorer(session: SessionCache, postings: Postings | None) -> None:
 def _load_postings(corpus: Corpus, saved: Path | None = None) -> Postings | None:
     """The scorer as an earlier process built it for this index state (file ``saved``, else looked up),
     or None."""
-    from . import ranking
+    from ..index import bm25 as ranking
 
     if not ranking.usable(WEIGHTS):
         return None
@@ -504,48 +462,41 @@ def _postings(corpus: Corpus, may_build: bool = False) -> Postings | None:
     return session.scorer
 
 
-def _candidates(corpus: Corpus, plan: QueryPlan, where: list[str], args: list[Any],
+def _candidates(corpus: Corpus, plan: QueryPlan, flt: ProvisionFilter,
                 may_build: bool = True) -> list[tuple[int, float]]:
     """(rowid, BM25) candidates, plus the provisions best tagged with the query's topics (BM25 0)."""
-    from .ranking import StaleError
+    from ..index.bm25 import StaleError
 
     postings = _postings(corpus, may_build)
     rows: list[tuple[int, float]] | None = None
     if postings is not None and plan.phrases:
         try:
-            allowed = _allowed(corpus, postings, where, args)
+            allowed = _allowed(corpus, postings, flt)
             rows = postings.top(corpus.index.conn, plan.phrases, WEIGHTS, CANDIDATES, allowed)
         except StaleError:  # the index changed under the counts without this Corpus noticing
             corpus.forget()
     if rows is None:
         t = time.perf_counter()
-        rows = _run_fts(corpus, plan.fts, where, args, CANDIDATES, column="p.rowid") or []
+        rows = _run_fts(corpus, plan.fts, flt, CANDIDATES, rowids=True) or []
         corpus.session().fts_seconds += time.perf_counter() - t
     if plan.topics:
         seen = {rowid for rowid, _ in rows}
         topic_ids = [t for t, _ in plan.topics]
-        sql = ("SELECT p.rowid FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
-               "JOIN agreements a ON a.id = p.agreement_id "
-               f"WHERE pt.topic IN ({_marks(topic_ids)})" + "".join(f" AND {w}" for w in where)
-               + " ORDER BY pt.score DESC LIMIT ?")
-        extra = [r for (r,) in corpus.index.conn.execute(sql, (*topic_ids, *args, TOPIC_CANDIDATES)) if r not in seen]
+        extra = [r for r in corpus.index.best_tagged(topic_ids, flt, TOPIC_CANDIDATES) if r not in seen]
         rows += [(rowid, 0.0) for rowid in extra]
     return rows
 
 
-def _allowed(corpus: Corpus, postings: Postings, where: list[str], args: list[Any]) -> Any:
+def _allowed(corpus: Corpus, postings: Postings, flt: ProvisionFilter) -> Any:
     """Which provisions the filters let through, as the scorer's mask (None: all); kept per filter set."""
-    if not where:
+    if not flt.where:
         return None
     cache = corpus.session().filter_masks
-    key = (tuple(where), tuple(args))
-    if key not in cache:
+    if flt not in cache:
         if len(cache) >= 16:
             cache.clear()
-        sql = ("SELECT p.rowid FROM provisions p JOIN agreements a ON a.id = p.agreement_id WHERE "
-               + " AND ".join(where))
-        cache[key] = postings.mask(r for (r,) in corpus.index.conn.execute(sql, args))
-    return cache[key]
+        cache[flt] = postings.mask(corpus.index.rowids_matching(flt))
+    return cache[flt]
 
 
 def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -571,13 +522,8 @@ def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> l
         weights = dict(plan.topics)
         best: dict[int, float] = {}
         ids = rowids.tolist()
-        for i in range(0, n, 900):  # SQLite's default limit on host parameters is 999
-            part = ids[i:i + 900]
-            for rowid, t, score in corpus.index.conn.execute(
-                f"SELECT provision_rowid, topic, score FROM provision_topics WHERE provision_rowid IN ({_marks(part)}) "
-                f"AND topic IN ({_marks(list(weights))})", (*part, *weights)
-            ):
-                best[rowid] = max(best.get(rowid, 0.0), score * weights[t])
+        for rowid, t, score in corpus.index.topic_scores(ids, list(weights)):
+            best[rowid] = max(best.get(rowid, 0.0), score * weights[t])
         topic = np.fromiter((best.get(r, 0.0) for r in ids), dtype=np.float64, count=n)
     top = max(score for _, score in rows) or 1.0
     total = sum(u.weight for u in plan.units) or 1.0
@@ -647,38 +593,16 @@ _PLAIN = re.compile(r"[a-z0-9]+")
 
 def _lemma_texts(corpus: Corpus, rowids: list[int]) -> dict[int, tuple[str, str]]:
     """rowid -> (" title ", " title chapter text "), from the lemma strings of the index."""
-    out: dict[int, tuple[str, str]] = {}
-    for i in range(0, len(rowids), 900):
-        part = rowids[i:i + 900]
-        for rowid, title, chapter, body in corpus.index.conn.execute(
-            f"SELECT rowid, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE rowid IN ({_marks(part)})", part
-        ):
-            out[rowid] = (f" {title} ", f" {title} {chapter} {body} ")
-    return out
+    return {rowid: (f" {title} ", f" {title} {chapter} {body} ")
+            for rowid, (title, chapter, body) in corpus.index.lemma_strings(rowids).items()}
 
 
-def _run_fts(corpus: Corpus, expr: str, where: list[str], args: list[Any], limit: int,
-             column: str = "p.id") -> list[tuple[Any, float]] | None:
-    """(``column``, BM25) of the best rows FTS5 finds for ``expr``; None if FTS5 cannot parse it."""
+def _run_fts(corpus: Corpus, expr: str, flt: ProvisionFilter, limit: int,
+             rowids: bool = False) -> list[tuple[Any, float]] | None:
+    """(provision id or rowid, BM25) of the best rows FTS5 finds for ``expr``; None if FTS5 cannot parse it."""
     if not expr:
         return []
-    sql = (
-        f"SELECT {column}, bm25(provisions_fts, ?, ?, ?) AS score FROM provisions_fts "
-        "JOIN provisions p ON p.rowid = provisions_fts.rowid JOIN agreements a ON a.id = p.agreement_id "
-        "WHERE provisions_fts MATCH ?" + "".join(f" AND {w}" for w in where) + " ORDER BY score LIMIT ?"
-    )
-    try:
-        return [(pid, -score) for pid, score in corpus.index.conn.execute(sql, (*WEIGHTS, expr, *args, limit))]
-    except sqlite3.OperationalError:
-        return None
-
-
-def _browse(corpus: Corpus, where: list[str], args: list[Any], limit: int) -> list[tuple[str, float]]:
-    order = "CASE p.obligation WHEN 'binding' THEN 0 WHEN 'mixed' THEN 1 WHEN 'soft' THEN 2 ELSE 3 END"
-    sql = ("SELECT p.id FROM provisions p JOIN agreements a ON a.id = p.agreement_id"
-           + (" WHERE " + " AND ".join(where) if where else "")
-           + f" ORDER BY {order}, a.signed DESC, p.agreement_id, p.ord LIMIT ?")
-    return [(pid, 0.0) for (pid,) in corpus.index.conn.execute(sql, (*args, limit))]
+    return corpus.index.fts_top(expr, WEIGHTS, flt, limit, rowids=rowids)
 
 
 def _hits(corpus: Corpus, rows: Iterable[tuple[str, float]], lemmas: set[str]) -> list[Hit]:
@@ -721,14 +645,10 @@ def surface_forms(corpus: Corpus, lemmas: set[str], lang: str = "en") -> set[str
     if lang not in cache:
         if lang not in session.forms_asked:  # a first query (one-shot CLI): one scan is cheaper
             session.forms_asked.add(lang)
-            items = sorted(lemmas)
-            rows = corpus.index.conn.execute(
-                f"SELECT form FROM vocabulary WHERE lang = ? AND lemma IN ({_marks(items)})", (lang, *items)
-            )
-            return {form for (form,) in rows} | set(items)
+            return corpus.index.forms_of(sorted(lemmas), lang) | set(lemmas)
         # more queries: read the vocabulary once instead of scanning it (no index on lemma) per query
         table: dict[str, list[str]] = {}
-        for form, lemma in corpus.index.conn.execute("SELECT form, lemma FROM vocabulary WHERE lang = ?", (lang,)):
+        for form, lemma in corpus.index.vocabulary(lang):
             table.setdefault(lemma, []).append(form)
         cache[lang] = table
     table = cache[lang]
