@@ -21,7 +21,7 @@ def test_keyword_query_finds_titled_articles_first(tota: ftadraft.Corpus) -> Non
 
 
 def test_query_lemmas_come_from_the_index_vocabulary(tota: ftadraft.Corpus) -> None:
-    from ftadraft.search.engine import query_lemmas
+    from ftadraft.search.query import query_lemmas
 
     assert query_lemmas(tota, ["Shipments", "accorded", "servers"]) == ["shipment", "accord", "server"]
 
@@ -119,7 +119,7 @@ def test_notebook_api_frames_and_html(tota: ftadraft.Corpus) -> None:
 
 
 def test_misspelt_or_ocr_damaged_query_words_are_corrected(tota: ftadraft.Corpus) -> None:
-    from ftadraft.search.engine import query_lemmas
+    from ftadraft.search.query import query_lemmas
 
     assert query_lemmas(tota, ["paperles", "tradng"]) == ["paperless", "trade"]
     hits = search(tota, "paperles tradng", limit=5)
@@ -278,7 +278,7 @@ def test_batch_builds_the_scorer_only_when_large_enough(widgets: Path, monkeypat
 
 
 def test_snippet_marks_whole_words_in_any_case() -> None:
-    from ftadraft.search.engine import snippet
+    from ftadraft.search.snippets import snippet
 
     text = "Because SHIPMENTS and shipment_x differ; Shipment, İstanbul shipment. Cause."
     assert snippet(text, {"shipment", "shipments", "cause", "i̇stanbul"}) == \

@@ -5,5 +5,5 @@
 - :mod:`.reuse` — per agreement, the share of its words copied near-verbatim and from where.
 - :mod:`.families` — chapters clustered into template families.
 
-May import: the shared leaves, the index, tags, search, the corpus facade and :mod:`ftadraft.compare.texts`.
+May import: the shared leaves, the index, tags, search, the corpus facade and :mod:`ftadraft.compare`.
 """

@@ -14,8 +14,6 @@ document frequencies, the counts) lives in the corpus's :class:`~ftadraft.corpus
 
 from __future__ import annotations
 
-import functools
-import math
 import re
 import time
 from collections.abc import Collection, Iterable, Sequence
@@ -29,6 +27,8 @@ from ..index import derived
 from ..index.filters import AgreementFilter
 from ..index.store import ProvisionFilter
 from ..model import Agreement, Provision
+from .query import STOPWORDS, WORD, QueryPlan, check_query, concept_table, plan_query, total_provisions
+from .snippets import _Forms, _snippet, surface_forms
 
 if TYPE_CHECKING:
     from ..corpus import Corpus, SessionCache
@@ -36,17 +36,7 @@ if TYPE_CHECKING:
 
 #: BM25 column weights: title, chapter title, text.
 WEIGHTS = (4.0, 1.5, 1.0)
-MAX_QUERY_CHARS = 10_000
 OBLIGATIONS = ("binding", "mixed", "soft", "none")
-_OPERATORS = {"AND", "OR", "NOT"}
-_TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
-_WORD = re.compile(r"\w+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_STOPWORDS = frozenset((
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is", "it", "its",
-    "of", "on", "or", "such", "that", "the", "their", "this", "to", "was", "were", "which", "with", "shall", "may",
-    "any", "other", "there", "these", "those", "been", "being", "do", "does", "not", "no",
-))
 
 
 @dataclass(frozen=True)
@@ -117,209 +107,6 @@ def _agreement_dict(a: Agreement) -> dict[str, Any]:
 
 
 # -- query understanding ------------------------------------------------------------------------
-def check_query(query: str) -> str:
-    """Refuse queries no one meant to type (huge, binary); strip control characters."""
-    if len(query) > MAX_QUERY_CHARS:
-        raise FtadraftError(f"query too long ({len(query):,} characters; the limit is {MAX_QUERY_CHARS:,})")
-    return " ".join(_CONTROL.sub(" ", query).split())
-
-
-def query_lemmas(corpus: Corpus, words: Sequence[str], lang: str = "en") -> list[str]:
-    """Lemmas of query words from the index vocabulary; unknown forms get a light plural/tense fold."""
-    lower = [w.lower() for w in words]
-    known = corpus.index.lemmas_of(lower, lang)
-    out: list[str] = []
-    for w in lower:
-        lemma = known.get(w)
-        if lemma is None:
-            lemma = _fold_unknown(corpus, w, lang)
-        out.append(lemma)
-    return out
-
-
-def _fold_unknown(corpus: Corpus, word: str, lang: str) -> str:
-    """A word the index never saw: a real word of the language gets its dictionary lemma ("suing" ->
-    "sue", not the treaty word "sing"); otherwise try plural/tense folds, then the closest
-    frequent-enough spelling (typos and OCR damage such as "paperles", "custorns")."""
-    known = _language_lemmas(lang)
-    if word in known:
-        return known[word]
-    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", "")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            stem = word[: -len(suffix)] + repl
-            found = corpus.index.lemmas_of([stem], lang)
-            if found:
-                return found[stem]
-    if len(word) < 5 or not word.isalpha():
-        return word
-    from rapidfuzz import fuzz, process
-
-    forms = _forms_by_initial(corpus, lang).get(word[0], [])
-    best = process.extractOne(word, forms, scorer=fuzz.ratio, score_cutoff=85)
-    return corpus.index.lemmas_of([best[0]], lang).get(best[0], word) if best else word
-
-
-@functools.lru_cache(maxsize=4)
-def _language_lemmas(lang: str) -> dict[str, str]:
-    """Inflected form -> lemma of the language (spacy-lookups-data's table, the one the index was
-    lemmatised with, read directly: 40 ms, no spaCy import); base forms map to themselves."""
-    import gzip
-    import importlib.resources
-    import json
-
-    try:
-        data = (importlib.resources.files("spacy_lookups_data") / "data" / f"{lang}_lemma_lookup.json.gz").read_bytes()
-        table: dict[str, str] = json.loads(gzip.decompress(data))
-    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError):
-        return {}
-    table.update((lemma, lemma) for lemma in list(table.values()) if lemma not in table)
-    return table
-
-
-def _forms_by_initial(corpus: Corpus, lang: str) -> dict[str, list[str]]:
-    """Alphabetic word forms of the index by first letter (loaded once per open index)."""
-    cache = corpus.session().forms_by_initial
-    if lang not in cache:
-        table: dict[str, list[str]] = {}
-        for form in corpus.index.word_forms(lang, min_length=4):
-            if form.isalpha():
-                table.setdefault(form[0], []).append(form)
-        cache[lang] = table
-    return cache[lang]
-
-
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', "") + '"'
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One thing the query asks for: a word, or a thesaurus concept with its equivalent phrases."""
-
-    phrases: tuple[str, ...]  # lemma phrases, any of which satisfies the unit
-    weight: float  # inverse document frequency: rare words count more
-    concept: bool = False
-
-
-@dataclass(frozen=True)
-class QueryPlan:
-    """How a query is run: the FTS5 candidate expression and the units used to re-rank."""
-
-    fts: str
-    units: tuple[Unit, ...]
-    advanced: bool
-    topics: tuple[tuple[str, float], ...] = ()  # what the query is about, from its words and their synonyms
-    phrases: tuple[str, ...] = ()  # plain queries: the phrases of ``fts`` (it is "p1" OR "p2" OR ...)
-
-    @property
-    def words(self) -> set[str]:
-        return {w for u in self.units for ph in u.phrases for w in ph.split()}
-
-
-def _doc_freq(corpus: Corpus, terms: Sequence[str]) -> tuple[dict[str, int], int]:
-    """Provisions containing each term (as FTS5's vocabulary counts them), and all provisions."""
-    session = corpus.session()
-    total = _total(corpus)
-    postings = session.scorer
-    if postings is not None:
-        return {t: postings.doc_freq(t) for t in terms}, total
-    known = session.doc_freq
-    missing = set(terms) - known.keys()
-    if missing:
-        known.update(corpus.index.doc_freq(missing))
-    return {t: known[t] for t in terms}, total
-
-
-def _total(corpus: Corpus) -> int:
-    """Provisions in the index (at least 1)."""
-    session = corpus.session()
-    if session.total is None:
-        session.total = corpus.index.provision_count() or 1
-    return session.total
-
-
-def _concept_table(corpus: Corpus, lang: str) -> list[tuple[tuple[str, ...], ...]]:
-    cache = corpus.session().concepts
-    if lang not in cache:
-        from .thesaurus import lemmatised_concepts
-
-        cache[lang] = lemmatised_concepts(lambda ws: query_lemmas(corpus, ws, lang))
-    return cache[lang]
-
-
-def _concepts_for(corpus: Corpus, lemmas: Sequence[str], lang: str) -> list[tuple[tuple[str, ...], ...]]:
-    """The concepts (in thesaurus order) with a term whose lemmas all occur in the query: the only
-    ones :func:`ftadraft.search.thesaurus.match` can find, so matching them alone gives the same matches."""
-    cache = corpus.session().concepts_by_lemma
-    table = _concept_table(corpus, lang)
-    if lang not in cache:
-        by_lemma: dict[str, set[int]] = {}
-        for ci, terms in enumerate(table):
-            for term in terms:  # an empty term matches anywhere: key "" is looked up always
-                by_lemma.setdefault(term[0] if term else "", set()).add(ci)
-        cache[lang] = by_lemma
-    present = set(lemmas)
-    found = {ci for lem in (*present, "") for ci in cache[lang].get(lem, ())}
-    return [table[ci] for ci in sorted(found) if any(set(term) <= present for term in table[ci])]
-
-
-def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
-    """Turn a user query into candidate FTS5 expression + weighted units.
-
-    Plain queries: thesaurus concepts are recognised and expanded, remaining content words are
-    units of their own, and very common words are left out of the candidate search (they still
-    count when re-ranking). Queries with quotes or AND/OR/NOT/prefix* keep their structure.
-    """
-    tokens = _TOKEN.findall(query)
-    advanced = any(t in _OPERATORS or t.startswith('"') or t.endswith("*") or t in "()" for t in tokens)
-    lemmas = query_lemmas(corpus, _WORD.findall(query), lang)
-    if advanced:
-        parts: list[str] = []
-        for token in tokens:
-            if token in _OPERATORS or token in "()":
-                parts.append(token)
-            elif token.startswith('"'):
-                inner = _WORD.findall(token)
-                if inner:
-                    parts.append(_quote(" ".join(query_lemmas(corpus, inner, lang))))
-            else:
-                prefix = token.endswith("*")
-                inner = _WORD.findall(token)
-                forms = [w.lower() for w in inner] if prefix else query_lemmas(corpus, inner, lang)
-                for i, lemma in enumerate(forms):
-                    parts.append(_quote(lemma) + ("*" if prefix and i == len(forms) - 1 else ""))
-        words = tuple(Unit((lem,), 1.0) for lem in dict.fromkeys(lemmas) if lem not in _STOPWORDS)
-        return QueryPlan(" ".join(parts), words, True)
-    from .thesaurus import match
-
-    matches = match(lemmas, _concepts_for(corpus, lemmas, lang))
-    covered = {i for m in matches for i in range(m.start, m.end)}
-    rest = [lem for i, lem in enumerate(lemmas) if i not in covered and lem not in _STOPWORDS]
-    if not rest and not matches:
-        rest = list(lemmas)
-    words_needed = list(dict.fromkeys([*rest, *(w for m in matches for ph in m.phrases for w in ph.split())]))
-    df, total = _doc_freq(corpus, words_needed)
-
-    def idf(term: str) -> float:
-        return math.log(1 + total / (1 + df.get(term, 0)))
-
-    units: list[Unit] = [Unit(m.phrases, max(idf(w) for w in m.phrases[0].split()) * 1.2, True) for m in matches]
-    units += [Unit((lem,), idf(lem)) for lem in dict.fromkeys(rest)]
-    # Very common words are left to the re-ranking (which sees all units): BM25 over every document
-    # that contains "party" costs time and brings no candidate worth keeping.
-    common = {lem for lem in rest if df.get(lem, 0) > COMMON_SHARE * total}
-    searchable = [u for u in units if u.concept or u.phrases[0] not in common] or units
-    phrases = tuple(ph.replace('"', "") for u in searchable for ph in u.phrases
-                    if all(df.get(w, 0) for w in ph.split()) or len(u.phrases) == 1)
-    fts = " OR ".join(_quote(ph) for ph in phrases)
-    from ..tags.topics import tag_lemmas
-
-    about = tag_lemmas(" . ".join(ph for u in units for ph in u.phrases))
-    topics = tuple((t.id, t.score) for t in about if t.score >= QUERY_TOPIC_MIN)[:2]
-    return QueryPlan(fts, tuple(units), False, topics, phrases)
-
-
-# -- filters ------------------------------------------------------------------------------------
 def _filter(corpus: Corpus, f: Filters) -> ProvisionFilter:
     """The store's form of ``f`` (topics and agreement references resolved, obligation checked)."""
     topic_ids: list[str] = []
@@ -363,11 +150,11 @@ def _search(
         if plan.advanced:
             rows = _run_fts(corpus, plan.fts, flt, want)
             if rows is None:  # FTS5 could not parse it: run the plain words instead
-                plan = plan_query(corpus, " ".join(w.lower() for w in _WORD.findall(query)))
+                plan = plan_query(corpus, " ".join(w.lower() for w in WORD.findall(query)))
         if not plan.advanced:
             ranked = _rerank(corpus, plan, _candidates(corpus, plan, flt, may_build))[:want]
             rows = _provision_ids(corpus, ranked)
-        words = {w for w in plan.words if w not in _STOPWORDS}  # "the", "of" inside phrases: not worth marking
+        words = {w for w in plan.words if w not in STOPWORDS}  # "the", "of" inside phrases: not worth marking
     else:
         rows = [(pid, 0.0) for pid in corpus.index.browse(flt, want)]
     hits = _hits(corpus, rows or [], words)
@@ -386,11 +173,6 @@ def _provision_ids(corpus: Corpus, rows: list[tuple[int, float]]) -> list[tuple[
 
 #: How many BM25 candidates a plain query re-ranks, and the weights of the re-ranking features.
 CANDIDATES = 200
-#: Words found in more than this share of provisions do not generate candidates (they still re-rank).
-COMMON_SHARE = 0.25
-#: A query is taken to be about a topic when the tagger gives it at least this score; provisions
-#: tagged with that topic join the candidates and gain up to W_TOPIC in the re-ranking.
-QUERY_TOPIC_MIN = 0.3
 TOPIC_CANDIDATES = 100
 W_TOPIC = 0.25
 W_BM25, W_COVERAGE, W_TITLE = 0.45, 0.45, 0.10
@@ -421,7 +203,7 @@ def prepare(corpus: Corpus) -> bool:
             if postings is not None:
                 derived.write(saved, ranking.to_arrays(postings))
         if postings is not None:  # FTS5 scores the thesaurus phrases now (0.2 s), not in a query
-            for terms in _concept_table(corpus, "en"):
+            for terms in concept_table(corpus, "en"):
                 for term in terms:
                     postings.phrase_scores(corpus.index.conn, " ".join(term), WEIGHTS)
         _use_scorer(session, postings)
@@ -451,13 +233,13 @@ def _postings(corpus: Corpus, may_build: bool = False) -> Postings | None:
     session = corpus.session()
     if may_build and not session.scorer_tried:
         spent = session.fts_seconds
-        if spent >= LOAD_SECONDS_PER_PROVISION * _total(corpus) and not session.no_saved_scorer:
+        if spent >= LOAD_SECONDS_PER_PROVISION * total_provisions(corpus) and not session.no_saved_scorer:
             postings = _load_postings(corpus)  # an earlier process built it: loading pays off soon
             if postings is not None:
                 _use_scorer(session, postings)
             else:
                 session.no_saved_scorer = True
-        if not session.scorer_tried and spent >= BUILD_SECONDS_PER_PROVISION * _total(corpus):
+        if not session.scorer_tried and spent >= BUILD_SECONDS_PER_PROVISION * total_provisions(corpus):
             prepare(corpus)
     return session.scorer
 
@@ -636,94 +418,6 @@ def _group(hits: list[Hit], threshold: float = 90.0) -> list[Hit]:
     return [Hit(h.rank, h.score, h.provision, h.agreement, h.snippet, tuple(m)) for h, m in groups]
 
 
-def surface_forms(corpus: Corpus, lemmas: set[str], lang: str = "en") -> set[str]:
-    """Every lower-case word form in the index whose lemma is one of ``lemmas`` (for highlighting)."""
-    if not lemmas:
-        return set()
-    session = corpus.session()
-    cache = session.forms_of_lemma
-    if lang not in cache:
-        if lang not in session.forms_asked:  # a first query (one-shot CLI): one scan is cheaper
-            session.forms_asked.add(lang)
-            return corpus.index.forms_of(sorted(lemmas), lang) | set(lemmas)
-        # more queries: read the vocabulary once instead of scanning it (no index on lemma) per query
-        table: dict[str, list[str]] = {}
-        for form, lemma in corpus.index.vocabulary(lang):
-            table.setdefault(lemma, []).append(form)
-        cache[lang] = table
-    table = cache[lang]
-    return {form for lemma in lemmas for form in table.get(lemma, ())} | set(lemmas)
-
-
-def snippet(text: str, forms: set[str], width: int = 240) -> str:
-    """A window of ``text`` around the densest cluster of query words (given as lower-case surface
-    ``forms``), matches in [brackets]."""
-    return _snippet(text, _Forms.of(forms), width)
-
-
-@dataclass(frozen=True)
-class _Forms:
-    """Lower-case surface forms to mark, and those of them that are whole words (\\w+)."""
-
-    all: frozenset[str]
-    words: tuple[str, ...]
-
-    @classmethod
-    def of(cls, forms: Iterable[str]) -> _Forms:
-        every = frozenset(forms)
-        return cls(every, tuple(sorted(f for f in every if _WORD.fullmatch(f))))
-
-
-def _matches(text: str, forms: _Forms) -> list[tuple[int, int]]:
-    """Spans of the words (maximal \\w+ runs) of ``text`` whose lower case is one of ``forms``."""
-    if not forms.all:
-        return []
-    low = text.lower()
-    if len(low) != len(text) or "Σ" in text:  # lower() is not letter by letter here: look at every word
-        return [m.span() for m in _WORD.finditer(text) if m.group().lower() in forms.all]
-    # Letter by letter, the lower case of a word is a word: only whole-word forms can match.
-    spans: list[tuple[int, int]] = []
-    n = len(text)
-    for f in forms.words:  # str.find runs in C; most forms occur a few times at most
-        i = low.find(f)
-        while i >= 0:
-            e = i + len(f)
-            # whole words only: no \w character (alphanumeric or "_") on either side
-            if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and (
-                e == n or not (text[e].isalnum() or text[e] == "_")
-            ):
-                spans.append((i, e))
-            i = low.find(f, e)
-    spans.sort()
-    return spans
-
-
-def _snippet(text: str, forms: _Forms, width: int = 240) -> str:
-    if not _WORD.search(text):
-        return ""
-    matched = _matches(text, forms)
-    start = 0
-    if matched:
-        reach = width * 2 // 3
-        best, best_n, j = matched[0], 0, 0
-        for i, (m_start, _) in enumerate(matched):  # sliding window: most matches within `reach` characters
-            while matched[j][0] < m_start - reach:
-                j += 1
-            if i - j + 1 > best_n:
-                best, best_n = matched[j], i - j + 1
-        start = max(0, best[0] - width // 4)
-        start = text.rfind(" ", 0, start) + 1 if start else 0
-    end = min(len(text), start + width)
-    if end < len(text):
-        cut = text.rfind(" ", start, end)
-        end = cut if cut > start else end
-    spans = [(s_ - start, e_ - start) for s_, e_ in matched if start <= s_ and e_ <= end]
-    piece = text[start:end]
-    for s_, e_ in reversed(spans):
-        piece = piece[:s_] + "[" + piece[s_:e_] + "]" + piece[e_:]
-    return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
-
-
 def search_batch(
     corpus: Corpus, queries: Iterable[str], *, limit: int = 10, filters: Filters | None = None, group: bool = False
 ) -> list[tuple[str, list[Hit]]]:
@@ -732,11 +426,11 @@ def search_batch(
     if isinstance(queries, Collection):
         expected = len(queries) * FTS_SECONDS_PER_QUERY
         session = corpus.session()
-        if not session.scorer_tried and expected >= LOAD_SECONDS_PER_PROVISION * _total(corpus):
+        if not session.scorer_tried and expected >= LOAD_SECONDS_PER_PROVISION * total_provisions(corpus):
             saved = _load_postings(corpus)
             if saved is not None:
                 _use_scorer(session, saved)
-        if expected >= BUILD_SECONDS_PER_PROVISION * _total(corpus):
+        if expected >= BUILD_SECONDS_PER_PROVISION * total_provisions(corpus):
             prepare(corpus)
     # A batch too small to pay for the scorer up front does not build it midway either: that would
     # cost more than the rest of the batch saves.

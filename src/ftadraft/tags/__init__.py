@@ -4,5 +4,5 @@
 - :mod:`.obligation` — binding / soft / mixed / none, with the sentences that decided it.
 - :mod:`.tagging` — both over many provisions at index time, in worker processes.
 
-May import: the shared leaves, :mod:`ftadraft.ingest` and :mod:`ftadraft.index.store`.
+May import: the shared leaves, :mod:`ftadraft.ingest` and :mod:`ftadraft.index`.
 """
