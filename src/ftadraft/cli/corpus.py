@@ -10,6 +10,7 @@ import click
 
 from ..model import citation
 from .app import Context, Progress, cli, emit_json, quiet_option, run, warn
+from .options import json_option
 
 FORMAT_CHOICES = ["tota", "text", "markdown", "pdf", "docx", "html"]
 
@@ -31,7 +32,7 @@ def corpus() -> None:
 @click.option("--in-force", "in_force", help="Entry-into-force date, YYYY-MM-DD or YYYY.")
 @click.option("--language", help="Language code of the text (default: en).")
 @click.option("--encoding", help="Text encoding of plain-text/Markdown files (default: UTF-8 or BOM).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 @click.pass_obj
 def corpus_add(obj: Context, paths: tuple[Path, ...], fmt: str | None, agreement_id: str | None, name: str | None,
                aliases: tuple[str, ...], parties: str | None, signed: str | None, in_force: str | None,
@@ -76,7 +77,7 @@ def _report_add(obj: Context, report: Any, as_json: bool) -> int:
 @quiet_option
 @click.argument("name", default="tota")
 @click.option("--from", "source", help="Local folder or mirror URL to fetch from instead of the upstream URL.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 @click.pass_obj
 def corpus_fetch(obj: Context, name: str, source: str | None, as_json: bool) -> None:
     """Download a published corpus (default: tota), verify every file's SHA-256, and add it."""
@@ -121,7 +122,7 @@ def corpus_fetch(obj: Context, name: str, source: str | None, as_json: bool) -> 
 
 @corpus.command("list")
 @click.option("--party", help="Only agreements this party (ISO3) signed.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def corpus_list(obj: Context, party: str | None, as_json: bool) -> None:
     """List the agreements in the index, oldest first."""
@@ -142,7 +143,7 @@ def corpus_list(obj: Context, party: str | None, as_json: bool) -> None:
 
 @corpus.command("show")
 @click.argument("ref")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def corpus_show(obj: Context, ref: str, as_json: bool) -> None:
     """Show an agreement (REF = id or alias) or one article (REF = AGREEMENT:ARTICLE, e.g. tota-449:14.3)."""
@@ -223,7 +224,7 @@ def _print_agreement(view: Any) -> None:
 @corpus.command("remove")
 @quiet_option
 @click.argument("refs", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def corpus_remove(obj: Context, refs: tuple[str, ...], as_json: bool) -> None:
     """Remove agreements (by id or alias) and their provisions from the index."""
@@ -242,7 +243,7 @@ def corpus_remove(obj: Context, refs: tuple[str, ...], as_json: bool) -> None:
 
 @corpus.command("retag")
 @quiet_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def corpus_retag(obj: Context, as_json: bool) -> None:
     """Re-compute topics and obligation strength of every provision (after upgrading ftadraft)."""
@@ -260,7 +261,7 @@ def corpus_retag(obj: Context, as_json: bool) -> None:
 
 
 @corpus.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def corpus_stats(obj: Context, as_json: bool) -> None:
     """Count agreements, chapters, provisions and words in the index."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .app import Context, cli, emit_json, run
+from .options import force_option, json_option, since_option, until_option
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
 
@@ -16,12 +17,12 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
 @click.option("--topic", help="Instead: each agreement's articles tagged with this topic slug.")
 @click.option("--min-similarity", default=0.1, show_default=True, type=click.FloatRange(0.01, 0.99),
               help="Average word 5-gram Jaccard inside a family (higher: more, tighter families).")
-@click.option("--since", type=int, help="Only agreements signed in or after this year.")
-@click.option("--until", type=int, help="Only agreements signed in or before this year.")
+@since_option
+@until_option
 @click.option("--plot", "plot_out", type=_OUT, help="Write a PNG heatmap ordered by family (needs matplotlib).")
 @click.option("--csv", "csv_out", type=_OUT, help="Write one row per chapter: family, agreement, closest other.")
-@click.option("--force", is_flag=True, help="Overwrite existing --plot/--csv files.")
-@click.option("--json", "as_json", is_flag=True, help="Print the families as JSON.")
+@force_option
+@json_option
 @click.pass_obj
 def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_similarity: float, since: int | None,
                  until: int | None, plot_out: Path | None, csv_out: Path | None, force: bool, as_json: bool) -> None:

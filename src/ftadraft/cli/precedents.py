@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .app import Context, cli, emit_json, jsonl_items, run, text_argument
+from .options import force_option, json_option, parties_option, since_option, until_option
 
 _LIMIT = click.IntRange(1, 1000)
 
@@ -22,16 +23,16 @@ _LIMIT = click.IntRange(1, 1000)
 @click.option("--limit", "-n", default=10, show_default=True, type=_LIMIT, help="Precedents to list.")
 @click.option("--min-similarity", type=click.FloatRange(0.05, 1.0),
               help="Share of the clause's words a provision must contain [default: 0.5; 0.8 with --lineage].")
-@click.option("--since", type=int, help="Only agreements signed in or after this year.")
-@click.option("--until", type=int, help="Only agreements signed in or before this year.")
-@click.option("--party", "parties", multiple=True, help="Only agreements with this party, ISO3 (repeatable).")
+@since_option
+@until_option
+@parties_option
 @click.option("--exclude", multiple=True, help="Leave out this agreement (id or alias; repeatable).")
 @click.option("--lineage", "show_lineage", is_flag=True,
               help="List every provision containing the clause by signature date, with the likely origin.")
 @click.option("--no-diff", is_flag=True, help="Do not show the diff against the best match.")
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help='JSON lines {"id": ..., "text": ...}; prints one JSON line {"id", "hits"} per input.')
-@click.option("--json", "as_json", is_flag=True, help="Print JSON: hits, lineage and the best match's diff.")
+@json_option
 @click.pass_obj
 def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, min_similarity: float | None,
                    since: int | None, until: int | None, parties: tuple[str, ...], exclude: tuple[str, ...],
@@ -133,8 +134,8 @@ def _batch(c: Any, batch: Any, limit: int, min_similarity: float, filters: dict[
               help="Share of an article's words its earlier source must contain to count as copied.")
 @click.option("--articles/--no-articles", default=True, show_default=True, help="List every article with its source.")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help="Write one row per article.")
-@click.option("--force", is_flag=True, help="Overwrite an existing --csv file.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@force_option
+@json_option
 @click.pass_obj
 def reuse_cmd(obj: Context, agreement: str, threshold: float, articles: bool, csv_out: Path | None, force: bool,
               as_json: bool) -> None:

@@ -11,23 +11,24 @@ from typing import Any
 import click
 
 from .app import Context, cli, emit_json, run
+from .options import json_option, parties_option, since_option, until_option
 
 
 @cli.command("search")
 @click.argument("query", required=False, default="")
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits per query.")
 @click.option("--topic", "topics", multiple=True, help="Only provisions tagged with this topic slug (repeatable).")
-@click.option("--party", "parties", multiple=True, help="Only agreements with this party, ISO3 (repeatable).")
+@parties_option
 @click.option("--all-parties", is_flag=True, help="With several --party: agreements with all of them.")
 @click.option("--agreement", help="Only this agreement (id or alias).")
 @click.option("--chapter", help="Only chapters with this number or title text.")
-@click.option("--since", type=int, help="Only agreements signed in or after this year.")
-@click.option("--until", type=int, help="Only agreements signed in or before this year.")
+@since_option
+@until_option
 @click.option("--obligation", type=click.Choice(["binding", "soft", "mixed", "none"]), help="Only this obligation strength.")
 @click.option("--lang", help="Only agreements in this language (en, es, fr).")
 @click.option("--group", is_flag=True, help="Collapse near-identical texts into one hit ('and N other agreements').")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="One query per line; prints one JSON line per query.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits.")
+@json_option
 @click.pass_obj
 def search_cmd(obj: Context, query: str, limit: int, topics: tuple[str, ...], parties: tuple[str, ...],
                all_parties: bool, agreement: str | None, chapter: str | None, since: int | None, until: int | None,

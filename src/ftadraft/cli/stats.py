@@ -13,6 +13,7 @@ from ..atomic import atomic_path, write_text
 from ..errors import FtadraftError
 from .app import Context, cli, emit_json, run
 from .files import check_output
+from .options import force_option, json_option, parties_option, since_option, until_option
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
 
@@ -61,14 +62,14 @@ def _note(note: str | None) -> None:
 @stats.command("coverage")
 @click.option("--topic", "topics", multiple=True, help="A topic slug (repeatable; default: all).")
 @click.option("--area", help="Only topics of this area (clearance, cooperation, ip-enforcement, e-commerce).")
-@click.option("--since", type=int, help="Agreements signed in or after this year.")
-@click.option("--until", type=int, help="Agreements signed in or before this year.")
-@click.option("--party", "parties", multiple=True, help="Agreements this ISO3 party signed (repeatable: any of them).")
+@since_option
+@until_option
+@parties_option
 @click.option("--csv", "csv_out", type=_OUT, help="Write the long table (one row per agreement × topic) to this CSV file.")
 @click.option("--parquet", "parquet_out", type=_OUT,
               help="Write the long table to this Parquet file (needs pyarrow: the notebook extra).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@json_option
+@force_option
 @click.pass_obj
 def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, since: int | None, until: int | None,
                    parties: tuple[str, ...], csv_out: Path | None, parquet_out: Path | None, as_json: bool,
@@ -111,12 +112,12 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
 
 @stats.command("diffusion")
 @click.option("--topic", required=True, help="The topic slug.")
-@click.option("--since", type=int, help="From this signature year.")
-@click.option("--until", type=int, help="Up to this signature year.")
+@since_option
+@until_option
 @click.option("--plot", "plot_out", type=_OUT, help="Write a PNG chart (needs the plot extra: matplotlib).")
 @click.option("--csv", "csv_out", type=_OUT, help="Write the per-year table to this CSV file.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@json_option
+@force_option
 @click.pass_obj
 def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | None, plot_out: Path | None,
                     csv_out: Path | None, as_json: bool, force: bool) -> None:
@@ -160,7 +161,7 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
 
 @stats.command("agreement")
 @click.argument("ref")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def stats_agreement(obj: Context, ref: str, as_json: bool) -> None:
     """An agreement's topics with their strongest obligation, and words per area."""
@@ -187,7 +188,7 @@ def stats_agreement(obj: Context, ref: str, as_json: bool) -> None:
 
 @stats.command("party")
 @click.argument("iso3")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def stats_party(obj: Context, iso3: str, as_json: bool) -> None:
     """A party's agreements over time, and the first year it accepted binding language per topic."""
