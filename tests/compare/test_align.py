@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
+import sys
+from collections import Counter
 from pathlib import Path
 
 import ftadraft
 from conftest import RunCli
 from ftadraft.compare.align import align_articles, chapter_provisions
 
-_BENCH = Path(__file__).resolve().parents[2] / "bench" / "align_bench.py"
+_BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, _BENCH_DIR / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def _bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("align_bench", _BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load("align_bench")
 
 
 def test_tpp_korus_electronic_commerce(run: RunCli, tota_db: Path) -> None:
@@ -59,7 +67,6 @@ def test_identical_split_and_one_sided(tota_db: Path) -> None:
     # 14.17 split into two articles in B: both halves attach to it
     src = tpp[16]
     half = len(src.normalized) // 2
-    import dataclasses
 
     b = [dataclasses.replace(src, id="x/1", number="1", normalized=src.normalized[:half], title=None),
          dataclasses.replace(src, id="x/2", number="2", normalized=src.normalized[half:], title=None),
@@ -101,3 +108,53 @@ def test_missing_chapter_is_one_line_error(run: RunCli, tota_db: Path) -> None:
     assert r.stderr.count("\n") == 1 and "no such chapter" in r.stderr
     r = run("compare", "tpp", "korus", "--chapter", "Electronic Commerce", "--chapter-b", "99", db=tota_db)
     assert r.exit_code == 1 and "99: no such chapter" in r.stderr
+
+
+def test_alignment_across_template_families(tota_db: Path) -> None:
+    """The dev pairs of bench/align_pairs.toml (titles removed): chapters of different template families.
+    The held-out pairs are not looked at here."""
+    bench = _load("align_families")
+    with ftadraft.open(tota_db, create=False) as c:
+        pairs = [p for p in bench.load_pairs(c) if p.split == "dev"]
+    assert len(pairs) >= 20 and len({p.group for p in pairs}) >= 10
+    ours, base = bench.Counts(), bench.Counts()
+    matrices = {}
+    for p in pairs:
+        a, b = bench.strip_titles(p.a), bench.strip_titles(p.b)
+        matrices[p.id] = bench.baseline_matrix(a, b)
+        ours += bench.score(bench.ours(a, b), p.gold)
+    threshold = bench.tune_threshold(pairs, matrices)
+    for p in pairs:
+        base += bench.score(bench.baseline_pairs(bench.strip_titles(p.a), bench.strip_titles(p.b),
+                                                 matrices[p.id], threshold), p.gold)
+    print(f"\nacross families (dev): {ours.text()}; baseline {base.text()}")
+    assert ours.gold >= 150
+    assert ours.f1 >= 0.88 and ours.p >= 0.88 and ours.r >= 0.85
+    assert ours.f1 >= base.f1 + 0.05
+
+
+def test_no_over_eager_splits(tota_db: Path) -> None:
+    """An article is attached to a second article of the other side only where its content divides: across
+    the dev pairs no article gets more than three partners, and few get two."""
+    bench = _load("align_families")
+    with ftadraft.open(tota_db, create=False) as c:
+        pairs = [p for p in bench.load_pairs(c) if p.split == "dev"]
+    extra = 0
+    for p in pairs:
+        found = align_articles(bench.strip_titles(p.a), bench.strip_titles(p.b)).pairs
+        per_a, per_b = Counter(x.a for x in found), Counter(x.b for x in found)
+        assert max(per_a.values(), default=0) <= 3 and max(per_b.values(), default=0) <= 3, p.id
+        extra += sum(v - 1 for v in per_a.values()) + sum(v - 1 for v in per_b.values())
+    assert extra <= 8
+
+
+def test_unrelated_article_is_not_attached(tota_db: Path) -> None:
+    """A chapter against itself plus an unrelated article: the stranger stays on one side."""
+    with ftadraft.open(tota_db, create=False) as c:
+        customs = chapter_provisions(c.index.provisions("tota-447"), "5")
+        stranger = chapter_provisions(c.index.provisions("tota-449"), "Intellectual Property")[75]
+    assert stranger.number == "18.76"  # special requirements related to border measures: customs words
+    b = [dataclasses.replace(p, title=None) for p in customs] + [dataclasses.replace(stranger, title=None)]
+    out = align_articles(customs, b)
+    assert all(x.a == x.b for x in out.pairs) and len(out.pairs) == len(customs)
+    assert out.only_b == (stranger.number,)

@@ -6,7 +6,8 @@
 - :mod:`.align` — which article of one chapter answers which of another.
 - :mod:`.redline` — real Word tracked changes (Accept All gives B, Reject All gives A).
 
-May import: the shared leaves (``model``, ``errors``, ``normalize``, ``fingerprint``, ``atomic``).
+May import: the shared leaves and everything before it in the flow (the alignment uses the search thesaurus);
+never provenance, research or drafting.
 """
 
 from .texts import Comparison, SubstantiveChange, compare_texts, render_html, render_terminal

@@ -1,34 +1,58 @@
 """Align the articles of two chapters by content: which article of B is the counterpart of each of A.
 
-``align_articles(a, b)`` scores every pair of articles (a blend of word 3-gram and 5-gram Jaccard and
-rapidfuzz ``token_set_ratio`` on the first 2000 characters of the normalised texts, plus a small bonus
-for equal titles when both sides carry titles), then matches pairs greedily, best score first, so that
-articles may be reordered. Articles whose best remaining score is below ``threshold`` stay unmatched
-(``only_a`` / ``only_b``). An unmatched article of B whose best counterpart in A is already matched,
-with a score above the threshold, is attached to it as a split (one article of A became several in B);
-likewise an unmatched article of A is attached to B's article it best matches as a merge (several
-articles of A became one in B).
+Chapters from different template families (a Korea-Australia customs chapter against an EAEU-Viet Nam one)
+share few literal phrases, so ``align_articles(a, b)`` works on weighted vocabulary rather than on copied text:
+
+1. **Scores.** Each article becomes three TF-IDF vectors over the two chapters together (a word that every
+   article uses, such as "Party" or "shall", weighs nothing): light-stemmed words, word pairs, and character
+   4-grams of the stemmed text (spelling and inflection variants). Expressions of the domain thesaurus
+   (``ftadraft.search.thesaurus``: express consignment / express shipment, spam / unsolicited commercial
+   electronic messages) count as one more shared word. The pair score is a weighted blend of the three
+   cosines; titles add to it when both articles carry one. 1.0 means the same text.
+2. **Matching.** Scores are corrected for "hub" articles that resemble everything (a long definitions article,
+   a general enforcement article): each score is compared with the best scores of its row and its column
+   (cross-domain similarity local scaling), then an optimal one-to-one assignment (Hungarian) picks the
+   pairs. A pair is kept when its corrected score is not below its neighbours' and its plain score is at
+   least ``threshold``; other articles stay on one side only (``only_a`` / ``only_b``).
+3. **Splits and merges.** An unmatched article of B is attached to the article of A it most resembles, as a
+   split, only where the content really divides: it must score well with that article (≥ 0.3) and clearly
+   better than with any other, most of its weighted vocabulary must be inside that article, and adding it
+   must cover notably more of the A article than A's one-to-one counterpart does alone. Merges (several
+   articles of A in one of B) are the same test the other way round.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
 
-from .. import fingerprint
 from ..model import Provision
-from .similarity import jaccard, word_shingles
 
 Status = Literal["identical", "changed"]
 
-_WORD = re.compile(r"\w+")
-_HEAD = 2000  # characters of each text that token_set_ratio reads
+_WORD = re.compile(r"[^\W\d_]+")
+_WEIGHTS = (0.5, 0.3, 0.2)  # words, word pairs, character 4-grams
+_CHARS = 4  # character n-gram length
+_CONCEPT_WEIGHT = 1  # a thesaurus expression counts like one more occurrence of one word
 _TITLE_WEIGHT = 0.15  # share of the score given to titles when both articles have one
-_MERGE_CONTAINED = 0.8  # share of an unmatched article of A that B's article must contain to count as a merge
+_HUB_K = 3  # neighbours whose mean score marks a row or column as a hub
+_HUB_WEIGHT = 0.5  # a pair is kept when score >= _HUB_WEIGHT * (row hub level + column hub level)
+_SPLIT_SCORE = 0.3  # a split/merge partner scores at least this with the article it attaches to
+_SPLIT_MARGIN = 0.15  # ... and this much more than with the next best article of the other side
+_SPLIT_CONTAINED = 0.6  # ... and this share of its weighted vocabulary is inside that article
+_SPLIT_GAIN = 0.05  # ... and adding it covers this much more of that article than its counterpart alone
 
 
 @dataclass(frozen=True)
@@ -57,59 +81,142 @@ class Alignment:
                 "only_b": list(self.only_b)}
 
 
-@dataclass(frozen=True)
-class _Features:
-    words: str  # lower-case words joined by spaces (whole text)
-    head: str  # the same, cut to _HEAD characters
-    grams3: frozenset[tuple[str, ...]]
-    grams5: frozenset[tuple[str, ...]]
-    title: str
-
-
 def article_label(p: Provision) -> str:
     """How an article is named in an alignment: its printed number, else its id."""
     return p.number or p.id
 
 
-def _features(p: Provision) -> _Features:
-    text = (p.normalized or p.text or "").lower()
-    words = " ".join(_WORD.findall(text))
-    return _Features(words, words[:_HEAD], word_shingles(words, 3), word_shingles(words, 5),
-                     " ".join(_WORD.findall((p.title or "").lower())))
+# ---------------------------------------------------------------- scores
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A light English suffix stripper: enough to fold plurals and verb forms (rulings/ruling, applied/apply)."""
+    if len(word) <= 3:
+        return word
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: len(word) - len(suffix)] + repl
+    return word
 
 
-def _text_score(x: _Features, y: _Features) -> float:
-    """Content similarity in [0, 1]."""
-    if not x.words or not y.words:
-        return 1.0 if x.words == y.words else 0.0
-    if x.words == y.words:
-        return 1.0
-    tsr = fuzz.token_set_ratio(x.head, y.head) / 100.0
-    j3 = jaccard(x.grams3, y.grams3)  # type: ignore[arg-type]
-    j5 = jaccard(x.grams5, y.grams5)  # type: ignore[arg-type]
-    blended = 0.5 * tsr + 0.3 * j3 + 0.2 * j5
-    return max(blended, j5)
+def _tokens(text: str) -> list[str]:
+    return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1]
 
 
-def pair_score(x: _Features, y: _Features) -> float:
-    """Text score, with the titles counting for a little when both articles have one."""
-    s = _text_score(x, y)
-    if x.title and y.title:
-        t = fuzz.token_set_ratio(x.title, y.title) / 100.0
-        s = (1 - _TITLE_WEIGHT) * s + _TITLE_WEIGHT * t
-    return s
+@lru_cache(maxsize=1)
+def _concept_table() -> dict[str, tuple[tuple[tuple[str, ...], int], ...]]:
+    """First stem of each thesaurus expression -> (expression as stems, concept number), longest first."""
+    from ..search.thesaurus import concepts
+
+    table: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for number, concept in enumerate(concepts()):
+        for term in concept.terms:
+            stems = tuple(_tokens(term))
+            if stems:
+                table.setdefault(stems[0], []).append((stems, number))
+    return {k: tuple(sorted(v, key=lambda x: -len(x[0]))) for k, v in table.items()}
+
+
+def _concepts(tokens: Sequence[str]) -> list[str]:
+    table = _concept_table()
+    found = []
+    for k, word in enumerate(tokens):
+        for stems, number in table.get(word, ()):
+            if tuple(tokens[k:k + len(stems)]) == stems:
+                found.append(f"\x00{number}")
+                break
+    return found
+
+
+def _tfidf(bags: Sequence[Counter[Any]]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """(rows of L2-normalised sublinear TF-IDF, rows of IDF weights of the terms present)."""
+    vocab: dict[Any, int] = {}
+    rows, cols, tf = [], [], []
+    for r, bag in enumerate(bags):
+        for term, count in bag.items():
+            rows.append(r)
+            cols.append(vocab.setdefault(term, len(vocab)))
+            tf.append(1.0 + math.log(count))
+    shape = (len(bags), max(len(vocab), 1))
+    present = sparse.csr_matrix((np.ones(len(tf)), (rows, cols)), shape=shape)
+    df = np.asarray(present.sum(axis=0)).ravel()
+    idf = np.log((len(bags) + 1) / (df + 0.5))
+    weights = sparse.csr_matrix((np.array(tf), (rows, cols)), shape=shape) @ sparse.diags(idf)
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ weights), sparse.csr_matrix(present @ sparse.diags(idf))
+
+
+def _title(p: Provision) -> str:
+    return " ".join(_tokens(p.title or ""))
+
+
+def _bags(tokens: Sequence[Sequence[str]]) -> tuple[list[Counter[Any]], list[Counter[Any]], list[Counter[Any]]]:
+    """Per article: words (with thesaurus concepts), word pairs, character n-grams of the stemmed text."""
+    words: list[Counter[Any]] = []
+    pairs: list[Counter[Any]] = []
+    chars: list[Counter[Any]] = []
+    for t in tokens:
+        bag: Counter[Any] = Counter(t)
+        bag.update(_concepts(t) * _CONCEPT_WEIGHT)
+        words.append(bag)
+        pairs.append(Counter(itertools.pairwise(t)))
+        joined = " " + " ".join(t) + " "
+        chars.append(Counter(joined[k:k + _CHARS] for k in range(len(joined) - _CHARS + 1)))
+    return words, pairs, chars
+
+
+def _scores(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[npt.NDArray[np.float64], sparse.csr_matrix]:
+    """(pair scores, A rows then B rows: IDF weights of the words each article uses)."""
+    texts = [" ".join((p.normalized or p.text or "").split()) for p in (*a, *b)]
+    n = len(a)
+    score = np.zeros((n, len(b)))
+    present = sparse.csr_matrix((len(texts), 1))
+    for k, (weight, bags) in enumerate(zip(_WEIGHTS, _bags([_tokens(t) for t in texts]), strict=True)):
+        vectors, idf = _tfidf(bags)
+        score += weight * (vectors[:n] @ vectors[n:].T).toarray()
+        if k == 0:
+            present = idf
+    score = np.minimum(score, 1.0)
+    titles = [_title(p) for p in (*a, *b)]
+    for i in range(n):
+        for j in range(len(b)):
+            if texts[i] == texts[n + j]:
+                score[i, j] = 1.0
+            elif titles[i] and titles[n + j]:
+                t = fuzz.token_sort_ratio(titles[i], titles[n + j]) / 100.0
+                score[i, j] = (1 - _TITLE_WEIGHT) * score[i, j] + _TITLE_WEIGHT * t
+    return score, present
 
 
 def similarity_matrix(a: Sequence[Provision], b: Sequence[Provision]) -> list[list[float]]:
-    """Scores of every article of ``a`` (rows) against every article of ``b`` (columns)."""
-    fa, fb = [_features(p) for p in a], [_features(p) for p in b]
-    return [[pair_score(x, y) for y in fb] for x in fa]
+    """Scores of every article of ``a`` (rows) against every article of ``b`` (columns), in [0, 1]."""
+    if not a or not b:
+        return [[] for _ in a]
+    return _scores(a, b)[0].tolist()
+
+
+def _hub_corrected(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each score minus the typical top scores of its row and column: hubs that resemble everything sink."""
+    n, m = score.shape
+    rows = -np.sort(-score, axis=1)[:, :min(_HUB_K, m)].mean(axis=1)
+    cols = -np.sort(-score, axis=0)[:min(_HUB_K, n), :].mean(axis=0)
+    return score - _HUB_WEIGHT * (rows[:, None] + cols[None, :])
+
+
+def _covered(x: sparse.csr_matrix, y: sparse.csr_matrix) -> float:
+    """Share of the IDF weight of the words of ``x`` that ``y`` uses too."""
+    total = x.sum()
+    return float(x.multiply(y > 0).sum() / total) if total else 0.0
 
 
 def greedy_match(matrix: Sequence[Sequence[float]], threshold: float) -> dict[int, int]:
     """Best-first one-to-one matching of rows to columns with score ≥ ``threshold``.
 
     Ties (and near ties) are broken in favour of pairs at similar relative positions in their chapters.
+    (Kept for comparisons: :func:`align_articles` uses an optimal assignment.)
     """
     n = len(matrix)
     m = len(matrix[0]) if n else 0
@@ -129,54 +236,55 @@ def greedy_match(matrix: Sequence[Sequence[float]], threshold: float) -> dict[in
     return out
 
 
-def align_matrix(matrix: Sequence[Sequence[float]], threshold: float,
-                 contained: Callable[[int, int], bool] | None = None) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """(pairs of indices in A's order, unmatched rows, unmatched columns), with splits attached, and merges
-    where ``contained(i, j)`` says that most of A's article ``i`` is in B's article ``j``."""
-    n = len(matrix)
-    m = len(matrix[0]) if n else 0
-    match = greedy_match(matrix, threshold)
-    matched_b = set(match.values())
-    pairs = [(i, j) for i, j in match.items()]
-    only_b = []
-    for j in range(m):
-        if j in matched_b:
-            continue
-        best = max(range(n), key=lambda i: matrix[i][j], default=None)
-        if best is not None and best in match and matrix[best][j] >= threshold:
-            pairs.append((best, j))  # a split: A's article `best` became several articles of B
-        else:
-            only_b.append(j)
-    only_a = []
-    for i in range(n):
-        if i in match:
-            continue
-        best = max(range(m), key=lambda j: matrix[i][j], default=None)
-        if best is not None and best in matched_b and matrix[i][best] >= threshold and contained and contained(i, best):
-            pairs.append((i, best))  # a merge: several articles of A became B's article `best`
-        else:
-            only_a.append(i)
-    pairs.sort()
-    return pairs, only_a, only_b
-
-
-def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold: float = 0.3) -> Alignment:
-    """Pair each article of chapter ``a`` with its counterpart(s) in chapter ``b`` by content."""
-    matrix = similarity_matrix(a, b)
-
-    def contained(i: int, j: int) -> bool:
-        x = fingerprint.hashes(a[i].normalized)
-        covered, _ = fingerprint.coverage(x, fingerprint.hashes(b[j].normalized))
-        return len(x) > 0 and covered >= _MERGE_CONTAINED * len(x)
-
-    pairs, only_a, only_b = align_matrix(matrix, threshold, contained)
+def _attach(score: npt.NDArray[np.float64], mine: sparse.csr_matrix, theirs: sparse.csr_matrix,
+            match: dict[int, int], taken: set[int]) -> list[tuple[int, int]]:
+    """Splits: unmatched columns ``j`` attached to the matched row they belong to (see the module docstring).
+    ``mine`` holds the rows' word weights, ``theirs`` the columns'."""
+    n, m = score.shape
     out = []
-    for i, j in pairs:
+    for j in range(m):
+        if j in taken or n == 0:
+            continue
+        column = score[:, j]
+        i = int(np.argmax(column))
+        if i not in match or column[i] < _SPLIT_SCORE:
+            continue
+        second = float(np.partition(column, n - 2)[n - 2]) if n > 1 else 0.0
+        if column[i] - second < _SPLIT_MARGIN or _covered(theirs[j], mine[i]) < _SPLIT_CONTAINED:
+            continue
+        j0 = match[i]
+        alone = _covered(mine[i], theirs[j0])
+        together = _covered(mine[i], theirs[j0].maximum(theirs[j]))
+        if together - alone >= _SPLIT_GAIN:
+            out.append((i, j))
+    return out
+
+
+def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold: float = 0.08) -> Alignment:
+    """Pair each article of chapter ``a`` with its counterpart(s) in chapter ``b`` by content.
+
+    ``threshold`` is the least pair score (0..1) for a match, however well the pair ranks.
+    """
+    if not a or not b:
+        return Alignment((), tuple(article_label(p) for p in a), tuple(article_label(p) for p in b))
+    score, present = _scores(a, b)
+    n = len(a)
+    wa, wb = present[:n], present[n:]
+    corrected = _hub_corrected(score)
+    rows, cols = linear_sum_assignment(-corrected)
+    match = {int(i): int(j) for i, j in zip(rows, cols) if corrected[i, j] >= 0 and score[i, j] >= threshold}
+    inverse = {j: i for i, j in match.items()}
+    found = set(match.items())
+    found.update(_attach(score, wa, wb, match, set(inverse)))  # one article of A became several of B
+    found.update((i, j) for j, i in _attach(score.T, wb, wa, inverse, set(match)))  # several of A became one of B
+    out = []
+    for i, j in sorted(found):
         same = " ".join((a[i].normalized or "").split()) == " ".join((b[j].normalized or "").split())
-        out.append(AlignedPair(article_label(a[i]), article_label(b[j]), round(matrix[i][j], 4),
+        out.append(AlignedPair(article_label(a[i]), article_label(b[j]), round(float(score[i, j]), 4),
                                "identical" if same else "changed"))
-    return Alignment(tuple(out), tuple(article_label(a[i]) for i in only_a),
-                     tuple(article_label(b[j]) for j in only_b))
+    in_a, in_b = {i for i, _ in found}, {j for _, j in found}
+    return Alignment(tuple(out), tuple(article_label(a[i]) for i in range(n) if i not in in_a),
+                     tuple(article_label(b[j]) for j in range(len(b)) if j not in in_b))
 
 
 def chapter_provisions(provisions: Sequence[Provision], chapter: str) -> list[Provision]:
