@@ -129,7 +129,8 @@ def gold_pairs(pa: Sequence[Provision], pb: Sequence[Provision], norm: TitleNorm
     gold = {(i, j) for i, x in enumerate(ta) for j, y in enumerate(tb) if x and x == y}
     has_a, has_b = {i for i, _ in gold}, {j for _, j in gold}
     compound: set[tuple[int, int]] = set()
-    for side_keys, other_keys, has_side, has_other, flip in ((ta, tb, has_a, has_b, False), (tb, ta, has_b, has_a, True)):
+    sides = ((ta, tb, has_a, has_b, False), (tb, ta, has_b, has_a, True))
+    for side_keys, other_keys, has_side, has_other, flip in sides:
         for i, key in enumerate(side_keys):
             parts = _parts(key)
             if not parts or i in has_side:
@@ -196,7 +197,8 @@ def baseline_pairs(a: Sequence[Provision], b: Sequence[Provision], matrix: np.nd
     if not len(a) or not len(b):
         return set()
     rows, cols = linear_sum_assignment(-matrix)
-    return {(article_label(a[i]), article_label(b[j])) for i, j in zip(rows, cols) if matrix[i, j] >= threshold}
+    pairs = zip(rows, cols, strict=True)
+    return {(article_label(a[i]), article_label(b[j])) for i, j in pairs if matrix[i, j] >= threshold}
 
 
 # ---------------------------------------------------------------- scoring

@@ -34,7 +34,8 @@ def main() -> int:
             shape = None  # pandas not installed: time the library result only
         total = time.perf_counter() - start
     print(f"coverage: {len(cov.agreements)} agreements × {len(cov.topics)} topics, {len(cov.cells)} non-absent cells")
-    print(f"  computed {computed:.2f} s; + long table ({len(rows)} rows) {tables:.2f} s; + DataFrame {shape} {total:.2f} s")
+    print(f"  computed {computed:.2f} s; + long table ({len(rows)} rows) {tables:.2f} s; "
+          f"+ DataFrame {shape} {total:.2f} s")
     ok = total <= LIMIT_S
     print(f"{'PASS' if ok else 'FAIL'}: {total:.2f} s (limit {LIMIT_S:.0f} s)")
     return 0 if ok else 1

@@ -15,7 +15,8 @@ import ftadraft
 
 
 def main() -> None:
-    pdf = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared/corpus/modern/rcep-2020.pdf"
+    default = Path(__file__).resolve().parents[2] / "shared/corpus/modern/rcep-2020.pdf"
+    pdf = Path(sys.argv[1]) if len(sys.argv) > 1 else default
     t0 = time.perf_counter()
     doc = ftadraft.load_file(pdf)
     t1 = time.perf_counter()

@@ -37,9 +37,10 @@ def main() -> None:
         tag_t = stages.get("write", t1) - stages.get("tag", t1)
         write_t = t1 - stages.get("write", t1)
         print(f"files: {len(report.added)} added, {len(report.failed)} failed; "
-              f"{stats['agreements']} agreements, {stats['provisions']:,} provisions, index {stats['size_bytes'] / 1e6:.0f} MB")
-        print(f"first add:   {t1 - t0:6.2f} s wall (read+parse {read_t:.2f} s, analyse {analyse_t:.2f} s, tag {tag_t:.2f} s, "
-              f"write {write_t:.2f} s)")
+              f"{stats['agreements']} agreements, {stats['provisions']:,} provisions, "
+              f"index {stats['size_bytes'] / 1e6:.0f} MB")
+        print(f"first add:   {t1 - t0:6.2f} s wall (read+parse {read_t:.2f} s, analyse {analyse_t:.2f} s, "
+              f"tag {tag_t:.2f} s, write {write_t:.2f} s)")
         print(f"re-run add:  {t2 - t1:6.2f} s wall ({len(again.unchanged)} unchanged, {len(again.added)} added)")
         rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -91,7 +91,7 @@ def distribution(provisions: dict[tuple[str, str], Provision], languages: dict[s
     results = classify_many(items)
     overall = Counter(o.label for o in results)
     by_lang: dict[str, Counter[str]] = {}
-    for p, o in zip(provisions.values(), results):
+    for p, o in zip(provisions.values(), results, strict=True):
         by_lang.setdefault(languages.get(p.agreement_id, "?"), Counter())[o.label] += 1
     n = len(results)
     print(f"\n(b) labels over all {n:,} ToTA provisions")
@@ -116,7 +116,8 @@ def speed(items: list[Item]) -> None:
     print("  sentences split by the module")
     print("  runs:  " + ", ".join(f"{w:.2f} s wall / {c:.2f} s CPU" for w, c in runs))
     rate = chars / best_cpu / 1e6
-    print(f"  best:  {best_wall:.2f} s wall, {best_cpu:.2f} s CPU ({rate:.1f} M chars/s); target <= {TARGET_SECONDS:.0f} s: {verdict}")
+    print(f"  best:  {best_wall:.2f} s wall, {best_cpu:.2f} s CPU ({rate:.1f} M chars/s); "
+          f"target <= {TARGET_SECONDS:.0f} s: {verdict}")
 
 
 def analysis_agreement(provisions: dict[tuple[str, str], Provision], languages: dict[str, str], sample: int) -> None:
@@ -128,9 +129,10 @@ def analysis_agreement(provisions: dict[tuple[str, str], Provision], languages: 
     chosen = rng.sample(list(provisions.values()), min(sample, len(provisions)))
     analyses = analyze_mixed([(languages.get(p.agreement_id, "en"), p.normalized) for p in chosen], workers=1)
     own = classify_many([(p.normalized, None, p.title) for p in chosen])
-    spacy = classify_many([(p.normalized, a.sentences, p.title) for p, a in zip(chosen, analyses)])
-    same = sum(a.label == b.label for a, b in zip(own, spacy))
-    print(f"\n(d) built-in sentence split vs spaCy offsets on {len(chosen):,} provisions: {same / len(chosen):.1%} same label")
+    spacy = classify_many([(p.normalized, a.sentences, p.title) for p, a in zip(chosen, analyses, strict=True)])
+    same = sum(a.label == b.label for a, b in zip(own, spacy, strict=True))
+    print(f"\n(d) built-in sentence split vs spaCy offsets on {len(chosen):,} provisions: "
+          f"{same / len(chosen):.1%} same label")
 
 
 def main() -> None:
@@ -140,7 +142,8 @@ def main() -> None:
     args = parser.parse_args()
     t0 = time.perf_counter()
     provisions, languages = load_corpus(Path(args.src))
-    print(f"loaded {len(provisions):,} provisions from {len(languages)} agreements ({time.perf_counter() - t0:.1f} s)\n")
+    elapsed = time.perf_counter() - t0
+    print(f"loaded {len(provisions):,} provisions from {len(languages)} agreements ({elapsed:.1f} s)\n")
     evaluate_gold(provisions)
     items = distribution(provisions, languages)
     speed(items)

@@ -11,11 +11,12 @@ Builds a reproducible set from real English ToTA articles (seeded; nothing is st
 A query is answered correctly when the first precedent is the source article or an identical copy (the
 same normalised text in another agreement). Sentences that occur verbatim in several different articles
 are genuinely ambiguous; they are counted normally and also reported apart, with the share a random pick
-among the quoting texts would get, and with how often the first hit quotes the sentence verbatim. So are edited clauses whose
-first hit holds at least as much of the edited text as the source does, in canonical and in literal words
-(the edit removed the only difference, e.g. the one name that told two copies apart). Targets: edited >= 99 %,
-sentences >= 97 %. The same queries go to plain BM25 (``bm25s``, Snowball stemmer, English stopwords)
-over the text of the same 40,993 articles. Agreements are split dev/held-out by id parity; report both.
+among the quoting texts would get, and with how often the first hit quotes the sentence verbatim. So are
+edited clauses whose first hit holds at least as much of the edited text as the source does, in canonical and
+in literal words (the edit removed the only difference, e.g. the one name that told two copies apart).
+Targets: edited >= 99 %, sentences >= 97 %. The same queries go to plain BM25 (``bm25s``, Snowball stemmer,
+English stopwords) over the text of the same 40,993 articles. Agreements are split dev/held-out by id parity;
+report both.
 
 Speed: in-process ``precedents()`` per clause (p50/p95, target <= 50 ms, after the one-off index load),
 and ``ftadraft precedents --batch`` over 300 clauses including start-up (target <= 20 s wall).
@@ -85,7 +86,8 @@ def _hedge(text: str, rng: random.Random) -> str:
     if not spots:
         return "To the extent possible, " + text[:1].lower() + text[1:]
     at = rng.choice(spots)
-    return text[:at] + rng.choice([", where appropriate,", ", to the extent possible,", ", as appropriate,"]) + text[at:]
+    hedge = rng.choice([", where appropriate,", ", to the extent possible,", ", as appropriate,"])
+    return text[:at] + hedge + text[at:]
 
 
 def _drop(text: str, rng: random.Random) -> str:
@@ -225,7 +227,8 @@ def main() -> None:
     for e in _EDITS:
         sel = [it for it in items if e in it["edits"]]  # type: ignore[operator]
         if sel:
-            print(f"  with edit {e:<17} {len(sel):>4} {sum(correct(it, ours[it['id']]) for it in sel) / len(sel):>9.1%}")
+            share = sum(correct(it, ours[it["id"]]) for it in sel) / len(sel)
+            print(f"  with edit {e:<17} {len(sel):>4} {share:>9.1%}")
     q95 = sorted(wall)[int(0.95 * (len(wall) - 1))]
     print(f"in-process precedents(): wall p50 {statistics.median(wall):.1f} ms, p95 {q95:.1f} ms; "
           f"CPU p50 {statistics.median(cpu):.1f} ms, p95 {sorted(cpu)[int(0.95 * (len(cpu) - 1))]:.1f} ms")
@@ -233,7 +236,8 @@ def main() -> None:
         for it in items:
             if not correct(it, ours[it["id"]]):
                 print(f"MISS {it['id']} {it['edits']} source {it['source']} got {ours[it['id']][:3]}"
-                      f"{' (ambiguous)' if it['id'] in ambiguous else ''}{' (edit-made tie)' if it['id'] in tied else ''}"
+                      f"{' (ambiguous)' if it['id'] in ambiguous else ''}"
+                      f"{' (edit-made tie)' if it['id'] in tied else ''}"
                       f"\n     {str(it['text'])[:160]!r}")
     _batch_speed(args.db, [it for it in items if it["kind"] == "edited"][:300])
 
@@ -250,14 +254,14 @@ def _baseline(c: ftadraft.Corpus, items: list[dict[str, object]]) -> dict[object
     import bm25s
     import Stemmer
 
-    ids, texts = zip(*c.index.conn.execute("SELECT id, normalized FROM provisions ORDER BY rowid"))
+    ids, texts = zip(*c.index.conn.execute("SELECT id, normalized FROM provisions ORDER BY rowid"), strict=True)
     stemmer = Stemmer.Stemmer("english")
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, show_progress=False),
                     show_progress=False)
     queries = bm25s.tokenize([str(it["text"]) for it in items], stopwords="en", stemmer=stemmer, show_progress=False)
     docs, _ = retriever.retrieve(queries, k=10, show_progress=False, n_threads=1)
-    return {it["id"]: [ids[d] for d in row] for it, row in zip(items, docs.tolist())}
+    return {it["id"]: [ids[d] for d in row] for it, row in zip(items, docs.tolist(), strict=True)}
 
 
 def _batch_speed(db: Path, items: list[dict[str, object]]) -> None:

@@ -109,7 +109,8 @@ def load_queries(path: Path) -> list[Query]:
         rules = []
         for r in q["rules"]:
             chap = r.get("chapter") or (contexts[r["context"]] if "context" in r else None)
-            rules.append(Rule(re.compile(r["title"], re.IGNORECASE), re.compile(chap, re.IGNORECASE) if chap else None, int(r["grade"])))
+            rules.append(Rule(re.compile(r["title"], re.IGNORECASE), re.compile(chap, re.IGNORECASE) if chap else None,
+                              int(r["grade"])))
         assert q["style"] in {"keyword", "descriptive"} and q["split"] in {"dev", "heldout"}, q["id"]
         queries.append(Query(q["id"], q["topic"], q["area"], q["style"], q["split"], q["query"], rules))
     ids = [q.id for q in queries]
@@ -224,7 +225,7 @@ def run_bm25s(articles: Sequence[Article], queries: Sequence[Query]) -> tuple[di
         docs, scores = retriever.retrieve([qtok], k=DEEP, show_progress=False, n_threads=1)
         times.append(time.perf_counter() - t1)
         # Stable order: score desc, then corpus order (bm25s' top-k order among ties is not specified).
-        pairs = sorted(zip(docs[0].tolist(), scores[0].tolist()), key=lambda p: (-p[1], p[0]))
+        pairs = sorted(zip(docs[0].tolist(), scores[0].tolist(), strict=True), key=lambda p: (-p[1], p[0]))
         ranked[q.id] = [articles[i].id for i, s in pairs if s > 0]
     return ranked, build, times
 
@@ -245,14 +246,17 @@ def rel_change(new: float, base: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", type=Path, help="ftadraft index to reuse (created and filled if missing); default: a temporary one")
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="ToTA xml folder (default ../shared/corpus/tota/xml)")
+    ap.add_argument("--db", type=Path,
+                    help="ftadraft index to reuse (created and filled if missing); default: a temporary one")
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                    help="ToTA xml folder (default ../shared/corpus/tota/xml)")
     ap.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     ap.add_argument("--json", metavar="OUT", help="write per-query metrics and rankings as JSON to OUT ('-' = stdout)")
     ap.add_argument("--per-query", action="store_true", help="print one line per dev query")
     ap.add_argument("--show-heldout", action="store_true", help="with --per-query, list held-out queries too")
     ap.add_argument("--check", action="store_true", help="only print relevant-article counts per query")
-    ap.add_argument("--explain", metavar="QUERY_ID", help="only list the titles (and chapters) judged relevant for a query")
+    ap.add_argument("--explain", metavar="QUERY_ID",
+                    help="only list the titles (and chapters) judged relevant for a query")
     args = ap.parse_args(argv)
     out = sys.stderr if args.json == "-" else sys.stdout
 
@@ -317,24 +321,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(*a, file=out)
 
     p(f"ToTA: {len(articles):,} articles ({len(titled):,} titled); {len(queries)} queries "
-      f"({sum(q.style == 'keyword' for q in queries)} keyword, {sum(q.style == 'descriptive' for q in queries)} descriptive; "
+      f"({sum(q.style == 'keyword' for q in queries)} keyword, "
+      f"{sum(q.style == 'descriptive' for q in queries)} descriptive; "
       f"{sum(q.split == 'dev' for q in queries)} dev, {sum(q.split == 'heldout' for q in queries)} held out)")
-    for variant, sfx in (("all articles (untitled = not relevant)", ""), ("titled only (untitled dropped from both rankings)", "_titled")):
+    for variant, sfx in (("all articles (untitled = not relevant)", ""),
+                         ("titled only (untitled dropped from both rankings)", "_titled")):
         p(f"\n{variant}")
-        p(f"  {'queries':12} {'n':>3}   {'nDCG@10 ftadraft':>16} {'bm25s':>6} {'Δ':>6}   {'P@10 ftadraft':>13} {'bm25s':>6} {'Δ':>6}")
+        p(f"  {'queries':12} {'n':>3}   {'nDCG@10 ftadraft':>16} {'bm25s':>6} {'Δ':>6}   "
+          f"{'P@10 ftadraft':>13} {'bm25s':>6} {'Δ':>6}")
         for label, pred in groups:
             rows = [r for r in per if pred(r)]
             if not rows:  # e.g. a query file that is all held out (queries_fresh.toml) has no dev row
                 continue
             fn, bn = mean(rows, "ftadraft", "ndcg" + sfx), mean(rows, "bm25s", "ndcg" + sfx)
             fp, bp = mean(rows, "ftadraft", "p" + sfx), mean(rows, "bm25s", "p" + sfx)
-            p(f"  {label:12} {len(rows):3}   {fn:16.3f} {bn:6.3f} {rel_change(fn, bn):>6}   {fp:13.3f} {bp:6.3f} {rel_change(fp, bp):>6}")
+            p(f"  {label:12} {len(rows):3}   {fn:16.3f} {bn:6.3f} {rel_change(fn, bn):>6}   "
+              f"{fp:13.3f} {bp:6.3f} {rel_change(fp, bp):>6}")
     unt_f = statistics.fmean(r["ftadraft"]["untitled_in_top"] for r in per)
     unt_b = statistics.fmean(r["bm25s"]["untitled_in_top"] for r in per)
     empty_f = sum(1 for r in per if r["ftadraft"]["returned"] == 0)
     p(f"\nuntitled articles in the top 10 (unjudgeable): ftadraft {unt_f:.1f}, bm25s {unt_b:.1f} per query; "
       f"queries with no ftadraft result: {empty_f}")
-    p(f"timing: ftadraft search(limit={K}) wall p50 {pct(fta_times, 50) * 1000:.1f} ms, p95 {pct(fta_times, 95) * 1000:.1f} ms; "
+    p(f"timing: ftadraft search(limit={K}) wall p50 {pct(fta_times, 50) * 1000:.1f} ms, "
+      f"p95 {pct(fta_times, 95) * 1000:.1f} ms; "
       f"CPU p50 {pct(fta_cpu, 50) * 1000:.1f} ms, p95 {pct(fta_cpu, 95) * 1000:.1f} ms ({len(fta_times)} calls, "
       "running session)")
     p(f"        in-memory scorer built in {scorer['build_s']:.1f} s; its top 10s equal the fresh session's (FTS5 bm25) "

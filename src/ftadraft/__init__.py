@@ -14,7 +14,7 @@ from .ingest.load import load_file
 from .ingest.metadata import AgreementMeta, build_meta
 from .model import Agreement, Chapter, Document, Footnote, Provision
 from .research.frames import to_frame
-from .research.views import coverage_frame as coverage
+from .research.views import coverage
 
 __version__ = "0.1.0"
 

@@ -20,7 +20,7 @@ from .errors import FtadraftError, InputError
 from .index import refs
 from .index.analysis import ProvisionAnalysis, TagInput, analyze_mixed
 from .index.store import Index, open_index, text_sha
-from .ingest.load import FORMATS, SUFFIXES, ingest_key, prepare, read_document
+from .ingest.load import FORMATS, SUFFIXES, ingest_key, read_document, read_source
 from .ingest.metadata import AgreementMeta, is_sidecar
 from .model import Agreement, Chapter, Document, Provision
 from .tags.tagging import tag_all
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .index.bm25 import Postings
     from .index.store import ProvisionFilter
     from .provenance.precedents import PrecedentIndex
+    from .tags.topics import Topic
 
 #: Called as progress(stage, done, total) — stage is "read", "analyse", "tag" or "write".
 Progress = Callable[[str, int, int], None]
@@ -76,7 +77,8 @@ def expand_paths(paths: Iterable[Path | str], fmt: str | None = None) -> list[Pa
         p = Path(raw)
         if p.is_dir():
             found = sorted(
-                (f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                (f for f in p.rglob("*")
+                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
                  and not is_sidecar(f) and (fmt is not None or f.suffix.lower() in SUFFIXES)),
                 key=_natural_key,
             )
@@ -179,7 +181,7 @@ class Corpus:
         seen_ids: dict[str, str] = {}
         for i, path in enumerate(files, start=1):
             try:
-                data, fmt, sha, effective = prepare(path, format, meta)
+                data, fmt, sha, effective = read_source(path, format, meta)
                 key = ingest_key(sha, fmt, effective)
                 if self.index.find_ingest_key(key) is not None:
                     unchanged.append(str(path))
@@ -189,7 +191,8 @@ class Corpus:
                         raise InputError(path, "no text found to index")
                     other = seen_ids.get(doc.agreement.id)
                     if other is not None:
-                        raise InputError(path, f"agreement id {doc.agreement.id!r} also comes from {other}; give it another id (--id or a sidecar)")
+                        raise InputError(path, f"agreement id {doc.agreement.id!r} also comes from {other}; "
+                                               "give it another id (--id or a sidecar)")
                     seen_ids[doc.agreement.id] = str(path)
                     documents.append(doc)
                     keys.append(key)
@@ -229,7 +232,8 @@ class Corpus:
                     if text:
                         bucket.setdefault(text_sha(text), text)
         known = self.index.known_analyses(sha for bucket in by_lang.values() for sha in bucket)
-        todo = [(lang, sha, text) for lang, bucket in by_lang.items() for sha, text in bucket.items() if sha not in known]
+        todo = [(lang, sha, text) for lang, bucket in by_lang.items() for sha, text in bucket.items()
+                if sha not in known]
         done = 0
 
         def tick(n: int) -> None:
@@ -241,7 +245,7 @@ class Corpus:
         results: dict[tuple[str, str], tuple[str, tuple[tuple[int, int], ...], bytes]] = {}
         tick(0)
         for (lang, sha, _), an in zip(todo, analyze_mixed([(lang, text) for lang, _, text in todo], progress=tick,
-                                                       vocabulary=vocabulary)):
+                                                       vocabulary=vocabulary), strict=True):
             results[(lang, sha)] = (an.lemmas, an.sentences, an.fingerprint)
         for lang, bucket in by_lang.items():
             for sha, text in bucket.items():
@@ -317,7 +321,7 @@ class Corpus:
         self.forget()
         return len(inputs)
 
-    def topics(self) -> tuple[Any, ...]:
+    def topics(self) -> tuple[Topic, ...]:
         """The topic taxonomy (see :mod:`ftadraft.tags.topics`)."""
         from .tags.topics import taxonomy
 

@@ -16,7 +16,9 @@ def require_pandas() -> Any:
     try:
         import pandas
     except ImportError:
-        raise FtadraftError("pandas is not installed; install the notebook extra: pip install 'ftadraft[notebook]'") from None
+        raise FtadraftError(
+            "pandas is not installed; install the notebook extra: pip install 'ftadraft[notebook]'"
+        ) from None
     return pandas
 
 
@@ -28,5 +30,7 @@ def pyplot() -> Any:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise FtadraftError("matplotlib is not installed; install the plot extra: pip install 'ftadraft[plot]'") from None
+        raise FtadraftError(
+            "matplotlib is not installed; install the plot extra: pip install 'ftadraft[plot]'"
+        ) from None
     return plt

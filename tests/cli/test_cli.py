@@ -44,7 +44,8 @@ def test_stats_list_and_search(run: RunCli, tota_db: Path) -> None:
     assert "tota-449" in {a["id"] for a in listing} and all("SGP" in a["parties"] for a in listing)
     hits = json.loads(run("search", "express shipments", "--json", "-n", "5", db=tota_db).stdout)
     assert len(hits) == 5 and all("xpress" in (h["article"]["title"] or "") for h in hits)
-    assert set(hits[0]) >= {"rank", "score", "agreement", "chapter", "article", "topics", "obligation", "snippet", "source"}
+    assert set(hits[0]) >= {"rank", "score", "agreement", "chapter", "article", "topics", "obligation", "snippet",
+                            "source"}
 
 
 def test_unknown_reference_is_one_line_with_suggestions(run: RunCli, tota_db: Path) -> None:
@@ -93,5 +94,6 @@ def test_modern_texts_through_the_cli(run: RunCli, modern_dir: Path, tmp_path: P
     art = json.loads(run("corpus", "show", "rcep:12.14", "--json", db=db).stdout)
     assert art["title"] == "Location of Computing Facilities" and art["source"]["page"].isdigit()
     assert art["citation"].startswith("Regional Comprehensive Economic Partnership Agreement (2020)")
-    hits = json.loads(run("search", "location of computing facilities", "--agreement", "rcep", "--json", "-n", "1", db=db).stdout)
+    r = run("search", "location of computing facilities", "--agreement", "rcep", "--json", "-n", "1", db=db)
+    hits = json.loads(r.stdout)
     assert hits[0]["article"]["number"] == "12.14"

@@ -40,8 +40,8 @@ def test_docx_redline_accepts_to_b_and_rejects_to_a(run: RunCli, tota_db: Path, 
 def test_stdin_and_files(run: RunCli, tmp_path: Path, tota_db: Path) -> None:
     f = tmp_path / "ours.txt"
     f.write_text("Article 1: Release\nEach Party shall release goods within 48 hours of arrival.")
-    r = run("compare", str(f), "-", "--json", input="Each Party shall endeavour to release goods within 72 hours of arrival.",
-            db=tota_db)
+    r = run("compare", str(f), "-", "--json",
+            input="Each Party shall endeavour to release goods within 72 hours of arrival.", db=tota_db)
     assert r.exit_code == 0, r.stderr
     kinds = {c["kind"] for c in json.loads(r.stdout)["changes"]}
     assert {"obligation", "number"} <= kinds

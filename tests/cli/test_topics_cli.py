@@ -34,7 +34,8 @@ def test_descriptive_query_reaches_the_topic(tota: ftadraft.Corpus) -> None:
 
 def test_topics_cli(run: RunCli, tota_db: Path, tmp_path: Path) -> None:
     listing = json.loads(run("topics", "list", "--json").stdout)
-    assert {"clearance/express-shipments", "e-commerce/spam", "ip-enforcement/border-measures"} <= {t["id"] for t in listing}
+    wanted = {"clearance/express-shipments", "e-commerce/spam", "ip-enforcement/border-measures"}
+    assert wanted <= {t["id"] for t in listing}
     shown = json.loads(run("topics", "show", "e-commerce/spam", "--json", db=tota_db).stdout)
     assert shown["provisions"] > 10 and shown["titles"]
     bad = run("topics", "show", "e-commerce/spamm")
@@ -44,7 +45,8 @@ def test_topics_cli(run: RunCli, tota_db: Path, tmp_path: Path) -> None:
     assert tagged["topics"][0]["id"] == "e-commerce/consumer-protection" and tagged["obligation"] == "soft"
     batch = tmp_path / "b.jsonl"
     batch.write_text('{"id": 7, "text": "Goods shall be released within 48 hours of arrival where possible."}\n'
-                     '{"id": 8, "text": "Each Party shall base its sanitary measures on a risk assessment of plant pests."}\n')
+                     '{"id": 8, "text": "Each Party shall base its sanitary measures on a risk assessment '
+                     'of plant pests."}\n')
     lines = [json.loads(x) for x in run("topics", "tag", "--batch", str(batch)).stdout.splitlines()]
     assert lines[0]["id"] == 7 and lines[0]["topics"][0]["id"] == "clearance/release-of-goods"
     assert lines[1]["topics"] == []

@@ -153,7 +153,8 @@ def test_dates_are_utc_without_fraction() -> None:
 
 def test_random_articles_round_trip(tmp_path: Path) -> None:
     rng = random.Random(99)
-    words = ["Each", "Party", "shall", "may", "not", "customs", "goods", "release", "within", "48", "hours", "Article", "5.2", "(", "a", ")", ";", ",", ".", "the"]
+    words = ["Each", "Party", "shall", "may", "not", "customs", "goods", "release", "within", "48", "hours", "Article",
+             "5.2", "(", "a", ")", ";", ",", ".", "the"]
     pairs = []
     for k in range(40):
         paras = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))) for _ in range(rng.randint(0, 5))]
@@ -254,7 +255,8 @@ def test_real_tota_article_pair(tota_dir: Path, tmp_path: Path) -> None:
 
 def test_real_chapters_paired_by_order(tota_dir: Path, tmp_path: Path) -> None:
     tpp = [p for p in provisions(tota_dir, "449") if p.chapter_title == "Customs Administration And Trade Facilitation"]
-    korus = [p for p in provisions(tota_dir, "159") if p.chapter_title == "Customs Administration And Trade Facilitation"]
+    chapter = "Customs Administration And Trade Facilitation"
+    korus = [p for p in provisions(tota_dir, "159") if p.chapter_title == chapter]
     assert len(tpp) > len(korus) > 5
     pairs = [(f"{a.label if a else '-'} / {b.label if b else '-'}", a.text if a else "", b.text if b else "")
              for a, b in itertools.zip_longest(tpp, korus)]

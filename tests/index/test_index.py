@@ -40,7 +40,8 @@ def test_lemmas_sentences_and_fts_are_filled(tota: ftadraft.Corpus) -> None:
 
     spans = json.loads(row["sentences"])
     assert len(spans) >= 2 and all(0 <= s < e <= len(row["normalized"]) for s, e in spans)
-    hits = conn.execute("SELECT count(*) FROM provisions_fts WHERE provisions_fts MATCH 'title_lemmas:\"express shipment\"'").fetchone()[0]
+    match = "SELECT count(*) FROM provisions_fts WHERE provisions_fts MATCH 'title_lemmas:\"express shipment\"'"
+    hits = conn.execute(match).fetchone()[0]
     assert hits >= 10
 
 
@@ -102,7 +103,8 @@ def test_add_is_idempotent_and_replaces_changed_files(tota_dir: Path, tmp_path: 
         assert fts == before + 1  # no stale full-text rows after the replacement
 
 
-def test_failed_write_leaves_index_exactly_as_before(tota_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_index_exactly_as_before(tota_dir: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _copy(tota_dir, tmp_path, "pta_1.xml")
     db = tmp_path / "i.sqlite"
     with ftadraft.open(db) as c:

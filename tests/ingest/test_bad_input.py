@@ -83,7 +83,8 @@ def test_pdf_without_text_layer_suggests_ocr(run: RunCli, tmp_path: Path) -> Non
 
 def test_wrong_encoding_then_explicit_encoding_works(run: RunCli, tmp_path: Path) -> None:
     f = tmp_path / "latin1.txt"
-    f.write_bytes("Article 1: Coopération douanière\nLes Parties coopèrent.\n\nArticle 2: Transit\nLibre.".encode("cp1252"))
+    text = "Article 1: Coopération douanière\nLes Parties coopèrent.\n\nArticle 2: Transit\nLibre."
+    f.write_bytes(text.encode("cp1252"))
     db = tmp_path / "i.sqlite"
     assert "--encoding" in _refused(run, db, f)
     ok = run("corpus", "add", str(f), "--encoding", "cp1252", "--json", db=db)

@@ -233,7 +233,7 @@ def test_table_text_is_never_a_plain_text_heading(tmp_path, captured):
     d.add_paragraph("This Chapter applies to zorbles.")
     listing = d.add_table(rows=3, cols=2)
     for row, (label, source) in zip(listing.rows, [("Article", "Source"), ("Article 4.1: Scope", "inv-1:2.1"),
-                                                   ("Article 4.2: Widgets", "")]):
+                                                   ("Article 4.2: Widgets", "")], strict=True):
         row.cells[0].text, row.cells[1].text = label, source
     layout = d.add_table(rows=2, cols=1)
     layout.cell(0, 0).paragraphs[0].text = "Article 4.2: Registers"

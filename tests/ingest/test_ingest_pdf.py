@@ -210,7 +210,8 @@ def test_encrypted_pdf_is_refused() -> None:
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
             b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -4 >>"]
-    data = _assemble(objs, "/Encrypt 4 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>] ")
+    file_id = "<00112233445566778899aabbccddeeff>"
+    data = _assemble(objs, f"/Encrypt 4 0 R /ID [{file_id} {file_id}] ")
     with pytest.raises(InputError, match="encrypted"):
         pdf_reader.read(data, Path("locked.pdf"))
 
@@ -254,7 +255,8 @@ def test_rcep_titles(rcep) -> None:
     assert titles["4.13"] == "Trade Facilitation Measures for Authorised Operators"
     assert titles["4.21"] == "Implementation Arrangement"
     assert titles["11.1"] == "Objectives"
-    assert titles["11.12"] == "Protection of Broadcasting Organisations and Encrypted Programme-Carrying Satellite Signals"
+    assert titles["11.12"] == ("Protection of Broadcasting Organisations and Encrypted Programme-Carrying "
+                               "Satellite Signals")
     assert titles["11.58"] == "General Obligations"
     assert titles["11.71"] == "Infringement Determination within Reasonable Period by Competent Authorities"
     assert titles["12.1"] == "Definitions"

@@ -179,7 +179,8 @@ def test_segment_blocks_and_footnote_attachment() -> None:
 
 def test_unconfirmed_chapters_stay_text() -> None:
     # chapter headings with no article after them (e.g. tariff chapters in an annex) are not structure
-    source = ("Article 1: Rules\n\nThe rules apply.\n\nANNEX 1\nPRODUCT RULES\n\nChapter 1: Live Widgets\n\nRule one.\n\n"
+    source = ("Article 1: Rules\n\nThe rules apply.\n\nANNEX 1\nPRODUCT RULES\n\n"
+              "Chapter 1: Live Widgets\n\nRule one.\n\n"
               "Chapter 2: Dead Widgets\n\nRule two.\n")
     ex, arts = read_text(source)
     assert [p.number for p in arts] == ["1"]
@@ -189,7 +190,8 @@ def test_unconfirmed_chapters_stay_text() -> None:
 
 
 def test_table_of_contents_is_skipped() -> None:
-    source = ("AGREEMENT ON WIDGETS\n\nTABLE OF CONTENTS\n\nPreamble\nChapter 1 General Provisions\nChapter 2 Final Provisions\n\n"
+    source = ("AGREEMENT ON WIDGETS\n\nTABLE OF CONTENTS\n\n"
+              "Preamble\nChapter 1 General Provisions\nChapter 2 Final Provisions\n\n"
               "PREAMBLE\n\nThe Parties agree.\n\nCHAPTER 1\nGENERAL PROVISIONS\n\nArticle 1.1: Scope\n\nIt applies.\n\n"
               "CHAPTER 2\nFINAL PROVISIONS\n\nArticle 2.1: Entry into Force\n\nIt starts.\n")
     ex, arts = read_text(source)
@@ -228,7 +230,8 @@ def test_markdown_debris_and_footnotes() -> None:
 def test_running_headers_removed_in_paged_text() -> None:
     pages = []
     for n in range(1, 5):
-        pages.append(f"Widget Accord - Draft\n\nArticle {n}: Rule {n}\n\nRule {n} applies to widgets.\n\nPage {n} of 4\n")
+        pages.append(f"Widget Accord - Draft\n\nArticle {n}: Rule {n}\n\n"
+                     f"Rule {n} applies to widgets.\n\nPage {n} of 4\n")
     ex, arts = read_text("\f".join(pages))
     assert [p.number for p in arts] == ["1", "2", "3", "4"]
     assert all("Widget Accord" not in p.text and "Page" not in p.text for p in ex.provisions)

@@ -58,7 +58,8 @@ def test_heading_recovered_from_text_and_published_text_kept(tmp_path: Path) -> 
         '<article number="ARTICLE 5" article_identifier="2">Article 5 Customs Cooperation 1. The Parties shall '
         "cooperate on customs matters.</article>"
         '<article number="ARTICLE 6" article_identifier="3">Transit\n\n1. Each Party shall allow transit.</article>'
-        '<article number="ARTICLE 7" article_identifier="4">The Parties shall meet once a year\nin each capital.</article>'
+        '<article number="ARTICLE 7" article_identifier="4">'
+        "The Parties shall meet once a year\nin each capital.</article>"
         "</chapter>"
         '<chapter chapter_identifier="3"><article article_identifier="5">ILLEGIBLE SCAN 1990 xx</article></chapter>'
     )

@@ -15,7 +15,8 @@ from conftest import RunCli
 from ftadraft.errors import InputError
 from ftadraft.normalize import normalize_text
 
-_TEXT = "CHAPTER 3\nDIGITAL TRADE\n\nArticle 3.1: Scope\nThis Chapter applies to widgets.\n\nArticle 3.2: Paperless Trading\nEach Party shall accept forms.\n"
+_TEXT = ("CHAPTER 3\nDIGITAL TRADE\n\nArticle 3.1: Scope\nThis Chapter applies to widgets.\n\n"
+         "Article 3.2: Paperless Trading\nEach Party shall accept forms.\n")
 
 
 def _draft(tmp_path: Path, name: str = "draft.md") -> Path:
@@ -30,7 +31,8 @@ def test_toml_sidecar_gives_metadata(tmp_path: Path) -> None:
         'name = "Widget Partnership"\naliases = ["wp"]\nparties = ["GBR", "usa"]\nsigned = 2023-06-01\n')
     doc = ftadraft.load_file(f)
     a = doc.agreement
-    assert (a.id, a.name, a.aliases, a.parties, a.signed) == ("draft", "Widget Partnership", ("wp",), ("GBR", "USA"), date(2023, 6, 1))
+    assert (a.id, a.name, a.aliases, a.parties, a.signed) == (
+        "draft", "Widget Partnership", ("wp",), ("GBR", "USA"), date(2023, 6, 1))
     assert [p.number for p in doc.provisions] == ["3.1", "3.2"]
     assert doc.provisions[1].id == "draft/3.2"
     assert doc.provisions[1].source["file"] == "draft.md"
@@ -85,7 +87,8 @@ def test_bad_flag_values(run: RunCli, tmp_path: Path) -> None:
 
 
 def test_normalisation_folds_but_never_alters_published_text(tmp_path: Path) -> None:
-    published = "Article 1: Definitions\nThe \u201cParties\u201d shall accept e\ufb01ling of elec\u00adtronic\u00a0forms \u2014 promptly."
+    published = ("Article 1: Definitions\nThe \u201cParties\u201d shall accept e\ufb01ling of "
+                 "elec\u00adtronic\u00a0forms \u2014 promptly.")
     f = tmp_path / "n.txt"
     f.write_text(published)
     p = ftadraft.load_file(f).provisions[0]

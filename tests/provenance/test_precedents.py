@@ -20,9 +20,11 @@ from ftadraft.provenance.precedents import lineage, matching_passage, precedents
 
 def test_canonical_words_fold_names_numbers_labels_and_quotes() -> None:
     a = fingerprint.canonical_words(normalize_text(
-        "Article 14.3: Each Party shall, consistent with paragraph 2(b), ensure that Korea’s “rules” apply. (iv) civil"))
+        "Article 14.3: Each Party shall, consistent with paragraph 2(b), ensure that Korea’s “rules” apply. "
+        "(iv) civil"))
     b = fingerprint.canonical_words(normalize_text(
-        "Article 19.3: Each Party shall, consistent with paragraph 5(c), ensure that Peru's \"rules\" apply. (ii) civil"))
+        "Article 19.3: Each Party shall, consistent with paragraph 5(c), ensure that Peru's \"rules\" apply. "
+        "(ii) civil"))
     assert a == b
     assert "civil" in a and fingerprint.NAME in a and not any(w.isdigit() for w in a)
     reflowed = normalize_text("the customs admin-\nistration of each\nParty shall")
@@ -31,7 +33,7 @@ def test_canonical_words_fold_names_numbers_labels_and_quotes() -> None:
 
 
 def test_coverage_counts_changed_words_once_and_ignores_scattered_words() -> None:
-    h = lambda t: fingerprint.hashes(t)
+    h = fingerprint.hashes
     base = "each party shall adopt or maintain measures to protect consumers from fraudulent commercial activities"
     edited = base.replace("adopt", "endeavour to adopt")
     in_q, in_d = fingerprint.coverage(h(edited), h(base))
@@ -97,8 +99,7 @@ def test_a_numbered_sentence_from_common_boilerplate_finds_its_article(tota: fta
     sentence = "(a) 60 days after the date of receipt of the request for consultations;"
     hits = precedents(tota, sentence, limit=10)
     assert hits[0].verbatim and sentence in hits[0].provision.normalized
-    quoting = {pid for (pid,) in tota.index.conn.execute(
-        "SELECT id FROM provisions WHERE instr(normalized, ?) > 0", (sentence,))}
+    quoting = {p.id for a in tota.agreements() for p in tota.index.provisions(a.id) if sentence in p.normalized}
     assert {h.provision.id for h in hits if h.verbatim} <= quoting
     assert "tota-10/1182" in quoting
 
@@ -157,7 +158,8 @@ def test_cli_json_batch_and_errors(run: RunCli, tota_db: Path, tmp_path: Path) -
 
     clause = json.loads(run("corpus", "show", "tpp:14.3", "--json", db=tota_db).stdout)["text"]
     batch = tmp_path / "clauses.jsonl"
-    batch.write_text(json.dumps({"id": "a", "text": _edit(clause)}) + "\n\n" + json.dumps({"id": 7, "text": "  "}) + "\n")
+    batch.write_text(json.dumps({"id": "a", "text": _edit(clause)}) + "\n\n"
+                     + json.dumps({"id": 7, "text": "  "}) + "\n")
     r = run("precedents", "--batch", str(batch), "-n", "3", db=tota_db)
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert r.exit_code == 1  # one input was unusable, and said so on its own line
@@ -181,7 +183,7 @@ def test_cli_json_batch_and_errors(run: RunCli, tota_db: Path, tmp_path: Path) -
     r = run("precedents", "some words here", "--exclude", "nosuchagreement", db=tota_db)
     assert r.exit_code == 1 and "nosuchagreement" in r.stderr
     r = run("precedents", "the location of computing facilities", "--since", "2016", "--until", "2010", db=tota_db)
-    assert r.exit_code == 1 and "impossible year range" in r.stderr
+    assert r.exit_code == 1 and "no year can match" in r.stderr
 
 
 def test_index_from_before_fingerprints_is_upgraded(tmp_path: Path) -> None:
@@ -199,14 +201,15 @@ def test_index_from_before_fingerprints_is_upgraded(tmp_path: Path) -> None:
     con.close()
     with ftadraft.open(db) as c:
         assert c.stats()["schema_version"] == 2
-        hits = precedents(c, "each party shall endeavour to accept electronic versions of trade administration documents")
+        hits = precedents(c, "each party shall endeavour to accept electronic versions of trade administration "
+                             "documents")
         assert hits[0].provision.number == "1"
         other = tmp_path / "later.txt"
         other.write_text("Article 9: Unsolicited Messages\nEach Party shall adopt measures regarding unsolicited "
                          "commercial electronic messages and their senders.\n")
         c.add([other])  # the in-memory precedent index is rebuilt after a change
-        assert {h.agreement.id for h in precedents(c, "adopt measures regarding unsolicited commercial electronic messages")} \
-            == {"demo", "later"}
+        found = precedents(c, "adopt measures regarding unsolicited commercial electronic messages")
+        assert {h.agreement.id for h in found} == {"demo", "later"}
 
 
 def test_cached_postings_never_outlive_the_texts(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def full(corpus) -> research.Coverage:  # type: ignore[no-untyped-def]
 # -- coverage ------------------------------------------------------------------------------------------
 def test_ecommerce_coverage_since_2000_has_the_right_shape(corpus) -> None:  # type: ignore[no-untyped-def]
     cov = research.coverage(corpus, area="e-commerce", since=2000)
-    signed = corpus.index.conn.execute("SELECT count(*) FROM agreements WHERE signed >= '2000'").fetchone()[0]
+    signed = sum(a.year is not None and a.year >= 2000 for a in corpus.agreements())
     assert cov.topics == tuple(ECOMMERCE) and len(cov.agreements) == signed > 100 and cov.note is None
     assert all(a.year is not None and a.year >= 2000 for a in cov.agreements)
     df = cov.to_frame()
@@ -46,19 +46,17 @@ def test_ecommerce_coverage_since_2000_has_the_right_shape(corpus) -> None:  # t
     assert len(rows) == signed * len(ECOMMERCE)
     # a cell's provisions really carry the topic, and the label is the strongest of their obligations
     binding = next(r for r in rows if r["obligation"] == "binding")
-    conn = corpus.index.conn
-    obligations = [conn.execute("SELECT obligation FROM provisions WHERE id = ?", (pid,)).fetchone()[0]
-                   for pid in binding["provisions"]]
+    obligations = [corpus.provision(pid).obligation for pid in binding["provisions"]]
     assert "binding" in obligations
     assert all(r["provisions"] == [] for r in rows if r["obligation"] == "absent")
     assert any(r["obligation"] != "absent" for r in rows if r["topic"] == "e-commerce/data-flows")
 
 
 def test_levels_are_the_strongest_obligation(full: research.Coverage, corpus) -> None:  # type: ignore[no-untyped-def]
-    conn = corpus.index.conn
     rank = {"binding": 4, "mixed": 3, "soft": 2, "none": 1, None: 1}
     for cell in full.cells[:300]:
-        obs = [conn.execute("SELECT obligation FROM provisions WHERE id = ?", (p,)).fetchone()[0] for p in cell.provision_ids]
+        obs = [corpus.provision(p).obligation for p in cell.provision_ids]
+        assert all(cell.topic in corpus.provision(p).topics for p in cell.provision_ids)
         best = max(obs, key=lambda o: rank[o])
         assert cell.level == (best if best in ("binding", "mixed", "soft") else "present")
 
@@ -66,10 +64,11 @@ def test_levels_are_the_strongest_obligation(full: research.Coverage, corpus) ->
 def test_title_cross_check(full: research.Coverage, corpus) -> None:  # type: ignore[no-untyped-def]
     """Where an article title names a topic, the agreement's cell for the topic is not absent."""
     total = agree = 0
-    for aid, title, chapter in corpus.index.conn.execute(
-        "SELECT agreement_id, title_lemmas, chapter_lemmas FROM provisions WHERE title_lemmas != ''"
-    ):
-        for t in topics.title_topics(title, chapter):
+    for pid, analysed in corpus.index.tag_inputs():
+        if not analysed.title_lemmas:
+            continue
+        aid = pid.partition("/")[0]  # provision ids are AGREEMENT/KEY
+        for t in topics.title_topics(analysed.title_lemmas, analysed.chapter_lemmas):
             total += 1
             agree += full.cell(aid, t).level != "absent"
     rate = agree / total
@@ -95,7 +94,7 @@ def test_coverage_filters(corpus) -> None:  # type: ignore[no-untyped-def]
 # -- diffusion -----------------------------------------------------------------------------------------
 def test_diffusion_of_paperless_trading(corpus) -> None:  # type: ignore[no-untyped-def]
     d = research.diffusion(corpus, "clearance/paperless-trading")
-    signed = Counter(int(s[:4]) for (s,) in corpus.index.conn.execute("SELECT signed FROM agreements WHERE signed IS NOT NULL"))
+    signed = Counter(a.year for a in corpus.agreements() if a.year is not None)
     years = [y.year for y in d.years]
     assert years == list(range(min(signed), max(signed) + 1))
     for y in d.years:
@@ -261,10 +260,11 @@ def test_ecommerce_study_example_runs(tota_db: Path, tmp_path: Path) -> None:
     assert list(tmp_path.rglob("*.png"))
 
 
-def test_top_level_coverage_returns_a_dataframe(tota_db) -> None:  # type: ignore[no-untyped-def]
+def test_top_level_coverage_is_the_research_coverage(tota_db) -> None:  # type: ignore[no-untyped-def]
     import ftadraft
 
+    assert ftadraft.coverage is research.coverage
     with ftadraft.open(tota_db, create=False) as c:
-        df = ftadraft.coverage(c, area="e-commerce", since=2000)
+        df = ftadraft.coverage(c, area="e-commerce", since=2000).to_frame()
     assert {"id", "name", "year"} <= set(df.columns) and "e-commerce/customs-duties" in df.columns
     assert (df["year"] >= 2000).all() and len(df) > 50

@@ -56,7 +56,8 @@ def test_group_collapses_template_copies(tota: ftadraft.Corpus) -> None:
     plain = search(tota, "express shipments", limit=10)
     grouped = search(tota, "express shipments", limit=10, group=True)
     assert any(h.others for h in grouped)
-    assert len({h.provision.normalized[:200] for h in grouped}) > len({h.provision.normalized[:200] for h in plain}) // 2
+    grouped_texts = {h.provision.normalized[:200] for h in grouped}
+    assert len(grouped_texts) > len({h.provision.normalized[:200] for h in plain}) // 2
     top = next(h for h in grouped if h.others)
     assert all(o.agreement_id != top.provision.agreement_id or o.id != top.provision.id for _a, o in top.others)
 
@@ -96,12 +97,14 @@ def test_cli_batch_prints_one_json_line_per_query(run: RunCli, tota_db: Path, tm
     r = run("search", "--batch", str(queries), "-n", "2", "--since", "2005", db=tota_db)
     assert r.exit_code == 0, r.stderr
     lines = [json.loads(line) for line in r.stdout.splitlines()]
-    assert [x["query"] for x in lines] == ["advance rulings", "single window", "unsolicited commercial electronic messages"]
+    assert [x["query"] for x in lines] == ["advance rulings", "single window",
+                                           "unsolicited commercial electronic messages"]
     assert all(len(x["hits"]) == 2 for x in lines)
 
 
 def test_cli_bad_input_is_one_line(run: RunCli, tota_db: Path) -> None:
-    for args in (["search", ""], ["search", "trade", "--party", "QQQ"], ["search", "trade", "--since", "2020", "--until", "2000"]):
+    for args in (["search", ""], ["search", "trade", "--party", "QQQ"],
+                 ["search", "trade", "--since", "2020", "--until", "2000"]):
         r = run(*args, db=tota_db)
         assert r.exit_code == 1 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
 

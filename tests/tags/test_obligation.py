@@ -96,7 +96,8 @@ def test_soft(text: str) -> None:
     "text",
     [
         'For the purposes of this Chapter: "widget" means a small device; and "gadget" means a large device.',
-        "For the purposes of this Chapter: customs duty means any duty imposed on importation; days means calendar days.",
+        "For the purposes of this Chapter: customs duty means any duty imposed on importation; "
+        "days means calendar days.",
         "For the purposes of this Agreement, 'Parties' shall mean the Kingdom of Atlantis and the Republic of Lemuria.",
         "Nothing in this Chapter shall prevent a Party from adopting measures to protect public morals.",
         "Nothing in this Agreement shall be construed to require a Party to disclose confidential information.",
@@ -108,10 +109,12 @@ def test_soft(text: str) -> None:
         "This Chapter shall apply to measures adopted or maintained by a Party affecting trade in widgets.",
         "This Chapter shall not apply to government procurement.",
         "This Agreement shall enter into force on the first day of the second month following the last notification.",
-        "Either Party may terminate this Agreement by written notification. The termination shall take effect six months later.",
+        "Either Party may terminate this Agreement by written notification. "
+        "The termination shall take effect six months later.",
         "The Annexes to this Agreement shall form an integral part thereof.",
         "In the event of any inconsistency, this Chapter shall prevail to the extent of the inconsistency.",
-        "The rights and obligations of the Parties in respect of subsidies shall be governed by Article XVI of the GATT 1994.",
+        "The rights and obligations of the Parties in respect of subsidies shall be governed by "
+        "Article XVI of the GATT 1994.",
         "The objectives of this Chapter shall be to promote trade in widgets and to encourage investment.",
         "Should a Party consider that a measure is inconsistent with this Chapter, it may request consultations.",
         "Each Party shall have the right to determine its own level of protection.",
@@ -221,7 +224,8 @@ def test_classify_many_matches_classify_one_by_one() -> None:
     items: list[tuple[str, list[tuple[int, int]] | None, str | None]] = [
         ("Each Party shall publish its rules.", None, None),
         ("", None, None),
-        ("The Parties shall cooperate on customs matters. Each Party shall designate a contact point.", None, "Cooperation"),
+        ("The Parties shall cooperate on customs matters. Each Party shall designate a contact point.", None,
+         "Cooperation"),
         ("Cada Parte procurará publicar sus leyes.", None, None),
         ("For the purposes of this Chapter: \u00abwidget\u00bb means a device.", None, "Definitions"),
         ("Nothing in this Chapter shall prevent a Party from protecting public health.", None, None),
@@ -242,12 +246,15 @@ def test_spacy_offsets_give_the_same_labels() -> None:
     from ftadraft.index.analysis import analyze
 
     texts = [
-        "1. Each Party shall publish its regulations. 2. The Parties shall endeavour to exchange information, e.g. statistics.",
-        "For the purposes of this Chapter: customs duty means any duty. Nothing in this Chapter shall prevent a Party from acting.",
+        "1. Each Party shall publish its regulations. "
+        "2. The Parties shall endeavour to exchange information, e.g. statistics.",
+        "For the purposes of this Chapter: customs duty means any duty. "
+        "Nothing in this Chapter shall prevent a Party from acting.",
         "The Parties recognise the value of cooperation. They shall consult regularly.",
     ]
     own = classify_many([(t, None, None) for t in texts])
-    with_spacy = classify_many([(t, a.sentences, None) for t, a in zip(texts, analyze(texts, "en", workers=1))])
+    analysed = analyze(texts, "en", workers=1)
+    with_spacy = classify_many([(t, a.sentences, None) for t, a in zip(texts, analysed, strict=True)])
     assert [o.label for o in own] == [o.label for o in with_spacy] == ["mixed", "none", "mixed"]
 
 

@@ -6,6 +6,11 @@ from ../shared/corpus at test time.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -212,7 +217,8 @@ def test_context_titles_respect_excluded_chapters() -> None:
 
     assert topics.title_topics(lem("Cooperation"), lem("Customs Procedures")) == ("cooperation/customs-cooperation",)
     assert topics.title_topics(lem("Cooperation"), lem("Customs Duties and Non-Tariff Measures")) == ()
-    assert topics.title_topics(lem("Customs Cooperation"), lem("Customs Duties")) == ("cooperation/customs-cooperation",)
+    assert topics.title_topics(lem("Customs Cooperation"), lem("Customs Duties")) == (
+        "cooperation/customs-cooperation",)
     assert topics.title_topics(lem("Exporter Sanctions"), lem("Rules of Origin")) == ("clearance/penalties",)
 
 
@@ -229,17 +235,42 @@ def test_taxonomy_rejects_exclusions_without_context_chapters(monkeypatch: pytes
         topics.taxonomy.cache_clear()
 
 
-def test_compiled_cache_key_covers_taxonomy_code_and_lemmatiser() -> None:
-    sources = topics._key_sources()
-    assert len(sources) == 3 and sources[0].startswith(b"# ftadraft topic taxonomy")
-    assert Path(analysis.__file__).read_bytes() in sources
-    key = topics._cache_key(sources, "3.8|1.0")
-    assert key == topics._cache_key(list(sources), "3.8|1.0")
-    for i in range(len(sources)):  # an edit to any source (taxonomy, topics.py, analysis.py) changes the key
-        edited = list(sources)
-        edited[i] += b"\n# edited"
-        assert topics._cache_key(edited, "3.8|1.0") != key
-    assert topics._cache_key(sources, "3.8|1.1") != key
+def test_compiled_tables_follow_the_taxonomy_the_code_the_lemmatiser_and_spacy(tmp_path: Path) -> None:
+    """The compiled phrase tables are kept between processes in the user cache folder; an edit to the
+    taxonomy, to the tagger's code or to the lemmatiser, or another version of spaCy's lookup tables, is never
+    served stale tables (tagging after each edit is what a fresh compile gives)."""
+    src = tmp_path / "src"
+    pkg = src / "ftadraft"
+    shutil.copytree(Path(ftadraft.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(src), "XDG_CACHE_HOME": str(cache)}
+
+    def tags(text: str) -> list[str]:
+        code = "import sys; from ftadraft.tags import topics; print(' '.join(t.id for t in topics.tag(sys.argv[1])))"
+        r = subprocess.run([sys.executable, "-c", code, text], env=env, capture_output=True, text=True, check=True)
+        return r.stdout.split()
+
+    def edit(path: Path, old: str, new: str) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    a, b = "Each Party shall take measures against zorblax.", "Each Party shall take measures against quuxfoo."
+    assert tags(a) == [] and tags(b) == []  # compiles once, then loads the cached tables
+    edit(pkg / "tags" / "taxonomy.toml", '"spam" = 4.0\n', '"spam" = 4.0\n"zorblax" = 5.0\n')
+    assert tags(a) == ["e-commerce/spam"]
+    variants = '"cooperation": "co operation", '
+    edit(pkg / "tags" / "topics.py", variants, variants + '"zorblax": "quuxfoo", ')
+    assert tags(b) == ["e-commerce/spam"]
+    edit(pkg / "index" / "analysis.py", '"goods": "goods"}', '"goods": "goods", "zorblax": "quuxbaz"}')
+    assert tags(a) == ["e-commerce/spam"]  # stale tables would still hold "zorblax", which texts no longer say
+    compiled = {p.name for p in cache.rglob("topics-*")}
+    real = metadata.distribution("spacy-lookups-data")  # the same tables under another version number
+    other = src / f"spacy_lookups_data-{real.version}.post1.dist-info"
+    shutil.copytree(Path(str(real.locate_file(""))) / f"spacy_lookups_data-{real.version}.dist-info", other)
+    edit(other / "METADATA", f"\nVersion: {real.version}\n", f"\nVersion: {real.version}.post1\n")
+    assert tags(a) == ["e-commerce/spam"]
+    assert {p.name for p in cache.rglob("topics-*")} > compiled  # another lookup-table version compiles anew
 
 
 # -- real ToTA articles ---------------------------------------------------------------------------------

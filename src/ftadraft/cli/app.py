@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import __version__
 from ..errors import FtadraftError
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
 
 
 class Context:
@@ -22,7 +25,7 @@ class Context:
         self.db = db
         self.quiet = quiet
 
-    def open(self, *, create: bool = False) -> Any:
+    def open(self, *, create: bool = False) -> Corpus:
         from ..corpus import open as open_corpus
 
         return open_corpus(self.db, create=create)
@@ -53,7 +56,7 @@ def text_argument(text: str | None, label: str = "TEXT") -> tuple[str, str]:
     return label, text
 
 
-def jsonl_items(stream: Any) -> Iterator[dict[str, Any]]:
+def jsonl_items(stream: Iterable[str]) -> Iterator[dict[str, Any]]:
     """The objects of a ``--batch`` file of JSON lines ``{"id": ..., "text": ...}`` (blank lines skipped);
     a malformed line stops with ``FILE:LINE`` and what is wrong."""
     from ..errors import InputError

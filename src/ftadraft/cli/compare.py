@@ -85,7 +85,7 @@ def _clause(obj: Context, ref: str, stdin: str) -> tuple[str, str]:
         return path.name, doc.provisions[0].text
     with obj.open() as c:
         p = c.provision(ref)
-        agreement = c.index.agreement(p.agreement_id)
+        agreement = c.agreement(p.agreement_id)
     return citation(agreement, p), p.text
 
 

@@ -153,7 +153,7 @@ def corpus_show(obj: Context, ref: str, as_json: bool) -> None:
 
         with obj.open() as c:
             target = c.show(ref)
-            agreement = c.index.agreement(target.agreement_id) if isinstance(target, Provision) else target.agreement
+            agreement = c.agreement(target.agreement_id) if isinstance(target, Provision) else target.agreement
         if isinstance(target, Provision):
             if as_json:
                 out = target.to_dict()
@@ -191,7 +191,8 @@ def _print_provision(agreement: Any, p: Any) -> None:
     tags = " · ".join(filter(None, (", ".join(p.topics), p.obligation and f"obligation: {p.obligation}")))
     if tags:
         click.echo(tags)
-    click.echo(f"{p.id} · {', '.join(agreement.parties) or 'parties not recorded'} · signed {agreement.signed or 'n.d.'}"
+    parties = ", ".join(agreement.parties) or "parties not recorded"
+    click.echo(f"{p.id} · {parties} · signed {agreement.signed or 'n.d.'}"
                + (f" · flags: {', '.join(p.flags)}" if p.flags else ""))
     click.echo()
     for para in [x for x in p.text.replace("\r", "").split("\n\n") if x.strip()] or [p.text]:
@@ -273,7 +274,8 @@ def corpus_stats(obj: Context, as_json: bool) -> None:
             emit_json(s)
             return 0
         click.echo(f"index        {s['db']} (schema v{s['schema_version']}, {s['size_bytes'] / 1e6:.1f} MB)")
-        click.echo(f"agreements   {s['agreements']:,}  (signed {s['signed']['first'] or '-'}–{s['signed']['last'] or '-'})")
+        first, last = s["signed"]["first"] or "-", s["signed"]["last"] or "-"
+        click.echo(f"agreements   {s['agreements']:,}  (signed {first}–{last})")
         click.echo(f"chapters     {s['chapters']:,}")
         click.echo(f"provisions   {s['provisions']:,}  ({s['untitled_provisions']:,} without a title)")
         click.echo(f"words        {s['words']:,}")

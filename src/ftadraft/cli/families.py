@@ -29,12 +29,11 @@ def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_simil
     """Template families: which agreements' chapters share their wording (US-style, EU-style, ...)."""
 
     def body() -> int:
-        from ..errors import InputError
+        from ..index.filters import AgreementFilter
         from ..provenance.families import families
         from .files import check_output
 
-        if since is not None and until is not None and since > until:
-            raise InputError("--since/--until", f"impossible year range {since}-{until}")
+        AgreementFilter(since=since, until=until)  # an impossible year range fails before any work
         for out in (plot_out, csv_out):
             if out is not None:
                 check_output(out, force)

@@ -45,10 +45,10 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
 
     def body() -> int:
         from ..errors import InputError
+        from ..index.filters import AgreementFilter
         from ..provenance.precedents import MIN_SIMILARITY, lineage, matching_passage, precedents, precedents_batch
 
-        if since is not None and until is not None and since > until:
-            raise InputError("--since/--until", f"impossible year range {since}-{until}")
+        AgreementFilter(since=since, until=until)  # an impossible year range fails before any work
         with obj.open() as c:
             excluded = [c.agreement(e).id for e in exclude]
             filters: dict[str, Any] = {"since": since, "until": until, "party": parties, "exclude": excluded}
@@ -155,12 +155,14 @@ def reuse_cmd(obj: Context, agreement: str, threshold: float, articles: bool, cs
             emit_json(report.to_dict())
             return 0
         a = report.agreement
-        click.echo(click.style(f"{a.name} ({a.year}): {report.copied_share:.0%} of its text is copied near-verbatim "
-                               f"(>= {threshold:.0%}) from earlier agreements; {report.reused_share:.0%} has an earlier "
-                               f"source for at least half of an article.", bold=True))
+        click.echo(click.style(f"{a.name} ({a.year}): {report.copied_share:.0%} of its text is copied "
+                               f"near-verbatim (>= {threshold:.0%}) from earlier agreements; "
+                               f"{report.reused_share:.0%} has an earlier source for at least half of an article.",
+                               bold=True))
         skipped = [r for r in report.articles if r.skipped]
         if skipped:
-            click.echo(f"  ({len(skipped)} provision(s) longer than a clause left out, e.g. {skipped[0].provision.label})")
+            click.echo(f"  ({len(skipped)} provision(s) longer than a clause left out, "
+                       f"e.g. {skipped[0].provision.label})")
         for s in report.sources()[:10]:
             click.echo(f"  {s.share:>5.1%}  {s.articles:>3} articles  {s.agreement.name} ({s.agreement.year})")
         if articles:

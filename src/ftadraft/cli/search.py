@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..tags.obligation import LABELS
 from .app import Context, cli, emit_json, run
 from .options import json_option, parties_option, since_option, until_option
 
@@ -24,10 +25,11 @@ from .options import json_option, parties_option, since_option, until_option
 @click.option("--chapter", help="Only chapters with this number or title text.")
 @since_option
 @until_option
-@click.option("--obligation", type=click.Choice(["binding", "soft", "mixed", "none"]), help="Only this obligation strength.")
+@click.option("--obligation", type=click.Choice(LABELS), help="Only this obligation strength.")
 @click.option("--lang", help="Only agreements in this language (en, es, fr).")
 @click.option("--group", is_flag=True, help="Collapse near-identical texts into one hit ('and N other agreements').")
-@click.option("--batch", type=click.File("r", encoding="utf-8"), help="One query per line; prints one JSON line per query.")
+@click.option("--batch", type=click.File("r", encoding="utf-8"),
+              help="One query per line; prints one JSON line per query.")
 @json_option
 @click.pass_obj
 def search_cmd(obj: Context, query: str, limit: int, topics: tuple[str, ...], parties: tuple[str, ...],
@@ -62,7 +64,8 @@ def search_cmd(obj: Context, query: str, limit: int, topics: tuple[str, ...], pa
 def _print_hit(h: Any) -> None:
     a, p = h.agreement, h.provision
     tags = " ".join(f"[{t}]" for t in (*p.topics[:3], p.obligation) if t)
-    click.echo(click.style(f"{h.rank:>3}. {a.name} ({a.year or 'n.d.'}) · {p.label}", bold=True) + (f"  {tags}" if tags else ""))
+    heading = click.style(f"{h.rank:>3}. {a.name} ({a.year or 'n.d.'}) · {p.label}", bold=True)
+    click.echo(heading + (f"  {tags}" if tags else ""))
     more = f" · and {len(h.others)} other agreements" if h.others else ""
     click.echo(f"     {p.id}  score {h.score:.2f}{more}")
     text = h.snippet

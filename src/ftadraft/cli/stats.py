@@ -37,7 +37,9 @@ def _pyarrow() -> None:
     try:
         import pyarrow  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
-        raise FtadraftError("pyarrow is not installed; install the notebook extra: pip install 'ftadraft[notebook]'") from None
+        raise FtadraftError(
+            "pyarrow is not installed; install the notebook extra: pip install 'ftadraft[notebook]'"
+        ) from None
 
 
 def _write_parquet(out: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
@@ -65,7 +67,8 @@ def _note(note: str | None) -> None:
 @since_option
 @until_option
 @parties_option
-@click.option("--csv", "csv_out", type=_OUT, help="Write the long table (one row per agreement × topic) to this CSV file.")
+@click.option("--csv", "csv_out", type=_OUT,
+              help="Write the long table (one row per agreement × topic) to this CSV file.")
 @click.option("--parquet", "parquet_out", type=_OUT,
               help="Write the long table to this Parquet file (needs pyarrow: the notebook extra).")
 @json_option
@@ -148,7 +151,8 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
                     click.echo(f"  {label}: {f.agreement} ({f.agreement_id}, {f.signed}), article {f.number or '?'}"
                                f" {f.title or ''} [{f.provision_id}]")
             if d.years:
-                click.echo(f"  {'year':<6}{'signed':>7}{'with':>6}{'share':>7}{'binding':>9}{'mixed':>7}{'soft':>6}{'present':>9}")
+                click.echo(f"  {'year':<6}{'signed':>7}{'with':>6}{'share':>7}"
+                           f"{'binding':>9}{'mixed':>7}{'soft':>6}{'present':>9}")
             for y in d.years:
                 if y.agreements:
                     click.echo(f"  {y.year:<6}{y.agreements:>7}{y.with_topic:>6}{y.share:>7.0%}{y.binding:>9}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -59,7 +59,7 @@ def topics_show(obj: Context, slug: str, as_json: bool) -> None:
         count = None
         try:
             with obj.open() as c:
-                count = c.index.conn.execute("SELECT count(*) FROM provision_topics WHERE topic = ?", (t.id,)).fetchone()[0]
+                count = c.index.topic_count(t.id)
         except FtadraftError:
             pass  # no index yet: the taxonomy alone is still worth showing
         if as_json:
@@ -82,13 +82,14 @@ def topics_show(obj: Context, slug: str, as_json: bool) -> None:
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help='JSON lines {"id": ..., "text": ...}; prints one JSON line per input.')
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def topics_tag(text: str | None, title: str | None, batch: Any, as_json: bool) -> None:
+def topics_tag(text: str | None, title: str | None, batch: TextIO | None, as_json: bool) -> None:
     """Tag TEXT (or stdin with -) with topics and obligation strength."""
 
     def body() -> int:
         if batch is not None:
             for item in jsonl_items(batch):
-                click.echo(json.dumps({"id": item.get("id"), **_tags(item["text"], item.get("title"))}, ensure_ascii=False))
+                tagged = _tags(item["text"], item.get("title"))
+                click.echo(json.dumps({"id": item.get("id"), **tagged}, ensure_ascii=False))
             return 0
         _label, source = text_argument(text)
         result = _tags(source, title)

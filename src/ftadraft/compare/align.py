@@ -272,7 +272,8 @@ def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold:
     wa, wb = present[:n], present[n:]
     corrected = _hub_corrected(score)
     rows, cols = linear_sum_assignment(-corrected)
-    match = {int(i): int(j) for i, j in zip(rows, cols) if corrected[i, j] >= 0 and score[i, j] >= threshold}
+    pairs = zip(rows, cols, strict=True)
+    match = {int(i): int(j) for i, j in pairs if corrected[i, j] >= 0 and score[i, j] >= threshold}
     inverse = {j: i for i, j in match.items()}
     found = set(match.items())
     found.update(_attach(score, wa, wb, match, set(inverse)))  # one article of A became several of B
@@ -302,7 +303,8 @@ def chapter_provisions(provisions: Sequence[Provision], chapter: str) -> list[Pr
     want = re.sub(r"^chapter\s+", "", want)
     if not want:
         raise FtadraftError("empty chapter name")
-    by_number = [k for k in chapters if _chapter_number(k[0]) is not None and _chapter_number(k[0]) == _chapter_number(want)]
+    number = _chapter_number(want)
+    by_number = [k for k in chapters if number is not None and _chapter_number(k[0]) == number]
     if not by_number:
         by_number = [k for k in chapters if (k[0] or "").strip().lower() == want]
     if by_number:

@@ -140,7 +140,7 @@ def align_paragraphs(a: Sequence[str], b: Sequence[str]) -> list[tuple[int | Non
     for op in Indel.opcodes(ka, kb):
         if op.tag == "equal":
             out.extend(_pair_block(ka, kb, i, op.src_start, j, op.dest_start))
-            out.extend(zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)))
+            out.extend(zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end), strict=True))
             i, j = op.src_end, op.dest_end
     out.extend(_pair_block(ka, kb, i, len(ka), j, len(kb)))
     return out

@@ -131,7 +131,8 @@ _MODAL_RES = tuple((cls, strength, re.compile(p, re.IGNORECASE)) for cls, streng
 
 _REF_WORD = (r"(?i:articles?|art\.|chapters?|annex(?:es)?|appendi(?:x|ces)|sections?|parts?|schedules?"
              r"|paragraphs?|subparagraphs?|sub-paragraphs?|footnotes?)")
-_REF_ID = r"(?:\d+[A-Za-z]?(?:[.\-]\w+)*(?:\s*\([a-z0-9]+\))*|[IVXL]+\b(?:\s*\([a-z0-9]+\))*|\([a-z0-9]+\)(?:\s*\([a-z0-9]+\))*|[A-Z]\b(?:[.\-]\d+)*)"
+_REF_ID = (r"(?:\d+[A-Za-z]?(?:[.\-]\w+)*(?:\s*\([a-z0-9]+\))*|[IVXL]+\b(?:\s*\([a-z0-9]+\))*"
+           r"|\([a-z0-9]+\)(?:\s*\([a-z0-9]+\))*|[A-Z]\b(?:[.\-]\d+)*)")
 _REF = re.compile(rf"\b{_REF_WORD}\s+{_REF_ID}(?:\s*(?:,|\band\b|\bor\b|\bthrough\b|\bto\b)\s*{_REF_ID})*")
 
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -146,7 +147,8 @@ _QUANTITY = re.compile(
 # A paragraph or list number at the start of a line ("2.", "(b)", "3)") is layout, not a quantity.
 # So is a number opening a line before a space (a footnote's own text: "6 For greater certainty, ...") and
 # a digit glued to the word or punctuation before it (a footnote mark: "electronic means;6", "law.7").
-_LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:\(?\d+(?:\.\d+)*[.)]|\(\w{1,4}\)|\d+(?=[ \t]))|(?:(?<=[^\W\d_])|(?<=[;:,.)\]])(?<!\d[.,]))\d+\b")
+_LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:\(?\d+(?:\.\d+)*[.)]|\(\w{1,4}\)|\d+(?=[ \t]))"
+                          r"|(?:(?<=[^\W\d_])|(?<=[;:,.)\]])(?<!\d[.,]))\d+\b")
 
 _NAME = re.compile(r"\b[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'\u2019\-]*)*")
 # Capitalised words that start sentences or are treaty terms, not names of parties.
@@ -381,8 +383,10 @@ def render_terminal(comparison: Comparison, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-_CSS = """
-body{font-family:Georgia,'Times New Roman',serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222;line-height:1.45}
+_CSS = (
+    "\nbody{font-family:Georgia,'Times New Roman',serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222;"
+    "line-height:1.45}"
+    """
 h1{font-size:1.3em}h2{font-size:1.1em;margin-top:2em;border-bottom:1px solid #ccc}
 .meta td{padding:.1em 1em .1em 0}.changes li{margin:.2em 0}
 .text{white-space:pre-wrap;font-size:1em}
@@ -393,6 +397,7 @@ table.sbs th{text-align:left;border-bottom:2px solid #999;padding:.3em}
 table.sbs td{vertical-align:top;white-space:pre-wrap;padding:.3em;border-bottom:1px solid #eee;width:50%}
 .kind{font-family:sans-serif;font-size:.8em;background:#eee;border-radius:3px;padding:0 .3em}
 """
+)
 
 
 def _side_by_side_rows(ops: Sequence[Op]) -> list[tuple[str, str]]:

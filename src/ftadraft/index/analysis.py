@@ -143,18 +143,19 @@ class _Pipeline:
             form_strings = [strings[int(h)] for h in forms.tolist()]
             form_lemmas = [self.lemma(f) for f in form_strings]
             if vocabulary is not None:
-                vocabulary.update(zip(form_strings, form_lemmas))
+                vocabulary.update(zip(form_strings, form_lemmas, strict=True))
             lemmas = np.array(form_lemmas, dtype=object)[inverse.ravel()]
             pos = 0
-            for text, arr in zip(batch, arrays):
+            for text, arr in zip(batch, arrays, strict=True):
                 n = len(arr)
                 words = lemmas[pos : pos + n][keep[pos : pos + n]]
                 starts = _sentence_starts(arr, terminal) if text else []
                 ends = starts[1:] + [len(text)]
                 sentences = tuple(
-                    (s, s + len(text[s:e].rstrip())) for s, e in zip(starts, ends) if text[s:e].strip()
+                    (s, s + len(text[s:e].rstrip())) for s, e in zip(starts, ends, strict=False) if text[s:e].strip()
                 )
-                out.append(Analysis(" ".join(words.tolist()), sentences, fingerprint.to_bytes(fingerprint.hashes(text))))
+                fp = fingerprint.to_bytes(fingerprint.hashes(text))
+                out.append(Analysis(" ".join(words.tolist()), sentences, fp))
                 pos += n
         return out
 
@@ -249,7 +250,7 @@ def analyze_mixed(
         done, forms = chunk
         if vocabulary is not None:
             vocabulary.update(((lang, form), lemma) for form, lemma in forms.items())
-        for pos, an in zip(positions, done):
+        for pos, an in zip(positions, done, strict=True):
             results[pos] = an
         if progress:
             progress(len(positions))
@@ -261,7 +262,7 @@ def analyze_mixed(
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
             langs = [c[0] for c in chunks]
             texts_list = [c[2] for c in chunks]
-            for (lang, positions, _), done in zip(chunks, pool.map(_run_chunk, langs, texts_list)):
+            for (lang, positions, _), done in zip(chunks, pool.map(_run_chunk, langs, texts_list), strict=True):
                 collect(lang, positions, done)
     return results  # type: ignore[return-value]
 

@@ -178,7 +178,7 @@ class Postings:
             keep = vals >= kth  # the limit best, and rows tied with the last of them
             cand, vals = cand[keep], vals[keep]
         order = np.lexsort((cand, -vals))[: max(limit, 0)]
-        return list(zip(self.rowids[cand[order]].tolist(), vals[order].tolist()))
+        return list(zip(self.rowids[cand[order]].tolist(), vals[order].tolist(), strict=True))
 
     def mask(self, rowids: Iterable[int]) -> np.ndarray:
         """A bool per doc: True for the given rowids (unknown rowids are ignored)."""
@@ -218,7 +218,8 @@ def from_arrays(a: dict[str, np.ndarray]) -> Postings | None:
         meta = json.loads(a["meta"].tobytes().decode())
         columns = tuple(meta["columns"])
         terms = {t: i for i, t in enumerate(unpack_strings(a["terms"], a["term_offsets"]))}
-        texts = list(zip(*(unpack_strings(a[f"text{c}"], a[f"text{c}_offsets"]) for c in range(len(columns)))))
+        per_column = (unpack_strings(a[f"text{c}"], a[f"text{c}_offsets"]) for c in range(len(columns)))
+        texts = list(zip(*per_column, strict=True))
         p = Postings(table=meta["table"], columns=columns, rowids=a["rowids"], lengths=a["lengths"],
                      total_tokens=int(meta["total_tokens"]), terms=terms, indptr=a["indptr"], docs=a["docs"],
                      counts=a["counts"], spaced=a["spaced"], texts=texts)

@@ -3,8 +3,9 @@
 Precedent postings and the in-memory BM25 counts take seconds to build from the index and a fraction
 of that to load, so the first process that builds one stores it as ``.npz`` arrays, named after the
 index file and the state of its provisions (row count, last row id and a checksum of row ids and text
-hashes: any add, replace or remove changes it, and so does re-creating the file with other texts). A damaged, foreign or stale file is ignored and rebuilt; a read-only cache folder only costs
-the rebuild. Nothing here is ever the only copy of anything.
+hashes: any add, replace or remove changes it, and so does re-creating the file with other texts). A
+damaged, foreign or stale file is ignored and rebuilt; a read-only cache folder only costs the rebuild. Nothing
+here is ever the only copy of anything.
 """
 
 from __future__ import annotations
@@ -32,13 +33,8 @@ def cache_file(corpus: Corpus, kind: str, layout: str) -> Path | None:
         folder = Path(user_cache_dir("ftadraft", appauthor=False)) / kind
     except Exception:  # noqa: BLE001  # pragma: no cover - no home folder at all: build each time
         return None
-    # The state: row count, last row id, and a sum over rows of row id x the first 16 bits of the text's
-    # hash, in one pass of SQL (a Python digest over 41,000 rows would cost a tenth of a second).
-    state = corpus.index.conn.execute(
-        "SELECT count(*), coalesce(max(rowid), 0), coalesce(sum(rowid * ((instr(h, substr(text_sha, 1, 1)) - 1) * 4096"
-        " + (instr(h, substr(text_sha, 2, 1)) - 1) * 256 + (instr(h, substr(text_sha, 3, 1)) - 1) * 16"
-        " + instr(h, substr(text_sha, 4, 1)) - 1)), 0) FROM provisions, (SELECT '0123456789abcdef' AS h)").fetchone()
-    digest = hashlib.sha256(repr(tuple(state)).encode())
+    state = corpus.index.content_state()
+    digest = hashlib.sha256(repr((state.provisions, state.last_rowid, state.checksum)).encode())
     db = hashlib.sha256(str(Path(corpus.path).resolve()).encode()).hexdigest()[:16]
     return folder / f"{db}-{digest.hexdigest()[:24]}-{layout}.npz"
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz import fuzz, process
-
 from ..errors import ReferenceNotFound
 from ..model import Agreement, Provision
+from ..suggest import close_matches
 from .store import Index, number_key
 
 _ARTICLE_WORD = re.compile(r"^\s*(?:article|art\.?|art[ií]culo)\s*", re.IGNORECASE)
@@ -50,14 +49,13 @@ def resolve_agreement(index: Index, ref: str) -> Agreement:
 
 
 def _suggest_agreements(index: Index, text: str, limit: int = 5) -> list[str]:
-    choices: dict[str, str] = {}
+    shown: dict[str, list[str]] = {}  # an id, name or alias -> how each agreement it names is offered
     for aid, name, aliases in index.names():
-        choices[f"{aid}"] = aid
-        choices[f"{aid} ({name})"] = name
+        shown.setdefault(aid, []).append(aid)
+        shown.setdefault(name, []).append(f"{aid} ({name})")
         for alias in aliases:
-            choices[f"{alias} -> {aid}"] = alias
-    matches = process.extract(text, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
-    return [label for _value, _score, label in matches]
+            shown.setdefault(alias, []).append(f"{alias} -> {aid}")
+    return [label for match in close_matches(text, shown, limit=limit) for label in shown[match]][:limit]
 
 
 def resolve_provision(index: Index, ref: str) -> Provision:
@@ -86,11 +84,11 @@ def _find_article(index: Index, agreement: Agreement, article: str, ref: str) ->
         article = article[1:]
     bare = _ARTICLE_WORD.sub("", article)
     key = number_key(bare)
-    candidates = index.provisions_where("agreement_id = ? AND number_key = ?", (agreement.id, key)) if key else []
+    candidates = index.provisions_numbered(agreement.id, key) if key else []
     if not candidates and key and "." in key:
         chapter, _, number = key.rpartition(".")
         candidates = [
-            p for p in index.provisions_where("agreement_id = ? AND number_key = ?", (agreement.id, number))
+            p for p in index.provisions_numbered(agreement.id, number)
             if number_key(p.chapter_number) == chapter
         ]
     if not candidates:
@@ -105,7 +103,7 @@ def _find_article(index: Index, agreement: Agreement, article: str, ref: str) ->
         options = [_qualified(agreement, p) for p in candidates]
         raise ReferenceNotFound(ref, f"ambiguous: {len(candidates)} articles numbered {bare!r}", options[:10])
     numbers = sorted({p.number for p in index.provisions(agreement.id) if p.number})
-    close = [f"{agreement.id}:{n}" for n, _s, _i in process.extract(bare, numbers, scorer=fuzz.ratio, limit=5, score_cutoff=50)]
+    close = [f"{agreement.id}:{n}" for n in close_matches(bare, numbers, limit=5, cutoff=50)]
     raise ReferenceNotFound(ref, f"no article {bare!r} in {agreement.id} ({agreement.name})", close)
 
 

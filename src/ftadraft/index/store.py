@@ -225,7 +225,7 @@ class Index:
                 if self._delete_agreement(conn, doc.agreement.id):
                     replaced.append(doc.agreement.id)
             first_new = conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM provisions").fetchone()[0]
-            for doc, key in zip(documents, ingest_keys):
+            for doc, key in zip(documents, ingest_keys, strict=True):
                 self._insert_document(conn, doc, key, now, analyses)
             if vocabulary:
                 conn.executemany(
@@ -312,8 +312,9 @@ class Index:
     def update_tags(self, tags: Mapping[str, tuple[tuple[tuple[str, float], ...], str]]) -> None:
         """Replace topics and obligation of provisions (id -> (topics, obligation)) in one transaction."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM provision_topics WHERE provision_rowid IN (SELECT rowid FROM provisions WHERE id IN "
-                         "(SELECT value FROM json_each(?)))", (_json(list(tags)),))
+            conn.execute("DELETE FROM provision_topics WHERE provision_rowid IN "
+                         "(SELECT rowid FROM provisions WHERE id IN (SELECT value FROM json_each(?)))",
+                         (_json(list(tags)),))
             conn.executemany("UPDATE provisions SET obligation = ? WHERE id = ?",
                              [(ob, pid) for pid, (_t, ob) in tags.items()])
             conn.executemany(
@@ -336,7 +337,8 @@ class Index:
                                         close_matches(code, known, limit=4, cutoff=50))
         return codes
 
-    def filter_sql(self, f: AgreementFilter, provisions: str = "p", agreements: str = "a") -> tuple[list[str], list[Any]]:
+    def filter_sql(self, f: AgreementFilter, provisions: str = "p",
+                   agreements: str = "a") -> tuple[list[str], list[Any]]:
         """``f`` as SQL conditions (and their arguments) on a query over ``provisions AS p`` joined with
         ``agreements AS a`` (aliases as given); parties are checked first."""
         where: list[str] = []
@@ -379,7 +381,8 @@ class Index:
     def tag_inputs(self) -> list[tuple[str, TagInput]]:
         """(provision id, what tagging needs) for every provision in the index."""
         rows = self.conn.execute(
-            "SELECT id, normalized, sentences, title, lemmas, title_lemmas, chapter_lemmas FROM provisions ORDER BY rowid"
+            "SELECT id, normalized, sentences, title, lemmas, title_lemmas, chapter_lemmas FROM provisions "
+            "ORDER BY rowid"
         )
         return [
             (r[0], TagInput(r[1], tuple(tuple(x) for x in json.loads(r[2])), r[3], r[4], r[5], r[6]))  # type: ignore[misc]
@@ -432,10 +435,6 @@ class Index:
 
     def provisions(self, agreement_id: str) -> list[Provision]:
         rows = self.conn.execute("SELECT * FROM provisions WHERE agreement_id = ? ORDER BY ord", (agreement_id,))
-        return [self._provision(r) for r in rows]
-
-    def provisions_where(self, where: str, args: Sequence[Any]) -> list[Provision]:
-        rows = self.conn.execute(f"SELECT * FROM provisions WHERE {where} ORDER BY agreement_id, ord", tuple(args))
         return [self._provision(r) for r in rows]
 
     def provision(self, provision_id: str) -> Provision | None:
@@ -509,7 +508,8 @@ class Index:
 
     def ids_of_rowids(self, rowids: Sequence[int]) -> dict[int, str]:
         """rowid → provision id."""
-        return {r[0]: r[1] for r in self._rows_in("SELECT rowid, id FROM provisions WHERE rowid IN ({marks})", list(rowids))}
+        q = "SELECT rowid, id FROM provisions WHERE rowid IN ({marks})"
+        return {r[0]: r[1] for r in self._rows_in(q, list(rowids))}
 
     def lemma_strings(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
         """rowid → (title, chapter title, text) as lemma strings."""
@@ -518,7 +518,8 @@ class Index:
 
     def topic_scores(self, rowids: Sequence[int], topics: Sequence[str]) -> list[tuple[int, str, float]]:
         """(rowid, topic, score) of each of ``rowids`` tagged with one of ``topics``."""
-        q = f"SELECT provision_rowid, topic, score FROM provision_topics WHERE provision_rowid IN ({{marks}}) AND topic IN ({_marks(topics)})"
+        q = ("SELECT provision_rowid, topic, score FROM provision_topics WHERE provision_rowid IN ({marks}) "
+             f"AND topic IN ({_marks(topics)})")
         return [(r[0], r[1], r[2]) for r in self._rows_in(q, list(rowids), *topics)]
 
     def provision_count(self) -> int:
@@ -526,7 +527,8 @@ class Index:
 
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
         """Provisions whose indexed lemmas contain each term, as FTS5's vocabulary counts them."""
-        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
         out: dict[str, int] = {}
         for t in terms:
             row = self.conn.execute("SELECT doc FROM temp.fts_vocab WHERE term = ?", (t,)).fetchone()
@@ -554,7 +556,8 @@ class Index:
             yield from self.conn.execute(sql.format(marks=",".join("?" * len(part))), [*part, *more])
 
     def alias_targets(self, alias: str) -> list[str]:
-        rows = self.conn.execute("SELECT agreement_id FROM agreement_aliases WHERE alias = ? ORDER BY agreement_id", (alias,))
+        sql = "SELECT agreement_id FROM agreement_aliases WHERE alias = ? ORDER BY agreement_id"
+        rows = self.conn.execute(sql, (alias,))
         return [r[0] for r in rows]
 
     def names(self) -> list[tuple[str, str, list[str]]]:
@@ -578,7 +581,10 @@ class Index:
 
     def stats(self) -> dict[str, Any]:
         c = self.conn
-        one = lambda sql: c.execute(sql).fetchone()[0]
+
+        def one(sql: str) -> Any:
+            return c.execute(sql).fetchone()[0]
+
         return {
             "db": str(self.path),
             "schema_version": one("PRAGMA user_version"),
@@ -589,7 +595,8 @@ class Index:
             "untitled_provisions": one("SELECT count(*) FROM provisions WHERE title IS NULL"),
             "flagged": {
                 flag: n for flag, n in c.execute(
-                    "SELECT j.value, count(*) FROM provisions, json_each(provisions.flags) AS j GROUP BY j.value ORDER BY 2 DESC"
+                    "SELECT j.value, count(*) FROM provisions, json_each(provisions.flags) AS j "
+                    "GROUP BY j.value ORDER BY 2 DESC"
                 )
             },
             "by_source": {
@@ -604,9 +611,129 @@ class Index:
             },
             "signed": dict(zip(("first", "last"), c.execute(
                 "SELECT min(substr(signed, 1, 4)), max(substr(signed, 1, 4)) FROM agreements"
-            ).fetchone())),
+            ).fetchone(), strict=True)),
             "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
         }
+
+    # --- reads for tags, research and provenance -------------------------------------------------
+    def provisions_numbered(self, agreement_id: str, key: str) -> list[Provision]:
+        """The provisions of one agreement whose article number has this :func:`number_key`, in order."""
+        sql = "SELECT * FROM provisions WHERE agreement_id = ? AND number_key = ? ORDER BY ord"
+        return [self._provision(r) for r in self.conn.execute(sql, (agreement_id, key))]
+
+    def agreements_matching(self, f: AgreementFilter) -> list[Agreement]:
+        """The agreements ``f`` admits (its chapter aside), oldest first and undated last; an unknown party
+        is a :class:`~ftadraft.errors.ReferenceNotFound`."""
+        where, args = self.filter_sql(f, provisions="")
+        sql = "SELECT a.* FROM agreements a" + (" WHERE " + " AND ".join(where) if where else "")
+        return [_agreement(r) for r in self.conn.execute(sql + " ORDER BY a.signed IS NULL, a.signed, a.id", args)]
+
+    def tagged(self, topics: Sequence[str] | None = None, *, agreement_id: str | None = None) -> list[TaggedProvision]:
+        """One row per provision and topic it is tagged with — only ``topics`` if given, only the provisions
+        of ``agreement_id`` if given — in document order (agreement id, then article order)."""
+        sql = ("SELECT p.agreement_id, t.topic, p.id, p.obligation, p.words, p.ord FROM provision_topics t "
+               "JOIN provisions p ON p.rowid = t.provision_rowid WHERE ")
+        own, args = ("p.agreement_id = ?", [agreement_id]) if agreement_id is not None else ("1", [])
+        order = " ORDER BY p.agreement_id, p.ord"
+        if topics is None:
+            rows = self.conn.execute(sql + own + order, args).fetchall()
+        else:
+            values = list(topics)
+            rows = list(self._rows_in(sql + "t.topic IN ({marks}) AND " + own + order, values, *args))
+            if len(values) > _IN_CHUNK:  # each chunk is in order, not their concatenation
+                rows.sort(key=lambda r: (r[0], r[5]))
+        return [TaggedProvision(r[0], r[2], r[1], r[3], r[4]) for r in rows]
+
+    def topic_count(self, topic: str) -> int:
+        """Provisions tagged with ``topic``."""
+        return int(self.conn.execute("SELECT count(*) FROM provision_topics WHERE topic = ?", (topic,)).fetchone()[0])
+
+    def word_count(self, agreement_id: str) -> int:
+        """Words in the provisions of one agreement (0 for an unknown id)."""
+        sql = "SELECT coalesce(sum(words), 0) FROM provisions WHERE agreement_id = ?"
+        return int(self.conn.execute(sql, (agreement_id,)).fetchone()[0])
+
+    def fingerprints(self, f: AgreementFilter, *, topic: str | None = None) -> list[ProvisionFingerprint]:
+        """The canonical word sequence (:mod:`ftadraft.fingerprint` bytes) of each provision ``f`` admits (its
+        chapter condition included) and, if given, tagged with ``topic``; by agreement id, then article order."""
+        where, args = self.filter_sql(f)
+        if topic is not None:
+            where.insert(0, "p.rowid IN (SELECT provision_rowid FROM provision_topics WHERE topic = ?)")
+            args.insert(0, topic)
+        sql = ("SELECT p.agreement_id, p.id, p.chapter_number, p.chapter_title, p.fingerprint FROM provisions p "
+               "JOIN agreements a ON a.id = p.agreement_id" + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY p.agreement_id, p.ord")
+        return [ProvisionFingerprint(r[0], r[1], r[2], r[3], r[4]) for r in self.conn.execute(sql, args)]
+
+    def provision_owners(self) -> ProvisionOwners:
+        """Row id and agreement of every provision, in row-id order (how in-memory indexes number them)."""
+        rows = self.conn.execute("SELECT rowid, agreement_id FROM provisions ORDER BY rowid").fetchall()
+        return ProvisionOwners(tuple(r[0] for r in rows), tuple(r[1] for r in rows))
+
+    def all_fingerprints(self) -> ProvisionTexts:
+        """Canonical word sequence and text hash of every provision, in row-id order."""
+        rows = self.conn.execute("SELECT fingerprint, text_sha FROM provisions ORDER BY rowid").fetchall()
+        return ProvisionTexts(tuple(r[0] for r in rows), tuple(r[1] for r in rows))
+
+    def content_state(self) -> ContentState:
+        """What identifies the provisions now held: any add, replace or remove changes it, and so does
+        re-creating the file with other texts (a key for caches derived from the index)."""
+        # A sum over rows of row id x the first 16 bits of the text's hash, in one pass of SQL (a Python
+        # digest over 41,000 rows would cost a tenth of a second).
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(max(rowid), 0), "
+            "coalesce(sum(rowid * ((instr(h, substr(text_sha, 1, 1)) - 1) * 4096"
+            " + (instr(h, substr(text_sha, 2, 1)) - 1) * 256 + (instr(h, substr(text_sha, 3, 1)) - 1) * 16"
+            " + instr(h, substr(text_sha, 4, 1)) - 1)), 0) "
+            "FROM provisions, (SELECT '0123456789abcdef' AS h)").fetchone()
+        return ContentState(row[0], row[1], row[2])
+
+
+@dataclass(frozen=True)
+class TaggedProvision:
+    """A provision tagged with a topic (:meth:`Index.tagged`)."""
+
+    agreement_id: str
+    provision_id: str
+    topic: str
+    obligation: str | None
+    words: int
+
+
+@dataclass(frozen=True)
+class ProvisionFingerprint:
+    """A provision's place and canonical word sequence (:meth:`Index.fingerprints`)."""
+
+    agreement_id: str
+    provision_id: str
+    chapter_number: str | None
+    chapter_title: str | None
+    fingerprint: bytes
+
+
+@dataclass(frozen=True)
+class ProvisionOwners:
+    """Every provision in row-id order (:meth:`Index.provision_owners`), as two columns."""
+
+    rowids: tuple[int, ...]
+    agreement_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProvisionTexts:
+    """Every provision in row-id order (:meth:`Index.all_fingerprints`), as two columns."""
+
+    fingerprints: tuple[bytes, ...]
+    text_shas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContentState:
+    """:meth:`Index.content_state`: provisions, the last row id, and a checksum of row ids and text hashes."""
+
+    provisions: int
+    last_rowid: int
+    checksum: int
 
 
 def _json(value: Any) -> str:
@@ -634,7 +761,9 @@ def open_index(path: Path | str | None = None, *, create: bool = False) -> Index
     db = Path(path).expanduser() if path else default_db_path()
     exists = db.exists() and db.stat().st_size > 0
     if not exists and not create:
-        raise IndexFileError(db, "no index here yet; add agreements first (ftadraft corpus fetch tota, or corpus add PATH)")
+        raise IndexFileError(
+            db, "no index here yet; add agreements first (ftadraft corpus fetch tota, or corpus add PATH)"
+        )
     if exists:
         if db.is_dir():
             raise IndexFileError(db, "is a folder, not an index file")

@@ -114,7 +114,8 @@ def _open(data: bytes, path: Path) -> docx.document.Document:
 
 
 def _check_archive(zf: zipfile.ZipFile, path: Path) -> None:
-    """Apply the zip-bomb limits to the bytes actually parsed and refuse XML parts that declare a DOCTYPE or entities (Word never writes them)."""
+    """Apply the zip-bomb limits to the bytes actually parsed and refuse XML parts that declare a DOCTYPE or
+    entities (Word never writes them)."""
     guard.check_zip(zf, path)
     infos = zf.infolist()
     names = {i.filename for i in infos}

@@ -36,7 +36,8 @@ def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
         raise InputError(path, "not a regular file")
     if st.st_size > limit:
         raise InputError(
-            path, f"file too large ({st.st_size:,} bytes; the limit is {limit:,}; set FTADRAFT_MAX_FILE_BYTES to raise it)"
+            path,
+            f"file too large ({st.st_size:,} bytes; the limit is {limit:,}; set FTADRAFT_MAX_FILE_BYTES to raise it)"
         )
     if st.st_size == 0:
         raise InputError(path, "empty file")
@@ -92,7 +93,8 @@ def xml_parser() -> etree.XMLParser:
 def parse_xml(data: bytes, path: Path) -> etree._Element:
     """Parse untrusted XML; documents with a DOCTYPE (the door to entity attacks) are refused."""
     if b"<!DOCTYPE" in data[:65536].upper() or b"<!ENTITY" in data.upper():
-        raise InputError(path, "XML with a DOCTYPE or entity declarations is refused (entity expansion is never allowed)")
+        raise InputError(path,
+                         "XML with a DOCTYPE or entity declarations is refused (entity expansion is never allowed)")
     try:
         root = etree.fromstring(data, parser=xml_parser())
     except etree.XMLSyntaxError as e:
@@ -109,7 +111,8 @@ def check_zip(zf: zipfile.ZipFile, path: Path) -> None:
     archive directory of the bytes actually parsed, before anything is decompressed."""
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise InputError(path, f"DOCX has {len(infos):,} parts (limit {MAX_ZIP_MEMBERS:,}); refused as a possible zip bomb")
+        raise InputError(path, f"DOCX has {len(infos):,} parts (limit {MAX_ZIP_MEMBERS:,}); "
+                               "refused as a possible zip bomb")
     total = 0
     for info in infos:
         total += info.file_size

@@ -25,7 +25,8 @@ from .segment import Block, segment
 
 # Elements whose whole subtree is never agreement text.
 _DROP_TAGS = frozenset(
-    ["script", "style", "noscript", "nav", "aside", "form", "iframe", "frame", "frameset", "template", "svg", "math", "button", "select", "textarea", "input", "object", "embed", "canvas", "map", "audio", "video", "dialog", "menu"]
+    ["script", "style", "noscript", "nav", "aside", "form", "iframe", "frame", "frameset", "template", "svg", "math",
+     "button", "select", "textarea", "input", "object", "embed", "canvas", "map", "audio", "video", "dialog", "menu"]
 )
 # Site header/footer: dropped unless inside <article>/<main>, where HTML5 uses them for the
 # article's own heading block or notes.
@@ -36,14 +37,17 @@ _DROP_ROLES = frozenset(
 )
 # id/class words that mark furniture; matched as whole words of the attribute ("site-nav", "cookieBar").
 _FURNITURE_WORDS = frozenset(
-    ["nav", "navbar", "navigation", "menu", "menubar", "breadcrumb", "breadcrumbs", "footer", "cookie", "cookies", "skip", "skiplink", "sidebar", "share", "social", "toolbar", "pagination"]
+    ["nav", "navbar", "navigation", "menu", "menubar", "breadcrumb", "breadcrumbs", "footer", "cookie", "cookies",
+     "skip", "skiplink", "sidebar", "share", "social", "toolbar", "pagination"]
 )
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 # Elements that start and end a block of text; anything else (a, span, b, sup, ...) is inline.
 _BLOCK_TAGS = frozenset(
-    ["p", "div", "li", "dt", "dd", "td", "th", "tr", "table", "thead", "tbody", "tfoot", "caption", "ul", "ol", "dl", "blockquote", "pre", "address", "section", "article", "main", "figure", "figcaption", "details", "summary", "center", "body", "hr"]
+    ["p", "div", "li", "dt", "dd", "td", "th", "tr", "table", "thead", "tbody", "tfoot", "caption", "ul", "ol", "dl",
+     "blockquote", "pre", "address", "section", "article", "main", "figure", "figcaption", "details", "summary",
+     "center", "body", "hr"]
 ) | frozenset(_HEADINGS)
 _SPACE = re.compile(r"[ \t\r\n\f]+")  # HTML whitespace; a no-break space is content and is kept
 

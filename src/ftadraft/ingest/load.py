@@ -54,8 +54,10 @@ def ingest_key(sha256: str, fmt: str, meta: AgreementMeta) -> str:
     return hashlib.sha256(f"{sha256}|{fmt}|{meta.as_key()}|{READER_VERSION}".encode()).hexdigest()
 
 
-def prepare(path: Path, fmt: str | None = None, meta: AgreementMeta | None = None) -> tuple[bytes, str, str, AgreementMeta]:
-    """Read and check a file: (bytes, format, sha256, effective metadata incl. sidecar)."""
+def read_source(
+    path: Path, fmt: str | None = None, meta: AgreementMeta | None = None
+) -> tuple[bytes, str, str, AgreementMeta]:
+    """Read and check a source file: (bytes, format, sha256, effective metadata incl. sidecar)."""
     data = guard.read_bytes(path)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(path, f"unknown format {fmt!r}; known: {', '.join(sorted(FORMATS))}")
@@ -106,7 +108,7 @@ def load_file(path: Path | str, fmt: str | None = None, meta: AgreementMeta | No
               *, encoding: str | None = None) -> Document:
     """Read one agreement file of any supported format (the library entry point)."""
     p = Path(path)
-    data, detected, sha, effective = prepare(p, fmt, meta)
+    data, detected, sha, effective = read_source(p, fmt, meta)
     return read_document(p, data, detected, sha, effective, encoding=encoding)
 
 
@@ -141,7 +143,8 @@ def _agreement(extract: Extract, meta: AgreementMeta, path: Path, fmt: str, sha2
     if meta.url:
         source["url"] = meta.url
     return Agreement(
-        id=meta.id or _slug(stem), name=meta.name or (display_title(extract.title) if extract.title else stem), aliases=meta.aliases,
+        id=meta.id or _slug(stem), name=meta.name or (display_title(extract.title) if extract.title else stem),
+        aliases=meta.aliases,
         parties=meta.parties, signed=meta.signed, in_force=meta.in_force, type=meta.type, status=meta.status,
         language=meta.language or "en", source=source, licence=meta.licence,
     )

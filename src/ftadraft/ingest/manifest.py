@@ -8,7 +8,6 @@ upstream or a mirror and verify every byte before use.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FtadraftError
+from ..suggest import close_matches
 
 __all__ = ["Manifest", "ManifestFile", "available_manifests", "load_manifest"]
 
@@ -129,7 +129,7 @@ def load_manifest(name: str) -> Manifest:
     entry = found.get(name)
     if entry is None:
         known = sorted(found)
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        close = close_matches(name, known, limit=3)
         msg = f"{name}: no such corpus manifest"
         if close:
             msg += "; did you mean: " + ", ".join(close)

@@ -227,7 +227,9 @@ def _make_line(chars: list[tuple[str, float, float, float, bool]], page_no: int)
         if c[0] != " " and c[0].isdigit() and is_sup(c):
             j = i
             run: list[str] = []
-            while j < len(chars) and (is_sup(chars[j]) or (chars[j][0] == " " and j + 1 < len(chars) and is_sup(chars[j + 1]))):
+            while j < len(chars) and (
+                is_sup(chars[j]) or (chars[j][0] == " " and j + 1 < len(chars) and is_sup(chars[j + 1]))
+            ):
                 run.append(chars[j][0])
                 j += 1
             groups = re.findall(r"\d+|[*†‡]", "".join(run))

@@ -542,8 +542,9 @@ class _Segmenter:
         self.pending, self.pending_refs, self.pending_notes = [], set(), []
         if chapter_text:
             # text between a chapter/section heading and its first article: keep it, unnumbered
-            extra = _Prov("chapter-text", None, self.chapter[1] or (f"Chapter {self.chapter[0]}" if self.chapter[0] else None),
-                          self.chapter[0], self.chapter[1], self.section, flags=["chapter-text"])
+            heading = self.chapter[1] or (f"Chapter {self.chapter[0]}" if self.chapter[0] else None)
+            extra = _Prov("chapter-text", None, heading, self.chapter[0], self.chapter[1], self.section,
+                          flags=["chapter-text"])
             self._start(extra, source)
             for t in chapter_text:
                 extra.add(t)
@@ -608,7 +609,8 @@ class _Segmenter:
         if not self.articles:
             warnings.append("no article headings found: kept the whole text as one provision (flagged no-structure)")
             text = "\n".join(self.all_text)
-            draft = ProvisionDraft(text=text, title=self.title, footnotes=tuple(self.all_notes), flags=("no-structure",))
+            draft = ProvisionDraft(text=text, title=self.title, footnotes=tuple(self.all_notes),
+                                   flags=("no-structure",))
             return (draft,) if text.strip() or self.all_notes else (), self.title, tuple(warnings)
         out: list[_Prov] = []
         if not self.front.empty or self.front.footnotes:
@@ -661,7 +663,8 @@ def _successor(last: tuple[float, ...] | None, key: tuple[float, ...]) -> bool:
         return key[-1] == 1
     if len(key) == len(last) and key[:-1] == last[:-1] and 0 < key[-1] - last[-1] <= 2:
         return True
-    return len(key) >= 2 and len(key) == len(last) and key[:-2] == last[:-2] and key[-2] == last[-2] + 1 and key[-1] == 1
+    return (len(key) >= 2 and len(key) == len(last) and key[:-2] == last[:-2] and key[-2] == last[-2] + 1
+            and key[-1] == 1)
 
 
 def _annex_title(number: str | None, title: str | None) -> str:

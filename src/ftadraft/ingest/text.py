@@ -183,7 +183,7 @@ def _drop_running_lines(lines: list[tuple[str, str, int]]) -> None:
         k for k, n in close.items()
         if n >= 3 and n >= 0.8 * total[k] and len(k) <= 100 and n >= 0.3 * len(boundaries)
     }
-    for i, (k, t, lvl) in enumerate(lines):
+    for i, (k, t, _lvl) in enumerate(lines):
         if k in ("text", "head") and key(t) in running and not looks_like_heading(t):
             lines[i] = ("break", "", 0)
 
@@ -197,7 +197,8 @@ def join_lines(lines: Iterable[str], vocab: set[str]) -> str:
     """Join wrapped lines into one paragraph (also used by the PDF reader), in linear time.
 
     A line-end hyphen before a lower-case letter is dropped only when the joined word occurs elsewhere
-    in the document (``vocab``: its lower-case words); otherwise it is kept ("non-" + "originating" stays "non-originating").
+    in the document (``vocab``: its lower-case words); otherwise it is kept ("non-" + "originating" stays
+    "non-originating").
     """
     parts: list[str] = []
     for line in lines:
@@ -281,7 +282,7 @@ def _short_title(text: str) -> bool:
 
 
 def _number_only_heading(items: list[tuple[str, str, int]]) -> bool:
-    for kind, text, level in reversed(items):
+    for kind, text, _level in reversed(items):
         if kind == "gap":
             continue
         if kind not in ("para", "head"):

@@ -37,8 +37,11 @@ _INLINE_HEADING = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 # Where a recovered inline title ends: a line break, a paragraph number "1." / "(1)", or a sentence start.
-_TITLE_END = re.compile(r"\n|\s(?=(?:\d{1,2}\.|\(\d{1,2}\)|\([a-z]\))\s)|\s(?=(?:The|Each|A|An|No|Nothing|For|Where|Subject|With|This|Unless|Neither|Notwithstanding|Los|Las|El|La|Cada|Para)\s)")
-_SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "to", "for", "or", "with", "by", "de", "del", "la", "el", "y", "en", "et", "des", "du", "le"}
+_TITLE_END = re.compile(r"\n|\s(?=(?:\d{1,2}\.|\(\d{1,2}\)|\([a-z]\))\s)"
+                        r"|\s(?=(?:The|Each|A|An|No|Nothing|For|Where|Subject|With|This|Unless|Neither|Notwithstanding"
+                        r"|Los|Las|El|La|Cada|Para)\s)")
+_SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "to", "for", "or", "with", "by",
+                "de", "del", "la", "el", "y", "en", "et", "des", "du", "le"}
 
 
 def read(data: bytes, path: Path, *, encoding: str | None = None) -> Extract:
@@ -80,7 +83,8 @@ def _agreement(meta: etree._Element, path: Path) -> Agreement:
     if not treaty or not treaty.isdigit():
         raise InputError(path, "ToTA <meta> lacks a numeric <treaty_identifier>")
     parties = tuple(p.text.strip().upper() for p in meta.iterfind("parties/partyisocode") if p.text and p.text.strip())
-    original = tuple(p.text.strip().upper() for p in meta.iterfind("parties_original/partyisocode") if p.text and p.text.strip())
+    original = tuple(p.text.strip().upper() for p in meta.iterfind("parties_original/partyisocode")
+                     if p.text and p.text.strip())
     urls = [(s.get("type") or "", s.text.strip()) for s in meta.iterfind("source") if s.text and s.text.strip()]
     extra: dict[str, Any] = {
         key: value

@@ -21,9 +21,12 @@ import numpy.typing as npt
 
 from .. import fingerprint
 from ..errors import InputError
+from ..index.filters import AgreementFilter
 from ..model import Agreement
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..corpus import Corpus
 
 #: Words per shingle for family similarity (the research standard).
@@ -85,7 +88,7 @@ class Families:
                         "closest_similarity": round(float(sims[j]), 4) if j != i else 0.0})
         return out
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         from ..optional import require_pandas
 
         return require_pandas().DataFrame(self.rows())
@@ -181,7 +184,9 @@ def families(corpus: Corpus, *, chapter: str | None = None, topic: str | None = 
 
 # Parties that sign as a bloc; ToTA lists the member states, a family is named after the bloc.
 _BLOCS = {
-    "EU": frozenset(["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR", "GRC", "HRV", "HUN", "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "SWE"]),
+    "EU": frozenset(["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR", "GRC",
+                     "HRV", "HUN", "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
+                     "SVN", "SWE"]),
     "EFTA": frozenset(["CHE", "ISL", "LIE", "NOR"]),
 }
 
@@ -203,35 +208,26 @@ def _shared_party(members: list[Agreement]) -> str | None:
 
 def _units(corpus: Corpus, chapter: str | None, topic: str | None, since: int | None,
            until: int | None) -> list[tuple[Agreement, str, tuple[str, ...], npt.NDArray[np.uint32]]]:
-    conn = corpus.index.conn
+    """(agreement, label, provision ids, canonical words) of each agreement's chapter (or articles on the
+    topic) signed in the years asked for."""
+    topic_id = None
     if topic is not None:
         from ..tags import topics as tx
 
-        t = tx.get(topic)  # unknown slugs: an error listing close ones
-        rows = conn.execute(
-            "SELECT p.agreement_id, ?, p.id, p.fingerprint FROM provisions p JOIN provision_topics pt "
-            "ON pt.provision_rowid = p.rowid WHERE pt.topic = ? ORDER BY p.agreement_id, p.ord", (t.id, t.id))
+        topic_id = tx.get(topic).id  # unknown slugs: an error listing close ones
+        rows = corpus.index.fingerprints(AgreementFilter(since=since, until=until), topic=topic_id)
     else:
-        needle = (chapter or "").strip().lower()
-        if not needle:
-            raise InputError("--chapter", "empty chapter text")
-        rows = conn.execute(
-            "SELECT agreement_id, trim(coalesce(chapter_number, '') || ' ' || coalesce(chapter_title, '')), id, fingerprint "
-            "FROM provisions WHERE instr(lower(coalesce(chapter_title, '')), ?) > 0 OR lower(chapter_number) = ? "
-            "ORDER BY agreement_id, ord", (needle, needle))
+        rows = corpus.index.fingerprints(AgreementFilter(since=since, until=until, chapter=chapter))
     grouped: dict[tuple[str, str], tuple[list[str], list[npt.NDArray[np.uint32]]]] = {}
-    for aid, label, pid, fp in rows:
-        ids, seqs = grouped.setdefault((aid, label), ([], []))
-        ids.append(pid)
-        seqs.append(fingerprint.from_bytes(fp))
+    for r in rows:
+        label = topic_id or f"{r.chapter_number or ''} {r.chapter_title or ''}".strip(" ")
+        ids, seqs = grouped.setdefault((r.agreement_id, label), ([], []))
+        ids.append(r.provision_id)
+        seqs.append(fingerprint.from_bytes(r.fingerprint))
     agreements = {a.id: a for a in corpus.agreements()}
     out = []
     for (aid, label), (ids, seqs) in grouped.items():
         a = agreements[aid]
-        if since is not None and (a.year is None or a.year < since):
-            continue
-        if until is not None and (a.year is None or a.year > until):
-            continue
         seq = np.concatenate(seqs) if seqs else np.zeros(0, dtype=np.uint32)
         if len(seq) >= FAMILY_SHINGLE:
             out.append((a, label, tuple(ids), seq))

@@ -26,11 +26,13 @@ from rapidfuzz import fuzz
 from .. import fingerprint
 from ..errors import InputError
 from ..index import derived
+from ..index.filters import AgreementFilter
 from ..model import Agreement, Provision, citation
 from ..normalize import normalize_text
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
+    from ..index.store import Index
 
 #: Below this share of the query's words a provision is not reported as containing its language.
 MIN_SIMILARITY = 0.5
@@ -135,18 +137,16 @@ class PrecedentIndex:
     """
 
     def __init__(self, corpus: Corpus) -> None:
-        conn = corpus.index.conn
         agreements = corpus.agreements()
         self.agreements: list[Agreement] = agreements
         position = {a.id: i for i, a in enumerate(agreements)}
-        owners = conn.execute("SELECT rowid, agreement_id FROM provisions ORDER BY rowid").fetchall()
-        self.rowids = np.array([r[0] for r in owners], dtype=np.int64)
-        self.agreement_of = np.array([position[r[1]] for r in owners], dtype=np.int32)
-        self.signed = np.array([a.signed.toordinal() if a.signed else 0 for a in agreements], dtype=np.int64)
+        owners = corpus.index.provision_owners()
+        self.rowids = np.array(owners.rowids, dtype=np.int64)
+        self.agreement_of = np.array([position[aid] for aid in owners.agreement_ids], dtype=np.int32)
         cached = derived.cache_file(corpus, "precedents", _LAYOUT)
         arrays = derived.read(cached, ("offsets", "tokens", "keys", "docs", "copies"))
         if arrays is None:
-            arrays = _build(conn)
+            arrays = _build(corpus.index)
             derived.write(cached, arrays)
         self.offsets, self.tokens, self.keys, self.docs = (arrays[k] for k in ("offsets", "tokens", "keys", "docs"))
         self.lengths = np.diff(self.offsets)
@@ -169,7 +169,7 @@ class PrecedentIndex:
             return empty, 0
         lo = np.searchsorted(self.keys, qs, "left")
         hi = np.searchsorted(self.keys, qs, "right")
-        found = [self.docs[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
+        found = [self.docs[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
         if not found:
             return empty, 0
         counts = np.bincount(np.concatenate(found), minlength=len(self.rowids))
@@ -191,11 +191,11 @@ class PrecedentIndex:
 _LAYOUT = f"v2k{fingerprint.SHINGLE}"
 
 
-def _build(conn: Any) -> dict[str, npt.NDArray[Any]]:
-    rows = conn.execute("SELECT fingerprint, text_sha FROM provisions ORDER BY rowid").fetchall()
-    seqs = [fingerprint.from_bytes(r[0]) for r in rows]
+def _build(index: Index) -> dict[str, npt.NDArray[Any]]:
+    texts = index.all_fingerprints()
+    seqs = [fingerprint.from_bytes(fp) for fp in texts.fingerprints]
     # How many provisions carry each provision's exact text (a template copied into n agreements).
-    _, group, size = np.unique(np.array([r[1] for r in rows], dtype=str), return_inverse=True, return_counts=True)
+    _, group, size = np.unique(np.array(texts.text_shas, dtype=str), return_inverse=True, return_counts=True)
     offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in seqs], out=offsets[1:])
     tokens = np.concatenate(seqs) if seqs else np.zeros(0, dtype=np.uint32)
@@ -263,34 +263,17 @@ def precedents(
     """Provisions containing the language of ``text``, most contained first.
 
     ``since``/``until`` are signature years (inclusive), ``before`` a signature date (exclusive, for
-    "earlier sources only"), ``party`` ISO3 codes (any), ``exclude`` agreement ids to leave out.
+    "earlier sources only"), ``party`` ISO3 codes (any; an unknown code is a
+    :class:`~ftadraft.errors.ReferenceNotFound`), ``exclude`` agreement ids to leave out.
     ``order_copies`` compares literal words and characters to put the closest of several copies of a
     template first; without it equally similar copies keep index order and ``literal`` is 0 (faster).
     """
+    f = AgreementFilter(since=since, until=until, before=before, parties=tuple(party), exclude=tuple(exclude))
+    corpus.index.check_parties(f.parties)
     norm = check_text(text)
     pidx = precedent_index(corpus)
-    allowed = _allowed(corpus, pidx, since=since, until=until, before=before, party=party, exclude=exclude)
+    allowed = None if f.is_empty() else f.mask(pidx.agreements)[pidx.agreement_of]
     return _lookup(corpus, pidx, norm, allowed, limit, min_similarity, order_copies)
-
-
-def _allowed(corpus: Corpus, pidx: PrecedentIndex, *, since: int | None, until: int | None, before: date | None,
-             party: Sequence[str], exclude: Sequence[str]) -> npt.NDArray[np.bool_] | None:
-    if since is None and until is None and before is None and not party and not exclude:
-        return None
-    ok = np.ones(len(pidx.agreements), dtype=bool)
-    if since is not None:
-        ok &= pidx.signed >= date(since, 1, 1).toordinal()
-    if until is not None:
-        ok &= (pidx.signed > 0) & (pidx.signed <= date(until, 12, 31).toordinal())
-    if before is not None:
-        ok &= (pidx.signed > 0) & (pidx.signed < before.toordinal())
-    if party:
-        wanted = {p.upper() for p in party}
-        ok &= np.array([bool(wanted & set(a.parties)) for a in pidx.agreements], dtype=bool)
-    if exclude:
-        dropped = set(exclude)
-        ok &= np.array([a.id not in dropped for a in pidx.agreements], dtype=bool)
-    return ok[pidx.agreement_of]  # type: ignore[no-any-return]
 
 
 def _lookup(corpus: Corpus, pidx: PrecedentIndex, norm: str, allowed: npt.NDArray[np.bool_] | None,

@@ -17,6 +17,8 @@ from ..model import Agreement, Provision
 from .precedents import MAX_QUERY_CHARS, MIN_SIMILARITY, Precedent, precedents
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..corpus import Corpus
 
 #: An article whose closest earlier source contains this share of its words is copied near-verbatim.
@@ -109,7 +111,7 @@ class ReuseReport:
             "articles": [a.to_dict() for a in self.articles],
         }
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per article: its number, title, words, closest earlier source and similarity."""
         from ..optional import require_pandas
 

@@ -7,6 +7,6 @@ May import: everything before it in the flow (index, tags, search, corpus, compa
 """
 
 from .frames import to_frame
-from .views import agreement_profile, coverage, coverage_frame, diffusion, party_profile
+from .views import agreement_profile, coverage, diffusion, party_profile
 
-__all__ = ["agreement_profile", "coverage", "coverage_frame", "diffusion", "party_profile", "to_frame"]
+__all__ = ["agreement_profile", "coverage", "diffusion", "party_profile", "to_frame"]

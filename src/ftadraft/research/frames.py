@@ -6,11 +6,14 @@ pandas is an optional extra (``pip install ftadraft[notebook]``); it is imported
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FtadraftError
 from ..model import Agreement, Provision
 from ..optional import require_pandas
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -50,7 +53,7 @@ def _row(obj: Any) -> dict[str, Any]:
     raise FtadraftError(f"to_frame: cannot make a row of {type(obj).__name__}")
 
 
-def to_frame(items: Iterable[Any]) -> Any:
+def to_frame(items: Iterable[Any]) -> pd.DataFrame:
     """A pandas DataFrame with one row per search hit, precedent, provision or agreement (columns depend on
     the type); e.g. ``to_frame(lineage(c, text).precedents)`` for a clause's history."""
     pd = require_pandas()

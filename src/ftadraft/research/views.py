@@ -1,35 +1,44 @@
 """Corpus research: which agreements cover which topics, how strongly, and how topics spread over time.
 
-Every function reads the index with a few SQL queries and returns frozen dataclasses of plain values;
-``to_frame()`` gives the pandas view (the ``notebook`` extra) and ``Diffusion.plot()`` a matplotlib
-chart (the ``plot`` extra). Obligation strength of a topic in an agreement is the strongest obligation
-among the agreement's provisions tagged with the topic: binding > mixed > soft > present (tagged, but
-no obligation language) > absent.
+Every function asks the index (:class:`~ftadraft.index.store.Index`) a few questions and returns frozen
+dataclasses of plain values; ``to_frame()`` gives the pandas view (the ``notebook`` extra) and
+``Diffusion.plot()`` a matplotlib chart (the ``plot`` extra). Obligation strength of a topic in an agreement
+is the strongest obligation among the agreement's provisions tagged with the topic: binding > mixed > soft >
+present (tagged, but no obligation language) > absent.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import atomic_path
-from ..errors import FtadraftError, ReferenceNotFound
+from ..errors import FtadraftError
+from ..index.filters import AgreementFilter
 from ..optional import pyplot, require_pandas
+from ..tags.obligation import LABELS
 
-#: Cell labels, strongest first.
-LEVELS = ("binding", "mixed", "soft", "present", "absent")
-_RANK = {"binding": 4, "mixed": 3, "soft": 2, "present": 1, "absent": 0}
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..corpus import Corpus
+    from ..index.store import TaggedProvision
+    from ..model import Agreement
+
+#: Cell labels, strongest first: the obligation labels (``none`` becomes ``present``: tagged, but no
+#: obligation language), then ``absent`` (no provision tagged with the topic).
+_OBLIGATIONS = tuple(label for label in LABELS if label != "none")
+LEVELS = (*_OBLIGATIONS, "present", "absent")
+_RANK = {level: len(LEVELS) - 1 - i for i, level in enumerate(LEVELS)}
 SOURCE_NOTE = "Source: ToTA via ftadraft; topics tagged automatically"
 
 
 def _level(obligation: str | None) -> str:
-    return obligation if obligation in ("binding", "mixed", "soft") else "present"
+    return obligation if obligation in _OBLIGATIONS else "present"
 
 
 def _stronger(a: str, b: str) -> bool:
@@ -58,10 +67,6 @@ class Cell:
     provision_ids: tuple[str, ...] = ()
 
 
-def _conn(corpus: Any) -> sqlite3.Connection:
-    return corpus.index.conn
-
-
 def _topic_ids(topics: Iterable[str] | None = None, area: str | None = None) -> list[str]:
     """Validated topic ids: the given ones (or all), restricted to ``area``."""
     from ..tags import topics as tx
@@ -77,61 +82,32 @@ def _topic_ids(topics: Iterable[str] | None = None, area: str | None = None) -> 
     return list(dict.fromkeys(chosen))
 
 
-def check_party(corpus: Any, party: str) -> str:
-    """The upper-cased party code if some agreement has it; otherwise an error with close codes."""
-    from rapidfuzz import fuzz, process
-
-    code = party.strip().upper()
-    known = [p for (p,) in _conn(corpus).execute("SELECT DISTINCT party FROM agreement_parties ORDER BY party")]
-    if code in known:
-        return code
-    close = [p for p, _, _ in process.extract(code, known, scorer=fuzz.ratio, limit=3, score_cutoff=50)]
-    raise ReferenceNotFound(party, "no agreement in the index has this party", close)
+def _row(a: Agreement) -> AgreementRow:
+    return AgreementRow(a.id, a.name, a.year, a.signed.isoformat() if a.signed else None, tuple(a.parties))
 
 
-def _agreements(corpus: Any, since: int | None, until: int | None, parties: Sequence[str] | None) -> list[AgreementRow]:
-    sql = "SELECT id, name, signed, parties FROM agreements WHERE 1"
-    args: list[Any] = []
-    if since is not None:
-        sql += " AND signed >= ?"
-        args.append(f"{since:04d}")
-    if until is not None:
-        sql += " AND signed < ?"
-        args.append(f"{until + 1:04d}")
-    if parties:
-        codes = [check_party(corpus, p) for p in parties]
-        sql += f" AND id IN (SELECT agreement_id FROM agreement_parties WHERE party IN ({','.join('?' * len(codes))}))"
-        args += codes
-    sql += " ORDER BY signed IS NULL, signed, id"
-    return [
-        AgreementRow(r[0], r[1], int(r[2][:4]) if r[2] else None, r[2], tuple(json.loads(r[3])))
-        for r in _conn(corpus).execute(sql, args)
-    ]
+def _agreements(corpus: Corpus, since: int | None, until: int | None,
+                parties: Sequence[str] | None) -> list[AgreementRow]:
+    """The agreements signed in ``since``..``until`` (inclusive) by any of ``parties``, oldest first."""
+    f = AgreementFilter(since=since, until=until, parties=tuple(parties or ()))
+    return [_row(a) for a in corpus.index.agreements_matching(f)]
 
 
-def _tagged(corpus: Any, topics: Sequence[str], agreement_ids: Iterable[str] | None = None) -> list[tuple[str, str, str, str | None]]:
-    """(agreement_id, topic, provision_id, obligation) of tagged provisions, in document order."""
-    sql = (
-        "SELECT p.agreement_id, t.topic, p.id, p.obligation FROM provision_topics t "
-        "JOIN provisions p ON p.rowid = t.provision_rowid "
-        f"WHERE t.topic IN ({','.join('?' * len(topics))}) ORDER BY p.agreement_id, p.ord"
-    )
-    rows = _conn(corpus).execute(sql, list(topics)).fetchall()
-    if agreement_ids is not None:
-        keep = set(agreement_ids)
-        rows = [r for r in rows if r[0] in keep]
-    return rows
+def _tagged(corpus: Corpus, topics: Sequence[str], agreement_ids: Iterable[str]) -> list[TaggedProvision]:
+    """The provisions of these agreements tagged with any of ``topics``, in document order."""
+    keep = set(agreement_ids)
+    return [t for t in corpus.index.tagged(topics) if t.agreement_id in keep]
 
 
-def _cells(rows: Iterable[tuple[str, str, str, str | None]]) -> dict[tuple[str, str], Cell]:
+def _cells(rows: Iterable[TaggedProvision]) -> dict[tuple[str, str], Cell]:
     level: dict[tuple[str, str], str] = {}
     ids: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for aid, topic, pid, obligation in rows:
-        key = (aid, topic)
-        lv = _level(obligation)
+    for row in rows:
+        key = (row.agreement_id, row.topic)
+        lv = _level(row.obligation)
         if key not in level or _stronger(lv, level[key]):
             level[key] = lv
-        ids[key].append(pid)
+        ids[key].append(row.provision_id)
     return {k: Cell(k[0], k[1], level[k], tuple(ids[k])) for k in level}
 
 
@@ -182,7 +158,7 @@ class Coverage:
                 out[t][self.cell(a.id, t).level] += 1
         return out
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """Wide DataFrame: one row per agreement (id, name, year), one column per topic with the level."""
         pd = require_pandas()
         rows = [{"id": a.id, "name": a.name, "year": a.year, **{t: self.cell(a.id, t).level for t in self.topics}}
@@ -191,7 +167,7 @@ class Coverage:
 
 
 def coverage(
-    corpus: Any,
+    corpus: Corpus,
     *,
     topics: Iterable[str] | None = None,
     area: str | None = None,
@@ -257,7 +233,7 @@ class Diffusion:
                 "first": asdict(self.first) if self.first else None,
                 "first_binding": asdict(self.first_binding) if self.first_binding else None, "note": self.note}
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per signature year."""
         pd = require_pandas()
         return pd.DataFrame(self.to_rows(), columns=[f for f in YearRow.__dataclass_fields__])
@@ -268,13 +244,7 @@ class Diffusion:
         return _plot_diffusion(self, Path(out_png))
 
 
-def coverage_frame(corpus: Any, **filters: Any) -> Any:
-    """:func:`coverage` as a pandas DataFrame (one row per agreement, one column per topic) —
-    ``ftadraft.coverage(corpus, area="e-commerce", since=2000)`` in notebooks."""
-    return coverage(corpus, **filters).to_frame()
-
-
-def diffusion(corpus: Any, topic: str, *, since: int | None = None, until: int | None = None) -> Diffusion:
+def diffusion(corpus: Corpus, topic: str, *, since: int | None = None, until: int | None = None) -> Diffusion:
     """Per signature year: agreements signed, and how many contain ``topic`` at which strength."""
     from ..tags import topics as tx
 
@@ -310,12 +280,11 @@ def diffusion(corpus: Any, topic: str, *, since: int | None = None, until: int |
     return Diffusion(t.id, t.name, tuple(years), first, first_binding)
 
 
-def _first(corpus: Any, kind: str, a: AgreementRow, ids: Sequence[str], obligation: str | None) -> FirstAppearance:
-    conn = _conn(corpus)
+def _first(corpus: Corpus, kind: str, a: AgreementRow, ids: Sequence[str], obligation: str | None) -> FirstAppearance:
     for pid in ids:  # document order
-        number, title, ob = conn.execute("SELECT number, title, obligation FROM provisions WHERE id = ?", (pid,)).fetchone()
-        if obligation is None or ob == obligation:
-            return FirstAppearance(kind, a.id, a.name, a.year, a.signed, pid, number, title)
+        p = corpus.index.provision(pid)
+        if p is not None and (obligation is None or p.obligation == obligation):
+            return FirstAppearance(kind, a.id, a.name, a.year, a.signed, pid, p.number, p.title)
     raise AssertionError("no provision with the obligation")  # the cell level came from one of them
 
 
@@ -328,12 +297,12 @@ def _plot_diffusion(d: Diffusion, out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(12, 6.75), dpi=150)
     try:
         bottom = [0] * len(years)
-        for level in ("binding", "mixed", "soft", "present"):
+        for level in LEVELS[:-1]:  # absent ones are not drawn
             values = [getattr(y, level) for y in d.years]
             label = "tagged, no obligation" if level == "present" else level
             ax.bar(years, values, bottom=bottom, color=_COLOURS[level], label=label, width=0.8, edgecolor="white",
                    linewidth=0.5)
-            bottom = [b + v for b, v in zip(bottom, values)]
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_xlabel("Year of signature", fontsize=14)
         ax.set_ylabel("Agreements containing the topic", fontsize=14)
         ax.tick_params(labelsize=12)
@@ -342,8 +311,8 @@ def _plot_diffusion(d: Diffusion, out: Path) -> Path:
         ax2 = ax.twinx()
         top = max(bottom, default=0)
         ax.set_ylim(0, max(top * 1.35, top + 2, 4))  # headroom for the legend
-        ax2.plot(years, [100 * y.share if y.agreements else float("nan") for y in d.years], color="#d95f02", linewidth=2.2, marker="o", markersize=4,
-                 label="share of agreements signed that year (%)")
+        ax2.plot(years, [100 * y.share if y.agreements else float("nan") for y in d.years], color="#d95f02",
+                 linewidth=2.2, marker="o", markersize=4, label="share of agreements signed that year (%)")
         ax2.set_ylim(0, 135)  # the same headroom as the bars
         ax2.set_yticks(range(0, 101, 20))
         ax2.set_ylabel("Share of agreements signed (%)", fontsize=14, color="#d95f02")
@@ -399,41 +368,32 @@ class AgreementProfile:
         return {"agreement": asdict(self.agreement), "topics": [asdict(t) for t in self.topics],
                 "words_by_area": dict(self.words_by_area), "words_total": self.words_total}
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per topic the agreement covers."""
         pd = require_pandas()
         return pd.DataFrame([{**asdict(t), "provisions": len(t.provision_ids)} for t in self.topics],
                             columns=["topic", "area", "name", "level", "provision_ids", "provisions"])
 
 
-def agreement_profile(corpus: Any, ref: str) -> AgreementProfile:
+def agreement_profile(corpus: Corpus, ref: str) -> AgreementProfile:
     """Topics and words per area of the agreement ``ref`` (id or alias)."""
     from ..tags import topics as tx
 
     a = corpus.agreement(ref)
-    row = AgreementRow(a.id, a.name, a.year, a.signed.isoformat() if a.signed else None, tuple(a.parties))
-    cells = _cells(_tagged_in(corpus, a.id))
+    tagged = corpus.index.tagged(agreement_id=a.id)
+    cells = _cells(tagged)
     topics = tuple(
         TopicLevel(t.id, t.area, t.name, cells[(a.id, t.id)].level, cells[(a.id, t.id)].provision_ids)
         for t in tx.taxonomy() if (a.id, t.id) in cells
     )
-    conn = _conn(corpus)
     words = dict.fromkeys(tx.areas(), 0)
-    for area, n in conn.execute(
-        "SELECT area, sum(words) FROM (SELECT DISTINCT p.rowid, substr(t.topic, 1, instr(t.topic, '/') - 1) AS area, "
-        "p.words FROM provisions p JOIN provision_topics t ON t.provision_rowid = p.rowid WHERE p.agreement_id = ?) "
-        "GROUP BY area", (a.id,),
-    ):
-        words[area] = words.get(area, 0) + int(n or 0)
-    total = conn.execute("SELECT coalesce(sum(words), 0) FROM provisions WHERE agreement_id = ?", (a.id,)).fetchone()[0]
-    return AgreementProfile(row, topics, tuple(words.items()), int(total))
-
-
-def _tagged_in(corpus: Any, agreement_id: str) -> list[tuple[str, str, str, str | None]]:
-    return _conn(corpus).execute(
-        "SELECT p.agreement_id, t.topic, p.id, p.obligation FROM provision_topics t "
-        "JOIN provisions p ON p.rowid = t.provision_rowid WHERE p.agreement_id = ? ORDER BY p.ord", (agreement_id,),
-    ).fetchall()
+    counted: set[tuple[str, str]] = set()  # a provision counts once per area, however many of its topics
+    for row in tagged:
+        area = row.topic.partition("/")[0]
+        if (row.provision_id, area) not in counted:
+            counted.add((row.provision_id, area))
+            words[area] = words.get(area, 0) + row.words
+    return AgreementProfile(_row(a), topics, tuple(words.items()), corpus.index.word_count(a.id))
 
 
 @dataclass(frozen=True)
@@ -464,23 +424,23 @@ class PartyProfile:
         return {"party": self.party, "agreements": [asdict(a) for a in self.agreements],
                 "per_year": dict(self.per_year), "topics": [asdict(t) for t in self.topics]}
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per topic found in the party's agreements."""
         pd = require_pandas()
         return pd.DataFrame([asdict(t) for t in self.topics], columns=list(PartyTopic.__dataclass_fields__))
 
-    def agreements_frame(self) -> Any:
+    def agreements_frame(self) -> pd.DataFrame:
         """One row per agreement of the party, oldest first."""
         pd = require_pandas()
         return pd.DataFrame([{**asdict(a), "parties": ",".join(a.parties)} for a in self.agreements],
                             columns=list(AgreementRow.__dataclass_fields__))
 
 
-def party_profile(corpus: Any, iso3: str) -> PartyProfile:
+def party_profile(corpus: Corpus, iso3: str) -> PartyProfile:
     """The agreements ``iso3`` signed, and per topic its first appearance and first binding use."""
     from ..tags import topics as tx
 
-    code = check_party(corpus, iso3)
+    (code,) = corpus.index.check_parties([iso3])
     agreements = _agreements(corpus, None, None, [code])
     per_year: dict[int, int] = defaultdict(int)
     for a in agreements:
@@ -496,6 +456,6 @@ def party_profile(corpus: Any, iso3: str) -> PartyProfile:
         first_a = having[0][0]
         binding = next(((a, c) for a, c in having if c.level == "binding"), None)
         fb = _first(corpus, "binding", binding[0], binding[1].provision_ids, "binding") if binding else None
-        out.append(PartyTopic(t.id, t.area, t.name, len(having), first_a.year, first_a.id,
-                              fb.year if fb else None, fb.agreement_id if fb else None, fb.provision_id if fb else None))
+        out.append(PartyTopic(t.id, t.area, t.name, len(having), first_a.year, first_a.id, fb.year if fb else None,
+                              fb.agreement_id if fb else None, fb.provision_id if fb else None))
     return PartyProfile(code, tuple(agreements), tuple(sorted(per_year.items())), tuple(out))

@@ -9,7 +9,8 @@ its plain words. Filters work with or without a query (browsing).
 Speed: a plain query's BM25 candidates come from FTS5's bm25() until the session has spent about
 as long in it as building :mod:`ftadraft.index.bm25`'s in-memory counts takes; from then on they come
 from those counts, with the same scores and the same order. Per-index data (reverse vocabulary,
-document frequencies, the counts) lives in the corpus's :class:`~ftadraft.corpus.SessionCache`, renewed when the index changes.
+document frequencies, the counts) lives in the corpus's :class:`~ftadraft.corpus.SessionCache`, renewed when
+the index changes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..index import derived
 from ..index.filters import AgreementFilter
 from ..index.store import ProvisionFilter
 from ..model import Agreement, Provision
+from ..tags.obligation import LABELS as OBLIGATIONS
 from .query import STOPWORDS, WORD, QueryPlan, check_query, concept_table, plan_query, total_provisions
 from .snippets import _Forms, _snippet, surface_forms
 
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
 
 #: BM25 column weights: title, chapter title, text.
 WEIGHTS = (4.0, 1.5, 1.0)
-OBLIGATIONS = ("binding", "mixed", "soft", "none")
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> l
     total = sum(u.weight for u in plan.units) or 1.0
     final = W_BM25 * bm25 / top + W_COVERAGE * covered / total + W_TITLE * titled / total + W_TOPIC * topic
     order = np.argsort(-final, kind="stable")
-    return list(zip(rowids[order].tolist(), final[order].tolist()))
+    return list(zip(rowids[order].tolist(), final[order].tolist(), strict=True))
 
 
 _TEXT_COLUMNS = ("title_lemmas", "chapter_lemmas", "lemmas")

@@ -42,8 +42,8 @@ Decisions on the debatable cases (keep README/bench in step when changing them):
   "Each Party shall apply" is binding; "shall not be subject to dispute settlement"); procedural
   status clauses about the treaty itself ("shall enter into force", "shall terminate", "shall
   take effect", "shall remain in force", "shall prevail", "shall form an integral part", "shall
-  be equally authentic"), which bind no one to any conduct; objectives ("The objectives of this Chapter shall be to ...") and
-  preamble recitals (a title "Preamble", or anything before "have agreed as follows").
+  be equally authentic"), which bind no one to any conduct; objectives ("The objectives of this Chapter
+  shall be to ...") and preamble recitals (a title "Preamble", or anything before "have agreed as follows").
 
 Known limits: French present-tense obligations ("Les Etats membres harmonisent") carry no modal
 and come out ``none``; a sentence that both defines and obliges counts as a definition; the
@@ -61,8 +61,9 @@ from operator import itemgetter
 
 __all__ = ["LABELS", "Obligation", "classify", "classify_many", "split_sentences"]
 
-#: The four labels.
-LABELS = ("binding", "soft", "mixed", "none")
+#: The four labels, strongest first: the one list of obligation strengths (search filters, research levels
+#: and clause libraries use it).
+LABELS = ("binding", "mixed", "soft", "none")
 
 _B, _S, _N, _Q, _X, _P = "binding", "soft", "none", "qual", "except", "preamble"
 
@@ -127,7 +128,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     starts = [0, *_boundaries(text)]
     ends = [*starts[1:], len(text)]
     out = []
-    for s, e in zip(starts, ends):
+    for s, e in zip(starts, ends, strict=True):
         seg = text[s:e].rstrip()
         if seg:
             out.append((s, s + len(seg)))
@@ -209,7 +210,8 @@ _NOT_VERB = r"(?!\s+(?:the|a|an|any|such|this|these|that|those|it|its|their|them
 # Rarer cues as (literal, pattern matched where the literal is found): str.find outruns the regex
 # engine's own search for such literals.
 _EN_COMMIT = [
-    ("undertak", re.compile(r"undertakes?(?:\s+(?:jointly|themselves|itself|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB)),
+    ("undertak",
+     re.compile(r"undertakes?(?:\s+(?:jointly|themselves|itself|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB)),
     ("agree", re.compile(r"agree(?:s|d)?(?:\s+(?:jointly|further|also))?\s+(?:not\s+)?to" + _NOT_VERB + _VERB)),
     ("commit", re.compile(r"commits?(?:\s+(?:themselves|itself))?\s+to" + _NOT_VERB + _VERB)),
     ("required", re.compile(r"required\s+to" + _NOT_VERB + _VERB)),
@@ -236,11 +238,14 @@ _NO_WORDS = frozenset((
 ))
 # The words that make "appropriate" / "possible" a qualifier ("where appropriate", "to the extent possible").
 _APPROPRIATE_LEADS = tuple(
-    f" {lead}{tail} " for lead in ("as", "where", "if", "when", "wherever", "whenever") for tail in ("", " deemed", " it is")
+    f" {lead}{tail} "
+    for lead in ("as", "where", "if", "when", "wherever", "whenever")
+    for tail in ("", " deemed", " it is")
 )
 _POSSIBLE_LEADS = tuple(
     f" {w} "
-    for lead in ("extent", "as far as", "so far as", "where", "wherever", "if", "when", "whenever", "insofar as", "in so far as")
+    for lead in ("extent", "as far as", "so far as", "where", "wherever", "if", "when", "whenever", "insofar as",
+                 "in so far as")
     for w in (lead, *(f"{lead} {x}" for x in ("is", "it is", "reasonably", "technically", "administratively")))
 )
 _EN_QUAL = [
@@ -566,7 +571,9 @@ def _preamble_ends(text: str, phrases: tuple[tuple[str, tuple[str, ...]], ...], 
 
 
 _EN_PREAMBLE = (("ollows", ("agreed as f", "agree as f", "decided as f")),)
-_ES_PREAMBLE = (("siguiente", ("acordado lo ", "convenido lo ", "convenido en lo ", "convienen en lo ", "convienen lo ")),)
+_ES_PREAMBLE = (
+    ("siguiente", ("acordado lo ", "convenido lo ", "convenido en lo ", "convienen en lo ", "convienen lo ")),
+)
 _FR_PREAMBLE = (("qui suit", ("convenu de ce ", "convenu ce ")),)
 
 
@@ -627,7 +634,9 @@ _OBJECTIVE = re.compile(
 )
 _PREAMBLE_TITLE = re.compile(r"\s*(?:preamble|pre[aá]mbulo|pr[ée]ambule)\b", re.IGNORECASE)
 # "Co-operation under this Chapter shall ...": the clause before a modal is about cooperation.
-_COOP_CLAUSE_BREAK = re.compile(r"[;:]|" + _COOP_WORD + r"[^,]{0,70}?,\s+(?:each|the|a|any|either)\s+(?:Party|Parties)\b")
+_COOP_CLAUSE_BREAK = re.compile(
+    r"[;:]|" + _COOP_WORD + r"[^,]{0,70}?,\s+(?:each|the|a|any|either)\s+(?:Party|Parties)\b"
+)
 _QUAL_REACH_BEFORE = 150  # a qualifier this close before a modal (same sentence) softens it
 _QUAL_REACH_AFTER = 60  # ... or this close after it: "shall publish, where possible, ..."
 

@@ -146,15 +146,14 @@ def get(topic_id: str) -> Topic:
 
 def suggest(topic_id: str, limit: int = 3) -> list[str]:
     """Topic ids close to ``topic_id`` (same last segment first, then by fuzzy similarity)."""
-    from rapidfuzz import fuzz, process
+    from ..suggest import close_matches
 
     ids = [t.id for t in taxonomy()]
     query = topic_id.strip().lower()
     tail = query.rsplit("/", 1)[-1]
     exact_tail = [i for i in ids if i.rsplit("/", 1)[-1] == tail]
-    scored = process.extract(query, ids, scorer=fuzz.WRatio, limit=limit + len(exact_tail), score_cutoff=60)
-    out = exact_tail + [s for s, _, _ in scored if s not in exact_tail]
-    return out[:limit]
+    close = close_matches(query, ids, limit=limit + len(exact_tail))
+    return [*exact_tail, *(s for s in close if s not in exact_tail)][:limit]
 
 
 # -- compilation ---------------------------------------------------------------------------------------
@@ -233,7 +232,7 @@ class _Compiled:
             texts.update(t.titles + t.context_titles + t.context_chapters + t.context_chapters_except)
         inflected = {p: _inflections(p) for p in phrases}
         distinct = sorted(texts | phrases | {f for fs in inflected.values() for f in fs})
-        lemmas = dict(zip(distinct, (a.lemmas for a in analysis.analyze(distinct, workers=1))))
+        lemmas = dict(zip(distinct, (a.lemmas for a in analysis.analyze(distinct, workers=1)), strict=True))
         forms = {p: {lemmas[p], *(lemmas[f] for f in inflected[p])} for p in phrases}
 
         self.topics = tuple(topics)
