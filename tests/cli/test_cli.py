@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import RunCli
 
 
@@ -97,3 +99,33 @@ def test_modern_texts_through_the_cli(run: RunCli, modern_dir: Path, tmp_path: P
     r = run("search", "location of computing facilities", "--agreement", "rcep", "--json", "-n", "1", db=db)
     hits = json.loads(r.stdout)
     assert hits[0]["article"]["number"] == "12.14"
+
+
+def test_progress_is_one_line_per_stage_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from ftadraft.cli.app import Progress
+
+    progress = Progress(True, terminal=False)
+    for stage, total in (("read", 3), ("analyse", 5)):
+        for done in range(1, total + 1):
+            progress(stage, done, total)
+    progress.close()
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(" in ")[0] for line in err] == ["Reading: 3 of 3", "Analysing: 5 of 5"]
+    Progress(False, terminal=False)("read", 1, 1)
+    assert capsys.readouterr().err == ""
+
+
+def test_agreement_header_shows_only_what_is_known(run: RunCli, tmp_path: Path) -> None:
+    text = tmp_path / "plain.md"
+    text.write_text("Article 1: Scope\nThis Agreement applies to widgets.\n\n"
+                    "Article 2: Release\nEach Party shall release widgets.\n")
+    db = tmp_path / "x.sqlite"
+    assert run("corpus", "add", str(text), db=db).exit_code == 0
+    out = run("corpus", "show", "plain", db=db).stdout
+    header = out.splitlines()[1]
+    assert "in force -" not in out and "· ·" not in header and not header.endswith("·")
+
+
+def test_families_without_chapter_or_topic_says_what_to_give(run: RunCli, tota_db: Path) -> None:
+    r = run("families", db=tota_db)
+    assert r.exit_code == 1 and "--chapter" in r.stderr and "not both" not in r.stderr

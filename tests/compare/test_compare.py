@@ -259,6 +259,19 @@ def kinds(a: str, b: str) -> list[tuple[str, str, str]]:
      ("cross-reference", "Article 14.3", "Article 19.3")),
     ("subject to paragraph 2(a), a Party may refuse.", "subject to paragraph 3(a), a Party may refuse.",
      ("cross-reference", "paragraph 2(a)", "paragraph 3(a)")),
+    # what a rule covers, spelt out, removed or added
+    ("No Party shall impose customs duties on electronic transmissions, including content transmitted "
+     "electronically, between the Parties.",
+     "No Party shall impose customs duties on electronic transmissions between the Parties.",
+     ("coverage", "including content transmitted electronically", "")),
+    ("Each Party shall protect personal information.",
+     "Each Party shall protect personal information, including information held by public bodies.",
+     ("coverage", "", "including information held by public bodies")),
+    # a threshold stated by one side only, even inside rewritten text
+    ("no customs duties will be assessed on express shipments valued at or below a fixed amount set under\n"
+     "the Party's law, which each Party shall review periodically.",
+     "no customs duties will be assessed on express shipments valued at 200 U.S. dollars or less.",
+     ("threshold", "", "200 U.S. dollars")),
 ])
 def test_substantive_change_is_called_out(a: str, b: str, expected: tuple[str, str, str]) -> None:
     assert kinds(a, b) == [expected]
@@ -285,7 +298,13 @@ def test_obligation_direction_in_message() -> None:
     # a name added beside another is not a renaming; sentence-initial words are not names
     ("Korea shall notify.", "Korea and Japan shall notify."),
     ("Each Party shall notify.", "Every Party shall notify."),
+    # "No Party shall" and "Neither Party shall" are both prohibitions; two forms of one carve-out
+    ("No Party shall impose customs duties.", "Neither Party shall impose customs duties."),
+    ("For greater certainty, paragraph 1 shall not preclude a Party from imposing internal taxes.",
+     "Nothing in paragraph 1 shall preclude a Party from imposing internal taxes."),
 ])
+
+
 def test_no_false_alarm(a: str, b: str) -> None:
     assert kinds(a, b) == []
 
@@ -397,3 +416,24 @@ def test_real_chapter_with_edits_finds_exactly_them(tota_dir: Path) -> None:
     assert obligation.kind == "obligation" and "weakened" in obligation.message
     assert obligation.before.startswith("shall") and obligation.after.startswith("may")
     assert (number.kind, number.before, number.after) == ("number", "48 hours", "72 hours")
+
+
+def test_real_callouts_on_tota(tota_db: Path) -> None:
+    """The callouts a drafter relies on, on real articles: TPP vs Malaysia–Australia customs duties (the
+    dropped coverage of content, no false prohibition alarm) and TPP vs KORUS express shipments (the new
+    200-dollar threshold beside six → four hours)."""
+    import ftadraft
+
+    with ftadraft.open(tota_db, create=False) as c:
+        duties = compare_texts(c.provision("tpp:14.3").text, c.provision("tota-160:15.4").text).changes
+        assert [(ch.kind, ch.before) for ch in duties] == [("coverage", "including content transmitted electronically")]
+        express = compare_texts(c.provision("tpp:5.7").text, c.provision("korus:7.7").text).changes
+        found = {(ch.kind, ch.before, ch.after) for ch in express}
+        assert ("threshold", "", "200 U.S. dollars") in found
+        assert ("number", "six hours", "four hours") in found
+        assert not any(ch.kind == "obligation" for ch in express)
+
+
+def test_list_labels_are_units_of_the_diff() -> None:
+    ops = compare_texts("(d) provide for release;", "(e) provide for release;").ops
+    assert [(op.a, op.b) for op in ops if op.kind != "equal"] == [("(d)", "(e)")]

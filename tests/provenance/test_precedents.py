@@ -243,3 +243,16 @@ def test_two_corpora_on_one_index_see_each_others_changes(tota_db: Path, tmp_pat
         assert after and not {p.agreement.id for p in after} & {"tota-449", "tota-450"}
         hits = reader.search("customs duties electronic transmissions")
         assert hits and all(h.agreement.id not in {"tota-449", "tota-450"} for h in hits)
+
+
+def test_lineage_of_an_indexed_clause_never_names_itself_as_origin(tota: ftadraft.Corpus) -> None:
+    """KORUS 15.3 (2007) stays in its own chronology but is not its own likely origin; a text holding
+    only two thirds of it is never called the origin (the rule is nearly verbatim, >= 90 %)."""
+    own = tota.provision("korus:15.3")
+    chrono = lineage(tota, own.text, min_similarity=0.6, provision=own)
+    assert any(p.provision.id == own.id for p in chrono.precedents)
+    assert chrono.origin is None or (chrono.origin.agreement.id != own.agreement_id
+                                     and chrono.origin.similarity >= 0.9)
+    without = lineage(tota, own.text, min_similarity=0.6, exclude=[own.agreement_id])
+    assert without.precedents and max(p.similarity for p in without.precedents) < 0.9
+    assert without.origin is None and "no likely origin" in without.summary()

@@ -306,3 +306,18 @@ def test_in_memory_search_equals_fts_on_tota(tota_db: Path, monkeypatch: pytest.
         usa = Filters(parties=("USA",), since=2004)
         assert [h.provision.id for h in search(fast, "express shipments", filters=usa)] == \
             [h.provision.id for h in search(plain, "express shipments", filters=usa)]
+
+
+def test_cli_takes_unquoted_words_as_the_query(run: RunCli, tota_db: Path) -> None:
+    quoted = run("search", "express shipments", "--json", "-n", "5", db=tota_db)
+    loose = run("search", "express", "shipments", "--json", "-n", "5", db=tota_db)
+    assert loose.exit_code == 0, loose.stderr
+    assert json.loads(loose.stdout) == json.loads(quoted.stdout)
+
+
+def test_cli_text_output_shows_the_filtered_topic_and_counts_in_good_english(run: RunCli, tota_db: Path) -> None:
+    r = run("search", "--topic", "e-commerce/source-code", "-n", "10", db=tota_db)
+    headings = [line for line in r.stdout.splitlines() if re.match(r" {0,2}\d+\. ", line)]
+    assert headings and all("[e-commerce/source-code]" in line for line in headings)
+    grouped = run("search", "express shipments", "--group", "-n", "20", db=tota_db).stdout
+    assert "other agreement" in grouped and "and 1 other agreements" not in grouped

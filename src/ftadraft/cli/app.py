@@ -1,15 +1,21 @@
 """The root ``ftadraft`` command, its shared options, and how commands report progress and errors.
 
 Machine output (``--json``) goes to stdout only; progress bars, warnings and errors go to stderr.
-Errors are one line (``ftadraft: FILE: problem``) with exit code 1; usage errors exit 2.
+Errors are one line (``ftadraft: FILE: problem``) with exit code 1; usage errors exit 2; an interrupt 130.
+Read commands open the index read-only (nothing is ever written to it); write commands wait for another
+process's write lock with a message, then fail with one line.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -24,11 +30,20 @@ class Context:
     def __init__(self, db: str | None, quiet: bool) -> None:
         self.db = db
         self.quiet = quiet
+        #: The index file last opened, named by errors SQLite raises later (a damaged page met in a read).
+        self.opened: Path | None = None
 
-    def open(self, *, create: bool = False) -> Corpus:
+    def open(self, *, create: bool = False, write: bool = False) -> Corpus:
+        """The index: read-only unless the command writes (``write``) or may create it (``create``)."""
         from ..corpus import open as open_corpus
 
-        return open_corpus(self.db, create=create)
+        corpus = open_corpus(self.db, create=create, readonly=not (create or write), on_wait=self._waiting)
+        self.opened = corpus.path
+        return corpus
+
+    def _waiting(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"ftadraft: {message}", err=True)
 
 
 def emit_json(value: Any) -> None:
@@ -38,8 +53,6 @@ def emit_json(value: Any) -> None:
 def text_argument(text: str | None, label: str = "TEXT") -> tuple[str, str]:
     """(label, text) of a TEXT argument, or of standard input when TEXT is ``-`` or missing; refuses
     binary or non-UTF-8 input and empty text with one line."""
-    from pathlib import Path
-
     from ..errors import InputError
     from ..ingest.guard import decode_text
 
@@ -49,7 +62,7 @@ def text_argument(text: str | None, label: str = "TEXT") -> tuple[str, str]:
         if b"\x00" in data[:4096]:
             raise InputError(label, "binary data, not text")
         text = decode_text(data, Path(label))
-    elif any("\udc80" <= ch <= "\udcff" for ch in text):  # undecodable bytes in the argument
+    elif any("\ud800" <= ch <= "\udfff" for ch in text):  # undecodable bytes in the argument, a lone surrogate
         raise InputError(label, "not valid UTF-8 text")
     if not text.strip():
         raise InputError(label, "empty text")
@@ -70,10 +83,15 @@ def jsonl_items(stream: Iterable[str]) -> Iterator[dict[str, Any]]:
             item, problem = None, str(e)
         else:
             problem = 'needs an object with a "text" string'
+        where = f"{getattr(stream, 'name', '<batch>')}:{n}"
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise InputError(f"{getattr(stream, 'name', '<batch>')}:{n}",
-                             f'not a JSON line of the form {{"id": ..., "text": ...}} ({problem})')
+            raise InputError(where, f'not a JSON line of the form {{"id": ..., "text": ...}} ({problem})')
+        if any(isinstance(v, str) and _SURROGATE.search(v) for v in (item["text"], item.get("id"), item.get("title"))):
+            raise InputError(where, "not valid Unicode text (a lone surrogate such as \\udc80)")
         yield item
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def warn(message: str) -> None:
@@ -81,33 +99,49 @@ def warn(message: str) -> None:
 
 
 class Progress:
-    """Progress bars on stderr, one per stage; silent with --quiet."""
+    """Progress on stderr, one bar per stage (count, rate, time left: tqdm) on a terminal; elsewhere one
+    line per finished stage ("Analysing: 40,993 in 12.3 s (3,330/s)"), so logs stay readable.
+    Silent with --quiet."""
 
-    def __init__(self, enabled: bool) -> None:
+    LABELS = {"read": "Reading", "analyse": "Analysing", "tag": "Tagging", "write": "Writing", "fetch": "Fetching"}
+
+    def __init__(self, enabled: bool, *, terminal: bool | None = None) -> None:
         self.enabled = enabled
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.bar: Any = None
         self.stage: str | None = None
         self.last = 0
+        self.total = 0
+        self.started = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled or total <= 0:
             return
         if stage != self.stage:
             self.close()
-            labels = {"read": "Reading  ", "analyse": "Analysing", "tag": "Tagging  ", "write": "Writing  ",
-                      "fetch": "Fetching "}
-            self.bar = click.progressbar(length=total, label=labels.get(stage, stage), file=sys.stderr,
-                                         show_pos=True, width=30)
-            self.bar.__enter__()
-            self.stage, self.last = stage, 0
-        self.bar.update(done - self.last)
+            self.stage, self.last, self.total, self.started = stage, 0, total, time.perf_counter()
+            if self.terminal:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, desc=f"{self.LABELS.get(stage, stage):<9}", file=sys.stderr,
+                                unit=" files" if stage in ("read", "fetch") else " articles", unit_scale=False,
+                                dynamic_ncols=True, leave=True)
+        if self.bar is not None:
+            self.bar.update(done - self.last)
         self.last = done
 
     def close(self) -> None:
+        if self.stage is None:
+            return
         if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+            self.bar.close()
             self.bar = None
-            self.stage = None
+        else:
+            seconds = time.perf_counter() - self.started
+            rate = f" ({self.last / seconds:,.0f}/s)" if seconds > 0.05 else ""
+            click.echo(f"{self.LABELS.get(self.stage, self.stage)}: {self.last:,} of {self.total:,} "
+                       f"in {seconds:.1f} s{rate}", err=True)
+        self.stage = None
 
 
 def quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -123,16 +157,31 @@ def quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def run(fn: Callable[[], int | None]) -> None:
-    """Run a command body: library errors become one-line messages and exit code 1."""
+    """Run a command body: library errors become one-line messages and exit code 1 — and so do what the
+    environment does to a command: an SQLite error met in a read (a damaged page: named after the index
+    file), an OSError (a full disk, a read-only file system: named after its file)."""
     try:
         code = fn()
     except FtadraftError as e:
-        click.echo(f"ftadraft: {e}", err=True)
-        sys.exit(e.exit_code)
+        _fail(str(e), e.exit_code)
+    except sqlite3.Error as e:
+        from ..index.store import default_db_path, index_error
+
+        obj = click.get_current_context(silent=True)
+        ctx = obj.find_object(Context) if obj is not None else None
+        path = (ctx.opened if ctx is not None else None) or (Path(ctx.db) if ctx and ctx.db else default_db_path())
+        _fail(str(index_error(path, e)), 1)
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        _fail(f"{where}{e.strerror or e}", 1)
     except KeyboardInterrupt:
-        click.echo("ftadraft: interrupted; nothing was written", err=True)
-        sys.exit(130)
+        _fail("interrupted; nothing was written", 130)
     sys.exit(code or 0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"ftadraft: {' '.join(message.split())}", err=True)
+    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

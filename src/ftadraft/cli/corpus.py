@@ -32,11 +32,13 @@ def corpus() -> None:
 @click.option("--in-force", "in_force", help="Entry-into-force date, YYYY-MM-DD or YYYY.")
 @click.option("--language", help="Language code of the text (default: en).")
 @click.option("--encoding", help="Text encoding of plain-text/Markdown files (default: UTF-8 or BOM).")
+@click.option("--replace", is_flag=True,
+              help="Replace an agreement of the same id that came from another file or dataset (says which).")
 @json_option
 @click.pass_obj
 def corpus_add(obj: Context, paths: tuple[Path, ...], fmt: str | None, agreement_id: str | None, name: str | None,
                aliases: tuple[str, ...], parties: str | None, signed: str | None, in_force: str | None,
-               language: str | None, encoding: str | None, as_json: bool) -> None:
+               language: str | None, encoding: str | None, replace: bool, as_json: bool) -> None:
     """Add agreement files or folders (ToTA XML, Markdown, text, PDF, DOCX, HTML) to the index."""
 
     def body() -> int:
@@ -48,7 +50,7 @@ def corpus_add(obj: Context, paths: tuple[Path, ...], fmt: str | None, agreement
         with obj.open(create=True) as c:
             try:
                 report = c.add(paths, format=fmt, meta=None if meta.is_empty() else meta, encoding=encoding,
-                               progress=progress)
+                               progress=progress, replace=replace)
             finally:
                 progress.close()
         return _report_add(obj, report, as_json)
@@ -111,8 +113,9 @@ def corpus_fetch(obj: Context, name: str, source: str | None, as_json: bool) -> 
                 click.echo(f"ftadraft: {error}", err=True)
             return 0 if report.ok and not fetched.refused else 1
         if not obj.quiet:
+            moved = "downloaded" if source is None or str(source).startswith(("http://", "https://")) else "copied"
             click.echo(f"{manifest.name} {manifest.version}: {len(fetched.verified)} files verified "
-                       f"({fetched.downloaded} downloaded, {fetched.reused} already here), "
+                       f"({fetched.downloaded} {moved}, {fetched.reused} already here), "
                        f"{len(fetched.refused)} refused; licence {manifest.licence}", err=True)
         code = _report_add(obj, report, False)
         return 1 if fetched.refused else code
@@ -206,8 +209,9 @@ def _print_provision(agreement: Any, p: Any) -> None:
 def _print_agreement(view: Any) -> None:
     a = view.agreement
     click.secho(f"{a.name} ({a.id})", bold=True)
-    click.echo(f"parties {', '.join(a.parties) or '-'} · signed {a.signed or 'n.d.'} · in force {a.in_force or '-'}"
-               f" · {a.type or ''} · {a.language or ''}")
+    known = [f"parties {', '.join(a.parties)}" if a.parties else "", f"signed {a.signed}" if a.signed else "",
+             f"in force {a.in_force}" if a.in_force else "", a.type or "", a.language or ""]
+    click.echo(" · ".join(k for k in known if k) or "no metadata (add a sidecar or flags: see README)")
     if a.aliases:
         click.echo(f"aliases: {', '.join(a.aliases)}")
     click.echo(f"{len(view.chapters)} chapters, {len(view.provisions)} articles · licence {a.licence or 'unknown'}")
@@ -231,7 +235,7 @@ def corpus_remove(obj: Context, refs: tuple[str, ...], as_json: bool) -> None:
     """Remove agreements (by id or alias) and their provisions from the index."""
 
     def body() -> int:
-        with obj.open() as c:
+        with obj.open(write=True) as c:
             removed = c.remove(list(refs))
         if as_json:
             emit_json({"removed": removed})
@@ -250,7 +254,7 @@ def corpus_retag(obj: Context, as_json: bool) -> None:
     """Re-compute topics and obligation strength of every provision (after upgrading ftadraft)."""
 
     def body() -> int:
-        with obj.open() as c:
+        with obj.open(write=True) as c:
             n = c.retag()
         if as_json:
             emit_json({"retagged": n})

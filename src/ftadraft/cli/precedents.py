@@ -55,6 +55,7 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
             if batch is not None:
                 return _batch(c, batch, limit, min_similarity or MIN_SIMILARITY, filters, precedents_batch)
             lineage_filters = dict(filters)
+            own = None
             if ref is not None:
                 if text is not None:
                     raise InputError("TEXT", "give either TEXT or --ref, not both")
@@ -65,7 +66,7 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
                 label, query = text_argument(text)
             try:
                 hits = precedents(c, query, limit=limit, min_similarity=min_similarity or MIN_SIMILARITY, **filters)
-                chrono = (lineage(c, query, min_similarity=min_similarity or 0.8, **lineage_filters)
+                chrono = (lineage(c, query, min_similarity=min_similarity or 0.8, provision=own, **lineage_filters)
                           if show_lineage or as_json else None)
             except InputError as e:
                 raise InputError(label, e.problem) from None
@@ -133,7 +134,8 @@ def _batch(c: Any, batch: Any, limit: int, min_similarity: float, filters: dict[
 @click.option("--threshold", default=0.8, show_default=True, type=click.FloatRange(0.5, 1.0),
               help="Share of an article's words its earlier source must contain to count as copied.")
 @click.option("--articles/--no-articles", default=True, show_default=True, help="List every article with its source.")
-@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help="Write one row per article.")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write one row per article (- for standard output).")
 @force_option
 @json_option
 @click.pass_obj
@@ -142,17 +144,22 @@ def reuse_cmd(obj: Context, agreement: str, threshold: float, articles: bool, cs
     """How much of AGREEMENT is copied from agreements signed before it, article by article, and from which."""
 
     def body() -> int:
+        from ..errors import FtadraftError
         from ..provenance.reuse import reuse
-        from .files import check_output
+        from .files import STDOUT, check_output
 
+        if csv_out == STDOUT and as_json:
+            raise FtadraftError("--csv - and --json both write to standard output; choose one")
         if csv_out is not None:
-            check_output(csv_out, force)
+            check_output(csv_out, force, stdout_ok=True)
         with obj.open() as c:
             report = reuse(c, agreement, threshold=threshold)
         if csv_out is not None:
             _write_csv(csv_out, report)
         if as_json:
             emit_json(report.to_dict())
+            return 0
+        if csv_out == STDOUT:
             return 0
         a = report.agreement
         click.echo(click.style(f"{a.name} ({a.year}): {report.copied_share:.0%} of its text is copied "
@@ -180,7 +187,7 @@ def _write_csv(out: Path, report: Any) -> None:
     import csv
     import io
 
-    from ..atomic import write_text
+    from .files import write_output
 
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -191,4 +198,4 @@ def _write_csv(out: Path, report: Any) -> None:
         w.writerow([r.provision.id, r.provision.number or "", r.provision.title or "", r.words, f"{r.similarity:.4f}",
                     int(r.copied(report.threshold)), s.agreement.id if s else "", s.agreement.name if s else "",
                     (s.agreement.year or "") if s else "", s.provision.id if s else ""])
-    write_text(out, buf.getvalue())
+    write_output(out, buf.getvalue())

@@ -16,7 +16,7 @@ from .options import json_option, parties_option, since_option, until_option
 
 
 @cli.command("search")
-@click.argument("query", required=False, default="")
+@click.argument("words", nargs=-1)
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits per query.")
 @click.option("--topic", "topics", multiple=True, help="Only provisions tagged with this topic slug (repeatable).")
 @parties_option
@@ -32,10 +32,14 @@ from .options import json_option, parties_option, since_option, until_option
               help="One query per line; prints one JSON line per query.")
 @json_option
 @click.pass_obj
-def search_cmd(obj: Context, query: str, limit: int, topics: tuple[str, ...], parties: tuple[str, ...],
+def search_cmd(obj: Context, words: tuple[str, ...], limit: int, topics: tuple[str, ...], parties: tuple[str, ...],
                all_parties: bool, agreement: str | None, chapter: str | None, since: int | None, until: int | None,
                obligation: str | None, lang: str | None, group: bool, batch: Any, as_json: bool) -> None:
-    """Search all indexed provisions: words, "phrases", AND/OR/NOT, prefix*; filters alone browse."""
+    """Search all indexed provisions: words, "phrases", AND/OR/NOT, prefix*; filters alone browse.
+
+    The words need no quotes (`ftadraft search express shipments`); quote a phrase for the shell as
+    '"express shipments"'."""
+    query = " ".join(words)
 
     def body() -> int:
         from ..search.engine import Filters, search, search_batch
@@ -54,19 +58,24 @@ def search_cmd(obj: Context, query: str, limit: int, topics: tuple[str, ...], pa
             return 0
         if not hits:
             click.echo("no matches", err=True)
+        shown = tuple(dict.fromkeys(topics))
         for h in hits:
-            _print_hit(h)
+            _print_hit(h, shown)
         return 0
 
     run(body)
 
 
-def _print_hit(h: Any) -> None:
+def _print_hit(h: Any, asked: tuple[str, ...] = ()) -> None:
+    """One hit: heading with its tags (the topics filtered on always among them), id, score, snippet."""
     a, p = h.agreement, h.provision
-    tags = " ".join(f"[{t}]" for t in (*p.topics[:3], p.obligation) if t)
+    wanted = [t for t in p.topics if any(t == q or t.startswith(q.rstrip("/") + "/") for q in asked)]
+    topics = list(dict.fromkeys([*wanted, *p.topics]))[: max(3, len(wanted))]
+    tags = " ".join(f"[{t}]" for t in (*topics, p.obligation) if t)
     heading = click.style(f"{h.rank:>3}. {a.name} ({a.year or 'n.d.'}) · {p.label}", bold=True)
     click.echo(heading + (f"  {tags}" if tags else ""))
-    more = f" · and {len(h.others)} other agreements" if h.others else ""
+    n = len(h.others)
+    more = f" · and {n} other agreement{'s' if n != 1 else ''}" if n else ""
     click.echo(f"     {p.id}  score {h.score:.2f}{more}")
     text = h.snippet
     if sys.stdout.isatty():

@@ -23,7 +23,8 @@ OpKind = Literal["equal", "insert", "delete", "replace"]
 
 # Numbers with inner dots/commas stay one token ("14.3", "1,000.50"), so that a renumbered
 # cross-reference or a changed amount is one replaced token; words keep inner hyphens/apostrophes.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:['\u2019-]\w+)*|\s+|[^\w\s]")
+# A list label ("(a)", "(iv)", "(12)") is one token, so relettering reads "(d)" → "(e)", never "(de)".
+_TOKEN = re.compile(r"\((?:[a-z]{1,2}|[ivxl]{1,5}|[A-Z]|\d{1,3})\)|\d+(?:[.,]\d+)+|\w+(?:['\u2019-]\w+)*|\s+|[^\w\s]")
 # A paragraph ends after a line break and any whitespace that follows it.
 _PARA_END = re.compile(r"\n\s*")
 _WORD = re.compile(r"\w+")

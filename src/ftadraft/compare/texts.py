@@ -24,8 +24,9 @@ import click
 from .diff import Op, diff_texts
 from .similarity import Similarity, similarity
 
-ChangeKind = Literal["obligation", "number", "party-name", "cross-reference"]
-_PRIORITY: dict[str, int] = {"obligation": 0, "number": 1, "party-name": 2, "cross-reference": 3}
+ChangeKind = Literal["obligation", "coverage", "threshold", "number", "party-name", "cross-reference"]
+_PRIORITY: dict[str, int] = {"obligation": 0, "coverage": 1, "threshold": 2, "number": 3, "party-name": 4,
+                             "cross-reference": 5}
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,12 @@ _WORDS = re.compile(r"\d+(?:[.,]\d+)+|\w+")  # "14.3" is one word
 # Obligation strength: 4 binding (obligation or prohibition), 3 binding but qualified, 2 best efforts,
 # 1 hortatory, 0 permissive. Longest match wins where patterns overlap ("shall not" over "shall").
 _MODALS: tuple[tuple[str, int, str], ...] = (
+    # "Nothing in paragraph 1 shall prevent a Party from …" and "paragraph 1 shall not preclude a Party from …"
+    # say the same thing: a carve-out (what the rule leaves a Party free to do), not an obligation.
+    ("carve-out", 0, (r"\bnothing\s+in\s+[^.;:]{0,120}?\bshall\s+(?:be\s+(?:construed|interpreted)\s+(?:to|as)\b"
+                      r"|(?:prevent|preclude|prohibit|restrict|require|affect|limit|apply)\b)")),
+    ("carve-out", 0, (r"\b(?:shall|does|do|will)\s+not\s+(?:be\s+(?:construed|interpreted)\s+to\s+)?"
+                      r"(?:prevent|preclude|prohibit|restrict|affect|limit)\b")),
     ("prohibition", 4, r"\b(?:no|neither)\s+(?:party|parties|member|contracting\s+party)\s+(?:shall|must|may)\b"),
     ("prohibition", 4, r"\b(?:shall|must|may)\s+not\b"),
     ("hortatory", 1, r"\b(?:no|neither)\s+(?:party|parties|member|contracting\s+party)\s+should\b"),
@@ -139,7 +146,11 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                  "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                  "hundred|thousand|million|billion|half")
 _CURRENCY = r"(?:USD|US\$|EUR|SDR|SDRs|GBP|JPY|AUD|CAD|NZD|SGD|KRW|CHF|CNY|\$|€|£|¥)"
-_UNIT = (r"(?:per\s*cent|percent|%|percentage\s+points?|(?:working|business|calendar)\s+days?|hours?|days?|weeks?"
+# Written-out currencies after the amount: "200 U.S. dollars", "100 Australian dollars", "50 euros".
+_CURRENCY_NAME = (r"(?:(?:U\.\s?S\.|US|United\s+States|Australian|New\s+Zealand|Canadian|Singapore|Hong\s+Kong)"
+                  r"\s+dollars?|special\s+drawing\s+rights)")
+_UNIT = (rf"(?:{_CURRENCY_NAME}|per\s*cent|percent|%|percentage\s+points?|(?:working|business|calendar)\s+days?"
+         r"|hours?|days?|weeks?"
          r"|months?|years?|kilograms?|kg|tonnes?|tons?|litres?|liters?|dollars?|euros?|yen|won|units?)")
 _QUANTITY = re.compile(
     rf"(?:{_CURRENCY}\s?)?(?:\b\d+(?:[.,]\d+)*\b|\b(?i:(?:{_NUMBER_WORDS})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORDS}))*)\b"
@@ -262,6 +273,56 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# A threshold: an amount of money, a share or a time limit. Even inside rewritten text, one that only
+# one side states is worth a callout (a de minimis value introduced, a deadline dropped).
+_THRESHOLD = re.compile(rf"{_CURRENCY}|{_CURRENCY_NAME}|per\s*cent|percent|%|(?:working|business|calendar)\s+days?"
+                        r"|\bhours?\b|\bdays?\b|\bweeks?\b|\bmonths?\b|\byears?\b", re.IGNORECASE)
+# What a rule covers, spelt out: "including …", "such as …", "in particular …" up to the next comma or stop.
+_COVERAGE = re.compile(r"\b(?:including|inclusive\s+of|such\s+as|in\s+particular)\b[^,;.:\n]{3,160}", re.IGNORECASE)
+
+
+def _thresholds(text: str, start: int, end: int) -> list[_Feature]:
+    refs = _refs(text, start, end)
+    return [f for f in _quantities(text, start, end, refs) if _THRESHOLD.search(f.text)]
+
+
+def _coverage(text: str, start: int, end: int) -> list[_Feature]:
+    found = _COVERAGE.finditer(text, start, end)
+    return [_Feature(m.start(), m.end(), m.group(), _fold(m.group()).lower()) for m in found]
+
+
+def _one_sided(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveChange]:
+    """Thresholds and spelt-out coverage that one text states and the other does not state anywhere."""
+    out: list[SubstantiveChange] = []
+    whole_a = {f.key for f in _thresholds(a, 0, len(a))}
+    whole_b = {f.key for f in _thresholds(b, 0, len(b))}
+    pa = pb = 0
+    for op in ops:
+        ea, eb = pa + len(op.a), pb + len(op.b)
+        if op.kind != "equal":
+            for f in _thresholds(a, pa, ea):
+                if f.key not in whole_b:
+                    msg = f'threshold removed: "{_fold(f.text)}"'
+                    out.append(SubstantiveChange("threshold", _fold(f.text), "", msg, f.start, pb))
+            for f in _thresholds(b, pb, eb):
+                if f.key not in whole_a:
+                    msg = f'threshold added: "{_fold(f.text)}"'
+                    out.append(SubstantiveChange("threshold", "", _fold(f.text), msg, pa, f.start))
+        if op.kind != "equal" and _local(op):  # a rewritten passage has new coverage, not changed coverage
+            cov_b = _fold(b).lower()
+            cov_a = _fold(a).lower()
+            for f in _coverage(a, pa, ea):
+                if f.key not in cov_b:
+                    msg = f'coverage narrowed: no longer "{_fold(f.text)}"'
+                    out.append(SubstantiveChange("coverage", _fold(f.text), "", msg, f.start, pb))
+            for f in _coverage(b, pb, eb):
+                if f.key not in cov_a:
+                    msg = f'coverage widened: now "{_fold(f.text)}"'
+                    out.append(SubstantiveChange("coverage", "", _fold(f.text), msg, pa, f.start))
+        pa, pb = ea, eb
+    return out
+
+
 def substantive_changes(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveChange]:
     """The obligation, number, party-name and cross-reference changes in a diff of ``a`` into ``b``."""
     kinds: tuple[tuple[ChangeKind, str], ...] = (
@@ -289,6 +350,8 @@ def substantive_changes(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveCh
                 b_at = tb[0].start if tb else pb
                 out.append(SubstantiveChange(kind, _fold(before), _fold(after), change, a_at, b_at))
         pa, pb = ea, eb
+    claimed = {c.before for c in out if c.kind == "number"} | {c.after for c in out if c.kind == "number"}
+    out += [c for c in _one_sided(a, b, ops) if (c.before or c.after) not in claimed]
     out.sort(key=lambda c: (_PRIORITY[c.kind], c.a_start, c.b_start))
     return out
 

@@ -93,19 +93,23 @@ class Families:
 
         return require_pandas().DataFrame(self.rows())
 
-    def to_csv(self, out: Path | str) -> Path:
-        """The per-unit table as CSV, written atomically."""
+    def csv_text(self) -> str:
+        """The per-unit table as CSV text."""
         import csv
         import io
-
-        from ..atomic import write_text
 
         rows = self.rows()
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["family"])
         w.writeheader()
         w.writerows(rows)
-        write_text(Path(out), buf.getvalue())
+        return buf.getvalue()
+
+    def to_csv(self, out: Path | str) -> Path:
+        """The per-unit table as CSV, written atomically."""
+        from ..atomic import write_text
+
+        write_text(Path(out), self.csv_text())
         return Path(out)
 
     def plot(self, out_png: Path | str) -> Path:
@@ -149,7 +153,10 @@ def families(corpus: Corpus, *, chapter: str | None = None, topic: str | None = 
              min_similarity: float = MIN_SIMILARITY, since: int | None = None, until: int | None = None) -> Families:
     """Cluster the chapters whose number or title contains ``chapter`` (or each agreement's articles
     tagged ``topic``) into template families."""
-    if (chapter is None) == (topic is None):
+    if chapter is None and topic is None:
+        raise InputError("families", 'say which chapters to cluster: --chapter "Electronic Commerce" (title text) '
+                                     "or --topic SLUG")
+    if chapter is not None and topic is not None:
         raise InputError("families", "give a chapter (title text) or a topic, not both")
     units = _units(corpus, chapter, topic, since, until)
     if len(units) < 2:

@@ -117,7 +117,9 @@ class Lineage:
         if len(names) > 1:
             shown = names[1:6]
             text += ", then in " + ", ".join(shown) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-        if self.origin is not None and self.origin is not first:
+        if self.origin is None:
+            text += ". No earlier text holds it nearly verbatim: no likely origin in the corpus"
+        elif self.origin is not first:
             text += (f". Earliest nearly verbatim text (likely origin): {self.origin.agreement.name} "
                      f"({self.origin.agreement.year})")
         return text + "."
@@ -360,13 +362,26 @@ def matching_passage(text: str, provision: Provision) -> str:
     return full[start:stop].strip()
 
 
-def lineage(corpus: Corpus, text: str, *, min_similarity: float = 0.8, **filters: Any) -> Lineage:
+def lineage(corpus: Corpus, text: str, *, min_similarity: float = 0.8, provision: Provision | None = None,
+            **filters: Any) -> Lineage:
     """Every provision containing (most of) the clause, ordered by signature date, with the likely origin:
-    the earliest text holding the clause nearly verbatim (or, failing one, the earliest precedent)."""
+    the earliest text holding the clause nearly verbatim (at least :data:`NEAR_IDENTICAL`); None when no
+    text does. When the clause is an indexed ``provision``, it stays in the chronology but is never its own
+    origin, and an origin must come from another agreement signed before it."""
     found = precedents(corpus, text, limit=None, min_similarity=min_similarity, **filters)
     ordered = sorted(found, key=lambda p: (p.agreement.signed is None, p.agreement.signed or date.min, p.rank))
-    origin = next((p for p in ordered if p.similarity >= NEAR_IDENTICAL), ordered[0] if ordered else None)
-    return Lineage(tuple(ordered), origin)
+
+    def can_be_origin(p: Precedent) -> bool:
+        if p.similarity < NEAR_IDENTICAL:
+            return False
+        if provision is None:
+            return True
+        if p.agreement.id == provision.agreement_id:
+            return False
+        own = corpus.agreement(provision.agreement_id).signed
+        return own is None or (p.agreement.signed is not None and p.agreement.signed < own)
+
+    return Lineage(tuple(ordered), next((p for p in ordered if can_be_origin(p)), None))
 
 
 def precedents_batch(
