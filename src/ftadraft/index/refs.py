@@ -61,9 +61,9 @@ def _suggest_agreements(index: Index, text: str, limit: int = 5) -> list[str]:
 def resolve_provision(index: Index, ref: str) -> Provision:
     """The single provision named by ``AGREEMENT:ARTICLE`` (or a provision id)."""
     agreement_ref, article = split_ref(ref)
+    agreement = resolve_agreement(index, agreement_ref)  # an unknown agreement is said first, with close matches
     if article is None:
         raise ReferenceNotFound(ref, "names an agreement, not an article; add :ARTICLE (e.g. tota-449:14.3)")
-    agreement = resolve_agreement(index, agreement_ref)
     return _find_article(index, agreement, article, ref)
 
 
@@ -100,16 +100,35 @@ def _find_article(index: Index, agreement: Agreement, article: str, ref: str) ->
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1:
-        options = [_qualified(agreement, p) for p in candidates]
+        options = [_qualified(index, agreement, p) for p in candidates]
         raise ReferenceNotFound(ref, f"ambiguous: {len(candidates)} articles numbered {bare!r}", options[:10])
     numbers = sorted({p.number for p in index.provisions(agreement.id) if p.number})
-    close = [f"{agreement.id}:{n}" for n in close_matches(bare, numbers, limit=5, cutoff=50)]
-    raise ReferenceNotFound(ref, f"no article {bare!r} in {agreement.id} ({agreement.name})", close)
+    close: list[str] = []
+    for n in close_matches(bare, numbers, limit=5, cutoff=50):
+        opens = _opens(index, agreement, n)
+        if opens is not None:
+            close.append(f"{agreement.id}:{n}")
+        else:  # several articles carry this number: name each so that it opens
+            same = index.provisions_numbered(agreement.id, number_key(n) or n)
+            close += [_qualified(index, agreement, p) for p in same]
+    raise ReferenceNotFound(ref, f"no article {bare!r} in {agreement.id} ({agreement.name})", close[:8])
 
 
-def _qualified(agreement: Agreement, p: Provision) -> str:
-    """The shortest unambiguous way to type ``p``: chapter-qualified number, else its id."""
+def _opens(index: Index, agreement: Agreement, article: str) -> Provision | None:
+    """The provision ``AGREEMENT:article`` opens, or None if it opens none or several."""
+    try:
+        return _find_article(index, agreement, article, article)
+    except ReferenceNotFound:
+        return None
+
+
+def _qualified(index: Index, agreement: Agreement, p: Provision) -> str:
+    """The shortest way to type ``p`` that opens exactly ``p``: chapter-qualified number where that is
+    unambiguous, else its provision id (always unique)."""
     title = f" ({p.title})" if p.title else ""
     if p.chapter_number and p.number and number_key(p.chapter_number) and "." not in (number_key(p.number) or ""):
-        return f"{agreement.id}:{p.chapter_number}.{p.number}{title}"
+        typed = f"{p.chapter_number}.{p.number}"
+        found = _opens(index, agreement, typed)
+        if found is not None and found.id == p.id:
+            return f"{agreement.id}:{typed}{title}"
     return f"{p.id}{title}"
