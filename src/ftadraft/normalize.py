@@ -49,3 +49,26 @@ def clean_heading(text: str | None) -> str | None:
         return None
     t = _SPACE.sub(" ", text.replace("\u00a0", " ")).strip().strip(":.-\u2013\u2014 ").strip()
     return t or None
+
+
+# A line that starts a paragraph or list item as published: "2.", "(b)", "(iv)", "Article 3", a bullet.
+_ITEM_START = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)](?:\s|$)|\d+\.\d+\s|\((?:[a-z]{1,3}|[ivxl]{1,6}|\d{1,3})\)"
+                         r"|article\s+\d|[-\u2022•]\s)", re.IGNORECASE)
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs and list items of a published text, each on its whitespace folded: a blank line
+    ends a paragraph, and so does a line break before "2.", "(b)", "(iv)" or "Article 3"; any other line
+    break is a wrapped line (PDF, OCR) and joins its neighbours."""
+    out: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r", "")):
+        current: list[str] = []
+        for line in block.split("\n"):
+            if current and _ITEM_START.match(line):
+                out.append(" ".join(" ".join(current).split()))
+                current = []
+            if line.strip():
+                current.append(line)
+        if current:
+            out.append(" ".join(" ".join(current).split()))
+    return [para for para in out if para]

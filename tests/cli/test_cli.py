@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,17 @@ def test_agreement_header_shows_only_what_is_known(run: RunCli, tmp_path: Path) 
 def test_families_without_chapter_or_topic_says_what_to_give(run: RunCli, tota_db: Path) -> None:
     r = run("families", db=tota_db)
     assert r.exit_code == 1 and "--chapter" in r.stderr and "not both" not in r.stderr
+
+
+def test_show_keeps_paragraphs_and_list_items_as_published(run: RunCli, modern_dir: Path, tmp_path: Path) -> None:
+    from ftadraft.normalize import paragraphs
+
+    assert paragraphs("1. One rule\nwrapped here.\n2. Two:\n(a) first;\n(b) second.") == [
+        "1. One rule wrapped here.", "2. Two:", "(a) first;", "(b) second."]
+    db = tmp_path / "wto.sqlite"
+    assert run("corpus", "add", str(modern_dir / "wto-jsi-ecommerce-2024.md"), "--alias", "wto", db=db).exit_code == 0
+    out = run("corpus", "show", "wto:8", db=db).stdout
+    numbered = [line for line in out.splitlines() if re.match(r"(\d+\.|\([a-z]\)) ", line)]
+    assert len(numbered) >= 2, out
+    body = "\n".join(out.splitlines()[3:])  # below the citation ("Art. 8 Paperless Trading")
+    assert not re.search(r"[.;:] \d+(?:\.\d+)*\.? [A-Z]", body), "a paragraph number inside a line: run together"

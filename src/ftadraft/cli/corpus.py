@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..model import citation
+from ..normalize import paragraphs
 from .app import Context, Progress, cli, emit_json, quiet_option, run, warn
 from .options import json_option
 
@@ -198,8 +199,8 @@ def _print_provision(agreement: Any, p: Any) -> None:
     click.echo(f"{p.id} · {parties} · signed {agreement.signed or 'n.d.'}"
                + (f" · flags: {', '.join(p.flags)}" if p.flags else ""))
     click.echo()
-    for para in [x for x in p.text.replace("\r", "").split("\n\n") if x.strip()] or [p.text]:
-        click.echo(textwrap.fill(" ".join(para.split()), width=100))
+    for para in paragraphs(p.text) or [p.text]:
+        click.echo(textwrap.fill(para, width=100))
         click.echo()
     for f in p.footnotes:
         click.echo(textwrap.fill(f"[{f.marker}] {' '.join(f.text.split())}", width=100))
