@@ -455,6 +455,7 @@ def test_unreachable_mirror_raises_naming_url(small: Manifest, tmp_path: Path,
         fetch(small, tmp_path / "dest", source=url, timeout=5)
     msg = str(info.value)
     assert msg.startswith(f"{url}{small.files[0].name}: cannot connect")
+    assert "--from DIR" in msg and "make demo CORPUS=" in msg  # says how to use a local copy instead
     assert "\n" not in msg
 
 

@@ -383,7 +383,8 @@ class _HttpSource(_Source):
                 return None
             raise _Refused(f"HTTP {exc.code} {exc.reason} from {url}") from None
         except urllib.error.URLError as exc:
-            raise FetchError(f"{url}: cannot connect ({_describe(exc.reason)})") from None
+            raise FetchError(f"{url}: cannot connect ({_describe(exc.reason)}); with a local copy of the corpus "
+                             "use `ftadraft corpus fetch tota --from DIR` (or `make demo CORPUS=DIR`)") from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise _Refused(f"no valid response from {url} ({_describe(exc)}); rerun to retry") from None
 
