@@ -101,3 +101,55 @@ class RunCli:
     def __call__(self, *args: str, db: Path | None = None, input: str | bytes | None = None) -> Result:
         argv = (["--db", str(db)] if db else []) + [str(a) for a in args]
         return CliRunner().invoke(cli, argv, input=input, catch_exceptions=False)
+
+
+#: The four small ToTA agreements of ``small_db`` (tota-1 Japan-Thailand, 2007, is the largest).
+SMALL_TOTA = ("pta_1.xml", "pta_310.xml", "pta_86.xml", "pta_196.xml")
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory: pytest.TempPathFactory, tota_dir: Path) -> Path:
+    """An index of four small ToTA agreements (tota-1, tota-86, tota-196, tota-310), built once per session
+    (~5 s). Tests that write, damage or move it work on a copy (:func:`copy_index`)."""
+    db = tmp_path_factory.mktemp("small") / "small.sqlite"
+    r = RunCli()("corpus", "add", *(str(tota_dir / name) for name in SMALL_TOTA), db=db)
+    assert r.exit_code == 0, r.stderr
+    return db
+
+
+def copy_index(src: Path, dst: Path) -> Path:
+    """A copy of an index file (and of its write-ahead log, if a reader left one)."""
+    import shutil
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    wal = src.with_name(src.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        shutil.copyfile(wal, dst.with_name(dst.name + "-wal"))
+    return dst
+
+
+def index_counts(db: Path) -> tuple[int, int]:
+    """(agreements, provisions) in an index file, read with plain sqlite3 (0, 0 when there is no file)."""
+    import sqlite3
+
+    if not db.exists():
+        return (0, 0)
+    con = sqlite3.connect(db)
+    try:
+        return (con.execute("SELECT count(*) FROM agreements").fetchone()[0],
+                con.execute("SELECT count(*) FROM provisions").fetchone()[0])
+    finally:
+        con.close()
+
+
+def refused_add(run: RunCli, db: Path, path: Path, *extra: str) -> str:
+    """``corpus add PATH`` refused: exit 1, one ``ftadraft:`` line naming the file, no traceback, nothing
+    indexed; the error line."""
+    r = run("corpus", "add", str(path), *extra, db=db)
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    errors = [line for line in r.stderr.splitlines() if line.startswith("ftadraft:")]
+    assert len(errors) == 1 and str(path) in errors[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert index_counts(db) == (0, 0)
+    return errors[0]

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from . import fingerprint
 from .errors import FtadraftError, InputError
 from .index import refs
 from .index.analysis import ProvisionAnalysis, TagInput, analyze_mixed
-from .index.store import Index, open_index, text_sha
+from .index.store import Index, WaitReporter, open_index, text_sha
 from .ingest.load import FORMATS, SUFFIXES, ingest_key, read_document, read_source
 from .ingest.metadata import AgreementMeta, is_sidecar
 from .model import Agreement, Chapter, Document, Provision
@@ -70,19 +69,25 @@ class AgreementView:
     file: dict[str, Any] = field(default_factory=dict)
 
 
-def expand_paths(paths: Iterable[Path | str], fmt: str | None = None) -> list[Path]:
-    """Files named directly, plus the agreement files found in named folders (recursively)."""
+def expand_paths(paths: Iterable[Path | str], fmt: str | None = None,
+                 skipped: list[Path] | None = None) -> list[Path]:
+    """Files named directly, plus the agreement files found in named folders (recursively). Entries of a
+    folder that are neither folders nor regular files (pipes, sockets, devices, broken links) are never
+    opened: they are added to ``skipped`` if given."""
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(
-                (f for f in p.rglob("*")
-                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                 and not is_sidecar(f) and (fmt is not None or f.suffix.lower() in SUFFIXES)),
-                key=_natural_key,
-            )
-            out.extend(found)
+            found: list[Path] = []
+            for f in p.rglob("*"):
+                if any(part.startswith(".") for part in f.relative_to(p).parts) or f.is_dir():
+                    continue
+                if not f.is_file():
+                    if skipped is not None:
+                        skipped.append(f)
+                elif not is_sidecar(f) and (fmt is not None or f.suffix.lower() in SUFFIXES):
+                    found.append(f)
+            out.extend(sorted(found, key=_natural_key))
         else:
             out.append(p)  # missing files are reported by the reader, by name
     return list(dict.fromkeys(out))
@@ -165,19 +170,26 @@ class Corpus:
         meta: AgreementMeta | None = None,
         encoding: str | None = None,
         progress: Progress | None = None,
+        replace: bool = False,
     ) -> AddReport:
         """Add agreement files (or folders of them). Bad files are refused by name; the good ones
-        are written together in one transaction."""
+        are written together in one transaction.
+
+        A changed file replaces the agreement it made before; a file whose agreement id is already taken
+        by an agreement from another source (another file, or a dataset such as ToTA) is refused unless
+        ``replace``, and a replacement says what it replaced (in ``warnings``)."""
         if format is not None and format not in FORMATS:
             raise FtadraftError(f"unknown format {format!r}; known: {', '.join(sorted(FORMATS))}")
-        files = expand_paths(paths, format)
+        skipped: list[Path] = []
+        files = expand_paths(paths, format, skipped)
         if meta is not None and (meta.id or meta.name) and len(files) > 1:
             raise FtadraftError("--id/--name describe one agreement; give one file at a time, or use sidecar files")
         documents: list[Document] = []
         keys: list[str] = []
         unchanged: list[str] = []
         failed: list[tuple[str, str]] = []
-        warnings: list[str] = []
+        warnings: list[str] = [f"{f}: skipped: not a regular file (a pipe, socket, device or broken link)"
+                               for f in skipped]
         seen_ids: dict[str, str] = {}
         for i, path in enumerate(files, start=1):
             try:
@@ -193,6 +205,13 @@ class Corpus:
                     if other is not None:
                         raise InputError(path, f"agreement id {doc.agreement.id!r} also comes from {other}; "
                                                "give it another id (--id or a sidecar)")
+                    previous = self._previous_source(doc)
+                    if previous is not None and not replace:
+                        raise InputError(path, f"agreement id {doc.agreement.id!r} is already in the index from "
+                                               f"{previous}; pass --replace to replace it, or give this file "
+                                               "another id (--id)")
+                    if previous is not None:
+                        warnings.append(f"{path}: replaced {doc.agreement.id} (from {previous})")
                     seen_ids[doc.agreement.id] = str(path)
                     documents.append(doc)
                     keys.append(key)
@@ -218,11 +237,29 @@ class Corpus:
             warnings=tuple(warnings), provisions=sum(len(d.provisions) for d in documents),
         )
 
+    def _previous_source(self, doc: Document) -> str | None:
+        """The source of the agreement ``doc`` would replace, when it is another source (not an earlier
+        version of the same file or dataset entry); None when nothing or the same source is replaced."""
+        old = self.index.agreement(doc.agreement.id)
+        if old is None:
+            return None
+        file = self.index.agreement_file(doc.agreement.id) or {}
+        old_name = Path(str(file.get("file_path") or "")).name
+        dataset = old.source.get("dataset")
+        if dataset is not None and dataset == doc.agreement.source.get("dataset"):
+            return None  # the same dataset's entry for this id, in a newer version
+        if dataset is None and doc.agreement.source.get("dataset") is None and old_name == Path(doc.path).name:
+            return None  # the same file, changed
+        what = f"{dataset} ({old_name})" if dataset else f"file {old_name or 'unknown'}"
+        return what
+
     def _analyse(
         self, documents: Sequence[Document], progress: Progress | None, vocabulary: dict[tuple[str, str], str]
     ) -> dict[str, ProvisionAnalysis]:
         """Lemmas and sentences for every provision; identical texts are analysed once, and texts
         already in the index are not analysed again."""
+        from . import fingerprint  # numpy: only when adding
+
         by_lang: dict[str, dict[str, str]] = {}  # lang -> sha -> text
         for doc in documents:
             lang = doc.agreement.language or "en"
@@ -266,7 +303,7 @@ class Corpus:
                 text_lemmas, spans, fp = lem(lang, p.normalized)
                 fingerprints[p.id] = fp
                 inputs.append((p.id, TagInput(p.normalized, spans, p.title, text_lemmas, lem(lang, p.title)[0],
-                                              lem(lang, p.chapter_title)[0])))
+                                              lem(lang, p.chapter_title)[0], lang)))
         if progress and inputs:
             progress("tag", 0, 1)
         tags = tag_all([i for _, i in inputs])
@@ -314,10 +351,13 @@ class Corpus:
 
     def retag(self) -> int:
         """Re-compute topics and obligation of every provision (after the tagger or taxonomy changed);
-        returns the number of provisions tagged. One transaction."""
-        inputs = self.index.tag_inputs()
-        tags = tag_all([i for _, i in inputs])
-        self.index.update_tags({pid: (t.topics, t.obligation) for (pid, _), t in zip(inputs, tags, strict=True)})
+        returns the number of provisions tagged. One transaction, reads included: an add or remove by
+        another process waits for it, so no provision is tagged from a text it no longer has."""
+        with self.index.transaction():
+            inputs = self.index.tag_inputs()
+            tags = tag_all([i for _, i in inputs])
+            self.index.update_tags({pid: (t.topics, t.obligation)
+                                    for (pid, _), t in zip(inputs, tags, strict=True)})
         self.forget()
         return len(inputs)
 
@@ -338,6 +378,10 @@ class Corpus:
         return search(self, query, limit=limit, filters=Filters(**filters), group=group)
 
 
-def open(db: Path | str | None = None, *, create: bool = True) -> Corpus:
-    """Open the corpus index at ``db`` (default: ``$FTADRAFT_DB`` or the user data directory)."""
-    return Corpus(open_index(db, create=create))
+def open(db: Path | str | None = None, *, create: bool = True, readonly: bool = False,
+         on_wait: WaitReporter | None = None) -> Corpus:
+    """Open the corpus index at ``db`` (default: ``$FTADRAFT_DB`` or the user data directory).
+
+    ``readonly`` (implies not ``create``) opens it for reading only: nothing is ever written to the file.
+    ``on_wait`` is told when a write waits for another process's lock."""
+    return Corpus(open_index(db, create=create and not readonly, readonly=readonly, on_wait=on_wait))

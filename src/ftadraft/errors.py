@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def shown(value: object) -> str:
+    """``value`` as a message shows it: as is when printable, else quoted with escapes (a newline, a control
+    character or a lone surrogate in a file name or reference must not break the one line, or the output)."""
+    text = str(value)
+    return text if text.isprintable() else repr(text)
+
+
 class FtadraftError(Exception):
     """Base class: ``str(err)`` is the one-line message the CLI prints."""
 
@@ -17,7 +24,7 @@ class InputError(FtadraftError):
     def __init__(self, path: object, problem: str) -> None:
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(f"{shown(self.path)}: {problem}")
 
 
 class IndexFileError(FtadraftError):
@@ -26,7 +33,7 @@ class IndexFileError(FtadraftError):
     def __init__(self, path: object, problem: str) -> None:
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(f"{shown(self.path)}: {problem}")
 
 
 class ReferenceNotFound(FtadraftError):
@@ -35,7 +42,7 @@ class ReferenceNotFound(FtadraftError):
     def __init__(self, ref: str, problem: str, suggestions: Sequence[str] = ()) -> None:
         self.ref = ref
         self.suggestions = tuple(suggestions)
-        msg = f"{ref}: {problem}"
+        msg = f"{shown(ref)}: {problem}"
         if self.suggestions:
             msg += "; did you mean: " + ", ".join(self.suggestions)
         super().__init__(msg)
@@ -43,3 +50,16 @@ class ReferenceNotFound(FtadraftError):
 
 class FetchError(FtadraftError):
     """A corpus download that failed or did not verify."""
+
+
+class QueryError(FtadraftError):
+    """A search query refused before it runs: too long, or too costly (terms, prefix expansions)."""
+
+
+class OutputError(FtadraftError):
+    """An output file that cannot or must not be written (not a regular file, disk full, read-only)."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{shown(self.path)}: {problem}")

@@ -1,7 +1,7 @@
 """Optional dependencies, imported on demand with a one-line hint naming the extra that installs them.
 
-pandas (``ftadraft[notebook]``) for DataFrames and matplotlib (``ftadraft[plot]``) for charts are never
-imported by commands that do not need them.
+pandas (``ftadraft[notebook]``) for DataFrames, pyarrow (the same extra) for Parquet files and matplotlib
+(``ftadraft[plot]``) for charts are never imported by commands that do not need them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,17 @@ def require_pandas() -> Any:
             "pandas is not installed; install the notebook extra: pip install 'ftadraft[notebook]'"
         ) from None
     return pandas
+
+
+def require_pyarrow() -> Any:
+    """pyarrow (the Parquet engine), or an error naming the notebook extra."""
+    try:
+        import pyarrow  # type: ignore[import-untyped]
+    except ImportError:
+        raise FtadraftError(
+            "pyarrow is not installed; install the notebook extra: pip install 'ftadraft[notebook]'"
+        ) from None
+    return pyarrow
 
 
 def pyplot() -> Any:

@@ -108,11 +108,11 @@ EXPECTED_BODY = [
     ("(b)", "gadget means a [small [portable]] invented device.¹"),
     ("Article 19.2:", "Customs Duties"),
     ("1.", "No Party shall impose customs duties on widgets."),
-    ("2.", "[USA: This Article applies to [all] widgets.] [EU: This Article applies to widgets of the other Party.]"),
+    ("2.", "[US: This Article applies to [all] widgets.] [EU: This Article applies to widgets of the other Party.]"),
     ("3.", "Nothing in this Article shall prevent internal fees on gadgets.²"),
     ("Article 19.3:", "[Cooperation]"),
     ("1.", "The Parties shall cooperate on widget trade."),
-    ("", "[Alt 1 (USA/JPN):"),
+    ("", "[Alt 1 (US/JP):"),
     ("2.", "Cooperation may include:"),
     ("(a)", "exchanges of invented information;"),
     ("(b)", "joint gadget workshops.]"),
@@ -125,7 +125,7 @@ EXPECTED_BODY = [
     ("(a)", "widgets;"),
     ("", "[Alt 1 (EU):"),
     ("(b)", "gadgets;]"),
-    ("", "[Alt 2 (USA):"),
+    ("", "[Alt 2 (US):"),
     ("(b)", "gadgets and doohickeys;"),
     ("(c)", "thingamajigs;]"),
     ("(c)", "sprockets."),
@@ -185,7 +185,8 @@ def run_info(r: etree._Element, footnote_numbers: dict[str, int]) -> RunInfo:
 class Numbering:
     """The list numbers a viewer shows, counted per w:num (LibreOffice) or per abstract list (``shared``)."""
 
-    FORMATS: ClassVar[dict[str, Callable[[int], str]]] = {"decimal": str, "lowerLetter": lambda n: "abcdefghijklmnopqrstuvwxyz"[n - 1]}
+    FORMATS: ClassVar[dict[str, Callable[[int], str]]] = {
+        "decimal": str, "lowerLetter": lambda n: "abcdefghijklmnopqrstuvwxyz"[n - 1]}
 
     def __init__(self, data: dict[str, bytes], *, shared: bool) -> None:
         numbering, styles = xml(data, "word/numbering.xml"), xml(data, "word/styles.xml")
@@ -291,9 +292,11 @@ def test_python_docx_opens_it_and_sees_the_title_block(tmp_path: Path, bracketed
     texts = [p.text for p in document.paragraphs]
     assert texts[0] == PROPOSAL.agreement
     assert "Chapter 19: Digital [Widget] Trade" in texts
-    assert "Proposal by United States (USA)" in texts
-    assert any(p.style is not None and p.style.style_id == "Heading2" and p.text == "Customs Duties" for p in document.paragraphs)
-    assert document.core_properties.author == "USA"
+    assert "Proposal by United States" in texts and "Round 5 — 28 November 2026" in texts
+    assert any(p.style is not None and p.style.style_id == "Heading2" and p.text == "Customs Duties"
+               for p in document.paragraphs)
+    props = document.core_properties
+    assert (props.author, props.last_modified_by, props.category) == ("ftadraft", "US", "negotiating text")
     assert check_proposal(out) == []
 
 
@@ -325,8 +328,10 @@ def test_numbering_is_one_multilevel_list_bound_to_styles(bracketed: bytes) -> N
     for style_id, ilvl in (("Heading1", 0), ("Heading2", 1), (dp.STYLE_PARA, 2), (dp.STYLE_SUBPARA, 3)):
         pr = styles.find(f"w:style[@w:styleId='{style_id}']/w:pPr/w:numPr", NS)
         assert (pr.find("w:ilvl", NS).get(w("val")), pr.find("w:numId", NS).get(w("val"))) == (str(ilvl), main[0])
-    for style_id in ("TOCHeading", dp.STYLE_ANNEX):  # based on Heading 1, they must not say "CHAPTER n:"
-        assert styles.find(f"w:style[@w:styleId='{style_id}']/w:pPr/w:numPr/w:numId", NS).get(w("val")) == "0"
+    # based on Heading 1, the annex heading must not say "CHAPTER n:"; the TOC heading is not based on it
+    assert styles.find(f"w:style[@w:styleId='{dp.STYLE_ANNEX}']/w:pPr/w:numPr/w:numId", NS).get(w("val")) == "0"
+    assert styles.find("w:style[@w:styleId='TOCHeading']/w:pPr/w:numPr", NS) is None
+    assert styles.find("w:style[@w:styleId='TOCHeading']/w:basedOn", NS).get(w("val")) == "Normal"
     # No literal numbers in the headings: Word renumbers them.
     body = read_body(bracketed)
     assert all(not p.text.startswith(("Article", "CHAPTER")) for p in body if p.style.startswith("Heading"))
@@ -335,19 +340,30 @@ def test_numbering_is_one_multilevel_list_bound_to_styles(bracketed: bytes) -> N
 def test_chapter_number_is_the_start_of_the_chapter_level() -> None:
     p = Proposal(PROPOSAL.agreement, PARTIES, 7, "Customs", "Round 1", "2026-01-05", "EU", ARTICLES[:2])
     body = chapter_body(read_body(render_proposal(p)))
-    assert [n for n, _ in body if n.startswith(("CHAPTER", "Article"))] == ["CHAPTER 7:", "Article 7.1:", "Article 7.2:"]
+    assert [n for n, _ in body if n.startswith(("CHAPTER", "Article"))] == [
+        "CHAPTER 7:", "Article 7.1:", "Article 7.2:"]
 
 
 def test_toc_field_is_prefilled_with_the_headings(bracketed: bytes) -> None:
     paras = read_body(bracketed)
     toc = [p for p in paras if p.style in ("TOC1", "TOC2")]
-    assert [p.text for p in toc] == (["CHAPTER 19: Digital [Widget] Trade"]
-                                     + [f"Article 19.{k + 1}: {a.title}" for k, a in enumerate(ARTICLES)]
-                                     + ["Annex: Sources and precedents"])
+    entries = [p.text.split("\t") for p in toc]
+    assert [e[0] for e in entries] == (["CHAPTER 19: Digital [Widget] Trade"]
+                                       + [f"Article 19.{k + 1}: {a.title}" for k, a in enumerate(ARTICLES)]
+                                       + ["Annex: Sources and precedents"])
+    pages = [int(e[1]) for e in entries]  # the stored page numbers: an estimate until fields update
+    assert pages == sorted(pages) and pages[0] == 2
     document = xml(parts(bracketed), "word/document.xml")
     instructions = [t.text for t in document.iter(w("instrText"))]
-    assert instructions == [' TOC \\o "1-2" \\h \\z \\u ']
-    assert [f.get(w("fldCharType")) for f in document.iter(w("fldChar"))] == ["begin", "separate", "end"]
+    bookmarks = [b.get(w("name")) for b in document.iter(w("bookmarkStart"))]
+    assert instructions == [' TOC \\o "1-2" \\h \\z \\u '] + [f" PAGEREF {b} \\h " for b in bookmarks]
+    assert [f.get(w("fldCharType")) for f in document.iter(w("fldChar"))] == (
+        ["begin", "separate"] + ["begin", "separate", "end"] * len(bookmarks) + ["end"])
+    headings = [p for p in document.iter(w("p")) if p.find("w:bookmarkStart", NS) is not None]
+    assert [p.find("w:pPr/w:pStyle", NS).get(w("val")) for p in headings] == (
+        ["Heading1"] + ["Heading2"] * len(ARTICLES) + [dp.STYLE_ANNEX])
+    settings = xml(parts(bracketed), "word/settings.xml")
+    assert settings.find("w:updateFields", NS).get(w("val")) == "true"  # Word refreshes the TOC on opening
 
 
 # --- brackets and alternatives ----------------------------------------------------------------------------
@@ -386,9 +402,9 @@ def test_brackets_are_bold_and_shaded_with_depth(bracketed: bytes) -> None:
 
 
 def test_inline_alternatives_label_each_party(bracketed: bytes) -> None:
-    para = next(p for p in read_body(bracketed) if p.text.startswith("[USA:"))
+    para = next(p for p in read_body(bracketed) if p.text.startswith("[US:"))
     labels = [r for r in para.runs if r.text.endswith(": ")]
-    assert [r.text for r in labels] == ["USA: ", "EU: "]
+    assert [r.text for r in labels] == ["US: ", "EU: "]  # short names, as delegations write them
     assert all(r.bold and r.shade == "D9D9D9" for r in labels)
 
 
@@ -444,7 +460,9 @@ def test_drafting_notes_are_anchored_comments(bracketed: bytes) -> None:
     notes = [(a.title, n) for a in ARTICLES for n in a.notes]
     got = comments.findall("w:comment", NS)
     assert len(got) == len(notes) == 4
-    assert [(c.get(w("author")), c.get(w("initials"))) for c in got] == [(n.party, n.party) for _, n in notes]
+    labels = [PROPOSAL.party_label(n.party) for _, n in notes]
+    assert labels == ["EU", "US", "US/JP", "JP"]
+    assert [(c.get(w("author")), c.get(w("initials"))) for c in got] == [(x, x) for x in labels]
     assert ["".join(c.itertext()) for c in got] == [n.text for _, n in notes]
     assert {c.get(w("date")) for c in got} == {"2026-11-28T00:00:00Z"}
     document = xml(data, "word/document.xml")
@@ -520,7 +538,7 @@ def test_annex_table_lists_precedents_by_article(tmp_path: Path, bracketed: byte
 def test_header_and_footer(bracketed: bytes) -> None:
     data = parts(bracketed)
     header = xml(data, "word/header1.xml")
-    assert "".join(header.itertext()) == "DRAFT — 2026-11-28 — Round 5 — Without prejudice"
+    assert "".join(header.itertext()) == "DRAFT — Round 5 — 28 November 2026 — Without prejudice"
     footer = xml(data, "word/footer1.xml")
     assert [t.text.strip() for t in footer.iter(w("instrText"))] == ["PAGE", "NUMPAGES"]
     assert [f.get(w("fldCharType")) for f in footer.iter(w("fldChar"))] == ["begin", "separate", "end"] * 2
@@ -555,13 +573,15 @@ def test_clean_text_has_no_brackets_or_apparatus(clean: bytes) -> None:
 
 def test_clean_text_takes_the_chosen_alternative() -> None:
     body = chapter_body(read_body(render_proposal(PROPOSAL, clean=True, choose={1: 1, 2: 1, 3: 1})))
-    article3 = body[body.index(("Article 19.3:", "Cooperation")) + 1:body.index(("Article 19.4:", "Sub-paragraph Alternatives"))]
+    start = body.index(("Article 19.3:", "Cooperation")) + 1
+    article3 = body[start:body.index(("Article 19.4:", "Sub-paragraph Alternatives"))]
     assert article3 == [("1.", "The Parties shall cooperate on widget trade."),
                         ("2.", "Each Party shall designate a contact point."),
                         ("3.", "Each Party shall bear its own costs."),
                         ("(a)", "costs of gadget workshops; and")]
     assert ("2.", "This Article applies to widgets of the other Party.") in body
-    assert [n for n, t in body if t in ("gadgets and doohickeys;", "thingamajigs;", "sprockets.")] == ["(b)", "(c)", "(d)"]
+    items = ("gadgets and doohickeys;", "thingamajigs;", "sprockets.")
+    assert [n for n, t in body if t in items] == ["(b)", "(c)", "(d)"]
     default = chapter_body(read_body(render_proposal(PROPOSAL, clean=True)))
     assert ("(b)", "gadgets;") in default and ("(c)", "sprockets.") in default
 
@@ -627,13 +647,15 @@ def rewrite(data: bytes, name: str, edit) -> bytes:  # type: ignore[no-untyped-d
     ("word/comments.xml", lambda b: re.sub(rb'(<w:comment [^>]*?)w:id="\d+"', rb'\1w:id="0"', b), "comment id repeats"),
     ("word/comments.xml", lambda b: re.sub(rb'(<w:comment [^>]*?)w:id="\d+"', rb"\1", b, count=1), "without w:id"),
     ("word/footnotes.xml", lambda b: b.replace(b'w:id="2"', b'w:id="1"', 1), "footnote id repeats"),
-    ("word/document.xml", lambda b: b.replace(b"<w:body>", b'<w:body><w:p><w:ins w:id="7" w:date="2026-11-28T00:00:00Z">'
+    ("word/document.xml", lambda b: b.replace(b"<w:body>", b'<w:body><w:p><w:ins w:id="7" '
+                                              b'w:date="2026-11-28T00:00:00Z">'
                                               b"<w:r><w:t>x</w:t></w:r></w:ins></w:p>", 1), "no author"),
     ("word/footnotes.xml", lambda b: b.replace(b'<w:footnoteRef/></w:r>', b'<w:footnoteRef/></w:r><w:ins w:id="7" '
                                                b'w:author="EU"><w:r><w:t>x</w:t></w:r></w:ins>', 1),
      "revision w:date None is not"),
     ("word/footnotes.xml", lambda b: b.replace(b'<w:footnoteRef/></w:r>', b'<w:footnoteRef/></w:r><w:del w:id="7" '
-                                               b'w:date="2026-11-28T00:00:00Z"><w:r><w:delText>x</w:delText></w:r></w:del>', 1),
+                                               b'w:date="2026-11-28T00:00:00Z">'
+                                               b"<w:r><w:delText>x</w:delText></w:r></w:del>", 1),
      "revision without w:author"),
 ])
 def test_checker_catches_broken_parts(bracketed: bytes, name: str, edit, problem: str) -> None:  # type: ignore[no-untyped-def]
@@ -735,12 +757,12 @@ def test_libreoffice_renders_numbers_footnotes_and_comments(tmp_path: Path, brac
                           capture_output=True, text=True).stdout
     flat = " ".join(text.split())
     for expected in ("CHAPTER 19: Digital [Widget] Trade", "Article 19.3: [Cooperation]", "(b) gadget means",
-                     "[Alt 2 (EU):", "Page 1 of", "DRAFT — 2026-11-28 — Round 5 — Without prejudice",
+                     "[Alt 2 (EU):", "Page 1 of", "DRAFT — Round 5 — 28 November 2026 — Without prejudice",
                      "Model Widget Agreement (2001), Art. 1.1; Invented Treaty on Gadgets (2015), Art. 2",
                      "[Alt 2 (EU): 2. Each Party shall designate a contact point.] 3. Each Party shall bear",
-                     "[Alt 2 (USA): (b) gadgets and doohickeys; (c) thingamajigs;] (c) sprockets."):
+                     "[Alt 2 (US): (b) gadgets and doohickeys; (c) thingamajigs;] (c) sprockets."):
         assert expected in flat, expected
     with zipfile.ZipFile(tmp_path / "p.odt") as z:
         content = z.read("content.xml").decode()
     assert sorted(re.findall(r"<dc:creator>([^<]*)</dc:creator>", content)) == sorted(
-        n.party for a in ARTICLES for n in a.notes)
+        PROPOSAL.party_label(n.party) for a in ARTICLES for n in a.notes)

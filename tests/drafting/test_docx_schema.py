@@ -30,13 +30,17 @@ from lxml import etree
 from ftadraft.compare.redline import check_redline, write_redline_docx
 from ftadraft.drafting.clauses import load_library
 from ftadraft.drafting.docx_writer import check_proposal, render_proposal
-from ftadraft.drafting.spec import build_proposal, load_spec, redline_pairs
+from ftadraft.drafting.house import new_document
+from ftadraft.drafting.redline import render_redline
+from ftadraft.drafting.spec import build_proposal, load_spec
 
-openxml_audit = pytest.importorskip("openxml_audit", reason="schema validation needs openxml-audit (pip install -e '.[test]')")
+openxml_audit = pytest.importorskip("openxml_audit",
+                                    reason="schema validation needs openxml-audit (pip install -e '.[test]')")
 
-from openxml_audit import FileFormat, OpenXmlValidator, SourceClass, ValidationError
+from openxml_audit import FileFormat, OpenXmlValidator, SourceClass, ValidationError  # noqa: E402 (after the skip)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "draft-ecommerce.yaml"
+ROUND4 = EXAMPLE.with_name("draft-ecommerce-round4.yaml")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PARTS = ("word/document.xml", "word/comments.xml", "word/footnotes.xml", "word/numbering.xml", "word/styles.xml",
          "word/settings.xml")
@@ -52,22 +56,21 @@ def validator() -> OpenXmlValidator:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The example chapter as consolidated and clean proposal, and a round-to-round redline of it."""
+    """The example chapter as consolidated proposal (with every apparatus: internal notes, footnotes, the
+    sources annex) and clean text, the round-to-round redline from it to the next round (with the same
+    apparatus), and a clause comparison written by the compare module into the house template."""
     folder = tmp_path_factory.mktemp("schema")
     library = load_library()
-    new = build_proposal(load_spec(EXAMPLE), library)
-    old_spec = folder / "round2.yaml"
-    old_spec.write_text(EXAMPLE.read_text(encoding="utf-8")
-                        .replace("Round 3", "Round 2").replace("months: 18", "months: 12")
-                        .replace("within [three] months", "within [six] months")
-                        .replace("  - clause: e-commerce/e-authentication/standard\n", ""), encoding="utf-8")
-    old = build_proposal(load_spec(old_spec), library)
+    old = build_proposal(load_spec(EXAMPLE), library, internal=True, precedents=True)
+    new = build_proposal(load_spec(ROUND4), library, internal=True, precedents=True)
     out = {"consolidated": folder / "consolidated.docx", "clean": folder / "clean.docx",
-           "redline": folder / "redline.docx"}
-    out["consolidated"].write_bytes(render_proposal(new))
-    out["clean"].write_bytes(render_proposal(new, clean=True))
-    write_redline_docx(redline_pairs(old, new), out["redline"], author="United States",
-                       date=datetime(2025, 3, 14, tzinfo=UTC), title="Round 2 → Round 3")
+           "redline": folder / "redline.docx", "compare": folder / "compare.docx"}
+    out["consolidated"].write_bytes(render_proposal(old))
+    out["clean"].write_bytes(render_proposal(old, clean=True))
+    out["redline"].write_bytes(render_redline(old, new))
+    write_redline_docx([("Art. 1 → Art. 1", "Each Party shall publish.", "Each Party shall promptly publish.")],
+                       out["compare"], author="ftadraft", date=datetime(2025, 3, 14, tzinfo=UTC),
+                       title="Comparison", source="Source: test", document=new_document())
     return out
 
 
@@ -90,7 +93,8 @@ def _names(path: Path) -> set[str]:
 @pytest.mark.parametrize(("kind", "expected_parts"), [
     ("consolidated", PARTS),
     ("clean", ("word/document.xml", "word/numbering.xml", "word/styles.xml", "word/settings.xml")),
-    ("redline", ("word/document.xml", "word/numbering.xml", "word/styles.xml", "word/settings.xml")),
+    ("redline", PARTS),
+    ("compare", ("word/document.xml", "word/styles.xml", "word/settings.xml")),
 ])
 def test_produced_parts_are_schema_valid(built: dict[str, Path], validator: OpenXmlValidator, kind: str,
                                          expected_parts: tuple[str, ...]) -> None:
@@ -111,7 +115,7 @@ def test_redline_has_real_revisions_that_pass_the_rules(built: dict[str, Path]) 
     assert any(r.tag == f"{W}ins" for r in revisions) and any(r.tag == f"{W}del" for r in revisions)
     assert any(r.getparent().tag == f"{W}rPr" for r in revisions)  # a paragraph mark revision
     assert len({r.get(f"{W}id") for r in revisions}) == len(revisions)
-    assert all(r.get(f"{W}author") == "United States" and r.get(f"{W}date") == "2025-03-14T00:00:00Z"
+    assert all(r.get(f"{W}author") == "United States" and r.get(f"{W}date") == "2025-05-20T00:00:00Z"
                for r in revisions)
     assert check_redline(built["redline"]) == []
 
@@ -137,7 +141,8 @@ def test_the_validator_sees_every_part(built: dict[str, Path], validator: OpenXm
     edits = {name: [(rb"(<w:%s\b[^>]*>)" % root, rb"\1<w:planted/>")] for name, root in roots.items()}
     edits["word/document.xml"] += [
         (rb"<w:rPr><w:b/><w:bCs/>(<w:shd [^>]*/>)", rb"<w:rPr>\1<w:b/><w:bCs/>"),
-        (rb"(<w:body>)", rb'\1<w:p><w:ins w:id="9001" w:date="2025-03-14T00:00:00Z"><w:r><w:t>x</w:t></w:r></w:ins></w:p>'),
+        (rb"(<w:body>)",
+         rb'\1<w:p><w:ins w:id="9001" w:date="2025-03-14T00:00:00Z"><w:r><w:t>x</w:t></w:r></w:ins></w:p>'),
     ]
     edits["word/styles.xml"] += [(rb'<w:jc w:val="both"/>', rb'<w:jc w:val="sideways"/>')]
     _rewrite(built["consolidated"], broken, edits)
@@ -155,6 +160,7 @@ def test_report_is_readable() -> None:
     errors = [ValidationError(error_type=openxml_audit.ValidationErrorType.SCHEMA, description=f"problem {k}",
                               part_uri="/word/document.xml", path=f"/document[1]/body[1]/p[{k}]") for k in range(12)]
     text = _report(errors, limit=2)
-    assert text.splitlines() == ["12 schema error(s):", "  /word/document.xml /document[1]/body[1]/p[0]: [schema] problem 0",
+    assert text.splitlines() == ["12 schema error(s):",
+                                 "  /word/document.xml /document[1]/body[1]/p[0]: [schema] problem 0",
                                  "  /word/document.xml /document[1]/body[1]/p[1]: [schema] problem 1",
                                  "  ... and 10 more"]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx_views import comments, read_view
 
 import ftadraft
 import ftadraft.cli.draft  # registers the draft group
-from ftadraft.compare.redline import read_redline
 from ftadraft.drafting.clauses import load_library
 from ftadraft.drafting.spec import (
     SpecError,
@@ -70,16 +70,18 @@ def test_new_check_build_round_trip(tmp_path: Path, run, lib) -> None:  # type: 
     r = run("draft", "check", str(spec))
     assert r.exit_code == 0, r.stderr
     loaded = load_spec(spec)
-    assert [p.code for p in loaded.parties] == ["USA", "GBR"]
+    assert [(p.code, p.short, p.in_text) for p in loaded.parties] == [("USA", "US", "the United States"),
+                                                                        ("GBR", "UK", "the United Kingdom")]
     assert any(a.clause == "e-commerce/customs-duties/standard" for a in loaded.articles)
-    assert any(a.clause == "e-commerce/cybersecurity/soft" for a in loaded.articles)  # nearest level
+    levels = {c.level for a in loaded.articles for c in [lib.get(a.clause)] if not c.topic.startswith("general/")}
+    assert levels == {"standard"}
     out, clean = tmp_path / "ec.docx", tmp_path / "ec-clean.docx"
     assert run("draft", "build", str(spec), "-o", str(out)).exit_code == 0
     assert run("draft", "build", str(spec), "-o", str(clean), "--clean").exit_code == 0
     text = _docx_text(out)
     for a in build_proposal(loaded, lib).articles:
         assert a.title in text
-    assert "Cross-border data flows" in text and "Scope" in text
+    assert "Cross-Border Transfer of Information by Electronic Means" in text and "Scope" in text
 
 
 def test_new_prints_yaml_to_stdout(run) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +102,7 @@ def test_example_builds_with_brackets_and_clean(tmp_path: Path, run, lib) -> Non
     assert run("draft", "build", str(EXAMPLE), "-o", str(clean), "--clean").exit_code == 0
     consolidated, plain = _docx_text(out), _docx_text(clean)
     assert "[annually]" not in consolidated  # (a different spec's text)
-    assert "[three]" in consolidated and "Alt 1 (USA)" in consolidated
+    assert "[three]" in consolidated and "Alt 1 (US)" in consolidated
     assert "[" not in plain and "]" not in plain and "three" in plain
     for title in ("Customs Duties", "Cooperation on Regulatory Issues", "Cross-Border Transfer of Information"):
         assert title in consolidated and title in plain
@@ -116,8 +118,9 @@ def test_markdown_and_html(tmp_path: Path, run) -> None:  # type: ignore[no-unty
     assert run("draft", "build", str(EXAMPLE), "-o", str(html)).exit_code == 0
     assert run("draft", "build", str(EXAMPLE), "-o", str(md_clean), "--clean").exit_code == 0
     m = md.read_text()
-    assert "### Article 19.3: Customs Duties" in m and "1. [USA: No Party" in m and "[Alt 2 (EU):" in m
-    assert "(a) " in m and "*Precedents:* tpp:14.2" in m
+    assert "### Article 19.3: Customs Duties" in m and "1. [US: No Party" in m and "[Alt 2 (EU):" in m
+    assert "(a) " in m and "Precedents" not in m  # precedents only when asked for
+    assert "*Proposal by the United States — Round 3 — 14 March 2025 — DRAFT, without prejudice*" in m
     c = md_clean.read_text()
     assert "[" not in c and "Note (" not in c
     h = html.read_text()
@@ -144,7 +147,8 @@ def test_check_unknown_clause(tmp_path: Path, lib, run) -> None:  # type: ignore
 
 
 def test_check_missing_and_undeclared_variable(tmp_path: Path, lib) -> None:  # type: ignore[no-untyped-def]
-    probs = _problems(tmp_path, SPEC.format(months="~").replace("      joint_body", "      nosuch: x\n      joint_body"), lib)
+    spec = SPEC.format(months="~").replace("      joint_body", "      nosuch: x\n      joint_body")
+    probs = _problems(tmp_path, spec, lib)
     assert any(p.endswith("spec.yaml:19: e-commerce/cooperation/standard: missing value for variable 'months'")
                for p in probs), probs
     assert any("spec.yaml:17:" in p and "undeclared variable 'nosuch'" in p for p in probs), probs
@@ -225,11 +229,10 @@ def test_redline_between_specs(tmp_path: Path, run) -> None:  # type: ignore[no-
     out = tmp_path / "changes.docx"
     r = run("draft", "redline", str(old), str(new), "-o", str(out))
     assert r.exit_code == 0, r.stderr
-    accepted, rejected = dict(read_redline(out, accept=True)), dict(read_redline(out, accept=False))
-    heading = "Article 7.1: Cooperation on electronic commerce"
-    assert "within 18 months" in accepted[heading] and "within 12 months" not in accepted[heading]
-    assert "within 12 months" in rejected[heading] and "within 18 months" not in rejected[heading]
-    assert accepted["Article 7.2: Free Text"] == rejected["Article 7.2: Free Text"] == "1. The Parties shall meet annually."
+    accepted, rejected = read_view(out, accept=True).texts(), read_view(out, accept=False).texts()
+    assert any("18 months" in t for t in accepted) and not any("12 months" in t for t in accepted)
+    assert any("12 months" in t for t in rejected) and not any("18 months" in t for t in rejected)
+    assert "The Parties shall meet [annually]." in accepted and "The Parties shall meet [annually]." in rejected
     r = run("draft", "redline", str(old), str(new), "-o", str(out))
     assert r.exit_code == 1 and "--force" in r.stderr
 
@@ -255,11 +258,11 @@ def test_reingest_consolidated_proposal_gives_each_article_once(tmp_path: Path, 
     whose rows read "Article 19.1: Scope | tpp:14.2") re-ingests with the spec's article numbers, once
     each, with the right titles; the table becomes an annex provision of its own."""
     out, db = tmp_path / "x.docx", tmp_path / "rt.sqlite"
-    assert run("draft", "build", str(EXAMPLE), "-o", str(out)).exit_code == 0
+    assert run("draft", "build", str(EXAMPLE), "-o", str(out), "--internal", "--footnotes", "--sources").exit_code == 0
     r = run("corpus", "add", str(out), db=db)
     assert r.exit_code == 0, r.stderr
     assert "more than once" not in r.stderr
-    built = build_proposal(load_spec(EXAMPLE), lib).articles
+    built = build_proposal(load_spec(EXAMPLE), lib, precedents=True).articles
     with ftadraft.open(db, create=False) as corpus:
         (agreement,) = corpus.agreements()
         provisions = list(corpus.index.provisions(agreement.id))
@@ -273,12 +276,28 @@ def test_reingest_consolidated_proposal_gives_each_article_once(tmp_path: Path, 
         assert "Sources and precedents" not in p.text and "\ttpp:" not in p.text and "\ttota-" not in p.text
 
 
-def test_library_notes_can_be_left_out(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
-    """Clause-library notes hold negotiating considerations; --no-library-notes keeps only the spec's own notes."""
-    full, lean = tmp_path / "full.md", tmp_path / "lean.md"
-    assert run("draft", "build", str(EXAMPLE), "-o", str(full)).exit_code == 0
-    assert run("draft", "build", str(EXAMPLE), "-o", str(lean), "--no-library-notes").exit_code == 0
-    full_notes = full.read_text().count("**Note (")
-    lean_text = lean.read_text()
-    assert 0 < lean_text.count("**Note (") < full_notes
-    assert "pending its internal consultations" in lean_text  # a note written in the spec itself
+def test_what_a_delegation_sends_is_safe_by_default(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    """Internal notes (the clause library's drafting notes, untabled spec notes: fall-backs) and precedents
+    stay out unless asked for; --internal adds the notes marked as internal, --no-library-notes leaves out
+    the library's; --footnotes/--sources add the precedents."""
+    sent, internal, lean = tmp_path / "sent.md", tmp_path / "internal.md", tmp_path / "lean.md"
+    assert run("draft", "build", str(EXAMPLE), "-o", str(sent)).exit_code == 0
+    assert run("draft", "build", str(EXAMPLE), "-o", str(internal), "--internal").exit_code == 0
+    assert run("draft", "build", str(EXAMPLE), "-o", str(lean), "--internal", "--no-library-notes").exit_code == 0
+    text = sent.read_text()
+    assert "pending its internal consultations" in text  # tabled: true
+    assert "fall-back" not in text and "Negotiating considerations" not in text and "Internal note" not in text
+    assert "Note (EU)" in text and "Note (USA)" not in text and "Precedents" not in text
+    full = internal.read_text()
+    assert "**Internal note (US):** US fall-back" in full and "**Internal note (ftadraft):**" in full
+    assert "Note (USA)" not in full  # library notes are ftadraft's, never a party's
+    assert 0 < lean.read_text().count("Internal note") < full.count("Internal note")
+    assert "Internal note (ftadraft)" not in lean.read_text()
+    docx_out = tmp_path / "sent.docx"
+    assert run("draft", "build", str(EXAMPLE), "-o", str(docx_out)).exit_code == 0
+    assert comments(docx_out) == [("EU", "The EU links the commitment to the WTO moratorium pending its internal "
+                                         "consultations.")]
+    with_sources = tmp_path / "sources.docx"
+    assert run("draft", "build", str(EXAMPLE), "-o", str(with_sources), "--sources").exit_code == 0
+    view = read_view(with_sources)
+    assert view.tables and view.tables[0][0] == ("Article", "Precedents") and "^" not in "".join(view.texts())

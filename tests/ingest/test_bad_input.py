@@ -9,27 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RunCli
-
-
-def _counts(db: Path) -> tuple[int, int]:
-    if not db.exists():
-        return (0, 0)
-    con = sqlite3.connect(db)
-    try:
-        return (con.execute("SELECT count(*) FROM agreements").fetchone()[0],
-                con.execute("SELECT count(*) FROM provisions").fetchone()[0])
-    finally:
-        con.close()
-
-
-def _refused(run: RunCli, db: Path, path: Path, *extra: str) -> str:
-    r = run("corpus", "add", str(path), *extra, db=db)
-    assert r.exit_code == 1, (r.stdout, r.stderr)
-    errors = [line for line in r.stderr.splitlines() if line.startswith("ftadraft:")]
-    assert len(errors) == 1 and str(path) in errors[0], r.stderr
-    assert _counts(db) == (0, 0)
-    return errors[0]
+from conftest import RunCli, refused_add
 
 
 @pytest.mark.parametrize(
@@ -50,17 +30,17 @@ def _refused(run: RunCli, db: Path, path: Path, *extra: str) -> str:
 def test_refused_files(run: RunCli, tmp_path: Path, name: str, payload: bytes, problem: str) -> None:
     f = tmp_path / name
     f.write_bytes(payload)
-    assert problem.lower() in _refused(run, tmp_path / "i.sqlite", f).lower()
+    assert problem.lower() in refused_add(run, tmp_path / "i.sqlite", f).lower()
 
 
 def test_huge_file_is_refused_without_reading_it(run: RunCli, tmp_path: Path) -> None:
     f = tmp_path / "huge.txt"
     with f.open("wb") as fh:  # a sparse 2 GB file: costs no disk, must cost no memory either
         fh.truncate(2 * 1024**3)
-    assert "too large" in _refused(run, tmp_path / "i.sqlite", f)
+    assert "too large" in refused_add(run, tmp_path / "i.sqlite", f)
 
 
-def test_zip_bomb_docx_is_refused(run: RunCli, tmp_path: Path) -> None:
+def test_zip_bomb_docx_isrefused_add(run: RunCli, tmp_path: Path) -> None:
     f = tmp_path / "bomb.docx"
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")
@@ -68,7 +48,7 @@ def test_zip_bomb_docx_is_refused(run: RunCli, tmp_path: Path) -> None:
             chunk = b"\0" * (1 << 20)
             for _ in range(300):
                 member.write(chunk)
-    assert "zip bomb" in _refused(run, tmp_path / "i.sqlite", f)
+    assert "zip bomb" in refused_add(run, tmp_path / "i.sqlite", f)
 
 
 def test_pdf_without_text_layer_suggests_ocr(run: RunCli, tmp_path: Path) -> None:
@@ -78,7 +58,7 @@ def test_pdf_without_text_layer_suggests_ocr(run: RunCli, tmp_path: Path) -> Non
     pdf.new_page(595, 842)
     f = tmp_path / "scan.pdf"
     pdf.save(str(f))
-    assert "OCR" in _refused(run, tmp_path / "i.sqlite", f)
+    assert "OCR" in refused_add(run, tmp_path / "i.sqlite", f)
 
 
 def test_wrong_encoding_then_explicit_encoding_works(run: RunCli, tmp_path: Path) -> None:
@@ -86,7 +66,7 @@ def test_wrong_encoding_then_explicit_encoding_works(run: RunCli, tmp_path: Path
     text = "Article 1: Coopération douanière\nLes Parties coopèrent.\n\nArticle 2: Transit\nLibre."
     f.write_bytes(text.encode("cp1252"))
     db = tmp_path / "i.sqlite"
-    assert "--encoding" in _refused(run, db, f)
+    assert "--encoding" in refused_add(run, db, f)
     ok = run("corpus", "add", str(f), "--encoding", "cp1252", "--json", db=db)
     assert ok.exit_code == 0, ok.stderr
     assert json.loads(ok.stdout)["added"] == ["latin1"]
@@ -111,7 +91,7 @@ def test_unknown_format_is_a_usage_error(run: RunCli, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "rtf" in r.stderr
 
 
-def test_foreign_database_is_refused(run: RunCli, tmp_path: Path) -> None:
+def test_foreign_database_isrefused_add(run: RunCli, tmp_path: Path) -> None:
     db = tmp_path / "app.sqlite"
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE users (name)")

@@ -9,6 +9,7 @@ process's write lock with a message, then fail with one line.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -171,6 +172,10 @@ def run(fn: Callable[[], int | None]) -> None:
         ctx = obj.find_object(Context) if obj is not None else None
         path = (ctx.opened if ctx is not None else None) or (Path(ctx.db) if ctx and ctx.db else default_db_path())
         _fail(str(index_error(path, e)), 1)
+    except BrokenPipeError:  # the reader of our output went away (`| head`): nothing to say, nobody to say it to
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
     except OSError as e:
         where = f"{e.filename}: " if e.filename else ""
         _fail(f"{where}{e.strerror or e}", 1)

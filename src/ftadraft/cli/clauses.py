@@ -141,32 +141,38 @@ def show_cmd(ctx: click.Context, clause_id: str, variables: tuple[str, ...], opt
 
 @clauses.command("validate")
 @click.option("--db", "db", type=click.Path(dir_okay=False), help="Index to check precedent references against "
-              "(default: the global --db or $FTADRAFT_DB).")
+              "(default: the global --db, $FTADRAFT_DB, or the default index, as for every command).")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @click.pass_context
 def validate_cmd(ctx: click.Context, db: str | None, as_json: bool) -> None:
-    """Check the library: schema, ids, placeholders, topics, and precedent references (with an index)."""
+    """Check the library: schema, ids, placeholders and cross-references, topics, the treaty register,
+    level discipline (by ftadraft's obligation classifier), definitions and defined terms, and precedent
+    references (against the index)."""
 
     def body() -> int:
         from ..corpus import open as open_corpus
         from ..drafting.clauses import Problem, load_library, validate
+        from ..index.store import default_db_path
 
         problems: list[Problem] = []
         library = load_library(ctx.meta.get("ftadraft.drafting.clauses.library"), problems=problems)
-        path = db or getattr(ctx.obj, "db", None)
-        if path:
+        named = db or getattr(ctx.obj, "db", None)
+        path = Path(named).expanduser() if named else default_db_path()
+        if named or (path.is_file() and path.stat().st_size > 0):
             with open_corpus(path, create=False) as corpus:
                 problems += validate(library, corpus)
+            shown: str | None = str(path)
         else:
             problems += validate(library, None)
+            shown = None
         errors = [p for p in problems if p.is_error]
         warnings = [p for p in problems if not p.is_error]
         if as_json:
-            emit_json({"clauses": len(library), "index": str(path) if path else None,
+            emit_json({"clauses": len(library), "index": shown,
                         "errors": [_problem(p) for p in errors], "warnings": [_problem(p) for p in warnings]})
             return 1 if errors else 0
-        if not path and not _quiet(ctx):
-            click.echo("warning: no index: precedent references not checked", err=True)
+        if shown is None and not _quiet(ctx):
+            click.echo(f"warning: no index (none at {path}): precedent references not checked", err=True)
         for p in errors:
             click.echo(f"ftadraft: {p}", err=True)
         if not _quiet(ctx):

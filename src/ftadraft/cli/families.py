@@ -20,7 +20,8 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
 @since_option
 @until_option
 @click.option("--plot", "plot_out", type=_OUT, help="Write a PNG heatmap ordered by family (needs matplotlib).")
-@click.option("--csv", "csv_out", type=_OUT, help="Write one row per chapter: family, agreement, closest other.")
+@click.option("--csv", "csv_out", type=_OUT,
+              help="Write one row per chapter: family, agreement, closest other (- for standard output).")
 @force_option
 @json_option
 @click.pass_obj
@@ -29,14 +30,18 @@ def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_simil
     """Template families: which agreements' chapters share their wording (US-style, EU-style, ...)."""
 
     def body() -> int:
+        from ..errors import FtadraftError
         from ..index.filters import AgreementFilter
         from ..provenance.families import families
-        from .files import check_output
+        from .files import STDOUT, check_output, write_output
 
         AgreementFilter(since=since, until=until)  # an impossible year range fails before any work
-        for out in (plot_out, csv_out):
-            if out is not None:
-                check_output(out, force)
+        if csv_out == STDOUT and as_json:
+            raise FtadraftError("--csv - and --json both write to standard output; choose one")
+        if csv_out is not None:
+            check_output(csv_out, force, stdout_ok=True)
+        if plot_out is not None:
+            check_output(plot_out, force)
         if plot_out is not None:
             from ..optional import pyplot
 
@@ -44,11 +49,13 @@ def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_simil
         with obj.open() as c:
             result = families(c, chapter=chapter, topic=topic, min_similarity=min_similarity, since=since, until=until)
         if csv_out is not None:
-            result.to_csv(csv_out)
+            write_output(csv_out, result.csv_text())
         if plot_out is not None:
             result.plot(plot_out)
         if as_json:
             emit_json(result.to_dict())
+            return 0
+        if csv_out == STDOUT:
             return 0
         click.echo(f"{len(result.units)} texts in {len(result.families)} families "
                    f"(average 5-gram Jaccard >= {min_similarity:g} inside a family)")

@@ -6,14 +6,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..provenance.chapters import CHAPTER_TYPES
 from .app import Context, cli, emit_json, jsonl_items, run, text_argument
 from .options import force_option, json_option, parties_option, since_option, until_option
 
+if TYPE_CHECKING:
+    from ..provenance.corpus_reuse import ReuseTable
+    from ..provenance.reuse import ReuseReport
+
 _LIMIT = click.IntRange(1, 1000)
+_OUT = click.Path(dir_okay=False, path_type=Path)
 
 
 @cli.command("precedents")
@@ -130,30 +136,62 @@ def _batch(c: Any, batch: Any, limit: int, min_similarity: float, filters: dict[
 
 
 @cli.command("reuse")
-@click.argument("agreement")
+@click.argument("agreement", required=False)
+@click.option("--all", "every", is_flag=True,
+              help="The corpus-wide table instead: each agreement's best single earlier source, its share, and the "
+                   "share copied from any earlier text.")
 @click.option("--threshold", default=0.8, show_default=True, type=click.FloatRange(0.5, 1.0),
-              help="Share of an article's words its earlier source must contain to count as copied.")
+              help="Share of an article's words an earlier provision must contain to count as copied.")
 @click.option("--articles/--no-articles", default=True, show_default=True, help="List every article with its source.")
-@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write one row per article (- for standard output).")
+@since_option
+@until_option
+@parties_option
+@click.option("--chapter", help="With --all: only these chapters: a chapter type (" + ", ".join(CHAPTER_TYPES)
+              + ") or a chapter number or title text.")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(0, 10_000),
+              help="With --all: agreements listed, largest best-source share first.")
+@click.option("--csv", "csv_out", type=_OUT,
+              help="Write one row per article (with --all: per agreement) to this CSV file (- for standard output).")
+@click.option("--parquet", "parquet_out", type=_OUT, help="With --all: write the table as Parquet (needs pyarrow).")
+@click.option("--plot", "plot_out", type=_OUT,
+              help="With --all: write a PNG chart: best-source shares over time, and who copies from whom.")
 @force_option
 @json_option
 @click.pass_obj
-def reuse_cmd(obj: Context, agreement: str, threshold: float, articles: bool, csv_out: Path | None, force: bool,
-              as_json: bool) -> None:
-    """How much of AGREEMENT is copied from agreements signed before it, article by article, and from which."""
+def reuse_cmd(obj: Context, agreement: str | None, every: bool, threshold: float, articles: bool, since: int | None,
+              until: int | None, parties: tuple[str, ...], chapter: str | None, top: int, csv_out: Path | None,
+              parquet_out: Path | None, plot_out: Path | None, force: bool, as_json: bool) -> None:
+    """How much of AGREEMENT each earlier agreement holds near-verbatim (its best single source) and, article by
+    article, where its text comes from; with --all, the same for every agreement of the index."""
 
     def body() -> int:
-        from ..errors import FtadraftError
-        from ..provenance.reuse import reuse
+        from ..errors import FtadraftError, InputError
         from .files import STDOUT, check_output
 
+        if every == (agreement is not None):
+            raise InputError("reuse", "give an AGREEMENT or --all (the corpus-wide table), not both" if every
+                             else "say which agreement (an id or alias), or --all for the corpus-wide table")
+        if not every:
+            used = [name for name, v in (("--since", since), ("--until", until), ("--party", parties),
+                                         ("--chapter", chapter), ("--parquet", parquet_out), ("--plot", plot_out))
+                    if v]
+            if used:
+                raise InputError(used[0], "goes with --all (the corpus-wide table), not with one agreement")
         if csv_out == STDOUT and as_json:
             raise FtadraftError("--csv - and --json both write to standard output; choose one")
-        if csv_out is not None:
-            check_output(csv_out, force, stdout_ok=True)
+        for out in (csv_out, parquet_out, plot_out):
+            if out is not None:
+                check_output(out, force, stdout_ok=out is csv_out)
+        if len({o for o in (csv_out, parquet_out, plot_out) if o is not None and o != STDOUT}) < sum(
+                1 for o in (csv_out, parquet_out, plot_out) if o is not None and o != STDOUT):
+            raise FtadraftError("two outputs name the same file")
+        if every:
+            return _reuse_all(obj, threshold, since, until, parties, chapter, top, csv_out, parquet_out, plot_out,
+                              as_json)
+        from ..provenance.reuse import reuse
+
         with obj.open() as c:
-            report = reuse(c, agreement, threshold=threshold)
+            report = reuse(c, agreement or "", threshold=threshold)
         if csv_out is not None:
             _write_csv(csv_out, report)
         if as_json:
@@ -161,29 +199,104 @@ def reuse_cmd(obj: Context, agreement: str, threshold: float, articles: bool, cs
             return 0
         if csv_out == STDOUT:
             return 0
-        a = report.agreement
-        click.echo(click.style(f"{a.name} ({a.year}): {report.copied_share:.0%} of its text is copied "
-                               f"near-verbatim (>= {threshold:.0%}) from earlier agreements; "
-                               f"{report.reused_share:.0%} has an earlier source for at least half of an article.",
-                               bold=True))
-        skipped = [r for r in report.articles if r.skipped]
-        if skipped:
-            click.echo(f"  ({len(skipped)} provision(s) longer than a clause left out, "
-                       f"e.g. {skipped[0].provision.label})")
-        for s in report.sources()[:10]:
-            click.echo(f"  {s.share:>5.1%}  {s.articles:>3} articles  {s.agreement.name} ({s.agreement.year})")
-        if articles:
-            click.echo("")
-            for r in report.articles:
-                src = (f"{r.similarity:>4.0%}  {r.source.citation}" if r.source else
-                       "   -  left out (too long)" if r.skipped else "   -  no earlier source")
-                click.echo(f"  {(r.provision.label)[:48]:<48}  {src}")
+        _print_report(report, threshold, articles)
         return 0
 
     run(body)
 
 
-def _write_csv(out: Path, report: Any) -> None:
+def _print_report(report: ReuseReport, threshold: float, articles: bool) -> None:
+    a = report.agreement
+    click.echo(click.style(f"{a.name} ({a.year}): {report.copied_share:.0%} of its text is copied "
+                           f"near-verbatim (>= {threshold:.0%}) from earlier agreements; "
+                           f"{report.reused_share:.0%} has an earlier source for at least half of an article.",
+                           bold=True))
+    skipped = [r for r in report.articles if r.skipped]
+    if skipped:
+        click.echo(f"  ({len(skipped)} provision(s) longer than a clause left out, "
+                   f"e.g. {skipped[0].provision.label})")
+    best = report.best_source
+    if best is None:
+        click.echo("  No earlier agreement holds any of its articles near-verbatim.")
+    else:
+        click.echo(f"Best single source: {best.agreement.name} ({best.agreement.year}) holds {best.share:.0%} of it "
+                   f"near-verbatim ({best.articles} articles). Earlier agreements holding the most:")
+        for s in report.containing[:5]:
+            click.echo(f"  {s.share:>5.1%}  {s.articles:>3} articles  {s.agreement.name} ({s.agreement.year})")
+        click.echo("Closest source of each copied article (each article credited once):")
+    for s in report.sources()[:10]:
+        click.echo(f"  {s.share:>5.1%}  {s.articles:>3} articles  {s.agreement.name} ({s.agreement.year})")
+    if articles:
+        click.echo("")
+        for r in report.articles:
+            src = (f"{r.similarity:>4.0%}  {r.source.citation}" if r.source else
+                   "   -  left out (too long)" if r.skipped else "   -  no earlier source")
+            click.echo(f"  {(r.provision.label)[:48]:<48}  {src}")
+
+
+def _reuse_all(obj: Context, threshold: float, since: int | None, until: int | None, parties: tuple[str, ...],
+               chapter: str | None, top: int, csv_out: Path | None, parquet_out: Path | None, plot_out: Path | None,
+               as_json: bool) -> int:
+    from ..index.filters import AgreementFilter
+    from ..provenance.corpus_reuse import reuse_table
+    from .app import Progress
+    from .files import STDOUT, write_output
+
+    AgreementFilter(since=since, until=until)  # an impossible year range fails before any work
+    if parquet_out is not None:
+        from ..optional import require_pandas, require_pyarrow
+
+        require_pandas()
+        require_pyarrow()  # fail before the work if the Parquet engine is missing
+    if plot_out is not None:
+        from ..optional import pyplot
+
+        pyplot()
+    progress = Progress(not obj.quiet)
+    try:
+        with obj.open() as c:
+            table = reuse_table(c, since=since, until=until, parties=parties, chapter=chapter, threshold=threshold,
+                                progress=lambda done, total: progress("Measuring", done, total))
+    finally:
+        progress.close()
+    if csv_out is not None:
+        write_output(csv_out, table.csv_text())
+    if parquet_out is not None:
+        table.to_parquet(parquet_out)
+    if plot_out is not None:
+        table.plot(plot_out)
+    if as_json:
+        emit_json(table.to_dict())
+    elif csv_out != STDOUT:
+        _print_table(table, top)
+    if not table.rows:
+        click.echo("note: no agreement matches these filters" + (" with such a chapter" if chapter else ""), err=True)
+    return 0
+
+
+def _print_table(table: ReuseTable, top: int) -> None:
+    what = f"their {table.chapter} chapters" if table.chapter else "their words"
+    click.echo(click.style(f"{len(table.rows)} agreements; an article counts as copied when an earlier provision holds "
+                           f">= {table.threshold:.0%} of it.", bold=True))
+    for level in (0.8, 0.95):
+        click.echo(f"  taking >= {level:.0%} of {what} from a single earlier treaty: {table.count(level):>4}   "
+                   f"(>= {level:.0%} copied from earlier texts at all: {table.count_copied(level)})")
+    families = [f for f in table.templates() if len(f.members) >= 2]
+    if families:
+        click.echo("Template families (agreements taking >= 80% from their best source, by the chain's root):")
+        for f in families[:8]:
+            click.echo(f"  {len(f.members):>3}  {f.name}")
+    if top:
+        click.echo("Largest shares from a single earlier treaty (any earlier text in brackets):")
+        ranked = sorted(table.rows, key=lambda r: (-r.best_share, r.agreement.signed, r.agreement.id))[:top]
+        for r in ranked:
+            b = r.best_source
+            src = f"<- {b.agreement.name[:44]} ({b.agreement.year})" if b else "(no earlier source)"
+            click.echo(f"  {r.best_share:>6.1%} ({r.copied_share:>4.0%})  {r.agreement.name[:44]:<44} "
+                       f"({r.agreement.year})  {src}")
+
+
+def _write_csv(out: Path, report: ReuseReport) -> None:
     import csv
     import io
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..tags.obligation import LABELS
+from ..tags.labels import LABELS
 from .app import Context, cli, emit_json, run
 from .options import json_option, parties_option, since_option, until_option
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from ..atomic import atomic_path, write_text
+from ..atomic import atomic_path
 from ..errors import FtadraftError
 from .app import Context, cli, emit_json, run
-from .files import check_output
+from .files import STDOUT, check_output, write_output
 from .options import force_option, json_option, parties_option, since_option, until_option
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
@@ -68,7 +68,7 @@ def _note(note: str | None) -> None:
 @until_option
 @parties_option
 @click.option("--csv", "csv_out", type=_OUT,
-              help="Write the long table (one row per agreement × topic) to this CSV file.")
+              help="Write the long table (one row per agreement × topic) to this CSV file (- for standard output).")
 @click.option("--parquet", "parquet_out", type=_OUT,
               help="Write the long table to this Parquet file (needs pyarrow: the notebook extra).")
 @json_option
@@ -85,9 +85,12 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
 
         if parquet_out is not None and (csv_out is not None or as_json):
             raise FtadraftError("--parquet cannot be combined with --csv or --json")
-        for out in (csv_out, parquet_out):
-            if out is not None:
-                check_output(out, force)
+        if csv_out == STDOUT and as_json:
+            raise FtadraftError("--csv - and --json both write to standard output; choose one")
+        if csv_out is not None:
+            check_output(csv_out, force, stdout_ok=True)
+        if parquet_out is not None:
+            check_output(parquet_out, force)
         if parquet_out is not None:
             _pyarrow()  # fail before the work if pyarrow (or pandas) is missing
             from ..optional import require_pandas
@@ -96,7 +99,7 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
         with obj.open(create=False) as c:
             cov = coverage(c, topics=topics or None, area=area, since=since, until=until, parties=parties or None)
         if csv_out is not None:
-            write_text(csv_out, _csv(cov.to_rows(), columns))
+            write_output(csv_out, _csv(cov.to_rows(), columns))
         if parquet_out is not None:
             _write_parquet(parquet_out, cov.to_rows(), columns)
         if as_json:
@@ -118,7 +121,7 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
 @since_option
 @until_option
 @click.option("--plot", "plot_out", type=_OUT, help="Write a PNG chart (needs the plot extra: matplotlib).")
-@click.option("--csv", "csv_out", type=_OUT, help="Write the per-year table to this CSV file.")
+@click.option("--csv", "csv_out", type=_OUT, help="Write the per-year table to this CSV file (- for standard output).")
 @json_option
 @force_option
 @click.pass_obj
@@ -130,20 +133,22 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
         from ..optional import pyplot
         from ..research.views import YearRow, diffusion
 
-        for out in (plot_out, csv_out):
-            if out is not None:
-                check_output(out, force)
+        if csv_out == STDOUT and as_json:
+            raise FtadraftError("--csv - and --json both write to standard output; choose one")
+        if csv_out is not None:
+            check_output(csv_out, force, stdout_ok=True)
         if plot_out is not None:
+            check_output(plot_out, force)
             pyplot()  # fail before the work if matplotlib is missing
         with obj.open(create=False) as c:
             d = diffusion(c, topic, since=since, until=until)
         if csv_out is not None:
-            write_text(csv_out, _csv(d.to_rows(), list(YearRow.__dataclass_fields__)))
+            write_output(csv_out, _csv(d.to_rows(), list(YearRow.__dataclass_fields__)))
         if plot_out is not None:
             d.plot(plot_out)
         if as_json:
             emit_json(d.to_dict())
-        else:
+        elif csv_out != STDOUT:
             click.echo(f"{d.topic} — {d.topic_name}")
             for f in (d.first, d.first_binding):
                 if f is not None:

@@ -87,12 +87,12 @@ def topics_tag(text: str | None, title: str | None, batch: TextIO | None, as_jso
 
     def body() -> int:
         if batch is not None:
-            for item in jsonl_items(batch):
-                tagged = _tags(item["text"], item.get("title"))
+            for n, item in enumerate(jsonl_items(batch), start=1):
+                tagged = _tags(item["text"], item.get("title"), f"{batch.name}: item {item.get('id', n)}")
                 click.echo(json.dumps({"id": item.get("id"), **tagged}, ensure_ascii=False))
             return 0
-        _label, source = text_argument(text)
-        result = _tags(source, title)
+        label, source = text_argument(text)
+        result = _tags(source, title, label)
         if as_json:
             emit_json(result)
             return 0
@@ -107,13 +107,13 @@ def topics_tag(text: str | None, title: str | None, batch: TextIO | None, as_jso
     run(body)
 
 
-def _tags(text: str, title: str | None) -> dict[str, Any]:
+def _tags(text: str, title: str | None, label: str = "TEXT") -> dict[str, Any]:
     from ..normalize import normalize_text
     from ..tags.obligation import classify
     from ..tags.topics import tag
 
     if len(text) > MAX_TEXT_CHARS:
-        raise InputError("TEXT", f"text too long ({len(text):,} characters; limit {MAX_TEXT_CHARS:,})")
+        raise InputError(label, f"text too long ({len(text):,} characters; limit {MAX_TEXT_CHARS:,})")
     normalized = normalize_text(text)
     ob = classify(normalized, None, title)
     return {

@@ -63,6 +63,9 @@ class AlignedPair:
     b: str
     similarity: float
     status: Status
+    #: Positions of the two articles in the sequences aligned (labels may repeat; positions do not).
+    index_a: int = -1
+    index_b: int = -1
 
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a, "b": self.b, "similarity": self.similarity, "status": self.status}
@@ -75,7 +78,37 @@ class Alignment:
     pairs: tuple[AlignedPair, ...]
     only_a: tuple[str, ...]
     only_b: tuple[str, ...]
+    #: Positions of the one-sided articles in the sequences aligned.
+    only_a_index: tuple[int, ...] = ()
+    only_b_index: tuple[int, ...] = ()
 
+    def merged_order(self) -> list[tuple[int | None, int | None]]:
+        """One sequence for a redline of the whole chapter: ``(i, j)`` positions in A and B, ``(i, None)`` an
+        article of A deleted, ``(None, j)`` one of B inserted. Articles matched in the same relative order stand
+        in B's order; an article whose counterpart moved is deleted at its old place and inserted at the new.
+        Taking every B side gives B in its order, every A side gives A in its order."""
+        matched = sorted({(p.index_b, p.index_a) for p in self.pairs})
+        keep = set(_increasing(matched))
+        partner_b = {i: j for j, i in keep}
+        moved_a = {i for _, i in matched if i not in partner_b}
+        in_place_b = {j for j, _ in keep}
+        n_a = max([i for _, i in matched] + list(self.only_a_index) + [-1]) + 1
+        n_b = max([j for j, _ in matched] + list(self.only_b_index) + [-1]) + 1
+        out: list[tuple[int | None, int | None]] = []
+        next_a = 0
+        for j in range(n_b):
+            if j in in_place_b:
+                i = next(i for jj, i in keep if jj == j)
+                while next_a < i:
+                    if next_a not in partner_b or next_a in moved_a:
+                        out.append((next_a, None))
+                    next_a += 1
+                out.append((i, j))
+                next_a = i + 1
+            else:
+                out.append((None, j))
+        out += [(i, None) for i in range(next_a, n_a)]
+        return out
     def to_dict(self) -> dict[str, Any]:
         return {"alignment": [p.to_dict() for p in self.pairs], "only_a": list(self.only_a),
                 "only_b": list(self.only_b)}
@@ -266,7 +299,8 @@ def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold:
     ``threshold`` is the least pair score (0..1) for a match, however well the pair ranks.
     """
     if not a or not b:
-        return Alignment((), tuple(article_label(p) for p in a), tuple(article_label(p) for p in b))
+        return Alignment((), tuple(article_label(p) for p in a), tuple(article_label(p) for p in b),
+                         tuple(range(len(a))), tuple(range(len(b))))
     score, present = _scores(a, b)
     n = len(a)
     wa, wb = present[:n], present[n:]
@@ -282,10 +316,22 @@ def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold:
     for i, j in sorted(found):
         same = " ".join((a[i].normalized or "").split()) == " ".join((b[j].normalized or "").split())
         out.append(AlignedPair(article_label(a[i]), article_label(b[j]), round(float(score[i, j]), 4),
-                               "identical" if same else "changed"))
+                               "identical" if same else "changed", i, j))
     in_a, in_b = {i for i, _ in found}, {j for _, j in found}
-    return Alignment(tuple(out), tuple(article_label(a[i]) for i in range(n) if i not in in_a),
-                     tuple(article_label(b[j]) for j in range(len(b)) if j not in in_b))
+    only_a = tuple(i for i in range(n) if i not in in_a)
+    only_b = tuple(j for j in range(len(b)) if j not in in_b)
+    return Alignment(tuple(out), tuple(article_label(a[i]) for i in only_a),
+                     tuple(article_label(b[j]) for j in only_b), only_a, only_b)
+
+
+def _increasing(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of ``(j, i)`` pairs (sorted by j) whose i also increase, each i and j used once: the
+    articles that kept their relative order (the others moved)."""
+    best: list[list[tuple[int, int]]] = []
+    for j, i in pairs:
+        chain = max((c for c in best if c[-1][0] < j and c[-1][1] < i), key=len, default=[])
+        best.append([*chain, (j, i)])
+    return max(best, key=len, default=[])
 
 
 def chapter_provisions(provisions: Sequence[Provision], chapter: str) -> list[Provision]:

@@ -114,6 +114,20 @@ def _layout(pa: Sequence[str], pb: Sequence[str]) -> list[_Para]:
     return head + run
 
 
+def add_text(r: etree._Element, text: str, *, deleted: bool = False) -> None:
+    """Put ``text`` into the run ``r`` as Word wants it: tabs as ``w:tab``, the rest as ``w:t`` (``w:delText``
+    inside a deletion), ``xml:space="preserve"`` where leading, trailing or double spaces would be lost."""
+    tag = qn("w:delText" if deleted else "w:t")
+    for k, piece in enumerate(text.split("\t")):
+        if k:
+            etree.SubElement(r, qn("w:tab"))
+        if piece:
+            t = etree.SubElement(r, tag)
+            t.text = piece
+            if piece[0] == " " or piece[-1] == " " or "  " in piece:
+                t.set(_XML_SPACE, "preserve")
+
+
 class _Writer:
     """Builds revision markup with one id counter, one author and one date for the whole document."""
 
@@ -133,27 +147,24 @@ class _Writer:
     @staticmethod
     def run(parent: etree._Element, text: str, *, deleted: bool) -> None:
         """A ``w:r`` holding ``text``: tabs as ``w:tab``, text as ``w:t`` (``w:delText`` when deleted)."""
-        r = etree.SubElement(parent, qn("w:r"))
-        tag = qn("w:delText" if deleted else "w:t")
-        for k, piece in enumerate(text.split("\t")):
-            if k:
-                etree.SubElement(r, qn("w:tab"))
-            if piece:
-                t = etree.SubElement(r, tag)
-                t.text = piece
-                if piece[0] == " " or piece[-1] == " " or "  " in piece:
-                    t.set(_XML_SPACE, "preserve")
+        add_text(etree.SubElement(parent, qn("w:r")), text, deleted=deleted)
+
+    def mark(self, p: etree._Element, kind: str) -> None:
+        """Track the paragraph mark of ``p`` as inserted or deleted (``kind``: "ins" or "del")."""
+        ppr = p.find(qn("w:pPr"))
+        if ppr is None:
+            ppr = etree.Element(qn("w:pPr"))
+            p.insert(0, ppr)
+        rpr = ppr.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = etree.SubElement(ppr, qn("w:rPr"))
+        if any(c.tag in (qn("w:ins"), qn("w:del")) for c in rpr):
+            return  # already tracked: a mark is inserted or deleted once
+        rpr.insert(0, self.revision(kind))  # the mark's revision is the first child of w:rPr
 
     def paragraph(self, p: etree._Element, para: _Para) -> None:
         if para.mark is not None:
-            ppr = p.find(qn("w:pPr"))
-            if ppr is None:
-                ppr = etree.Element(qn("w:pPr"))
-                p.insert(0, ppr)
-            rpr = ppr.find(qn("w:rPr"))
-            if rpr is None:
-                rpr = etree.SubElement(ppr, qn("w:rPr"))
-            rpr.insert(0, self.revision(para.mark))  # the mark's revision is the first child of w:rPr
+            self.mark(p, para.mark)
         for op in para.ops:
             if op.kind == "equal":
                 self.run(p, op.a, deleted=False)
@@ -170,19 +181,24 @@ def _append(parent: etree._Element, child: etree._Element) -> etree._Element:
 
 
 def write_redline_docx(pairs: Sequence[tuple[str, str, str]], out: Path, *, author: str, date: datetime,
-                       title: str | None = None, track_revisions: bool = True) -> None:
+                       title: str | None = None, track_revisions: bool = True, source: str | None = None,
+                       document: docx.document.Document | None = None, whole_articles: bool = False) -> None:
     """Write a .docx redline: for each ``(heading, text_a, text_b)`` a heading, then the article with the
     changes from A to B as tracked revisions by ``author`` at ``date``.
 
     ``track_revisions`` turns on Track Changes in the file, so that reviewers' own edits are tracked too.
-    The file is written to a temporary file beside ``out`` and moved into place at the end: ``out`` is
-    never left half-written.
+    ``source`` is a line under the title (where the texts come from, under which licence); ``document`` a
+    blank document to write into (a house template with "Title" and "Heading 1" styles; default
+    python-docx's). With ``whole_articles``, an article on one side only (the other text empty) is tracked
+    with its heading, so that Accept All and Reject All leave no trace of it in the other view (a whole
+    chapter); otherwise its heading stays as a label of the comparison. The file is written to a temporary
+    file beside ``out`` and moved into place at the end: ``out`` is never left half-written.
     """
     if not author or not author.strip():
         raise ValueError("a redline needs an author for its revisions")
     out = Path(out)
     stamp = word_date(date)
-    document = docx.Document()
+    document = docx.Document() if document is None else document
     fix_settings(document, track_revisions)
     props = document.core_properties
     props.author = props.last_modified_by = author
@@ -195,10 +211,34 @@ def write_redline_docx(pairs: Sequence[tuple[str, str, str]], out: Path, *, auth
     writer = _Writer(author, stamp, max(ids, default=0) + 1)
     if title:
         document.add_heading(one_line(title), level=0)
-    for heading, text_a, text_b in pairs:
-        document.add_heading(one_line(heading), level=1)
-        for para in _layout(redline_paragraphs(text_a), redline_paragraphs(text_b)):
-            writer.paragraph(document.add_paragraph()._p, para)
+    if source:
+        styled = any(st.style_id == "SourceLine" for st in document.styles)
+        line = document.add_paragraph(style="Source Line" if styled else None)
+        line.add_run(one_line(source)).italic = True
+    last_p: etree._Element | None = None
+    for k, (heading, text_a, text_b) in enumerate(pairs):
+        only_a, only_b = text_a.strip() and not text_b.strip(), text_b.strip() and not text_a.strip()
+        side = None if not whole_articles else "del" if only_a else "ins" if only_b else None
+        if side is None:
+            document.add_heading(one_line(heading), level=1)
+            for para in _layout(redline_paragraphs(text_a), redline_paragraphs(text_b)):
+                last_p = document.add_paragraph()._p
+                writer.paragraph(last_p, para)
+            continue
+        # An article on one side only: its heading too is a tracked paragraph, and every mark goes with it,
+        # so that the other view has no trace of it (the text joins the next heading, which keeps its style).
+        paras = [one_line(heading), *redline_paragraphs(text_a if side == "del" else text_b)]
+        last = k == len(pairs) - 1
+        for n, text in enumerate(paras):
+            el = document.add_heading("", level=1)._p if n == 0 else document.add_paragraph()._p
+            op = Op("delete", text, "") if side == "del" else Op("insert", "", text)
+            final = last and n == len(paras) - 1
+            if final and last_p is not None:  # nothing follows to join: the paragraph before lends its mark
+                writer.paragraph(el, _Para([op], None))
+                writer.mark(last_p, side)
+            else:
+                writer.paragraph(el, _Para([op], None if final else side))
+            last_p = el
     problems = _check_document(document.element)
     if problems:  # a bug here, never the input's fault: refuse to write a redline Word would misread
         raise RuntimeError("redline failed its own checks: " + "; ".join(problems[:5]))

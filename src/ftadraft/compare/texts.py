@@ -293,32 +293,28 @@ def _coverage(text: str, start: int, end: int) -> list[_Feature]:
 
 def _one_sided(a: str, b: str, ops: Sequence[Op]) -> list[SubstantiveChange]:
     """Thresholds and spelt-out coverage that one text states and the other does not state anywhere."""
+    # kind, finder, whether a rewritten passage counts, what the other text must hold, messages (gone, new)
+    checks: tuple[tuple[ChangeKind, Any, bool, tuple[Any, Any], tuple[str, str]], ...] = (
+        ("threshold", _thresholds, True, ({f.key for f in _thresholds(b, 0, len(b))},
+                                          {f.key for f in _thresholds(a, 0, len(a))}),
+         ('threshold removed: "{}"', 'threshold added: "{}"')),
+        ("coverage", _coverage, False, (_fold(b).lower(), _fold(a).lower()),
+         ('coverage narrowed: no longer "{}"', 'coverage widened: now "{}"')),
+    )
     out: list[SubstantiveChange] = []
-    whole_a = {f.key for f in _thresholds(a, 0, len(a))}
-    whole_b = {f.key for f in _thresholds(b, 0, len(b))}
     pa = pb = 0
     for op in ops:
         ea, eb = pa + len(op.a), pb + len(op.b)
         if op.kind != "equal":
-            for f in _thresholds(a, pa, ea):
-                if f.key not in whole_b:
-                    msg = f'threshold removed: "{_fold(f.text)}"'
-                    out.append(SubstantiveChange("threshold", _fold(f.text), "", msg, f.start, pb))
-            for f in _thresholds(b, pb, eb):
-                if f.key not in whole_a:
-                    msg = f'threshold added: "{_fold(f.text)}"'
-                    out.append(SubstantiveChange("threshold", "", _fold(f.text), msg, pa, f.start))
-        if op.kind != "equal" and _local(op):  # a rewritten passage has new coverage, not changed coverage
-            cov_b = _fold(b).lower()
-            cov_a = _fold(a).lower()
-            for f in _coverage(a, pa, ea):
-                if f.key not in cov_b:
-                    msg = f'coverage narrowed: no longer "{_fold(f.text)}"'
-                    out.append(SubstantiveChange("coverage", _fold(f.text), "", msg, f.start, pb))
-            for f in _coverage(b, pb, eb):
-                if f.key not in cov_a:
-                    msg = f'coverage widened: now "{_fold(f.text)}"'
-                    out.append(SubstantiveChange("coverage", "", _fold(f.text), msg, pa, f.start))
+            for kind, find, rewritten_too, (in_b, in_a), (gone, new) in checks:
+                if not (rewritten_too or _local(op)):  # a rewritten passage has new coverage, not changed coverage
+                    continue
+                for f in find(a, pa, ea):
+                    if f.key not in in_b:
+                        out.append(SubstantiveChange(kind, _fold(f.text), "", gone.format(_fold(f.text)), f.start, pb))
+                for f in find(b, pb, eb):
+                    if f.key not in in_a:
+                        out.append(SubstantiveChange(kind, "", _fold(f.text), new.format(_fold(f.text)), pa, f.start))
         pa, pb = ea, eb
     return out
 

@@ -13,6 +13,7 @@ substitution: no template engine, no attribute access, nothing reaches Python ob
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,24 +24,25 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
 
 from .. import safe_yaml
 from ..errors import FtadraftError
 from ..safe_yaml import Map, Seq, YamlError
+from ..tags.obligation import LABELS
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
 __all__ = [
-    "AREAS", "LEVELS", "OBLIGATIONS", "Clause", "ClauseError", "ClauseLibrary", "Option", "Precedent", "Problem",
-    "Variable", "adapt_text", "clause_text", "load_library", "placeholders", "read_yaml", "render", "scan_placeholders",
-    "search_library", "topic_ids", "validate",
+    "AREAS", "LEVELS", "Clause", "ClauseError", "ClauseLibrary", "ClausePrecedent", "Option", "Problem",
+    "Variable", "adapt_text", "clause_text", "cross_references", "defined_terms", "definition_stem", "load_library",
+    "placeholders", "read_yaml", "render", "scan_placeholders", "search_library", "terms_used", "topic_ids",
+    "unresolved_reference", "validate",
 ]
 
 AREAS = ("clearance", "cooperation", "ip-enforcement", "e-commerce", "general")
 LEVELS = ("soft", "standard", "ambitious")  # ordered: least to most ambitious
-OBLIGATIONS = ("binding", "soft", "mixed")
 VARIABLE_TYPES = ("party", "number", "choice", "text")
 GENERAL_TOPICS = ("general/definitions", "general/scope")
 
@@ -81,6 +83,8 @@ _PRECEDENT_KEYS = {"ref", "comment"}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PLACEHOLDER = re.compile(r"\{\{(.{0,80}?)\}\}", re.DOTALL)
+#: A cross-reference placeholder's content: ``{{ article:cooperation/information-exchange }}``.
+_XREF = re.compile(r"article:([a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*)")
 _TEMPLATE_SYNTAX = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 _NUMBERED = re.compile(r"^(\d{1,3})\.\s")
 
@@ -146,7 +150,7 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Precedent:
+class ClausePrecedent:
     """A corpus provision the clause draws on, by reference (``tota-449:14.3``), never its text."""
 
     ref: str
@@ -170,7 +174,7 @@ class Clause:
     variables: tuple[Variable, ...]
     options: tuple[Option, ...]
     notes: str
-    precedents: tuple[Precedent, ...]
+    precedents: tuple[ClausePrecedent, ...]
     since: int
     source: str
     text_from: str | None = None
@@ -292,13 +296,15 @@ def _walk(folder: Traversable, rel: str = "", depth: int = 0) -> Iterator[tuple[
             yield name, entry
 
 
-def load_library(path: Path | str | Traversable | None = None, *, problems: list[Problem] | None = None) -> ClauseLibrary:
+def load_library(path: Path | str | Traversable | None = None, *,
+                 problems: list[Problem] | None = None) -> ClauseLibrary:
     """Read every ``*.yaml`` clause under ``path`` (default: the shipped library).
 
     The first unreadable file raises :class:`ClauseError` (``FILE:LINE: problem``). Pass a
     ``problems`` list to collect such errors instead and skip the files concerned.
     """
-    root: Traversable = default_library_path() if path is None else (Path(path) if isinstance(path, str | Path) else path)
+    root: Traversable = (default_library_path() if path is None
+                         else Path(path) if isinstance(path, str | Path) else path)
     if not root.is_dir():
         raise FtadraftError(f"{root}: not a folder of clause files")
     label = "clauses" if root.name in ("", "_clauses") else root.name
@@ -396,14 +402,16 @@ def _parse_variables(raw: Any, line: int, where: str) -> tuple[Variable, ...]:
                 if v is not None and not _is_number(v):
                     raise ClauseError(where, spec.lines.get(key, at), f"variable {name!r}: {key} must be a number")
             if not isinstance(unit, str) or not unit.strip():
-                raise ClauseError(where, spec.lines.get("unit", at), f"variable {name!r}: a number needs a unit (days, hours, USD...)")
+                raise ClauseError(where, spec.lines.get("unit", at),
+                                  f"variable {name!r}: a number needs a unit (days, hours, USD...)")
         elif any(k in spec for k in ("unit", "min", "max")):
             key = next(k for k in ("unit", "min", "max") if k in spec)
             raise ClauseError(where, spec.lines[key], f"variable {name!r}: {key!r} applies to numbers only")
         if vtype == "choice":
             raw_values = spec.get("values")
             if not isinstance(raw_values, list) or not raw_values or not all(isinstance(v, str) for v in raw_values):
-                raise ClauseError(where, spec.lines.get("values", at), f"variable {name!r}: a choice needs a list of text values")
+                raise ClauseError(where, spec.lines.get("values", at),
+                                  f"variable {name!r}: a choice needs a list of text values")
             values = tuple(raw_values)
         elif "values" in spec:
             raise ClauseError(where, spec.lines["values"], f"variable {name!r}: 'values' applies to choices only")
@@ -423,7 +431,7 @@ def _parse_options(raw: Any, line: int, where: str) -> tuple[Option, ...]:
     if not isinstance(raw, Seq):
         raise ClauseError(where, line, "'options' must be a list of {id, text, default}")
     out = []
-    for item, at in zip(raw, raw.lines):
+    for item, at in zip(raw, raw.lines, strict=False):
         if not isinstance(item, Map) or not {"id", "text"} <= set(item) or set(item) - _OPTION_KEYS:
             raise ClauseError(where, at, "each option needs exactly id, text and (optionally) default")
         default = item.get("default", False)
@@ -435,19 +443,19 @@ def _parse_options(raw: Any, line: int, where: str) -> tuple[Option, ...]:
     return tuple(out)
 
 
-def _parse_precedents(raw: Any, line: int, where: str) -> tuple[Precedent, ...]:
+def _parse_precedents(raw: Any, line: int, where: str) -> tuple[ClausePrecedent, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, Seq):
         raise ClauseError(where, line, "'precedents' must be a list of {ref, comment}")
     out = []
-    for item, at in zip(raw, raw.lines):
+    for item, at in zip(raw, raw.lines, strict=False):
         if not isinstance(item, Map) or "ref" not in item or set(item) - _PRECEDENT_KEYS:
             raise ClauseError(where, at, "each precedent needs ref (e.g. tota-449:14.3) and an optional comment")
         ref, comment = item["ref"], item.get("comment", "")
         if not isinstance(ref, str) or not ref.strip() or not isinstance(comment, str):
             raise ClauseError(where, at, "precedent ref and comment must be text")
-        out.append(Precedent(ref=ref.strip(), comment=" ".join(comment.split()), line=at))
+        out.append(ClausePrecedent(ref=ref.strip(), comment=" ".join(comment.split()), line=at))
     return tuple(out)
 
 
@@ -461,8 +469,9 @@ def scan_placeholders(text: str) -> tuple[list[tuple[str, int]], list[tuple[str,
         name = m.group(1).strip()
         if _NAME.fullmatch(name):
             found.append((name, m.start()))
-        else:
-            problem = f"invalid placeholder {m.group(0)!r}: only {{{{ name }}}} with a lower-case name (letters, digits, _)"
+        elif not _XREF.fullmatch(name):  # cross-references: see cross_references()
+            problem = (f"invalid placeholder {m.group(0)!r}: only {{{{ name }}}} with a lower-case name (letters, "
+                       "digits, _) or a cross-reference {{ article:<topic> }}")
             problems.append((problem + " is allowed", m.start()))
     rest = _PLACEHOLDER.sub("", text)
     stray = _TEMPLATE_SYNTAX.search(rest)  # one report is enough: "{% x %}" would otherwise give two
@@ -470,6 +479,81 @@ def scan_placeholders(text: str) -> tuple[list[tuple[str, int]], list[tuple[str,
         problems.append((f"stray template syntax {stray.group(0)!r}: only {{{{ name }}}} placeholders are allowed",
                          _offset_in(text, rest, stray.start())))
     return found, sorted(problems, key=lambda p: p[1])
+
+
+def cross_references(text: str) -> list[tuple[str, int]]:
+    """``(topic, offset)`` of every cross-reference ``{{ article:<topic> }}`` in ``text``: a reference to the
+    article of the draft that has that topic, filled at assembly with its number and title ("Article 1.5
+    (Exchange of Information)")."""
+    out = []
+    for m in _PLACEHOLDER.finditer(text):
+        x = _XREF.fullmatch(m.group(1).strip())
+        if x:
+            out.append((x.group(1), m.start()))
+    return out
+
+
+#: Article titles as treaties write them, by topic ("Article 19.3: Customs Duties"); other topics use their
+#: taxonomy name in title case.
+ARTICLE_TITLES = {
+    "general/definitions": "Definitions", "general/scope": "Scope",
+    "clearance/publication": "Publication", "clearance/enquiry-points": "Enquiry Points",
+    "clearance/advance-rulings": "Advance Rulings", "clearance/review-appeal": "Review and Appeal",
+    "clearance/release-of-goods": "Release of Goods", "clearance/automation": "Automation",
+    "clearance/paperless-trading": "Paperless Trading", "clearance/single-window": "Single Window",
+    "clearance/risk-management": "Risk Management", "clearance/post-clearance-audit": "Post-Clearance Audit",
+    "clearance/express-shipments": "Express Shipments", "clearance/authorized-operators": "Authorized Operators",
+    "clearance/valuation": "Customs Valuation", "clearance/penalties": "Penalties",
+    "clearance/temporary-admission": "Temporary Admission of Goods", "clearance/transit": "Goods in Transit",
+    "clearance/fees-charges": "Fees and Charges",
+    "cooperation/customs-cooperation": "Customs Cooperation",
+    "cooperation/mutual-assistance": "Mutual Administrative Assistance",
+    "cooperation/information-exchange": "Exchange of Information", "cooperation/confidentiality": "Confidentiality",
+    "ip-enforcement/general-obligations": "General Obligations",
+    "ip-enforcement/civil-remedies": "Civil and Administrative Procedures and Remedies",
+    "ip-enforcement/provisional-measures": "Provisional Measures", "ip-enforcement/border-measures": "Border Measures",
+    "ip-enforcement/criminal-enforcement": "Criminal Procedures and Penalties",
+    "ip-enforcement/online-intermediaries": "Online Intermediaries",
+    "ip-enforcement/technological-measures": "Technological Protection Measures",
+    "ip-enforcement/rights-management-information": "Rights Management Information",
+    "ip-enforcement/domain-names": "Domain Names",
+    "e-commerce/customs-duties": "Customs Duties",
+    "e-commerce/digital-products": "Non-Discriminatory Treatment of Digital Products",
+    "e-commerce/transactions-framework": "Domestic Electronic Transactions Framework",
+    "e-commerce/e-authentication": "Electronic Authentication and Electronic Signatures",
+    "e-commerce/e-contracts": "Electronic Contracts", "e-commerce/e-invoicing": "Electronic Invoicing",
+    "e-commerce/e-payments": "Electronic Payments", "e-commerce/consumer-protection": "Online Consumer Protection",
+    "e-commerce/personal-information": "Personal Information Protection",
+    "e-commerce/spam": "Unsolicited Commercial Electronic Messages",
+    "e-commerce/data-flows": "Cross-Border Transfer of Information by Electronic Means",
+    "e-commerce/computing-facilities": "Location of Computing Facilities", "e-commerce/source-code": "Source Code",
+    "e-commerce/open-government-data": "Open Government Data",
+    "e-commerce/internet-access": "Access to and Use of the Internet for Electronic Commerce",
+    "e-commerce/cybersecurity": "Cybersecurity", "e-commerce/cooperation": "Cooperation",
+}
+_SMALL_WORDS = frozenset("a an and as at by for in of on or the to with".split())
+
+
+def article_title(topic: str) -> str:
+    """The title an article on ``topic`` gets by default: :data:`ARTICLE_TITLES`, else the taxonomy name
+    in title case, else the topic's last part."""
+    if topic in ARTICLE_TITLES:
+        return ARTICLE_TITLES[topic]
+    name = None
+    try:
+        from ..tags.topics import taxonomy
+
+        name = next((t.name for t in taxonomy() if t.id == topic), None)
+    except (ImportError, FtadraftError, OSError):  # pragma: no cover - taxonomy unavailable
+        pass
+    words = (name or topic.rsplit("/", 1)[-1].replace("-", " ")).split()
+    return " ".join(w if k and w in _SMALL_WORDS else w[:1].upper() + w[1:] for k, w in enumerate(words))
+
+
+def unresolved_reference(topic: str) -> str:
+    """How a cross-reference reads before assembly numbers the draft: "[Article X.Y] (Exchange of
+    Information)"."""
+    return f"[Article X.Y] ({article_title(topic)})"
 
 
 def placeholders(text: str) -> list[tuple[str, int]]:
@@ -551,12 +635,18 @@ def render(
     options: Mapping[str, bool] = {},  # read only
     *,
     corpus: Corpus | None = None,
+    refs: Mapping[str, str] | None = None,
 ) -> str:
     """The clause text with ``{{ name }}`` filled (defaults unless ``values`` says otherwise) and the
-    optional paragraphs that are switched on (``options``, else their default) appended.
+    optional paragraphs that are switched on (``options``, else their default) appended. In a definitions
+    clause, optional definitions are sorted into the list and the list's punctuation follows ("; and" on
+    the last but one entry).
 
-    ``text_from`` clauses need ``corpus`` to take the precedent's text. Unknown variables or options,
-    bad values and invalid placeholders raise :class:`ClauseError` naming file, line and variable.
+    Cross-references ``{{ article:<topic> }}`` take their text from ``refs`` (topic → "Article 1.5
+    (Exchange of Information)", made by the assembly); without ``refs`` they read as
+    :func:`unresolved_reference`. ``text_from`` clauses need ``corpus`` to take the precedent's text.
+    Unknown variables, options or reference targets, bad values and invalid placeholders raise
+    :class:`ClauseError` naming file, line and variable.
     """
     declared = {v.name: v for v in clause.variables}
     for name in values:
@@ -568,7 +658,8 @@ def render(
     for oid, on in options.items():
         if oid not in option_ids:
             known = ", ".join(option_ids) or "none"
-            raise ClauseError(clause.path, clause.line_of("options"), f"{clause.id}: no option {oid!r} (options: {known})")
+            raise ClauseError(clause.path, clause.line_of("options"),
+                              f"{clause.id}: no option {oid!r} (options: {known})")
         if not isinstance(on, bool):
             raise ClauseError(clause.path, clause.line_of("options"), f"{clause.id}: option {oid!r} must be on or off")
     filled = {name: _check_value(clause, var, values.get(name, var.default)) for name, var in declared.items()}
@@ -587,8 +678,17 @@ def render(
     for body, key, line in parts:
         def fill(m: re.Match[str], body: str = body, key: str = key, line: int = line) -> str:
             name = m.group(1).strip()
+            at = _line_at(clause, "text", line, body, m.start()) if key == "text" else line
+            xref = _XREF.fullmatch(name)
+            if xref:
+                topic = xref.group(1)
+                if refs is None:
+                    return unresolved_reference(topic)
+                if topic not in refs:
+                    raise ClauseError(clause.path, at, f"{clause.id}: cross-reference to {topic}: the draft has no "
+                                                       "article on that topic")
+                return refs[topic]
             if name not in filled:
-                at = _line_at(clause, "text", line, body, m.start()) if key == "text" else line
                 raise ClauseError(clause.path, at, f"{clause.id}: placeholder {{{{ {name} }}}} has no variable")
             return filled[name]
 
@@ -599,6 +699,8 @@ def render(
             at = _line_at(clause, "text", line, body, offset) if key == "text" else line
             raise ClauseError(clause.path, at, f"{clause.id}: {problem}") from None
         out.append(_PLACEHOLDER.sub(fill, body))
+    if clause.topic == "general/definitions":
+        out = sort_definitions([p for body in out for p in re.split(r"\n\s*\n", body.strip()) if p.strip()])
     return "\n\n".join(out)
 
 
@@ -608,30 +710,97 @@ def _last_paragraph_number(text: str) -> int | None:
     return numbers[-1] if numbers else None
 
 
+# -- definitions and defined terms --------------------------------------------------------------
+#: A definitions entry: ``"term" means …`` (straight or curly quotes; "includes" for inclusive ones).
+DEFINITION = re.compile(r'^["\u201c]([^"\u201d\n]{1,80})["\u201d]\s+(?:means|includes)\b')
+_ENDING = re.compile(r"(?:;\s*(?:and|or)|[;.,])\s*$")
+
+
+def defined_terms(text: str) -> list[str]:
+    """The terms ``text`` defines, in order: the ``"term" means …`` entries of a definitions article."""
+    return [m.group(1).strip() for p in re.split(r"\n\s*\n", text)
+            if (m := DEFINITION.match(p.strip()))]
+
+
+def sort_definitions(paragraphs: Sequence[str]) -> list[str]:
+    """A definitions article's paragraphs with its entries in alphabetical order (by term, ignoring case)
+    and punctuated as a list: ";" after each entry, "; and" after the last but one, "." after the last.
+    Paragraphs before the first entry (the lead-in) stay first, other paragraphs follow the list."""
+    entries = [p for p in paragraphs if DEFINITION.match(p.strip())]
+    if not entries:
+        return list(paragraphs)
+    first = next(k for k, p in enumerate(paragraphs) if DEFINITION.match(p.strip()))
+    lead = list(paragraphs[:first])
+    rest = [p for p in paragraphs[first:] if not DEFINITION.match(p.strip())]
+    entries.sort(key=lambda p: _term_key(DEFINITION.match(p.strip()).group(1)))  # type: ignore[union-attr]
+    out = []
+    for k, entry in enumerate(entries):
+        end = "." if k == len(entries) - 1 else "; and" if k == len(entries) - 2 else ";"
+        lines = entry.rstrip().split("\n")
+        lines[-1] = _ENDING.sub("", lines[-1].rstrip()) + end
+        out.append("\n".join(lines))
+    return lead + out + rest
+
+
+def _term_key(term: str) -> str:
+    return term.casefold().strip()
+
+
+def terms_used(text: str, terms: Sequence[str]) -> list[str]:
+    """Which of ``terms`` occur in ``text`` as words (any case, singular or plural), in ``terms`` order."""
+    out = []
+    for term in terms:
+        *head, last = term.split()
+        forms = {last, last + "s", last + "es"}
+        if last.endswith("ies"):
+            forms.add(last[:-3] + "y")
+        elif last.endswith("y"):
+            forms.add(last[:-1] + "ies")
+        elif last.endswith("s"):
+            forms.add(last[:-1])
+        words = r"\s+".join([re.escape(w) for w in head] + ["(?:" + "|".join(sorted(map(re.escape, forms))) + ")"])
+        if re.search(rf"(?<![\w-]){words}(?![\w-])", text, re.IGNORECASE):
+            out.append(term)
+    return out
+
+
+#: The folder stem of the definitions and scope clauses each area uses (``general/definitions/<stem>-…``).
+DEFINITION_STEMS = {"clearance": "customs", "cooperation": "customs", "ip-enforcement": "ip-enforcement",
+                    "e-commerce": "e-commerce"}
+
+
+def definition_stem(area: str) -> str | None:
+    return DEFINITION_STEMS.get(area)
+
+
 # -- text taken from a precedent ----------------------------------------------------------------
 #: Name forms of frequent parties by code, formal first (longest first when replacing); "the Parties" and
 #: "each Party" are untouched.
 PARTY_NAMES: dict[str, tuple[str, ...]] = {
     "USA": ("the United States of America", "the United States", "United States"),
     "KOR": ("the Republic of Korea", "Korea"), "JPN": ("Japan",), "CHN": ("the People's Republic of China", "China"),
-    "AUS": ("Australia",), "NZL": ("New Zealand",), "CAN": ("Canada",), "MEX": ("the United Mexican States", "Mexico"),
-    "CHL": ("the Republic of Chile", "Chile"), "PER": ("the Republic of Peru", "Peru"), "SGP": ("the Republic of Singapore", "Singapore"),
-    "MYS": ("Malaysia",), "VNM": ("Viet Nam", "Vietnam"), "BRN": ("Brunei Darussalam",), "THA": ("the Kingdom of Thailand", "Thailand"),
+    "AUS": ("Australia",), "NZL": ("New Zealand",), "CAN": ("Canada",),
+    "MEX": ("the United Mexican States", "Mexico"), "CHL": ("the Republic of Chile", "Chile"),
+    "PER": ("the Republic of Peru", "Peru"), "SGP": ("the Republic of Singapore", "Singapore"), "MYS": ("Malaysia",),
+    "VNM": ("Viet Nam", "Vietnam"), "BRN": ("Brunei Darussalam",), "THA": ("the Kingdom of Thailand", "Thailand"),
     "IDN": ("the Republic of Indonesia", "Indonesia"), "PHL": ("the Republic of the Philippines", "the Philippines"),
-    "IND": ("the Republic of India", "India"), "PAK": ("Pakistan",), "LKA": ("Sri Lanka",), "TWN": ("Chinese Taipei",),
-    "HKG": ("Hong Kong, China",), "MAC": ("Macao, China",), "MNG": ("Mongolia",), "LAO": ("Lao PDR",),
-    "COL": ("the Republic of Colombia", "Colombia"), "PAN": ("the Republic of Panama", "Panama"),
-    "CRI": ("the Republic of Costa Rica", "Costa Rica"), "GTM": ("Guatemala",), "HND": ("Honduras",), "SLV": ("El Salvador",),
-    "NIC": ("Nicaragua",), "DOM": ("the Dominican Republic",), "URY": ("Uruguay",), "CUB": ("Cuba",),
-    "JOR": ("the Hashemite Kingdom of Jordan", "Jordan"), "MAR": ("the Kingdom of Morocco", "Morocco"),
-    "BHR": ("the Kingdom of Bahrain", "Bahrain"), "OMN": ("the Sultanate of Oman", "Oman"), "ISR": ("the State of Israel", "Israel"),
-    "EGY": ("Egypt",), "TUN": ("Tunisia",), "TUR": ("the Republic of Turkey", "Turkey"), "CHE": ("the Swiss Confederation", "Switzerland"),
-    "ISL": ("Iceland",), "NOR": ("the Kingdom of Norway", "Norway"), "UKR": ("Ukraine",), "GEO": ("Georgia",),
-    "MDA": ("the Republic of Moldova", "Moldova"), "RUS": ("the Russian Federation",), "KAZ": ("the Republic of Kazakhstan", "Kazakhstan"),
-    "ARM": ("the Republic of Armenia", "Armenia"), "BLR": ("the Republic of Belarus", "Belarus"), "KGZ": ("the Kyrgyz Republic",),
-    "MUS": ("Mauritius",), "PNG": ("Papua New Guinea",), "EU": ("the European Union", "the EU Party"),
-    "GBR": ("the United Kingdom of Great Britain and Northern Ireland", "the United Kingdom"),
-    "IRL": ("Ireland",), "ZAF": ("the Republic of South Africa", "South Africa"), "ARG": ("the Argentine Republic", "Argentina"),
+    "IND": ("the Republic of India", "India"), "PAK": ("Pakistan",), "LKA": ("Sri Lanka",),
+    "TWN": ("Chinese Taipei",), "HKG": ("Hong Kong, China",), "MAC": ("Macao, China",), "MNG": ("Mongolia",),
+    "LAO": ("Lao PDR",), "COL": ("the Republic of Colombia", "Colombia"), "PAN": ("the Republic of Panama", "Panama"),
+    "CRI": ("the Republic of Costa Rica", "Costa Rica"), "GTM": ("Guatemala",), "HND": ("Honduras",),
+    "SLV": ("El Salvador",), "NIC": ("Nicaragua",), "DOM": ("the Dominican Republic",), "URY": ("Uruguay",),
+    "CUB": ("Cuba",), "JOR": ("the Hashemite Kingdom of Jordan", "Jordan"),
+    "MAR": ("the Kingdom of Morocco", "Morocco"), "BHR": ("the Kingdom of Bahrain", "Bahrain"),
+    "OMN": ("the Sultanate of Oman", "Oman"), "ISR": ("the State of Israel", "Israel"), "EGY": ("Egypt",),
+    "TUN": ("Tunisia",), "TUR": ("the Republic of Turkey", "Turkey"),
+    "CHE": ("the Swiss Confederation", "Switzerland"), "ISL": ("Iceland",),
+    "NOR": ("the Kingdom of Norway", "Norway"), "UKR": ("Ukraine",), "GEO": ("Georgia",),
+    "MDA": ("the Republic of Moldova", "Moldova"), "RUS": ("the Russian Federation",),
+    "KAZ": ("the Republic of Kazakhstan", "Kazakhstan"), "ARM": ("the Republic of Armenia", "Armenia"),
+    "BLR": ("the Republic of Belarus", "Belarus"), "KGZ": ("the Kyrgyz Republic",), "MUS": ("Mauritius",),
+    "PNG": ("Papua New Guinea",), "EU": ("the European Union", "the EU Party"),
+    "GBR": ("the United Kingdom of Great Britain and Northern Ireland", "the United Kingdom"), "IRL": ("Ireland",),
+    "ZAF": ("the Republic of South Africa", "South Africa"), "ARG": ("the Argentine Republic", "Argentina"),
     "BRA": ("the Federative Republic of Brazil", "Brazil"),
 }
 
@@ -758,11 +927,26 @@ def _replace_parties(para: str, parties: Sequence[str]) -> str:
 
 # -- validation ----------------------------------------------------------------------------------
 def validate(library: ClauseLibrary, index: Corpus | None = None) -> list[Problem]:
-    """Everything wrong with the library: schema values, ids, placeholders and variables, topics, and
-    (with an index) precedent references. Without an index, precedents give a warning, not an error."""
+    """Everything wrong with the library: schema values, ids, placeholders, cross-references and variables,
+    topics, (with an index) precedent references, and the drafting rules:
+
+    * register: none of the phrases treaties do not use (:data:`FORBIDDEN`: "shall try", "shall aim",
+      "shall work towards", "business days"), and one term per concept (:data:`SYNONYMS`);
+    * level discipline, read by ftadraft's own obligation classifier (:mod:`ftadraft.tags.obligation`): a
+      soft clause classifies ``soft``, a standard or ambitious one ``binding`` (or ``mixed``, where a
+      recognition paragraph opens it); a declared ``obligation`` the classifier disagrees with is a warning;
+    * definitions: entries ``"term" means …``, in alphabetical order, ";" after each, "; and" after the last
+      but one, "." after the last (optional definitions are sorted in when switched on);
+    * defined terms across the library: a clause that uses a term some definitions clause defines (in its
+      text, not only in an optional definition) must have it defined by the definitions clause of its own
+      chapter (``general/definitions/<stem>-…``, options included); a one-word term of another chapter's
+      definitions ("release") gives a warning, since it may be plain English there.
+
+    Without an index, precedents give a warning, not an error, and ``text_from`` clauses are not read."""
     problems: list[Problem] = []
     allowed_topics = set(topic_ids())
     seen: dict[str, Clause] = {}
+    rendered: dict[str, tuple[str, str]] = {}  # clause id -> (defaults, all options on)
     for c in library:
         def add(message: str, line: int | None = None, key: str = "id", severity: str = "error", c: Clause = c) -> None:
             problems.append(Problem(severity, c.path, line if line is not None else c.line_of(key), message, c.id))
@@ -784,15 +968,169 @@ def validate(library: ClauseLibrary, index: Corpus | None = None) -> list[Proble
             add(f"unknown level {c.level!r}; levels are {' < '.join(LEVELS)}", key="level")
         elif c.id.rsplit("/", 1)[-1].rsplit("-", 1)[-1] in LEVELS and not c.id.endswith(c.level):
             add(f"id {c.id!r} names another level than {c.level!r}", key="level")
-        if c.obligation not in OBLIGATIONS:
-            add(f"unknown obligation {c.obligation!r}; use {', '.join(OBLIGATIONS)}", key="obligation")
+        if c.obligation not in LABELS:
+            add(f"unknown obligation {c.obligation!r}; use {', '.join(LABELS)}", key="obligation")
         if not 1947 <= c.since <= date.today().year:
             add(f"'since' {c.since} is not a plausible year", key="since")
         _check_variables(c, add)
         _check_options(c, add)
         if c.text is not None:
-            _check_placeholders(c, [("text", c.text, c.line_of("text"))] + [(f"option {o.id}", o.text, o.line) for o in c.options], add)
+            bodies = [("text", c.text, c.line_of("text"))] + [(f"option {o.id}", o.text, o.line) for o in c.options]
+            _check_placeholders(c, bodies, add)
+            _check_cross_references(c, bodies, allowed_topics, add)
+            _check_register(c, bodies, add)
         _check_precedents(c, index, add)
+        texts = _renderings(c, index)
+        if texts is not None:
+            rendered[c.id] = texts
+            _check_level(c, texts, add)
+            if c.topic == "general/definitions":
+                _check_definitions(c, add)
+    problems += _check_defined_terms(library, rendered)
+    return problems
+
+
+#: Phrases modern treaties do not use, with the term of art to use instead.
+FORBIDDEN = {
+    r"shall\s+try\b": '"shall endeavour to"', r"shall\s+aim\b": '"shall endeavour to"',
+    r"shall\s+work\s+towards?\b": '"shall endeavour to" or "shall cooperate"',
+    r"business\s+days?\b": '"working days" (defined once)',
+}
+#: One term per concept: a variant and the library's term, flagged where the library defines that term.
+SYNONYMS = {
+    "personal data": "personal information", "customs authority": "customs administration",
+    "customs authorities": "customs administration",
+}
+
+
+def _body_line(c: Clause, key: str, body: str, line: int, offset: int) -> int:
+    return _line_at(c, "text", line, body, offset) if key == "text" else line
+
+
+def _check_cross_references(c: Clause, bodies: Sequence[tuple[str, str, int]], topics: set[str], add: Any) -> None:
+    for key, body, line in bodies:
+        for topic, offset in cross_references(body):
+            if topic not in topics:
+                add(f"cross-reference {{{{ article:{topic} }}}}: no such topic", _body_line(c, key, body, line, offset))
+
+
+def _check_register(c: Clause, bodies: Sequence[tuple[str, str, int]], add: Any) -> None:
+    for key, body, line in bodies:
+        for pattern, instead in FORBIDDEN.items():
+            for m in re.finditer(rf"(?<!\w){pattern}", body, re.IGNORECASE):
+                add(f"register: {' '.join(m.group(0).split())!r} is not treaty language; use {instead}",
+                    _body_line(c, key, body, line, m.start()))
+
+
+def _renderings(c: Clause, index: Corpus | None) -> tuple[str, str] | None:
+    """The clause with its defaults, and with every option on (None when it cannot be rendered here)."""
+    if c.text_from is not None and index is None:
+        return None
+    try:
+        return render(c, corpus=index), render(c, options={o.id: True for o in c.options}, corpus=index)
+    except ClauseError:  # reported by the placeholder and value checks
+        return None
+
+
+def _check_level(c: Clause, texts: tuple[str, str], add: Any) -> None:
+    from ..tags.obligation import classify
+
+    if c.area == "general" or c.level not in LEVELS:
+        return
+    for text, which in zip(texts, ("", " with all options on"), strict=False):
+        result = classify(text)
+        ok = ("soft",) if c.level == "soft" else ("binding", "mixed")
+        if result.label not in ok:
+            wrong = result.binding if c.level == "soft" else result.soft
+            because = f': "{_short(wrong[0])}"' if wrong else ""
+            add(f"level {c.level}: ftadraft's obligation classifier reads the clause{which} as {result.label} "
+                f"(a {c.level} clause must read as {' or '.join(ok)}){because}", key="level")
+            return
+    label = classify(texts[0]).label
+    if c.obligation in LABELS and label != c.obligation:
+        add(f"obligation {c.obligation!r}, but the obligation classifier reads the clause as {label!r}",
+            key="obligation", severity="warning")
+
+
+def _short(sentence: str, limit: int = 90) -> str:
+    text = " ".join(sentence.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _check_definitions(c: Clause, add: Any) -> None:
+    """The definitions list as written: entries ``"term" means …``, alphabetical, punctuated as a list."""
+    if c.text is None:
+        return
+    paragraphs = [p for p in re.split(r"\n\s*\n", c.text) if p.strip()]
+    first = next((k for k, p in enumerate(paragraphs) if DEFINITION.match(p.strip())), None)
+    lead = next((k for k, p in enumerate(paragraphs) if p.rstrip().endswith(":")), None)
+    if first is not None and lead is not None and lead < first:
+        first = lead + 1  # everything after "For the purposes of this Chapter:" is an entry
+    line = c.line_of("text")
+    if first is None:
+        add('a definitions clause lists entries of the form "term" means …;', line)
+        return
+    entries = paragraphs[first:]
+    last_entry = max(k for k, p in enumerate(entries) if DEFINITION.match(p.strip()))
+    entries = entries[:last_entry + 1]
+
+    def at(p: str) -> int:
+        return _line_at(c, "text", line, c.text or "", (c.text or "").find(p))
+
+    for p in entries:
+        if not DEFINITION.match(p.strip()):
+            add(f'definition entry {_short(p, 50)!r}: write "term" means …', at(p))
+    terms = [m.group(1) for p in entries if (m := DEFINITION.match(p.strip()))]
+    if [_term_key(t) for t in terms] != sorted(_term_key(t) for t in terms):
+        wrong = next(t for t, u in zip(terms, sorted(terms, key=_term_key), strict=False) if t != u)
+        add(f"definitions are not in alphabetical order (first out of place: {wrong!r})", line)
+    for k, p in enumerate(entries):
+        want = "." if k == len(entries) - 1 else "; and" if k == len(entries) - 2 else ";"
+        end = p.rstrip()
+        ok = end.endswith(want) and not (want == ";" and re.search(r";\s*(?:and|or)$", end))
+        if not ok:
+            add(f"definition entry {_short(p, 40)!r} must end with {want!r}", at(p))
+    for o in c.options:
+        if DEFINITION.match(o.text.strip()) is None and " means " in o.text:
+            add(f'optional definition {o.id!r}: write "term" means …', o.line)
+
+
+def _check_defined_terms(library: ClauseLibrary, rendered: Mapping[str, tuple[str, str]]) -> list[Problem]:
+    """Library-wide: terms used by clauses are defined by their chapter's definitions clause, and one term
+    per concept (:data:`SYNONYMS`)."""
+    problems: list[Problem] = []
+    families: dict[str, set[str]] = {}
+    all_terms: dict[str, str] = {}  # term -> stem of a definitions clause defining it (not in an option only)
+    for c in library:
+        if c.topic == "general/definitions" and c.id in rendered:
+            stem = c.id.rsplit("/", 1)[-1].rsplit("-", 1)[0]
+            families.setdefault(stem, set()).update(_term_key(t) for t in defined_terms(rendered[c.id][1]))
+            for t in defined_terms(rendered[c.id][0]):
+                all_terms.setdefault(t, stem)
+    if not all_terms:
+        return problems
+    for c in library:
+        if c.id not in rendered or c.topic == "general/definitions":
+            continue
+        text = rendered[c.id][1]
+        stem = definition_stem(c.area) or (c.id.rsplit("/", 1)[-1].rsplit("-", 1)[0] if c.area == "general" else "")
+        own = families.get(stem, set())
+        for term in terms_used(text, list(all_terms)):
+            if _term_key(term) in own:
+                continue
+            where = f"general/definitions/{stem}-…" if stem in families else f"a general/definitions/{stem}-… clause"
+            foreign = len(term.split()) == 1 and all_terms[term] != stem  # one word, another chapter's term
+            problems.append(Problem("warning" if foreign else "error", c.path,
+                                    c.line_of("text" if c.text is not None else "text_from"),
+                                    f"uses the defined term {term!r}, which {where} does not define"
+                                    + (f" (general/definitions/{all_terms[term]}-… does; plain English here?)"
+                                       if foreign else ""), c.id))
+        plain = re.sub(r"\[[^\[\]]*\]", "", text)  # placeholders in brackets are not the clause's words
+        for variant, term in SYNONYMS.items():
+            if term in all_terms and terms_used(plain, [variant]):
+                problems.append(Problem("error", c.path, c.line_of("text" if c.text is not None else "text_from"),
+                                        f"one term per concept: {variant!r} where the library defines {term!r}",
+                                        c.id))
     return problems
 
 
@@ -880,30 +1218,67 @@ def _check_precedents(c: Clause, index: Corpus | None, add: Any) -> None:
 
 
 # -- search --------------------------------------------------------------------------------------
-_SEARCH_FIELDS = (("title", 1.0), ("topic", 0.95), ("notes", 0.8), ("text", 0.75))
+#: Where a clause's words count, and how much (title and topic name what it is about; notes only mention).
+_SEARCH_FIELDS = (("title", 3.0), ("topic", 2.0), ("text", 1.0), ("notes", 0.5))
+#: Among clauses that answer a query equally, the library's default level comes first.
+_LEVEL_ORDER = {"standard": 0, "ambitious": 1, "soft": 2}
 
 
-def search_library(library: ClauseLibrary, text: str, *, limit: int = 20, cutoff: float = 60.0) -> list[Clause]:
-    """Clauses matching ``text`` (fuzzy, over title, topic, notes and text), best first."""
-    query = utils.default_process(text)
+@functools.lru_cache(maxsize=1)
+def _concept_table() -> list[tuple[tuple[str, ...], ...]]:
+    from ..search.query import dictionary_lemmas
+    from ..search.thesaurus import lemmatised_concepts
+
+    return lemmatised_concepts(lambda ws: dictionary_lemmas(ws))
+
+
+def _lemma_text(text: str) -> str:
+    from ..search.query import dictionary_lemmas
+    from ..search.thesaurus import words
+
+    return " " + " ".join(dictionary_lemmas(words(text))) + " "
+
+
+def search_library(library: ClauseLibrary, text: str, *, limit: int = 20) -> list[Clause]:
+    """Clauses answering ``text``, best first, with the search machinery of the corpus: words reduced to
+    their dictionary lemmas, the domain thesaurus ("fake goods at the border" finds border measures,
+    "servers" computing facilities), rarer words weighing more, title and topic above text and notes.
+    A clause must answer at least half of what the query asks; equal answers list the standard level first."""
+    from ..search.query import STOPWORDS, dictionary_lemmas
+    from ..search.thesaurus import match, words
+
+    query = dictionary_lemmas(words(text))
     if not query:
         return list(library.clauses[:limit])
-    words = query.split()
-    scored: list[tuple[float, str, Clause]] = []
-    for c in library:
-        fields = {"title": c.title, "topic": c.topic.replace("/", " ").replace("-", " "), "notes": c.notes,
-                  "text": c.text or ""}
-        best = 0.0
-        for name, weight in _SEARCH_FIELDS:
-            value = utils.default_process(fields[name])
-            if not value:
-                continue
-            s = max(fuzz.partial_ratio(query, value), fuzz.token_set_ratio(query, value) if len(words) > 1 else 0.0)
-            best = max(best, weight * s)
-        everything = utils.default_process(" ".join(fields.values()))
-        coverage = sum(1 for w in words if w in everything) / len(words)
-        score = best * (0.5 + 0.5 * coverage)
-        if score >= cutoff:
-            scored.append((score, c.id, c))
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    return [c for _s, _id, c in scored[:limit]]
+    units: list[tuple[str, ...]] = []  # each: lemma phrases any of which answers that part of the query
+    covered: set[int] = set()
+    for m in match(query, _concept_table()):
+        units.append(m.phrases)
+        covered.update(range(m.start, m.end))
+    units += [(w,) for i, w in enumerate(query) if i not in covered and w not in STOPWORDS]
+    if not units:
+        return []
+    fields = [(c, {name: _lemma_text(value) for name, value in (
+        ("title", c.title), ("topic", c.topic.replace("/", " ").replace("-", " ")),
+        ("text", c.text or ""), ("notes", c.notes))}) for c in library]
+    n = len(fields)
+
+    def found(unit: tuple[str, ...], field: str) -> bool:
+        return any(f" {phrase} " in field for phrase in unit)
+
+    weights = []
+    for unit in units:
+        df = sum(1 for _c, fs in fields if any(found(unit, v) for v in fs.values()))
+        weights.append(math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0)
+    total = sum(weights) or 1.0
+    scored: list[tuple[float, int, str, Clause]] = []
+    for c, fs in fields:
+        score = answered = 0.0
+        for unit, w in zip(units, weights, strict=True):
+            best = max((weight for name, weight in _SEARCH_FIELDS if found(unit, fs[name])), default=0.0)
+            score += w * best
+            answered += w if best else 0.0
+        if score > 0 and answered >= 0.5 * total:
+            scored.append((round(score, 6), _LEVEL_ORDER.get(c.level, 3), c.id, c))
+    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return [c for *_rest, c in scored[:limit]]

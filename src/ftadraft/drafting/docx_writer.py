@@ -2,44 +2,51 @@
 
 What a delegation sends across the table: a title block, a table of contents, articles numbered by Word
 itself ("Article 19.3: Customs Duties", paragraphs "1." and "(a)", so inserting an article renumbers the
-rest), unagreed language in visibly marked square brackets, competing wordings inline
-("[USA: …] [EU: …]") or stacked ("Alt 1 (USA)" / "Alt 2 (EU)"), drafting notes as Word comments,
-precedents as a footnote per article plus an annex table, and a "DRAFT — date — round — Without prejudice" header.
-``clean=True`` gives the clean text of one chosen wording per article, without brackets or apparatus.
+rest), unagreed language in visibly marked square brackets, competing wordings inline ("[US: …] [EU: …]")
+or stacked ("Alt 1 (US)" / "Alt 2 (EU)"), drafting notes as Word comments, precedents (when the proposal
+carries them) as a footnote per article and/or an annex table, and a "DRAFT — round — date — Without
+prejudice" header. ``clean=True`` gives the clean text of one chosen wording per article, without brackets
+or apparatus. Every document starts from ftadraft's own template (:mod:`.house`: Times New Roman, black
+headings, A4 or Letter, our own document properties).
 
-python-docx has no API for numbering definitions, footnotes or fields, so those are written with lxml
-following ``shared/notes/docx.md``; the result is self-checked (:func:`check_proposal`) before it is
-written. Output is reproducible: the same proposal gives the same bytes (fixed ids, comment and zip
-dates taken from the proposal date, no timestamps).
+Writing happens in two steps. :func:`lay_out` turns the proposal into :class:`Line` objects (one per
+paragraph: style, numbering, formatted pieces of text, bookmarks, notes, footnote), plain data that says
+everything the document shows; :class:`DocumentWriter` then writes lines into the package. The round-to-round
+redline (:mod:`.redline`) lays out both rounds the same way and writes the differences between their lines
+as tracked changes, so a redline shows exactly what the two proposals show.
+
+python-docx has no API for numbering definitions, footnotes, fields or revisions, so those are written with
+lxml following ``shared/notes/docx.md``; the result is self-checked (:func:`check_proposal`) before it is
+written. Output is reproducible: the same proposal gives the same bytes (fixed ids, comment and zip dates
+taken from the proposal date, no timestamps).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import zipfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import docx
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.text.paragraph import Paragraph as DocxParagraph
-from docx.text.run import Run
 from lxml import etree
 
 from ..atomic import write_bytes
-from ..compare.redline import check_redline, fix_settings, one_line
+from ..compare.redline import add_text, check_redline, fix_settings, one_line
 from ..errors import InputError
-from .proposal import Alternatives, Article, Paragraph, Proposal
+from . import house
+from .proposal import LIBRARY, Alternatives, Article, Note, Paragraph, Proposal
 
 SHADE = "D9D9D9"       # grey run shading of bracketed text, depth 1
 SHADE_DEEP = "BFBFBF"  # darker grey for text inside nested brackets (depth ≥ 2)
@@ -49,13 +56,14 @@ STYLE_PARA = "ProposalParagraph"
 STYLE_SUBPARA = "ProposalSubparagraph"
 STYLE_ALT = "ProposalAlternative"
 STYLE_ANNEX = "ProposalAnnexHeading"
+STYLE_INFO = "ProposalInfo"
 TOC_INSTRUCTION = ' TOC \\o "1-2" \\h \\z \\u '
 # "Annex:" makes the table a provision of its own when the file is read back (``ftadraft corpus add``):
 # any reader then sees where the last article ends, instead of taking the table into it.
 ANNEX_TITLE = "Annex: Sources and precedents"
+LIBRARY_AUTHOR = "ftadraft"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _LEVEL_STYLE = {1: STYLE_PARA, 2: STYLE_SUBPARA}
-_PENDING = -1  # _Counters.num: explicit numbering from here on, the w:num not made yet
 
 # Child order of w:rPr (CT_ParaRPr: the mark's revision first, rPrChange last) and w:pPr (CT_PPr).
 RPR_ORDER = tuple(qn(f"w:{t}") for t in (
@@ -97,7 +105,7 @@ _SAME_PLACE = {qn("w:footerReference"): qn("w:headerReference"), qn("w:cellDel")
                qn("w:cellMerge"): qn("w:cellIns")}
 _REPEATABLE = frozenset({qn("w:headerReference"), qn("w:tblStylePr")})
 
-# Styles the default template lacks; Word's built-in names, so Word maps them onto its own.
+# The proposal's own paragraph styles (the house template has the rest: headings, TOC, comments, footnotes).
 _STYLES = f"""<w:styles {nsdecls("w")}>
 <w:style w:type="paragraph" w:customStyle="1" w:styleId="{STYLE_PARA}"><w:name w:val="Proposal Paragraph"/>
  <w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="120"/><w:jc w:val="both"/></w:pPr></w:style>
@@ -109,22 +117,8 @@ _STYLES = f"""<w:styles {nsdecls("w")}>
 <w:style w:type="paragraph" w:customStyle="1" w:styleId="{STYLE_ANNEX}"><w:name w:val="Proposal Annex Heading"/>
  <w:basedOn w:val="Heading1"/><w:next w:val="Normal"/><w:qFormat/>
  <w:pPr><w:pageBreakBefore/><w:numPr><w:numId w:val="0"/></w:numPr></w:pPr></w:style>
-<w:style w:type="paragraph" w:styleId="CommentText"><w:name w:val="annotation text"/><w:basedOn w:val="Normal"/>
- <w:uiPriority w:val="99"/><w:unhideWhenUsed/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>
- <w:rPr><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr></w:style>
-<w:style w:type="character" w:styleId="CommentReference"><w:name w:val="annotation reference"/>
- <w:basedOn w:val="DefaultParagraphFont"/><w:uiPriority w:val="99"/><w:unhideWhenUsed/>
- <w:rPr><w:sz w:val="16"/><w:szCs w:val="16"/></w:rPr></w:style>
-<w:style w:type="paragraph" w:styleId="FootnoteText"><w:name w:val="footnote text"/><w:basedOn w:val="Normal"/>
- <w:uiPriority w:val="99"/><w:unhideWhenUsed/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>
- <w:rPr><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr></w:style>
-<w:style w:type="character" w:styleId="FootnoteReference"><w:name w:val="footnote reference"/>
- <w:basedOn w:val="DefaultParagraphFont"/><w:uiPriority w:val="99"/><w:unhideWhenUsed/>
- <w:rPr><w:vertAlign w:val="superscript"/></w:rPr></w:style>
-<w:style w:type="paragraph" w:styleId="TOC1"><w:name w:val="toc 1"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/>
- <w:uiPriority w:val="39"/><w:unhideWhenUsed/><w:pPr><w:spacing w:after="100"/></w:pPr><w:rPr><w:b/></w:rPr></w:style>
-<w:style w:type="paragraph" w:styleId="TOC2"><w:name w:val="toc 2"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/>
- <w:uiPriority w:val="39"/><w:unhideWhenUsed/><w:pPr><w:spacing w:after="100"/><w:ind w:left="220"/></w:pPr></w:style>
+<w:style w:type="paragraph" w:customStyle="1" w:styleId="{STYLE_INFO}"><w:name w:val="Proposal Information"/>
+ <w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="120"/><w:jc w:val="center"/></w:pPr></w:style>
 </w:styles>"""
 
 _FOOTNOTES = f"""<w:footnotes {nsdecls("w", "r")}>
@@ -162,8 +156,8 @@ def clean_text(text: str) -> str:
     return one_line(text.replace("[", "").replace("]", ""))
 
 
-def article_label(chapter: int, index: int) -> str:
-    """The number Word shows for the ``index``-th (0-based) article: "Article 19.3:"."""
+def article_number_text(chapter: int, index: int) -> str:
+    """The number Word shows in front of the ``index``-th (0-based) article's title: "Article 19.3:"."""
     return f"Article {chapter}.{index + 1}:"
 
 
@@ -184,6 +178,124 @@ def _choices(p: Proposal, choose: Mapping[int, int] | None) -> list[int]:
     return picks
 
 
+# --- layout: what the document shows, as data ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fmt:
+    """Run formatting: bold, grey shading (a fill colour) and a character style."""
+
+    bold: bool = False
+    shade: str | None = None
+    style: str | None = None
+
+
+PLAIN = Fmt()
+Piece = tuple[str, Fmt]
+
+
+class NumStart:
+    """An explicit ``w:num`` on the proposal's list whose levels (ilvl → number) start at given numbers.
+
+    Compared by identity: every paragraph that holds the same object shares one ``w:num``."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, starts: Mapping[int, int]) -> None:
+        self.starts = dict(starts)
+
+
+@dataclass(eq=False)
+class Line:
+    """One paragraph as the document shows it.
+
+    ``pieces`` are its text runs; ``num`` puts it on an explicit ``w:num`` (ilvl, list), else it numbers
+    through its style; ``bookmark`` names it for the table of contents; a TOC entry (``toc_target``) ends
+    with a tab and the page number of that bookmark (``page`` is the estimate stored until fields update);
+    ``field`` starts a complex field (the TOC) in front of the text and ``field_end`` closes it; ``notes``
+    become comments anchored on the text and ``footnote`` a footnote at its end.
+    """
+
+    style: str | None
+    pieces: list[Piece] = field(default_factory=list)
+    num: tuple[int, NumStart] | None = None
+    page_break: bool = False
+    bookmark: str | None = None
+    toc_target: str | None = None
+    page: int = 1
+    field: str | None = None
+    field_end: bool = False
+    notes: tuple[Note, ...] = ()
+    footnote: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _f in self.pieces)
+
+
+@dataclass(frozen=True)
+class AnnexRow:
+    """A row of the sources annex: the article (index), its label as pieces, its citations."""
+
+    article: int
+    label: tuple[Piece, ...]
+    citations: tuple[str, ...]
+
+
+@dataclass
+class Layout:
+    """A proposal laid out: title block (ending with the "Contents" heading), TOC entries and the paragraph
+    that closes the TOC field, the chapter heading, each article's lines (heading first), the annex heading
+    and rows (when shown), and the header text."""
+
+    proposal: Proposal
+    clean: bool
+    front: list[tuple[str, Line]]
+    toc: list[Line]
+    toc_end: Line
+    chapter: Line
+    articles: list[list[Line]]
+    annex: Line | None
+    annex_rows: list[AnnexRow]
+    header: list[Piece]
+
+    def lines(self) -> Iterable[Line]:
+        """Every body paragraph in document order (annex rows excluded)."""
+        yield from (line for _key, line in self.front)
+        yield from self.toc
+        yield self.toc_end
+        yield self.chapter
+        for article in self.articles:
+            yield from article
+        if self.annex is not None:
+            yield self.annex
+
+
+def _shade(depth: int) -> str:
+    return SHADE if depth <= 1 else SHADE_DEEP
+
+
+def bracketed_pieces(text: str, depth: int = 0, *, clean: bool = False, bold: bool = False) -> list[Piece]:
+    """Pieces for ``text`` whose square brackets are marked: each bracket bold and shaded, the text inside
+    shaded (darker when nested); ``depth`` is the nesting ``text`` starts at (text inside a bracketed
+    alternative starts at 1). With ``clean``, brackets are dropped and nothing is shaded."""
+    text = one_line(text)
+    base = Fmt(bold=bold)
+    if clean:
+        text = text.replace("[", "").replace("]", "")
+        return [(text, base)] if text else []
+    out: list[Piece] = []
+    for piece in re.findall(r"\[|\]|[^\[\]]+", text):
+        if piece == "[":
+            depth += 1
+            out.append((piece, Fmt(True, _shade(depth))))
+        elif piece == "]":
+            out.append((piece, Fmt(True, _shade(depth))))
+            depth -= 1
+        else:
+            out.append((piece, Fmt(bold, _shade(depth) if depth else None)))
+    return out
+
+
 @dataclass
 class _Counters:
     """The numbers Word shows for one article's paragraphs, and the ``w:num`` those paragraphs use.
@@ -196,53 +308,196 @@ class _Counters:
 
     para: int = 0
     sub: int = 0
-    num: int | None = None   # None: the style's list; else an explicit w:num
-    entry: int = 0           # the level the explicit w:num was entered at (0: a new one is needed)
+    num: NumStart | None = None  # the explicit w:num in use (None: the style's list)
+    explicit: bool = False       # paragraphs from here on need an explicit w:num
+    entry: int = 0               # the level the explicit w:num was entered at (0: a new one is needed)
 
-    def advance(self, level: int) -> None:
+    def numbered(self, level: int) -> tuple[int, NumStart] | None:
+        """Count a paragraph at ``level`` (1: "1.", 2: "(a)"); its explicit numbering, if it needs one."""
         if level == 1:
             self.para, self.sub = self.para + 1, 0
         else:
             self.sub += 1
+        if not self.explicit:
+            return None
+        if self.num is None or self.entry == 0 or level < self.entry:
+            self.num = NumStart({level + 1: self.para if level == 1 else self.sub})
+            self.entry = level
+        return (level + 1, self.num)
 
 
-class _Builder:
-    """Lays out one proposal in a python-docx document; one instance per document."""
+def lay_out(p: Proposal, *, clean: bool = False, choose: Mapping[int, int] | None = None,
+            footnotes: bool = True, annex: bool = True, bookmark_prefix: str = "_Toc") -> Layout:
+    """The paragraphs ``p`` shows (see :class:`Layout`); ``footnotes``/``annex`` say whether the articles'
+    precedents appear as footnotes and/or as the sources annex (never in the clean text)."""
+    picks = _choices(p, choose)
+    front: list[tuple[str, Line]] = [
+        ("title", Line("Title", bracketed_pieces(p.agreement, clean=clean))),
+        ("subtitle", Line("Subtitle", bracketed_pieces(f"Chapter {p.chapter_number}: {p.chapter_title}", clean=clean))),
+        ("round", Line(STYLE_INFO, [(f"{p.round} — {p.display_date}", PLAIN)])),
+        ("by", Line(STYLE_INFO, [(f"Proposal by {p.party_in_text(p.author)}", Fmt(bold=True))])),
+    ]
+    if not clean:
+        front.append(("notice", Line(STYLE_INFO, [("Text in square brackets is not agreed. Alternatives show each "
+                                                   "party's proposed wording.", PLAIN)])))
+    front.append(("contents", Line("TOCHeading", [("Contents", PLAIN)])))
+    chapter = Line(STYLE_CHAPTER, bracketed_pieces(p.chapter_title, clean=clean), page_break=True,
+                   bookmark=f"{bookmark_prefix}C")
+    articles = []
+    for k, article in enumerate(p.articles):
+        lines = _article_lines(p, k, article, clean=clean, pick=picks[k], footnotes=footnotes and not clean)
+        lines[0].bookmark = f"{bookmark_prefix}A{k + 1}"
+        articles.append(lines)
+    rows = [] if clean or not annex else [
+        AnnexRow(k, tuple([(article_number_text(p.chapter_number, k) + " ", PLAIN)] + bracketed_pieces(a.title)),
+                 tuple(one_line(c) for c in a.precedents))
+        for k, a in enumerate(p.articles) if a.precedents]
+    annex_line = Line(STYLE_ANNEX, [(ANNEX_TITLE, PLAIN)], bookmark=f"{bookmark_prefix}X") if rows else None
+    title = clean_text if clean else one_line
+    toc = [Line("TOC1", [(f"CHAPTER {p.chapter_number}: {title(p.chapter_title)}", PLAIN)],
+                toc_target=chapter.bookmark, field=TOC_INSTRUCTION)]
+    toc += [Line("TOC2", [(f"{article_number_text(p.chapter_number, k)} {title(a.title)}", PLAIN)],
+                 toc_target=articles[k][0].bookmark) for k, a in enumerate(p.articles)]
+    if annex_line is not None:
+        toc.append(Line("TOC1", [(ANNEX_TITLE, PLAIN)], toc_target=annex_line.bookmark))
+    layout = Layout(p, clean, front, toc, Line(None, field_end=True), chapter, articles, annex_line, rows,
+                    [(f"DRAFT — {p.round} — {p.display_date} — Without prejudice", PLAIN)])
+    _estimate_pages(layout)
+    return layout
 
-    def __init__(self, p: Proposal, *, clean: bool, picks: list[int]) -> None:
-        self.p, self.clean, self.picks = p, clean, picks
+
+def _article_lines(p: Proposal, index: int, article: Article, *, clean: bool, pick: int,
+                   footnotes: bool) -> list[Line]:
+    heading = Line(STYLE_ARTICLE, bracketed_pieces(article.title, clean=clean),
+                   notes=() if clean else article.notes)
+    lines = [heading]
+    counters = _Counters()
+    label = p.party_label
+    for block in article.body:
+        if isinstance(block, Paragraph):
+            lines.append(Line(_LEVEL_STYLE[block.level], bracketed_pieces(block.text, clean=clean),
+                              num=counters.numbered(block.level)))
+        elif clean:
+            for para in block.options[pick].blocks:
+                lines.append(Line(_LEVEL_STYLE[para.level], bracketed_pieces(para.text, clean=True),
+                                  num=counters.numbered(para.level)))
+        elif block.style == "inline":
+            lines.append(_inline(block, counters, label))
+        else:
+            lines.extend(_stacked(block, counters, label))
+    if footnotes and article.precedents:  # one footnote per article: adjacent references would read as "¹²"
+        lines[-1].footnote = "; ".join(one_line(c) for c in article.precedents)
+    return lines
+
+
+def _inline(block: Alternatives, counters: _Counters, label: Any) -> Line:
+    """One numbered paragraph: "[US: wording] [EU: wording]"."""
+    level = block.options[0].blocks[0].level
+    pieces: list[Piece] = []
+    for k, option in enumerate(block.options):
+        if k:
+            pieces.append((" ", PLAIN))
+        pieces += [("[", Fmt(True, SHADE)), (f"{label(option.party)}: ", Fmt(True, SHADE))]
+        pieces += bracketed_pieces(option.blocks[0].text, 1)
+        pieces.append(("]", Fmt(True, SHADE)))
+    return Line(_LEVEL_STYLE[level], pieces, num=counters.numbered(level))
+
+
+def _stacked(block: Alternatives, counters: _Counters, label: Any) -> list[Line]:
+    """Each wording as "[Alt n (PARTY):" then its numbered paragraphs, the last one closing "]".
+
+    Every alternative numbers from where the article stood before the block; what follows the block goes
+    on from the first alternative's numbers."""
+    before = (counters.para, counters.sub)
+    out: list[Line] = []
+    for k, option in enumerate(block.options):
+        out.append(Line(STYLE_ALT, [("[", Fmt(True, SHADE)),
+                                    (f"Alt {k + 1} ({label(option.party)}):", Fmt(True, SHADE))]))
+        if k == 0:
+            state = counters
+        else:
+            state = _Counters(before[0], before[1], explicit=True)
+        for para in option.blocks:
+            out.append(Line(_LEVEL_STYLE[para.level], bracketed_pieces(para.text, 1), num=state.numbered(para.level)))
+        out[-1].pieces.append(("]", Fmt(True, SHADE)))
+    counters.num, counters.entry, counters.explicit = None, 0, True  # what follows needs a w:num of its own
+    return out
+
+
+# --- page estimate for the stored TOC ---------------------------------------------------------------------
+
+# Times New Roman 12 pt: a character of running English text is about 4.5 pt wide (91 twips; calibrated against
+# LibreOffice renderings of five chapters: 95% of article pages right); a line is 13.8 pt (276 twips). Headings are
+# larger. Spacing as in the styles.
+_CHAR_TWIPS = 91
+_LINE = 276
+_SPACE = {"Title": (240, 240, 368), "Subtitle": (0, 240, 322), STYLE_INFO: (0, 120, _LINE),
+          "TOCHeading": (240, 240, 322), "TOC1": (120, 60, _LINE), "TOC2": (0, 60, _LINE),
+          STYLE_CHAPTER: (360, 240, 322), STYLE_ARTICLE: (240, 120, _LINE), STYLE_ANNEX: (360, 240, 322),
+          STYLE_PARA: (0, 120, _LINE), STYLE_SUBPARA: (0, 120, _LINE), STYLE_ALT: (120, 60, _LINE)}
+_INDENT = {STYLE_PARA: 567, STYLE_SUBPARA: 1134, STYLE_ALT: 567, "TOC2": 284}
+
+
+def _estimate_pages(layout: Layout) -> None:
+    """Put an estimated page number on every TOC entry: the stored result viewers show until the fields are
+    updated (Word does so on opening, asked by ``w:updateFields``; a plain LibreOffice conversion does not)."""
+    width, height = house.PAPERS[layout.proposal.paper]
+    text_width = width - 2 * house.MARGIN
+    page_height = height - 2 * house.MARGIN
+    page, used = 1, 0
+    pages: dict[str, int] = {}
+    for line in layout.lines():
+        before, after, step = _SPACE.get(line.style or "", (0, 120, _LINE))
+        chars = max(len(line.text) + (4 if line.num or line.style in (STYLE_ARTICLE, STYLE_CHAPTER) else 0), 1)
+        per_line = max((text_width - _INDENT.get(line.style or "", 0)) // _CHAR_TWIPS, 20)
+        height_needed = before + step * math.ceil(chars / per_line) + after
+        keep = line.style in (STYLE_ARTICLE, STYLE_CHAPTER, STYLE_ALT)  # keep with next: room for one more line
+        if line.page_break and used:
+            page, used = page + 1, 0
+        elif used and used + height_needed + (2 * _LINE if keep else 0) > page_height:
+            page, used = page + 1, 0
+        if line.bookmark:
+            pages[line.bookmark] = page
+        used += height_needed
+    for entry in layout.toc:
+        entry.page = pages.get(entry.toc_target or "", 1)
+
+
+# --- writing --------------------------------------------------------------------------------------------
+
+class DocumentWriter:
+    """Writes laid-out lines into one python-docx document; one instance per document.
+
+    It owns the document's counters: bookmark ids, footnote ids (1..F) and the ``w:num`` made for each
+    :class:`NumStart`. Comments are numbered from ``first_comment`` (above every footnote id: LibreOffice
+    7.4 drops the text of footnotes when comment ids overlap them or include 0). Revision ids belong to
+    the redline writer (:mod:`.redline`), which extends this class."""
+
+    def __init__(self, p: Proposal, *, paper: str | None = None, update_fields: bool, first_comment: int,
+                 track_revisions: bool = False) -> None:
+        self.p = p
         self.when = datetime.strptime(p.date, "%Y-%m-%d").replace(tzinfo=UTC)
-        self.doc = docx.Document()
+        self.paper = paper or p.paper
+        self.doc = house.new_document(self.paper, update_fields=update_fields)
         self.body = self.doc.element.body
-        self.footnotes: list[str] = []
+        fix_settings(self.doc, track_revisions)
+        self.footnote_count = 0
         self.footnotes_el: etree._Element | None = None
-        # Comment ids above every footnote id (footnotes 1..F, comments F+1...): LibreOffice 7.4 drops the
-        # text of footnotes when comment ids overlap them or include 0 (python-docx would start at 0).
-        self.first_comment = sum(1 for a in p.articles if a.precedents) + 1
-        fix_settings(self.doc, False)
-        self._styles()
-        self._numbering()
-
-    # --- document-wide parts -----------------------------------------------------------------------------
-
-    def _styles(self) -> None:
+        self.first_comment = first_comment
+        self.next_bookmark = 1
+        self.nums: dict[int, int] = {}
         styles = self.doc.styles.element
         for style in parse_xml(_STYLES):
             styles.append(style)
-        toc = styles.xpath('w:style[@w:styleId="TOCHeading"]')
-        if toc:  # based on Heading 1, it would inherit "CHAPTER n:" numbering
-            toc[0].get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = 0
+        self._numbering()
+
+    # --- document-wide parts -------------------------------------------------------------------------
 
     def _numbering(self) -> None:
         numbering = self.doc.part.numbering_part.element
-        abstracts = numbering.xpath("w:abstractNum")
-        self.abstract_id = max((int(a.get(qn("w:abstractNumId"))) for a in abstracts), default=-1) + 1
-        self.next_num = max((int(n.get(qn("w:numId"))) for n in numbering.xpath("w:num")), default=0) + 1
-        abstract = parse_xml(_numbering_xml(self.abstract_id, self.p.chapter_number))
-        if abstracts:
-            abstracts[-1].addnext(abstract)  # every abstractNum before the first num
-        else:
-            numbering.insert(0, abstract)
+        self.abstract_id = 0
+        self.next_num = 1
+        numbering.insert(0, parse_xml(_numbering_xml(self.abstract_id, self.p.chapter_number)))
         self.num_id = self._new_num({})
         styles = self.doc.styles.element
         for sid, ilvl in ((STYLE_CHAPTER, 0), (STYLE_ARTICLE, 1), (STYLE_PARA, 2), (STYLE_SUBPARA, 3)):
@@ -262,7 +517,7 @@ class _Builder:
             f"{overrides}</w:num>"))
         return num_id
 
-    def _footnotes_part(self) -> etree._Element:
+    def footnotes_part(self) -> etree._Element:
         if self.footnotes_el is None:
             part = XmlPart(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, parse_xml(_FOOTNOTES),
                            self.doc.part.package)
@@ -276,297 +531,247 @@ class _Builder:
                 compat.addprevious(pr)
         return self.footnotes_el
 
-    # --- runs ----------------------------------------------------------------------------------------------
+    # --- runs ----------------------------------------------------------------------------------------
 
     @staticmethod
-    def _run(parent: etree._Element, text: str = "", *, bold: bool = False, shade: str | None = None,
-             style: str | None = None) -> etree._Element:
+    def rpr(fmt: Fmt) -> etree._Element | None:
+        """``w:rPr`` for ``fmt`` in CT_RPr order (rStyle, b, bCs, shd), or None for plain text."""
+        if not (fmt.bold or fmt.shade or fmt.style):
+            return None
+        rpr = OxmlElement("w:rPr")
+        if fmt.style:
+            etree.SubElement(rpr, qn("w:rStyle")).set(qn("w:val"), fmt.style)
+        if fmt.bold:
+            etree.SubElement(rpr, qn("w:b"))
+            etree.SubElement(rpr, qn("w:bCs"))
+        if fmt.shade:
+            shd = etree.SubElement(rpr, qn("w:shd"))
+            shd.set(qn("w:val"), "clear")
+            shd.set(qn("w:color"), "auto")
+            shd.set(qn("w:fill"), fmt.shade)
+        return rpr
+
+    def run(self, parent: etree._Element, text: str = "", fmt: Fmt = PLAIN, *, deleted: bool = False
+            ) -> etree._Element:
+        """A ``w:r`` holding ``text`` (``w:delText`` when ``deleted``), tabs as ``w:tab``."""
         r = OxmlElement("w:r")
-        if bold or shade or style:
-            rpr = etree.SubElement(r, qn("w:rPr"))  # CT_RPr order: rStyle, b, bCs, ..., shd
-            if style:
-                etree.SubElement(rpr, qn("w:rStyle")).set(qn("w:val"), style)
-            if bold:
-                etree.SubElement(rpr, qn("w:b"))
-                etree.SubElement(rpr, qn("w:bCs"))
-            if shade:
-                shd = etree.SubElement(rpr, qn("w:shd"))
-                shd.set(qn("w:val"), "clear")
-                shd.set(qn("w:color"), "auto")
-                shd.set(qn("w:fill"), shade)
-        if text:
-            t = etree.SubElement(r, qn("w:t"))
-            t.text = text
-            if text[0] == " " or text[-1] == " " or "  " in text:
-                t.set(_XML_SPACE, "preserve")
+        rpr = self.rpr(fmt)
+        if rpr is not None:
+            r.append(rpr)
+        add_text(r, text, deleted=deleted)
         parent.append(r)
         return r
 
-    def _bracket(self, parent: etree._Element, ch: str, depth: int) -> etree._Element:
-        """A bracket at nesting ``depth`` (≥ 1): bold and shaded, so it cannot be overlooked."""
-        return self._run(parent, ch, bold=True, shade=_shade(depth))
-
-    def _text(self, parent: etree._Element, text: str, depth: int = 0, *, bold: bool = False
-              ) -> list[etree._Element]:
-        """Runs for ``text`` whose brackets are marked; ``depth`` is the nesting it starts at (text inside
-        a bracketed alternative starts at 1). Brackets in ``text`` balance, so it ends where it began."""
-        text = one_line(text)
-        if self.clean:
-            text = text.replace("[", "").replace("]", "")
-            return [self._run(parent, text, bold=bold)] if text else []
-        runs = []
-        for piece in re.findall(r"\[|\]|[^\[\]]+", text):
-            if piece == "[":
-                depth += 1
-                runs.append(self._bracket(parent, piece, depth))
-            elif piece == "]":
-                runs.append(self._bracket(parent, piece, depth))
-                depth -= 1
-            else:
-                runs.append(self._run(parent, piece, bold=bold, shade=_shade(depth) if depth else None))
-        return runs
-
-    def _field_start(self, parent: etree._Element, instruction: str) -> None:
+    def field_start(self, parent: etree._Element, instruction: str, *, deleted: bool = False) -> None:
         """The begin, instruction and separate runs of a complex field; its stored result follows."""
-        self._fld_char(parent, "begin")
-        it = etree.SubElement(self._run(parent), qn("w:instrText"))
+        self.fld_char(parent, "begin")
+        it = etree.SubElement(self.run(parent), qn("w:delInstrText" if deleted else "w:instrText"))
         it.text = instruction
         it.set(_XML_SPACE, "preserve")
-        self._fld_char(parent, "separate")
+        self.fld_char(parent, "separate")
 
-    def _fld_char(self, parent: etree._Element, kind: str) -> None:
-        etree.SubElement(self._run(parent), qn("w:fldChar")).set(qn("w:fldCharType"), kind)
+    def fld_char(self, parent: etree._Element, kind: str) -> None:
+        etree.SubElement(self.run(parent), qn("w:fldChar")).set(qn("w:fldCharType"), kind)
 
-    def _field(self, parent: etree._Element, instruction: str, result: str) -> None:
-        self._field_start(parent, f" {instruction} ")
-        self._run(parent, result)
-        self._fld_char(parent, "end")
+    def field(self, parent: etree._Element, instruction: str, result: str, *, deleted: bool = False) -> None:
+        self.field_start(parent, f" {instruction} ", deleted=deleted)
+        self.run(parent, result, deleted=deleted)
+        self.fld_char(parent, "end")
 
-    # --- paragraphs ---------------------------------------------------------------------------------------
+    def bookmark(self, p: etree._Element, name: str) -> tuple[etree._Element, etree._Element]:
+        """``w:bookmarkStart``/``End`` named ``name``; the caller places them around the text."""
+        bid = str(self.next_bookmark)
+        self.next_bookmark += 1
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), bid)
+        start.set(qn("w:name"), name)
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), bid)
+        return start, end
 
-    def _para(self, style: str | None = None, *, page_break: bool = False) -> etree._Element:
-        p = self.body.add_p()
-        if style:
-            p.style = style
-        if page_break:
-            p.get_or_add_pPr()._insert_pageBreakBefore(OxmlElement("w:pageBreakBefore"))
-        return p
-
-    def _numbered(self, level: int, counters: _Counters, *, explicit: bool) -> etree._Element:
-        """A numbered paragraph at ``level`` (1: "1.", 2: "(a)"); with ``explicit``, on a ``w:num`` that
-        starts at the number this paragraph should show (a new one when entering at a higher level)."""
-        p = self._para(_LEVEL_STYLE[level])
-        counters.advance(level)
-        if explicit:
-            if counters.entry == 0 or level < counters.entry:
-                counters.num = self._new_num({level + 1: counters.para if level == 1 else counters.sub})
-                counters.entry = level
-            num_pr = p.get_or_add_pPr().get_or_add_numPr()
-            num_pr.get_or_add_ilvl().val = level + 1
-            num_pr.get_or_add_numId().val = counters.num
-        return p
-
-    def title_block(self) -> None:
-        p = self.p
-        self._text(self._para("Title"), p.agreement)
-        self._text(self._para("Subtitle"), f"Chapter {p.chapter_number}: {p.chapter_title}")
-        self._run(self._para(), f"{p.round} — {p.date}")
-        self._run(self._para(), f"Proposal by {p.party_name(p.author)} ({p.author})", bold=True)
-        if not self.clean:
-            self._run(self._para(), "Text in square brackets is not agreed. " +
-                      "Alternatives show each party's proposed wording.")
-
-    def toc(self, entries: list[tuple[int, str]]) -> None:
-        """A TOC field pre-filled with ``entries`` (viewers show the stored result until fields update)."""
-        self._run(self._para("TOCHeading"), "Contents")
-        for k, (level, text) in enumerate(entries):
-            para = self._para(f"TOC{level}")
-            if k == 0:
-                self._field_start(para, TOC_INSTRUCTION)
-            self._run(para, text)
-            if k == len(entries) - 1:
-                self._fld_char(para, "end")
-
-    def article(self, index: int, article: Article) -> None:
-        heading = self._para(STYLE_ARTICLE)
-        title_runs = self._text(heading, article.title)
-        counters = _Counters()
-        last: etree._Element = heading
-        for block in article.body:
-            if isinstance(block, Paragraph):
-                p = self._numbered(block.level, counters, explicit=counters.num is not None)
-                self._text(p, block.text)
-                last = p
-            elif self.clean:
-                for para in block.options[self.picks[index]].blocks:
-                    p = self._numbered(para.level, counters, explicit=counters.num is not None)
-                    self._text(p, para.text)
-                    last = p
-            elif block.style == "inline":
-                last = self._inline(block, counters)
-            else:
-                last = self._stacked(block, counters)
-        if self.clean:
-            return
-        if article.precedents:  # one footnote per article: adjacent references would read as "¹²"
-            self._footnote(last, "; ".join(one_line(c) for c in article.precedents))
-        anchor = DocxParagraph(heading, self.doc._body)
-        first, last_run = Run(title_runs[0], anchor), Run(title_runs[-1], anchor)
-        for note in article.notes:
-            comment = self.doc.comments.add_comment(text=one_line(note.text), author=note.party,
-                                                    initials=note.party)
-            if comment.comment_id < self.first_comment:
-                comment._comment_elm.id = self.first_comment  # later ones follow: python-docx takes max + 1
-            comment._comment_elm.date = self.when
-            first.mark_comment_range(last_run, comment.comment_id)
-
-    def _inline(self, block: Alternatives, counters: _Counters) -> etree._Element:
-        """One numbered paragraph: "[USA: wording] [EU: wording]"."""
-        level = block.options[0].blocks[0].level
-        p = self._numbered(level, counters, explicit=counters.num is not None)
-        for k, option in enumerate(block.options):
-            if k:
-                self._run(p, " ")
-            self._bracket(p, "[", 1)
-            self._run(p, f"{option.party}: ", bold=True, shade=_shade(1))
-            self._text(p, option.blocks[0].text, 1)
-            self._bracket(p, "]", 1)
-        return p
-
-    def _stacked(self, block: Alternatives, counters: _Counters) -> etree._Element:
-        """Each wording as "[Alt n (PARTY):" then its numbered paragraphs, the last one closing "]".
-
-        Every alternative numbers from where the article stood before the block; what follows the
-        block goes on from the first alternative's numbers."""
-        before = _Counters(counters.para, counters.sub)
-        last = None
-        for k, option in enumerate(block.options):
-            label = self._para(STYLE_ALT)
-            self._bracket(label, "[", 1)
-            self._run(label, f"Alt {k + 1} ({option.party}):", bold=True, shade=_shade(1))
-            state = counters if k == 0 else _Counters(before.para, before.sub)
-            for para in option.blocks:
-                last = self._numbered(para.level, state, explicit=k > 0 or state.num is not None)
-                self._text(last, para.text, 1)
-            self._bracket(last, "]", 1)
-        counters.num, counters.entry = _PENDING, 0  # what follows needs a w:num of its own (see _Counters)
-        assert last is not None
-        return last
-
-    def _footnote(self, anchor: etree._Element, citation: str) -> None:
-        footnotes = self._footnotes_part()
-        self.footnotes.append(citation)
-        fid = len(self.footnotes)
-        etree.SubElement(self._run(anchor, style="FootnoteReference"),
+    def footnote(self, anchor: etree._Element, citation: str | None = None) -> etree._Element:
+        """A footnote reference run in ``anchor``; returns the note's paragraph (holding the
+        ``w:footnoteRef`` run), to which ``citation`` is added when given."""
+        footnotes = self.footnotes_part()
+        self.footnote_count += 1
+        fid = self.footnote_count
+        etree.SubElement(self.run(anchor, fmt=Fmt(style="FootnoteReference")),
                          qn("w:footnoteReference")).set(qn("w:id"), str(fid))
         note = parse_xml(f'<w:footnote {nsdecls("w")} w:id="{fid}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/>'
                          '</w:pPr><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>'
                          "</w:p></w:footnote>")
-        self._run(note[0], " " + one_line(citation))
         footnotes.append(note)
+        if citation is not None:
+            self.run(note[0], " " + one_line(citation))
+        return note[0]
 
-    def annex(self) -> None:
-        rows = [(k, a) for k, a in enumerate(self.p.articles) if a.precedents]
-        if self.clean or not rows:
-            return
-        self._run(self._para(STYLE_ANNEX), ANNEX_TITLE)
-        table = self.doc.add_table(rows=1 + len(rows), cols=2)
+    def comment(self, p: etree._Element, note: Note, *, first: etree._Element | None = None) -> None:
+        """``note`` as a comment anchored on the content of paragraph ``p`` (from ``first``, else from its
+        first content element, to its end), authored by the party's short name or the clause library."""
+        author = LIBRARY_AUTHOR if note.party == LIBRARY else self.p.party_label(note.party)
+        initials = "FTA" if note.party == LIBRARY else author
+        text = ("Internal — " if note.internal else "") + one_line(note.text)
+        comment = self.doc.comments.add_comment(text=text, author=author, initials=initials)
+        if comment.comment_id < self.first_comment:
+            comment._comment_elm.id = self.first_comment  # later ones follow: python-docx takes max + 1
+        comment._comment_elm.date = self.when
+        cid = str(comment.comment_id)
+        start = OxmlElement("w:commentRangeStart")
+        start.set(qn("w:id"), cid)
+        end = OxmlElement("w:commentRangeEnd")
+        end.set(qn("w:id"), cid)
+        if first is None:
+            first = next((c for c in p if c.tag != qn("w:pPr")), None)
+        if first is None:
+            p.append(start)
+        else:
+            first.addprevious(start)
+        p.append(end)
+        ref = self.run(p, fmt=Fmt(style="CommentReference"))
+        etree.SubElement(ref, qn("w:commentReference")).set(qn("w:id"), cid)
+
+    # --- paragraphs ----------------------------------------------------------------------------------
+
+    def ppr(self, line: Line) -> etree._Element | None:
+        """``w:pPr`` for ``line``'s style, page break and explicit numbering (None if it needs none)."""
+        if not (line.style or line.page_break or line.num):
+            return None
+        ppr = OxmlElement("w:pPr")
+        if line.style:
+            etree.SubElement(ppr, qn("w:pStyle")).set(qn("w:val"), line.style)
+        if line.page_break:
+            etree.SubElement(ppr, qn("w:pageBreakBefore"))
+        if line.num:
+            ilvl, start = line.num
+            num_id = self.nums.get(id(start))
+            if num_id is None:
+                num_id = self.nums[id(start)] = self._new_num(start.starts)
+            num_pr = etree.SubElement(ppr, qn("w:numPr"))
+            etree.SubElement(num_pr, qn("w:ilvl")).set(qn("w:val"), str(ilvl))
+            etree.SubElement(num_pr, qn("w:numId")).set(qn("w:val"), str(num_id))
+        return ppr
+
+    def paragraph(self, line: Line) -> etree._Element:
+        """An empty ``w:p`` (with its properties) at the end of the body."""
+        p = self.body.add_p()
+        ppr = self.ppr(line)
+        if ppr is not None:
+            p.insert(0, ppr)
+        return p
+
+    def toc_tail(self, p: etree._Element, line: Line, *, deleted: bool = False) -> list[etree._Element]:
+        """A TOC entry's tab and PAGEREF field (into ``p``, or a revision wrapper); returns the runs made."""
+        before = len(p)
+        self.run(p, "\t", deleted=deleted)
+        self.field(p, f"PAGEREF {line.toc_target} \\h", str(line.page), deleted=deleted)
+        return list(p)[before:]
+
+    def write(self, line: Line) -> etree._Element:
+        """``line`` as a paragraph (no revisions)."""
+        p = self.paragraph(line)
+        if line.field:
+            self.field_start(p, line.field)
+        marks = self.bookmark(p, line.bookmark) if line.bookmark else None
+        if marks:
+            p.append(marks[0])
+        for text, fmt in line.pieces:
+            self.run(p, text, fmt)
+        if marks:
+            p.append(marks[1])
+        if line.toc_target:
+            self.toc_tail(p, line)
+        if line.field_end:
+            self.fld_char(p, "end")
+        if line.footnote:
+            self.footnote(p, line.footnote)
+        for note in line.notes:
+            self.comment(p, note)
+        return p
+
+    def table(self, rows: int) -> Any:
+        """The annex table (header row + ``rows``): grid style, header repeated on each page, no row split
+        across pages."""
+        table = self.doc.add_table(rows=1 + rows, cols=2)
         table.style = "Table Grid"
-        header = table.rows[0]
-        etree.SubElement(header._tr.get_or_add_trPr(), qn("w:tblHeader"))
-        for cell, text in zip(header.cells, ("Article", "Precedents")):
-            self._run(cell.paragraphs[0]._p, text, bold=True)
-        for row, (k, article) in zip(table.rows[1:], rows):
-            label, cites = row.cells
-            self._run(label.paragraphs[0]._p, article_label(self.p.chapter_number, k) + " ")
-            self._text(label.paragraphs[0]._p, article.title)
-            for j, citation in enumerate(article.precedents):
-                p = cites.paragraphs[0] if j == 0 else cites.add_paragraph()
-                self._run(p._p, one_line(citation))
+        for k, row in enumerate(table.rows):
+            tr_pr = row._tr.get_or_add_trPr()
+            etree.SubElement(tr_pr, qn("w:cantSplit"))
+            if k == 0:
+                etree.SubElement(tr_pr, qn("w:tblHeader"))
+        for cell, text in zip(table.rows[0].cells, ("Article", "Precedents"), strict=False):
+            self.run(cell.paragraphs[0]._p, text, Fmt(bold=True))
+        return table
 
-    def header_footer(self) -> None:
-        section = self.doc.sections[0]
+    def header_paragraph(self) -> etree._Element:
+        return self.doc.sections[0].header.paragraphs[0]._p
+
+    def footer(self) -> None:
+        """The footer: "Page X of Y" (PAGE and NUMPAGES fields)."""
+        fp = self.doc.sections[0].footer.paragraphs[0]._p
+        self.run(fp, "Page ")
+        self.field(fp, "PAGE", "1")
+        self.run(fp, " of ")
+        self.field(fp, "NUMPAGES", "1")
+
+    def header_footer(self, header: Sequence[Piece]) -> None:
+        """Header text and the "Page X of Y" footer."""
+        hp = self.header_paragraph()
+        for text, fmt in header:
+            self.run(hp, text, fmt)
+        self.footer()
+
+    def properties(self, *, kind: str, subject: str | None = None) -> None:
         p = self.p
-        self._run(section.header.paragraphs[0]._p, f"DRAFT — {p.date} — {p.round} — Without prejudice")
-        para = section.footer.paragraphs[0]
-        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self._run(para._p, "Page ")
-        self._field(para._p, "PAGE", "1")
-        self._run(para._p, " of ")
-        self._field(para._p, "NUMPAGES", "1")
+        house.set_properties(
+            self.doc, title=clean_text(f"{p.agreement} — Chapter {p.chapter_number}: {p.chapter_title}"),
+            when=self.when, subject=subject or p.round, category=kind, keywords=p.party_label(p.author),
+            description=f"{kind.capitalize()}: proposal by {p.party_in_text(p.author)}, {p.round}, "
+                        f"{p.display_date}. Without prejudice.",
+            last_modified_by=p.party_label(p.author))
 
-    def properties(self) -> None:
-        props = self.doc.core_properties
-        p = self.p
-        props.author = props.last_modified_by = p.author
-        props.created = props.modified = self.when.replace(tzinfo=None)
-        props.revision = 1
-        props.title = clean_text(f"{p.agreement} — Chapter {p.chapter_number}: {p.chapter_title}")
-        props.subject = p.round
-        props.comments = "clean text" if self.clean else "negotiating text with alternatives"
-        props.keywords = props.category = ""
-
-    def build(self) -> docx.document.Document:
-        p = self.p
-        self.title_block()
-        title = clean_text if self.clean else one_line
-        entries = [(1, f"CHAPTER {p.chapter_number}: {title(p.chapter_title)}")]
-        entries += [(2, f"{article_label(p.chapter_number, k)} {title(a.title)}") for k, a in enumerate(p.articles)]
-        if not self.clean and any(a.precedents for a in p.articles):
-            entries.append((1, ANNEX_TITLE))
-        self.toc(entries)
-        self._text(self._para(STYLE_CHAPTER, page_break=True), p.chapter_title)
-        for k, article in enumerate(p.articles):
-            self.article(k, article)
-        self.annex()
-        self.header_footer()
-        self.properties()
-        return self.doc
+    def save(self, day: str) -> bytes:
+        raw = io.BytesIO()
+        self.doc.save(raw)
+        return house.reproducible_zip(raw.getvalue(), day)
 
 
-def _shade(depth: int) -> str:
-    return SHADE if depth <= 1 else SHADE_DEEP
+def _comment_base(layout: Layout) -> int:
+    """The first comment id: one above the footnotes the layout will make."""
+    return sum(1 for line in layout.lines() if line.footnote) + 1
 
 
-def render_proposal(p: Proposal, *, clean: bool = False, choose: Mapping[int, int] | None = None) -> bytes:
+def render_proposal(p: Proposal, *, clean: bool = False, choose: Mapping[int, int] | None = None,
+                    footnotes: bool = True, annex: bool = True, paper: str | None = None) -> bytes:
     """The .docx bytes of ``p`` (see :func:`write_proposal`); the same proposal gives the same bytes."""
     if not isinstance(p, Proposal):
         raise TypeError(f"render_proposal needs a Proposal, not {type(p).__name__}")
-    picks = _choices(p, choose)
-    document = _Builder(p, clean=clean, picks=picks).build()
-    raw = io.BytesIO()
-    document.save(raw)
-    data = _fixed_zip(raw.getvalue(), p.date)
+    if paper is not None and paper != p.paper:
+        p = replace(p, paper=paper)  # type: ignore[arg-type]  # the model checks the value
+    layout = lay_out(p, clean=clean, choose=choose, footnotes=footnotes, annex=annex)
+    writer = DocumentWriter(layout.proposal, update_fields=True, first_comment=_comment_base(layout))
+    for line in layout.lines():
+        writer.write(line)
+    if layout.annex_rows:
+        table = writer.table(len(layout.annex_rows))
+        for row, annex_row in zip(table.rows[1:], layout.annex_rows, strict=False):
+            label, cites = row.cells
+            for text, fmt in annex_row.label:
+                writer.run(label.paragraphs[0]._p, text, fmt)
+            for j, citation in enumerate(annex_row.citations):
+                para = cites.paragraphs[0] if j == 0 else cites.add_paragraph()
+                writer.run(para._p, citation)
+    writer.header_footer(layout.header)
+    writer.properties(kind="clean text" if clean else "negotiating text")
+    data = writer.save(p.date)
     problems = check_proposal(data)
     if problems:  # a bug here, never the input's fault: refuse to write a file Word would misread
         raise RuntimeError("proposal failed its own checks: " + "; ".join(problems[:5]))
     return data
 
 
-def _fixed_zip(data: bytes, day: str) -> bytes:
-    """``data`` re-zipped with every entry dated ``day`` (python-docx stamps the current time)."""
-    stamp = tuple(int(x) for x in day.split("-")) + (0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)  # type: ignore[arg-type]
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            entry.create_system = 3
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
-
-
-def write_proposal(p: Proposal, out: Path, *, clean: bool = False, choose: Mapping[int, int] | None = None,
-                   force: bool = False) -> None:
-    """Write ``p`` as a negotiation-ready .docx at ``out``.
-
-    ``clean=True`` writes the clean text instead: for each article the wording ``choose[article index]``
-    (0-based article and option; default the first), bracket characters removed, and no comments,
-    footnotes or annex. The file goes to a temporary file beside ``out`` and is moved into place, so
-    ``out`` is never half-written; an existing ``out`` is refused unless ``force``. A missing or
-    unwritable folder raises :class:`~ftadraft.errors.InputError` naming it.
-    """
+def check_output_path(out: Path, force: bool) -> Path:
+    """``out`` as a path we may write: its folder exists and is writable, it is not a folder, and it does
+    not exist unless ``force``; otherwise :class:`~ftadraft.errors.InputError` naming the problem."""
     out = Path(out)
     folder = out.parent
     if not folder.is_dir():
@@ -577,20 +782,40 @@ def write_proposal(p: Proposal, out: Path, *, clean: bool = False, choose: Mappi
         raise InputError(out, "exists already; pass force=True to overwrite")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(folder, "folder is not writable")
-    data = render_proposal(p, clean=clean, choose=choose)
+    return out
+
+
+def write_docx_bytes(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` atomically (a temporary file beside it, then moved into place)."""
     try:
         write_bytes(out, data)
     except PermissionError as e:
-        raise InputError(folder, f"folder is not writable ({e.strerror})") from None
+        raise InputError(out.parent, f"folder is not writable ({e.strerror})") from None
     except OSError as e:
         raise InputError(out, f"cannot write: {e.strerror or e}") from None
+
+
+def write_proposal(p: Proposal, out: Path, *, clean: bool = False, choose: Mapping[int, int] | None = None,
+                   force: bool = False, footnotes: bool = True, annex: bool = True, paper: str | None = None) -> None:
+    """Write ``p`` as a negotiation-ready .docx at ``out``.
+
+    The articles' precedents (if the proposal carries any) appear as a footnote per article (``footnotes``)
+    and in the sources annex (``annex``). ``clean=True`` writes the clean text instead: for each article the
+    wording ``choose[article index]`` (0-based article and option; default the first), bracket characters
+    removed, and no comments, footnotes or annex. ``paper`` ("A4" or "Letter") overrides the proposal's.
+    The file goes to a temporary file beside ``out`` and is moved into place, so ``out`` is never
+    half-written; an existing ``out`` is refused unless ``force``. A missing or unwritable folder raises
+    :class:`~ftadraft.errors.InputError` naming it.
+    """
+    out = check_output_path(out, force)
+    write_docx_bytes(out, render_proposal(p, clean=clean, choose=choose, footnotes=footnotes, annex=annex,
+                                          paper=paper))
 
 
 # --- checking ---------------------------------------------------------------------------------------------
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NS = {"w": _W}
-_STORIES = ("word/document.xml", "word/footnotes.xml", "word/comments.xml")
 
 
 def check_proposal(source: Path | bytes) -> list[str]:
@@ -603,7 +828,7 @@ def check_proposal(source: Path | bytes) -> list[str]:
     with a percent; numbering with all abstractNums before nums, every numId and style used defined;
     comment ids present and unique, each comment anchored once (range start, end and reference) and
     authored; footnote ids present and unique, references resolved, each footnote used once, the
-    separator (-1) and continuationSeparator (0) present; complex fields balanced.
+    separator (-1) and continuationSeparator (0) present; complex fields balanced; bookmarks paired.
     """
     raw = io.BytesIO(source) if isinstance(source, bytes) else source
     problems = check_redline(raw)  # type: ignore[arg-type]
@@ -623,6 +848,7 @@ def check_proposal(source: Path | bytes) -> list[str]:
     problems += _check_revisions(parts)
     problems += _check_comments(parts)
     problems += _check_footnotes(parts, rels, types)
+    problems += _check_bookmarks(parts["word/document.xml"])
     for name, root in sorted(parts.items()):
         if name.startswith(("word/document", "word/header", "word/footer")):
             problems += [f"{name}: {p}" for p in _check_fields(root)]
@@ -765,6 +991,23 @@ def _check_footnotes(parts: Mapping[str, etree._Element], rels: etree._Element, 
     return problems
 
 
+def _check_bookmarks(document: etree._Element) -> list[str]:
+    starts = {el.get(qn("w:id")): el.get(qn("w:name")) for el in document.iter(qn("w:bookmarkStart"))}
+    ends = [el.get(qn("w:id")) for el in document.iter(qn("w:bookmarkEnd"))]
+    names = list(starts.values())
+    problems = []
+    if sorted(starts) != sorted(ends):
+        problems.append("document.xml: bookmark starts and ends do not pair up")
+    if len(set(names)) != len(names):
+        problems.append("document.xml: a bookmark name repeats")
+    refs = {m.group(1) for t in document.iter(qn("w:instrText"), qn("w:delInstrText"))
+            for m in re.finditer(r"PAGEREF\s+(\S+)", t.text or "")}
+    missing = sorted(refs - set(names))
+    if missing:
+        problems.append(f"document.xml: PAGEREF to missing bookmarks {missing}")
+    return problems
+
+
 def _check_fields(root: etree._Element) -> list[str]:
     state = []
     for fc in root.iter(qn("w:fldChar")):
@@ -780,4 +1023,7 @@ def _check_fields(root: etree._Element) -> list[str]:
     return ["complex field not closed"] if state else []
 
 
-__all__ = ["article_label", "check_proposal", "clean_text", "render_proposal", "write_proposal"]
+__all__ = [
+    "AnnexRow", "DocumentWriter", "Fmt", "Layout", "Line", "NumStart", "article_number_text", "bracketed_pieces",
+    "check_output_path", "check_proposal", "clean_text", "lay_out", "render_proposal", "write_proposal",
+]

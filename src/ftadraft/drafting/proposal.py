@@ -3,8 +3,9 @@
 The model is independent of where the proposal came from (a consolidated text, a CLI, a notebook):
 frozen dataclasses checked on construction, so a writer never meets a proposal it cannot express.
 Square brackets in any text mark language not yet agreed, as negotiators write it; they may nest and
-must balance within one paragraph (or title). Party codes are the short upper-case codes negotiators
-use in brackets ("USA", "EU"); a joint position names several, joined by "/" ("USA/JPN").
+must balance within one paragraph (or title). Parties are named by upper-case codes ("USA", "EU"); a joint
+position names several, joined by "/" ("USA/JPN"). The document shows each party by its short name as
+delegations write it in brackets ("US", "EU", "JP"; :attr:`PartyName.short`), and dates as "14 March 2025".
 """
 
 from __future__ import annotations
@@ -17,6 +18,38 @@ from typing import Literal, TypeAlias
 
 _CODE = re.compile(r"^[A-Z]{2,3}$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_SHORT = re.compile(r"^[A-Za-z][A-Za-z.]{0,11}$")
+PAPERS = ("A4", "Letter")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+#: Who wrote a note that no party wrote: the clause library's own drafting notes.
+LIBRARY = "ftadraft"
+
+#: Short names delegations write in brackets ("[US: ...]"), by party code; other codes show as they are.
+SHORT_NAMES = {
+    "USA": "US", "GBR": "UK", "JPN": "JP", "KOR": "KR", "CHN": "CN", "AUS": "AU", "NZL": "NZ", "CAN": "CA",
+    "MEX": "MX", "CHL": "CL", "PER": "PE", "SGP": "SG", "MYS": "MY", "VNM": "VN", "BRN": "BN", "THA": "TH",
+    "IDN": "ID", "PHL": "PH", "IND": "IN", "PAK": "PK", "LKA": "LK", "TWN": "TW", "HKG": "HK", "MAC": "MO",
+    "MNG": "MN", "LAO": "LA", "COL": "CO", "PAN": "PA", "CRI": "CR", "GTM": "GT", "HND": "HN", "SLV": "SV",
+    "NIC": "NI", "DOM": "DO", "URY": "UY", "CUB": "CU", "JOR": "JO", "MAR": "MA", "BHR": "BH", "OMN": "OM",
+    "ISR": "IL", "EGY": "EG", "TUN": "TN", "TUR": "TR", "CHE": "CH", "ISL": "IS", "NOR": "NO", "UKR": "UA",
+    "GEO": "GE", "MDA": "MD", "RUS": "RU", "KAZ": "KZ", "ARM": "AM", "BLR": "BY", "KGZ": "KG", "MUS": "MU",
+    "PNG": "PG", "IRL": "IE", "ZAF": "ZA", "ARG": "AR", "BRA": "BR", "ARE": "AE", "SAU": "SA", "QAT": "QA",
+    "KWT": "KW", "ECU": "EC", "PRY": "PY", "BOL": "BO", "VEN": "VE", "KHM": "KH", "MMR": "MM", "BGD": "BD",
+    "NPL": "NP", "FJI": "FJ", "SRB": "RS", "ALB": "AL", "MKD": "MK", "MNE": "ME", "BIH": "BA", "AZE": "AZ",
+    "UZB": "UZ", "TJK": "TJ", "KEN": "KE", "NGA": "NG", "GHA": "GH", "CMR": "CM", "CIV": "CI", "SEN": "SN",
+}
+
+
+def display_date(iso: str) -> str:
+    """``2025-03-14`` as delegations write it: ``14 March 2025``."""
+    day = _date.fromisoformat(iso)
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def default_short(code: str) -> str:
+    """The short name delegations write for a party code: "US" for USA, "UK" for GBR, "EU" for EU."""
+    return SHORT_NAMES.get(code, code)
 
 
 def bracket_depth(text: str) -> int:
@@ -51,15 +84,26 @@ def _text(value: object, what: str) -> str:
 
 @dataclass(frozen=True)
 class PartyName:
-    """A party to the negotiation: its code ("USA") and the name shown in the document."""
+    """A party to the negotiation: its code ("USA"), its name ("United States"), the short name shown in
+    brackets, notes and alternatives ("US"; default :func:`default_short`) and its name in running text
+    ("the United States"; default the name)."""
 
     code: str
     name: str
+    short: str = ""
+    in_text: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not _CODE.match(self.code):
             raise ValueError(f"party code {self.code!r} must be 2-3 upper-case letters (e.g. 'USA', 'EU')")
         _text(self.name, f"name of party {self.code}")
+        if not self.short:
+            object.__setattr__(self, "short", default_short(self.code))
+        if not isinstance(self.short, str) or not _SHORT.match(self.short):
+            raise ValueError(f"short name {self.short!r} of party {self.code} must be 1-12 letters (e.g. 'US', 'EU')")
+        if not self.in_text:
+            object.__setattr__(self, "in_text", self.name)
+        _text(self.in_text, f"running-text name of party {self.code}")
 
 
 @dataclass(frozen=True)
@@ -122,15 +166,26 @@ Block: TypeAlias = Paragraph | Alternatives
 
 @dataclass(frozen=True)
 class Note:
-    """A drafting note by a party (a Word comment on the article)."""
+    """A drafting note (a Word comment on the article) by a party (its code, or codes joined by "/"), or
+    by the clause library (``party`` = :data:`LIBRARY`, "ftadraft"). ``internal`` notes (fall-backs,
+    negotiating considerations) are for the delegation itself; the assembly leaves them out of what it
+    sends unless asked (see :func:`ftadraft.drafting.spec.build_proposal`)."""
 
     party: str
     text: str
+    internal: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.party, str) or not all(_CODE.match(c) for c in self.party.split("/")):
-            raise ValueError(f"note party {self.party!r} must be a party code")
+        if not isinstance(self.party, str) or not (
+                self.party == LIBRARY or all(_CODE.match(c) for c in self.party.split("/"))):
+            raise ValueError(f"note party {self.party!r} must be a party code (or {LIBRARY!r} for the library)")
         _text(self.text, "note text")
+        if not isinstance(self.internal, bool):
+            raise ValueError("note 'internal' must be True or False")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return () if self.party == LIBRARY else tuple(self.party.split("/"))
 
 
 @dataclass(frozen=True)
@@ -169,9 +224,12 @@ class Proposal:
     date: str
     author: str
     articles: tuple[Article, ...]
+    paper: Literal["A4", "Letter"] = "A4"
 
     def __post_init__(self) -> None:
         _tuples(self)
+        if self.paper not in PAPERS:
+            raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {self.paper!r}")
         for name in ("agreement", "chapter_title", "round"):
             _text(getattr(self, name), name)
         bracket_depth(self.chapter_title)
@@ -196,7 +254,7 @@ class Proposal:
         if not all(isinstance(a, Article) for a in self.articles):
             raise ValueError("articles must be Article objects")
         for k, article in enumerate(self.articles):
-            used = [c for n in article.notes for c in n.party.split("/")]
+            used = [c for n in article.notes for c in n.codes]
             used += [c for alts in article.alternatives() for o in alts.options for c in o.codes]
             unknown = sorted(set(used) - set(codes))
             if unknown:
@@ -206,3 +264,20 @@ class Proposal:
         """The display name of ``code`` ("USA/JPN" gives "United States / Japan")."""
         names = {p.code: p.name for p in self.parties}
         return " / ".join(names.get(c, c) for c in code.split("/"))
+
+    def party_label(self, code: str) -> str:
+        """How brackets, alternatives and notes name ``code``: short names ("USA/JPN" gives "US/JP");
+        the library's own notes are "ftadraft"."""
+        if code == LIBRARY:
+            return LIBRARY
+        shorts = {p.code: p.short for p in self.parties}
+        return "/".join(shorts.get(c, c) for c in code.split("/"))
+
+    def party_in_text(self, code: str) -> str:
+        """``code``'s name in running text ("the United States")."""
+        return next((p.in_text for p in self.parties if p.code == code), code)
+
+    @property
+    def display_date(self) -> str:
+        """The date as delegations write it: "14 March 2025"."""
+        return display_date(self.date)

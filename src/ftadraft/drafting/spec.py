@@ -1,23 +1,33 @@
 """Draft specs: a small YAML file that says which library clauses (with which values), which competing
-wordings and which free text make up a proposal, and :func:`build_proposal` to turn it into a
+wordings and which free text make up a proposal, and :func:`build_proposal` to assemble it into a
 :class:`~ftadraft.drafting.proposal.Proposal` for the Word writer.
 
     >>> lib = load_library()
     >>> spec = load_spec("examples/draft-ecommerce.yaml")
-    >>> [str(p) for p in check_spec(spec, lib)]
+    >>> [str(p) for p in check_spec(spec, lib) if p.is_error]
     []
     >>> write_proposal(build_proposal(spec, lib), Path("out.docx"))
 
+Assembly makes one coherent chapter: cross-references between clauses (``{{ article:<topic> }}``) name the
+assembled articles ("Article 19.5 (Personal Information Protection)"); parties appear as the spec names
+them (``name``, the short ``short`` used in brackets, ``in_text`` for running text: "the United States");
+a bilateral draft reads "Neither Party" and "the other Party" where the library writes the plurilateral
+forms; optional definitions are sorted into the definitions list. What a delegation sends is safe by
+default: the clause library's drafting notes and the spec's notes stay out unless asked for
+(``internal=True``) or marked ``tabled: true``, and precedents only come with ``precedents=True``.
+
 Specs are read with the strict reader of :mod:`ftadraft.safe_yaml` (no tags, anchors, duplicate keys,
-tab indentation or impossible dates), and every problem names ``FILE:LINE``. Square brackets in any text mark unagreed language.
+tab indentation or impossible dates), and every problem names ``FILE:LINE``; :func:`read_spec` collects
+all of them instead of stopping at the first. Square brackets in any text mark unagreed language.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date as _date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,29 +36,55 @@ import yaml  # type: ignore[import-untyped]
 from .. import safe_yaml
 from ..errors import FtadraftError, ReferenceNotFound
 from . import clauses as _clauses
-from .clauses import LEVELS, Clause, ClauseError, ClauseLibrary, Problem, render
+from .clauses import (
+    LEVELS,
+    Clause,
+    ClauseError,
+    ClauseLibrary,
+    Problem,
+    article_title,
+    cross_references,
+    defined_terms,
+    render,
+    terms_used,
+)
 from .docx_writer import clean_text
-from .proposal import Alternative, Alternatives, Article, Block, Note, Paragraph, PartyName, Proposal, bracket_depth
+from .proposal import (
+    LIBRARY,
+    PAPERS,
+    Alternative,
+    Alternatives,
+    Article,
+    Block,
+    Note,
+    Paragraph,
+    PartyName,
+    Proposal,
+    bracket_depth,
+    default_short,
+)
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
 __all__ = [
-    "Setting",
     "Spec",
     "SpecAlternative",
     "SpecArticle",
     "SpecError",
+    "SpecNote",
     "SpecParty",
     "article_heading",
     "article_lines",
+    "bilateral",
     "build_proposal",
     "check_spec",
     "load_spec",
+    "missing_levels",
     "new_spec",
     "proposal_html",
     "proposal_markdown",
-    "redline_pairs",
+    "read_spec",
     "spec_problems_from",
     "split_paragraphs",
 ]
@@ -56,14 +92,17 @@ __all__ = [
 _CODE = re.compile(r"^[A-Z]{2,3}$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 _TOP = ("agreement", "parties", "chapter", "round", "date", "author", "articles")
-_ARTICLE_KEYS = {"clause", "values", "options", "alternatives", "style", "title", "text", "notes"}
+_TOP_OPTIONAL = ("paper",)
+_PARTY_KEYS = {"code", "name", "short", "in_text"}
+_ARTICLE_KEYS = {"clause", "values", "options", "alternatives", "style", "title", "text", "notes", "topic"}
 _ALT_KEYS = {"party", "clause", "values", "options", "text"}
+_NOTE_KEYS = {"party", "text", "tabled"}
 _CHAPTER_TITLES = {
     "clearance": "Customs Administration and Trade Facilitation", "cooperation": "Customs Cooperation",
     "ip-enforcement": "Enforcement of Intellectual Property Rights", "e-commerce": "Electronic Commerce",
 }
-_GENERAL_STEM = {"clearance": "customs", "cooperation": "customs", "ip-enforcement": "ip-enforcement",
-                 "e-commerce": "e-commerce"}
+_PARTY_LETTER = re.compile(r"\bParty ([A-Z])\b")
+_UNRESOLVED = re.compile(r"\[Articles? X(?:\.Y)?\]")
 
 
 class SpecError(ClauseError):
@@ -81,9 +120,25 @@ class Setting:
 
 @dataclass(frozen=True)
 class SpecParty:
+    """A party: its code, its name, its short name in brackets ("US") and its name in running text
+    ("the United States")."""
+
     code: str
     name: str
     line: int
+    short: str = ""
+    in_text: str = ""
+
+
+@dataclass(frozen=True)
+class SpecNote:
+    """A note on an article by ``party`` (a code, "" for the spec's author); ``tabled`` notes go into what
+    the delegation sends, the others are internal."""
+
+    party: str
+    text: str
+    line: int
+    tabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +156,8 @@ class SpecAlternative:
 
 @dataclass(frozen=True)
 class SpecArticle:
-    """One article: ``kind`` is ``clause``, ``alternatives`` or ``text``."""
+    """One article: ``kind`` is ``clause``, ``alternatives`` or ``text``; ``topic`` makes a free-text (or
+    alternatives) article the target of cross-references to that topic."""
 
     kind: str
     line: int
@@ -114,7 +170,8 @@ class SpecArticle:
     text_line: int = 0
     alternatives: tuple[SpecAlternative, ...] = ()
     style: str = "inline"
-    notes: tuple[Setting, ...] = ()  # name = party code, value = note text
+    notes: tuple[SpecNote, ...] = ()
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,21 +188,69 @@ class Spec:
     author: str
     author_line: int
     articles: tuple[SpecArticle, ...]
+    paper: str = "A4"
 
 
 # -- reading -------------------------------------------------------------------------------------------
 def load_spec(path: Path | str) -> Spec:
-    """Read and structurally check a spec; problems raise :class:`SpecError` (``FILE:LINE: problem``)."""
+    """Read and structurally check a spec; the first problem raises :class:`SpecError` (``FILE:LINE: problem``)."""
+    spec, problems = read_spec(path)
+    if problems:
+        first = problems[0]
+        raise SpecError(first.path, first.line, first.message)
+    assert spec is not None
+    return spec
+
+
+def read_spec(path: Path | str) -> tuple[Spec | None, list[Problem]]:
+    """The spec at ``path`` and every problem found reading it (not only the first). A spec comes back
+    whenever the file is YAML of the right shape, even with problems, so that it can still be checked."""
     where = str(path)
+    problems: list[Problem] = []
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise SpecError(where, 1, f"cannot be read ({exc.strerror or exc})") from None
-    try:
-        root = safe_yaml.load(data, where, kind="specs")
-    except safe_yaml.YamlError as exc:
-        raise SpecError(exc.path, exc.line, exc.problem) from None
-    return _parse(root, where)
+        return None, [Problem("error", where, 1, f"cannot be read ({exc.strerror or exc})")]
+    root = None
+    for _attempt in range(50):
+        try:
+            root = safe_yaml.load(data, where, kind="specs")
+            break
+        except safe_yaml.YamlError as exc:
+            problems.append(Problem("error", exc.path, exc.line, exc.problem))
+            patched = _quote_value(data, exc)
+            if patched is None:
+                return None, problems
+            data = patched  # read on, with the value taken as text, to find the other problems
+    if root is None:
+        return None, problems
+    reported = {p.line for p in problems}
+    later: list[Problem] = []
+    spec = _parse(root, where, later)
+    problems += [p for p in later if p.line not in reported]  # one report per refused value
+    problems.sort(key=lambda p: p.line)
+    return spec, problems
+
+
+_BAD_VALUE = re.compile(r"^'([^']{1,40})' is not a calendar date|^cannot read the value '([^']{1,40})'")
+
+
+def _quote_value(data: bytes, exc: safe_yaml.YamlError) -> bytes | None:
+    """``data`` with the scalar the reader refused on ``exc.line`` quoted (so reading can go on), or None."""
+    m = _BAD_VALUE.match(exc.problem)
+    if not m:
+        return None
+    value = m.group(1) or m.group(2)
+    lines = data.split(b"\n")
+    k = exc.line - 1
+    if not 0 <= k < len(lines):
+        return None
+    raw = value.encode()
+    fixed, n = re.subn(rb"(?<![\w'\"-])" + re.escape(raw) + rb"(?![\w'\"-])", b"'" + raw + b"'", lines[k], count=1)
+    if not n:
+        return None
+    lines[k] = fixed
+    return b"\n".join(lines)
 
 
 def _ln(node: Any) -> Any:
@@ -189,31 +294,88 @@ def _settings(m: Any, key: str, where: str) -> tuple[Setting, ...]:
     return tuple(Setting(str(k), v, _ln(raw)[k]) for k, v in raw.items())
 
 
-def _parse(root: Any, where: str) -> Spec:
-    parties_raw: Any
-    articles_raw: Any
-    _keys(root, _TOP, where, "the spec")
+def _parse(root: Any, where: str, problems: list[Problem]) -> Spec | None:
+    def collect(fn: Callable[[], Any], default: Any = None) -> Any:
+        try:
+            return fn()
+        except SpecError as exc:
+            problems.append(Problem("error", exc.path, exc.line, exc.problem))
+            return default
+
+    if not isinstance(root, safe_yaml.Map):
+        problems.append(Problem("error", where, getattr(root, "line", 1), "the spec must be a mapping of fields"))
+        return None
+    for k in root:
+        if k not in _TOP + _TOP_OPTIONAL:
+            problems.append(Problem("error", where, root.lines[k], f"unknown field {k!r} in the spec; fields are "
+                                    + ", ".join(sorted(_TOP + _TOP_OPTIONAL))))
     for key in _TOP:
         if key not in root:
-            raise _fail(where, root.line, f"missing {key!r}")
-    parties_raw = root["parties"]
-    if not isinstance(parties_raw, list) or not parties_raw:
-        raise _fail(where, root.lines["parties"], "'parties' must be a list of {code, name}")
+            problems.append(Problem("error", where, root.line, f"missing {key!r}"))
     parties: list[SpecParty] = []
-    for item, line in zip(parties_raw, _ln(parties_raw)):
-        _keys(item, {"code", "name"}, where, "a party")
-        code, name = _str(item, "code", where), _str(item, "name", where)
-        assert code is not None and name is not None
-        if not _CODE.match(code):
-            raise _fail(where, item.lines["code"], f"party code {code!r} must be 2-3 upper-case letters (USA, EU)")
-        if any(p.code == code for p in parties):
-            raise _fail(where, item.lines["code"], f"party {code} is listed twice")
-        parties.append(SpecParty(code, name, line))
+    raw_parties: Any = root.get("parties")
+    if "parties" in root and (not isinstance(raw_parties, list) or not raw_parties):
+        problems.append(Problem("error", where, root.lines["parties"], "'parties' must be a list of {code, name}"))
+    elif isinstance(raw_parties, list):
+        for item, line in zip(raw_parties, _ln(raw_parties), strict=False):
+            party = collect(partial(_party, item, line, where, parties))
+            if party is not None:
+                parties.append(party)
+    number, title = collect(partial(_chapter, root, where), (1, "")) if "chapter" in root else (1, "")
+    day = collect(partial(_day, root, where), "1980-01-01") if "date" in root else "1980-01-01"
+    paper = collect(partial(_paper, root, where), "A4")
+    articles: list[SpecArticle] = []
+    raw_articles: Any = root.get("articles")
+    if "articles" in root and (not isinstance(raw_articles, list) or not raw_articles):
+        problems.append(Problem("error", where, root.lines["articles"], "'articles' must be a list of articles"))
+    elif isinstance(raw_articles, list):
+        for item, line in zip(raw_articles, _ln(raw_articles), strict=False):
+            article = collect(partial(_article, item, line, where))
+            if article is not None:
+                articles.append(article)
+    text = {key: (collect(partial(_str, root, key, where), "") if key in root else "")
+            for key in ("agreement", "round", "author")}
+    return Spec(path=where, agreement=text["agreement"], parties=tuple(parties), chapter_number=number,
+                chapter_title=title, round=text["round"], date=day, author=text["author"],
+                author_line=root.lines.get("author", root.line), articles=tuple(articles), paper=paper)
+
+
+def _party(item: Any, line: int, where: str, earlier: Sequence[SpecParty]) -> SpecParty:
+    _keys(item, _PARTY_KEYS, where, "a party")
+    code, name = _str(item, "code", where), _str(item, "name", where)
+    assert code is not None and name is not None
+    if not _CODE.match(code):
+        raise _fail(where, item.lines["code"], f"party code {code!r} must be 2-3 upper-case letters (USA, EU)")
+    if any(p.code == code for p in earlier):
+        raise _fail(where, item.lines["code"], f"party {code} is listed twice")
+    short = _str(item, "short", where, required=False) or default_short(code)
+    if not re.fullmatch(r"[A-Za-z][A-Za-z.]{0,11}", short):
+        raise _fail(where, item.lines["short"], f"short name {short!r} must be 1-12 letters (US, EU, UK)")
+    in_text = _str(item, "in_text", where, required=False) or running_name(code, name)
+    return SpecParty(code, name, line, short, in_text)
+
+
+def running_name(code: str, name: str) -> str:
+    """A party's name in running text: "the United States", "the European Union", "Japan"."""
+    if name.lower().startswith("the "):
+        return name
+    forms = _clauses.PARTY_NAMES.get(code, ())
+    if "the " + name in forms or name.startswith(("United ", "European ", "Republic ", "Kingdom ", "Federal ",
+                                                  "Philippines", "Netherlands", "Russian ", "Czech ")):
+        return "the " + name
+    return name
+
+
+def _chapter(root: Any, where: str) -> tuple[int, str]:
     chapter = root["chapter"]
     _keys(chapter, {"number", "title"}, where, "'chapter'")
     number = chapter.get("number")
     if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 999:
         raise _fail(where, chapter.lines.get("number", chapter.line), "chapter number must be a whole number 1-999")
+    return number, _str(chapter, "title", where) or ""
+
+
+def _day(root: Any, where: str) -> str:
     day = _str(root, "date", where)
     assert day is not None
     try:
@@ -222,18 +384,23 @@ def _parse(root: Any, where: str) -> Spec:
         _date.fromisoformat(day)
     except ValueError:
         raise _fail(where, root.lines["date"], f"date {day!r} must be a calendar date YYYY-MM-DD") from None
-    articles_raw = root["articles"]
-    if not isinstance(articles_raw, list) or not articles_raw:
-        raise _fail(where, root.lines["articles"], "'articles' must be a list of articles")
-    articles = tuple(_article(a, line, where) for a, line in zip(articles_raw, _ln(articles_raw)))
-    return Spec(path=where, agreement=_str(root, "agreement", where) or "", parties=tuple(parties),
-                chapter_number=number, chapter_title=_str(chapter, "title", where) or "",
-                round=_str(root, "round", where) or "", date=day, author=_str(root, "author", where) or "",
-                author_line=root.lines["author"], articles=articles)
+    if day < "1980-01-01":
+        raise _fail(where, root.lines["date"], f"date {day!r} is before 1980")
+    return day
 
 
-def _notes(m: Any, where: str) -> tuple[Setting, ...]:
-    """``notes``: text, a list of texts, or a list of {party, text}; party "" means the spec's author."""
+def _paper(root: Any, where: str) -> str:
+    if "paper" not in root:
+        return "A4"
+    paper = _str(root, "paper", where) or ""
+    match = next((p for p in PAPERS if p.lower() == paper.lower()), None)
+    if match is None:
+        raise _fail(where, root.lines["paper"], f"paper must be {' or '.join(PAPERS)}, not {paper!r}")
+    return match
+
+
+def _notes(m: Any, where: str) -> tuple[SpecNote, ...]:
+    """``notes``: text, a list of texts, or a list of {party, text, tabled}; party "" means the author."""
     if "notes" not in m:
         return ()
     raw: Any = m["notes"]
@@ -241,14 +408,18 @@ def _notes(m: Any, where: str) -> tuple[Setting, ...]:
     items = raw if isinstance(raw, list) else [raw]
     lines = _ln(raw) if isinstance(raw, list) else [line]
     out = []
-    for item, at in zip(items, lines):
+    for item, at in zip(items, lines, strict=False):
         if isinstance(item, str) and item.strip():
-            out.append(Setting("", item.strip(), at))
-        elif isinstance(item, dict):
-            _keys(item, {"party", "text"}, where, "a note")
-            out.append(Setting(_str(item, "party", where) or "", _str(item, "text", where), _ln(item)["party"]))
+            out.append(SpecNote("", item.strip(), at))
+        elif isinstance(item, safe_yaml.Map):
+            _keys(item, _NOTE_KEYS, where, "a note")
+            tabled = item.get("tabled", False)
+            if not isinstance(tabled, bool):
+                raise _fail(where, item.lines["tabled"], "'tabled' must be true or false")
+            out.append(SpecNote(_str(item, "party", where, required=False) or "", _str(item, "text", where) or "",
+                                item.lines.get("party", item.line), tabled))
         else:
-            raise _fail(where, at, "a note is text, or {party, text}")
+            raise _fail(where, at, "a note is text, or {party, text, tabled}")
     return tuple(out)
 
 
@@ -259,6 +430,9 @@ def _article(m: Any, line: int, where: str) -> SpecArticle:
         raise _fail(where, m.line, "an article needs exactly one of 'clause', 'alternatives' or 'text'")
     kind = kinds[0]
     title = _str(m, "title", where, required=False)
+    topic = _str(m, "topic", where, required=False)
+    if topic is not None and topic not in _clauses.topic_ids():
+        raise _fail(where, m.lines["topic"], f"unknown topic {topic!r} (see ftadraft topics)")
     notes = _notes(m, where)
     if kind != "clause" and ("values" in m or "options" in m):
         key = "values" if "values" in m else "options"
@@ -267,12 +441,13 @@ def _article(m: Any, line: int, where: str) -> SpecArticle:
         raise _fail(where, m.lines["style"], "'style' belongs to an alternatives article")
     if kind == "clause":
         return SpecArticle("clause", line, title=title, clause=_str(m, "clause", where), clause_line=m.lines["clause"],
-                           values=_settings(m, "values", where), options=_settings(m, "options", where), notes=notes)
+                           values=_settings(m, "values", where), options=_settings(m, "options", where), notes=notes,
+                           topic=topic)
     if kind == "text":
         if title is None:
             raise _fail(where, m.line, "a free-text article needs a 'title'")
         return SpecArticle("text", line, title=title, text=_str(m, "text", where), text_line=m.lines["text"],
-                           notes=notes)
+                           notes=notes, topic=topic)
     raw: Any = m["alternatives"]
     if not isinstance(raw, list) or len(raw) < 2:
         raise _fail(where, m.lines["alternatives"], "'alternatives' must list two or more party wordings")
@@ -280,7 +455,7 @@ def _article(m: Any, line: int, where: str) -> SpecArticle:
     if style not in ("inline", "stacked"):
         raise _fail(where, m.lines["style"], f"style must be inline or stacked, not {style!r}")
     alts = []
-    for item, at in zip(raw, _ln(raw)):
+    for item, at in zip(raw, _ln(raw), strict=False):
         _keys(item, _ALT_KEYS, where, "an alternative")
         if ("clause" in item) == ("text" in item):
             raise _fail(where, at, "an alternative needs either 'clause' or 'text'")
@@ -291,17 +466,65 @@ def _article(m: Any, line: int, where: str) -> SpecArticle:
             text=_str(item, "text", where, required=False), values=_settings(item, "values", where),
             options=_settings(item, "options", where), line=at,
             clause_line=item.lines.get("clause", item.lines.get("text", at))))
-    return SpecArticle("alternatives", line, title=title, alternatives=tuple(alts), style=style, notes=notes)
+    return SpecArticle("alternatives", line, title=title, alternatives=tuple(alts), style=style, notes=notes,
+                       topic=topic)
 
 
-# -- checking ------------------------------------------------------------------------------------------
+# -- values --------------------------------------------------------------------------------------------
 def _party_values(clause: Clause, spec: Spec) -> dict[str, str]:
-    """Party-typed variables take the spec's party names in order (party_a: first party, ...)."""
-    names = [p.name for p in spec.parties]
+    """Party-typed variables take the spec's parties in order (party_a: the first), by their running-text
+    name ("the United States")."""
+    names = [p.in_text or p.name for p in spec.parties]
     party_vars = [v.name for v in clause.variables if v.type == "party"]
     return {n: names[i] for i, n in enumerate(party_vars) if i < len(names)}
 
 
+def _values(clause: Clause, spec: Spec, values: Sequence[Setting]) -> dict[str, object]:
+    """The values a clause is rendered with: the spec's, party variables from the parties, and defaults in
+    which "Party A", "Party B", … name the spec's first, second, … party ("[name of the customs authority
+    of the United States]")."""
+    names = [p.in_text or p.name for p in spec.parties]
+    given = {s.name: s.value for s in values}
+    out: dict[str, object] = {}
+    for v in clause.variables:
+        if v.type == "text" and v.name not in given and isinstance(v.default, str):
+            named = _PARTY_LETTER.sub(lambda m: _party_letter(m, names), v.default)
+            if named != v.default:
+                out[v.name] = named
+    return out | _party_values(clause, spec) | given
+
+
+def _party_letter(m: re.Match[str], names: Sequence[str]) -> str:
+    k = ord(m.group(1)) - ord("A")
+    return names[k] if k < len(names) else m.group(0)
+
+
+def _opts(options: Sequence[Setting]) -> dict[str, bool]:
+    return {s.name: s.value for s in options}
+
+
+_BILATERAL = (
+    (re.compile(r"\bthe other Parties'"), "the other Party's"),
+    (re.compile(r"\b(?:the|any|each) other Parties\b"), "the other Party"),
+    (re.compile(r"\b(?:any|each) other Party\b"), "the other Party"),
+    (re.compile(r"\banother Party\b"), "the other Party"),
+    (re.compile(r"\bAnother Party\b"), "The other Party"),
+    (re.compile(r"\bNo Party\b"), "Neither Party"),
+    (re.compile(r"\bno Party\b"), "neither Party"),
+    (re.compile(r"\ball the Parties\b|\ball Parties\b"), "both Parties"),
+)
+
+
+def bilateral(text: str) -> str:
+    """Library text (written in the plurilateral forms) for an agreement of two parties: "No Party" becomes
+    "Neither Party", "another Party" and "the other Parties" become "the other Party", "all Parties" "both
+    Parties"."""
+    for pattern, replacement in _BILATERAL:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# -- checking ------------------------------------------------------------------------------------------
 def _check_clause(spec: Spec, library: ClauseLibrary, clause_id: str, line: int, values: Sequence[Setting],
                   options: Sequence[Setting], add: Any) -> Clause | None:
     try:
@@ -344,24 +567,63 @@ def _brackets(text: str, line: int, add: Any) -> None:
             return
 
 
+_Use = tuple[Clause, Sequence[Setting], Sequence[Setting], int]  # clause, values, options, line
+
+
+def _clauses_of(art: SpecArticle, library: ClauseLibrary) -> list[_Use]:
+    """The library clauses an article uses (one, or one per clause alternative) that exist."""
+    wanted = [(art.clause, art.values, art.options, art.clause_line)] if art.kind == "clause" else [
+        (a.clause, a.values, a.options, a.clause_line) for a in art.alternatives if a.clause is not None]
+    out: list[_Use] = []
+    for cid, values, options, line in wanted:
+        try:
+            out.append((library.get(cid or ""), values, options, line))
+        except FtadraftError:
+            continue
+    return out
+
+
+def _topics(spec: Spec, library: ClauseLibrary) -> list[set[str]]:
+    """The topics each article covers: its clauses' topics and its own ``topic``."""
+    out = []
+    for art in spec.articles:
+        topics = {c.topic for c, *_rest in _clauses_of(art, library)}
+        if art.topic:
+            topics.add(art.topic)
+        out.append(topics)
+    return out
+
+
+def _wanted_references(clause: Clause, options: Sequence[Setting]) -> list[str]:
+    """Topics ``clause`` refers to with the options as set (cross-references in switched-off options do
+    not count)."""
+    on = _opts(options)
+    bodies = [clause.text or ""] + [o.text for o in clause.options if on.get(o.id, o.default)]
+    return [topic for body in bodies for topic, _offset in cross_references(body)]
+
+
 def check_spec(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None) -> list[Problem]:
     """Everything wrong with a spec against the library: unknown clauses, parties, undeclared or empty
-    variables, out-of-range values, unknown options, unbalanced brackets. Each names ``FILE:LINE``."""
+    variables, out-of-range values, unknown options, unbalanced brackets, cross-references to topics no
+    article covers (errors); defaults left in place, a term the draft uses but does not define, and
+    unresolved "[Article X.Y]" references (warnings). Each names ``FILE:LINE``."""
     problems: list[Problem] = []
 
     def add(line: int, message: str, severity: str = "error") -> None:
         problems.append(Problem(severity, spec.path, line, message))
 
     codes = {p.code for p in spec.parties}
-    if spec.author not in codes:
+    if spec.parties and spec.author not in codes:
         add(spec.author_line, f"author {spec.author!r} is not one of the parties ({', '.join(sorted(codes))})")
     _brackets(spec.chapter_title, 1, add)
-    for art in spec.articles:
+    topics = _topics(spec, library)
+    covered = {t for ts in topics for t in ts}
+    for _k, art in enumerate(spec.articles):
         if art.title:
             _brackets(art.title, art.line, add)
         for n in art.notes:
-            if n.name and not all(c in codes for c in n.name.split("/")):
-                add(n.line, f"note by unknown party {n.name!r} (parties: {', '.join(sorted(codes))})")
+            if n.party and not all(c in codes for c in n.party.split("/")):
+                add(n.line, f"note by unknown party {n.party!r} (parties: {', '.join(sorted(codes))})")
         if art.kind == "clause":
             clause = _check_clause(spec, library, art.clause or "", art.clause_line, art.values, art.options, add)
             if clause is not None and clause.text_from and corpus is None:
@@ -387,7 +649,79 @@ def check_spec(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None)
                     _brackets(alt.text or "", alt.clause_line, add)
             if art.title is None and not any(a.clause for a in art.alternatives):
                 add(art.line, "alternatives of free text need a 'title'")
+        for clause, _settings, options, line in _clauses_of(art, library):
+            for topic in dict.fromkeys(_wanted_references(clause, options)):
+                if topic not in covered:
+                    add(line, f"{clause.id}: refers to {{{{ article:{topic} }}}} ({article_title(topic)}), but no "
+                              f"article of this draft covers {topic}; add one (a library clause, or an article "
+                              f"with 'topic: {topic}')")
+                elif sum(topic in ts for ts in topics) > 1:
+                    first = next(j for j, ts in enumerate(topics) if topic in ts)
+                    add(line, f"{clause.id}: several articles cover {topic}; the reference names the first "
+                              f"(Article {spec.chapter_number}.{first + 1})", "warning")
+    if not any(p.is_error for p in problems):
+        problems += _check_terms(spec, library, corpus)
     return problems
+
+
+def _check_terms(spec: Spec, library: ClauseLibrary, corpus: Corpus | None) -> list[Problem]:
+    """Warnings: terms the library defines that an article uses but the draft's definitions do not define,
+    and references left as "[Article X.Y]"."""
+    out: list[Problem] = []
+    try:
+        proposal = build_proposal(spec, library, corpus, checked=True)
+    except (SpecError, ClauseError, ValueError):
+        return out
+    library_terms: dict[str, tuple[Clause, str | None]] = {}  # term -> definitions clause, option id
+    topics = _topics(spec, library)
+    definitions = [k for k, ts in enumerate(topics) if "general/definitions" in ts]
+    own = {c.id for k in definitions for c, *_rest in _clauses_of(spec.articles[k], library)}
+    for c in sorted(library.select("general/definitions"), key=lambda c: c.id not in own):
+        if c.text is None:
+            continue
+        for t in defined_terms(render(c, options={o.id: False for o in c.options})):
+            library_terms.setdefault(t, (c, None))
+        for o in c.options:
+            for t in defined_terms(o.text):
+                library_terms.setdefault(t, (c, o.id))
+    defined: set[str] = set()
+    for k in definitions:
+        defined |= {t.casefold() for t in defined_terms("\n\n".join(_paragraphs(proposal.articles[k])))}
+    for k, (art, article) in enumerate(zip(spec.articles, proposal.articles, strict=False)):
+        text = _article_text(article)
+        for match in _UNRESOLVED.finditer(text):
+            out.append(Problem("warning", spec.path, art.line, f"Article {spec.chapter_number}.{k + 1} refers to "
+                               f"{match.group(0)}: fill in the number, or use a cross-reference "
+                               "{{ article:<topic> }}"))
+        if k in definitions:
+            continue
+        for term in terms_used(text, list(library_terms)):
+            if term.casefold() in defined:
+                continue
+            clause, option = library_terms[term]
+            if option and clause.id in own:
+                how = f"switch on option {option!r} of {clause.id}"
+            elif definitions:
+                how = f"add it to the definitions ({clause.id} defines it)"
+            else:
+                how = f"the draft has no definitions article ({clause.id} defines it)"
+            out.append(Problem("warning", spec.path, art.line,
+                               f"Article {spec.chapter_number}.{k + 1} ({clean_text(article.title)}) uses "
+                               f"{term!r}, which the draft does not define; {how}"))
+    return out
+
+
+def _article_text(article: Article) -> str:
+    return "\n".join(article_lines(article))
+
+
+def _paragraphs(article: Article) -> list[str]:
+    """The text of every paragraph of ``article``, every alternative's included."""
+    out = []
+    for block in article.body:
+        blocks = [block] if isinstance(block, Paragraph) else [b for o in block.options for b in o.blocks]
+        out += [b.text for b in blocks]
+    return out
 
 
 # -- building ------------------------------------------------------------------------------------------
@@ -419,14 +753,6 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     return [Paragraph(t, level) for t, level in out]
 
 
-def _values(clause: Clause, spec: Spec, values: Sequence[Setting]) -> dict[str, object]:
-    return _party_values(clause, spec) | {s.name: s.value for s in values}
-
-
-def _opts(options: Sequence[Setting]) -> dict[str, bool]:
-    return {s.name: s.value for s in options}
-
-
 def _citation(ref: str, corpus: Corpus | None) -> str:
     if corpus is None:
         return ref
@@ -440,61 +766,69 @@ def _citation(ref: str, corpus: Corpus | None) -> str:
     return citation(agreement, p) if agreement is not None else ref
 
 
-def _topic_name(topic: str) -> str | None:
-    try:
-        from ..tags.topics import taxonomy
-
-        return next((t.name for t in taxonomy() if t.id == topic), None)
-    except (ImportError, FtadraftError, OSError):  # pragma: no cover - taxonomy unavailable
-        return None
-
-
-def _default_title(clause: Clause) -> str:
-    if clause.topic in ("general/definitions", "general/scope"):
-        return clause.topic.split("/")[1].capitalize()
-    return _topic_name(clause.topic) or clause.title
+def _title(art: SpecArticle, library: ClauseLibrary) -> str:
+    """An article's title: the spec's, else the treaty title of its (first) clause's topic."""
+    if art.title:
+        return art.title
+    used = _clauses_of(art, library)
+    if used:
+        return article_title(used[0][0].topic)
+    return art.topic and article_title(art.topic) or "Article"
 
 
-def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None, *,
-                   library_notes: bool = True) -> Proposal:
+def references(spec: Spec, library: ClauseLibrary) -> dict[str, str]:
+    """What each cross-referenced topic reads as in this draft: "Article 19.5 (Personal Information
+    Protection)", the first article covering it."""
+    out: dict[str, str] = {}
+    for k, (art, topics) in enumerate(zip(spec.articles, _topics(spec, library), strict=False)):
+        for topic in sorted(topics):
+            out.setdefault(topic, f"Article {spec.chapter_number}.{k + 1} ({clean_text(_title(art, library))})")
+    return out
+
+
+def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = None, *, internal: bool = False,
+                   precedents: bool = False, library_notes: bool = True, checked: bool = False) -> Proposal:
     """The proposal a spec describes; a spec with errors (see :func:`check_spec`) raises :class:`SpecError`
-    naming the first one. ``library_notes=False`` leaves out the clause library's drafting notes (they
-    include negotiating considerations a delegation may not want to send); the spec's own notes stay."""
-    errors = [p for p in check_spec(spec, library, corpus) if p.is_error]
-    if errors:
-        raise SpecError(spec.path, errors[0].line, errors[0].message
-                        + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""))
+    naming the first one (``checked=True``: the caller has checked it).
+
+    What a delegation sends is the default: no internal notes (the clause library's drafting notes and the
+    spec's notes not marked ``tabled``) and no precedents. ``internal=True`` adds the internal notes (the
+    library's unless ``library_notes=False``) as comments marked "Internal"; ``precedents=True`` gives each
+    article its precedents' citations (for footnotes or the sources annex)."""
+    if not checked:
+        errors = [p for p in check_spec(spec, library, corpus) if p.is_error]
+        if errors:
+            raise SpecError(spec.path, errors[0].line, errors[0].message
+                            + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""))
+    refs = references(spec, library)
+    two = len(spec.parties) == 2
     articles = []
     for art in spec.articles:
         notes: list[Note] = []
-        precedents: list[str] = []
+        cites: list[str] = []
         body: list[Block] = []
 
         def use(clause: Clause, values: Sequence[Setting], options: Sequence[Setting], line: int,
-                notes: list[Note] = notes, precedents: list[str] = precedents) -> list[Paragraph]:
+                notes: list[Note] = notes, cites: list[str] = cites) -> list[Paragraph]:
             try:
-                text = render(clause, _values(clause, spec, values), _opts(options), corpus=corpus)
+                text = render(clause, _values(clause, spec, values), _opts(options), corpus=corpus, refs=refs)
             except ClauseError as exc:
                 raise SpecError(spec.path, line, str(exc)) from None
-            if library_notes:
-                notes.append(Note(spec.author, clause.notes))
-            precedents.extend(_citation(p.ref, corpus) for p in clause.precedents if p.ref)
-            return split_paragraphs(text)
+            if internal and library_notes:
+                notes.append(Note(LIBRARY, f"{clause.id}: {' '.join(clause.notes.split())}", internal=True))
+            if precedents:
+                cites.extend(_citation(p.ref, corpus) for p in clause.precedents if p.ref)
+            return split_paragraphs(bilateral(text) if two else text)
 
-        title = art.title
         if art.kind == "clause":
-            clause = library.get(art.clause or "")
-            body.extend(use(clause, art.values, art.options, art.clause_line))
-            title = title or _default_title(clause)
+            body.extend(use(library.get(art.clause or ""), art.values, art.options, art.clause_line))
         elif art.kind == "text":
             body.extend(split_paragraphs(art.text or ""))
         else:
             options = []
             for alt in art.alternatives:
                 if alt.clause is not None:
-                    clause = library.get(alt.clause)
-                    blocks = use(clause, alt.values, alt.options, alt.clause_line)
-                    title = title or _default_title(clause)
+                    blocks = use(library.get(alt.clause), alt.values, alt.options, alt.clause_line)
                 else:
                     blocks = split_paragraphs(alt.text or "")
                 options.append(Alternative(alt.party, tuple(blocks)))
@@ -502,15 +836,18 @@ def build_proposal(spec: Spec, library: ClauseLibrary, corpus: Corpus | None = N
                 body.append(Alternatives(tuple(options), art.style))  # type: ignore[arg-type]
             except ValueError as exc:
                 raise SpecError(spec.path, art.line, str(exc)) from None
-        notes.extend(Note(n.name or spec.author, n.value) for n in art.notes)
+        notes.extend(Note(n.party or spec.author, n.text, internal=not n.tabled)
+                     for n in art.notes if n.tabled or internal)
         try:
-            articles.append(Article(title or "Article", tuple(body), tuple(notes), tuple(dict.fromkeys(precedents))))
+            articles.append(Article(_title(art, library), tuple(body), tuple(notes), tuple(dict.fromkeys(cites))))
         except ValueError as exc:
             raise SpecError(spec.path, art.line, str(exc)) from None
     try:
-        return Proposal(agreement=spec.agreement, parties=tuple(PartyName(p.code, p.name) for p in spec.parties),
+        return Proposal(agreement=spec.agreement,
+                        parties=tuple(PartyName(p.code, p.name, p.short, p.in_text) for p in spec.parties),
                         chapter_number=spec.chapter_number, chapter_title=spec.chapter_title, round=spec.round,
-                        date=spec.date, author=spec.author, articles=tuple(articles))
+                        date=spec.date, author=spec.author, articles=tuple(articles),
+                        paper=spec.paper)  # type: ignore[arg-type]
     except ValueError as exc:
         raise SpecError(spec.path, 1, str(exc)) from None
 
@@ -521,11 +858,10 @@ _MORE_NAMES = {"UK": ("the United Kingdom",), "US": ("the United States",)}  # c
 
 def _party_name(code: str) -> str:
     """A display name for a party code ("United States" for USA), else the code itself."""
-    forms = _clauses.PARTY_NAMES.get(code, ()) or _MORE_NAMES.get(code, ())
+    forms = [f for f in _clauses.PARTY_NAMES.get(code, ()) or _MORE_NAMES.get(code, ()) if " Party" not in f]
     if not forms:
         return code
-    name = forms[-1] if len(forms) > 1 else forms[0]
-    return name.removeprefix("the ")
+    return forms[-1].removeprefix("the ")  # the short form: "United States", "Korea", "European Union"
 
 
 def _nearest(candidates: Sequence[Clause], level: str) -> Clause:
@@ -535,63 +871,137 @@ def _nearest(candidates: Sequence[Clause], level: str) -> Clause:
                                           not c.id.endswith("/" + c.level), c.id))
 
 
-def new_spec(library: ClauseLibrary, chapter: str, level: str, parties: Sequence[str]) -> str:
-    """YAML text of a starting spec for ``chapter`` (an area: ``e-commerce``): scope and definitions, then
-    one article per topic of the area at ``level`` (or the nearest level there is), values at their defaults."""
+def _area(chapter: str) -> str:
     area = chapter.strip().strip("/")
     if area not in _CHAPTER_TITLES:
         raise FtadraftError(f"{chapter}: no such chapter area; areas are {', '.join(_CHAPTER_TITLES)}")
+    return area
+
+
+def _by_topic(library: ClauseLibrary, area: str) -> dict[str, list[Clause]]:
+    stem = _clauses.DEFINITION_STEMS[area]
+    out: dict[str, list[Clause]] = {}
+    for topic in ("general/scope", "general/definitions"):
+        general = [c for c in library.select(topic) if c.id.split("/")[-1].startswith(stem + "-")]
+        if general:
+            out[topic] = general
+    order = {t: i for i, t in enumerate(_clauses.topic_ids())}
+    for c in sorted(library.select(area), key=lambda c: (order.get(c.topic, len(order)), c.topic)):
+        out.setdefault(c.topic, []).append(c)
+    return out
+
+
+def missing_levels(library: ClauseLibrary, chapter: str, level: str) -> dict[str, list[str]]:
+    """Topics of ``chapter`` with no clause at ``level``: topic → the levels the library has for it."""
+    area = _area(chapter)
+    out = {}
+    for topic, found in _by_topic(library, area).items():
+        if topic.startswith("general/"):
+            continue
+        if not any(c.level == level for c in found):
+            out[topic] = sorted({c.level for c in found}, key=LEVELS.index)
+    return out
+
+
+def new_spec(library: ClauseLibrary, chapter: str, level: str, parties: Sequence[str], *, nearest: bool = False,
+             today: str | None = None) -> str:
+    """YAML text of a starting spec for ``chapter`` (an area: ``e-commerce``): scope and definitions, then
+    one article per topic of the area that has a clause at ``level``, values at their defaults.
+
+    Topics with no clause at that level are left out and listed in a comment at the top (see
+    :func:`missing_levels`); with ``nearest``, the nearest level stands in for them, each marked with a
+    comment. A topic another chosen clause cross-references is always included (nearest level)."""
+    area = _area(chapter)
     if level not in LEVELS:
         raise FtadraftError(f"{level}: no such level; levels are {', '.join(LEVELS)}")
     codes = [p.strip().upper() for p in parties if p.strip()]
     if len(codes) < 2 or len(set(codes)) != len(codes) or not all(_CODE.match(c) for c in codes):
         raise FtadraftError(f"{','.join(parties)}: give two or more different party codes (e.g. USA,GBR)")
-    stem = _GENERAL_STEM[area]
-    chosen: list[Clause] = []
-    for topic in ("general/scope", "general/definitions"):
-        general = [c for c in library.select(topic) if c.id.split("/")[-1].startswith(stem + "-")]
-        if general:
-            chosen.append(_nearest(general, level))
-    by_topic: dict[str, list[Clause]] = {}
-    for c in library.select(area):
-        by_topic.setdefault(c.topic, []).append(c)
-    order = {t: i for i, t in enumerate(_clauses.topic_ids())}
-    for topic in sorted(by_topic, key=lambda t: (order.get(t, len(order)), t)):
-        chosen.append(_nearest(by_topic[topic], level))
-    if len(chosen) <= 2:
+    by_topic = _by_topic(library, area)
+    if len(by_topic) <= 2:
         raise FtadraftError(f"{area}: the clause library has no clauses for this chapter")
+    chosen: dict[str, tuple[Clause, str]] = {}  # topic -> clause, comment
+    missing = []
+    for topic, found in by_topic.items():
+        exact = [c for c in found if c.level == level]
+        if exact or topic.startswith("general/"):
+            chosen[topic] = (_nearest(exact or found, level), "")
+        elif nearest:
+            c = _nearest(found, level)
+            chosen[topic] = (c, f"no {level} clause for {topic}: the {c.level} one stands in")
+        else:
+            missing.append(topic)
+    for c, _comment in list(chosen.values()):
+        for topic in _wanted_references(c, ()):
+            if topic not in chosen and topic in by_topic:
+                stand_in = _nearest(by_topic[topic], level)
+                note = "" if stand_in.level == level else f" ({stand_in.level}: no {level} clause)"
+                chosen[topic] = (stand_in, f"{c.id} refers to this article{note}")
+                if topic in missing:
+                    missing.remove(topic)
+    order = list(by_topic)
+    switched = _definitions_needed([c for c, _comment in chosen.values()])
     names = {c: _party_name(c) for c in codes}
-    articles = []
-    for c in chosen:
+    in_text = [running_name(code, names[code]) for code in codes]
+
+    def fill_party(m: re.Match[str]) -> str:
+        return _party_letter(m, in_text)
+
+    head = {
+        "agreement": " - ".join(names[c] for c in codes) + " Free Trade Agreement",
+        "parties": [{"code": c, "name": names[c], "short": default_short(c)}
+                    | ({"in_text": running_name(c, names[c])} if running_name(c, names[c]) != names[c] else {})
+                    for c in codes],
+        "chapter": {"number": 1, "title": _CHAPTER_TITLES[area]},
+        "round": "Round 1",
+        "date": today or _date.today().isoformat(),
+        "author": codes[0],
+        "paper": "A4",
+    }
+    out = [f"# Draft spec: {_CHAPTER_TITLES[area]} at the {level!r} level (ftadraft draft new).",
+           "# Edit values, add 'alternatives' or free-text articles, then: ftadraft draft check / build."]
+    if missing:
+        out.append(f"# No {level} clause in the library for: "
+                   + "; ".join(f"{t} (has {', '.join(missing_levels(library, area, level)[t])})" for t in missing)
+                   + ". Left out; `draft new --nearest` takes the nearest level instead.")
+    out.append(yaml.safe_dump(head, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False).rstrip())
+    out.append("articles:")
+    for topic in sorted(chosen, key=order.index):
+        c, comment = chosen[topic]
         entry: dict[str, Any] = {"clause": c.id}
-        party_vars = [v for v in c.variables if v.type == "party"]
-        values = {v.name: (names[codes[party_vars.index(v)]] if v in party_vars and party_vars.index(v) < len(codes)
-                           else v.default) for v in c.variables}
+        values = {v.name: (_PARTY_LETTER.sub(fill_party, v.default) if isinstance(v.default, str) else v.default)
+                  for v in c.variables if v.type != "party"}
         if values:
             entry["values"] = values
         if c.options:
-            entry["options"] = {o.id: o.default for o in c.options}
-        articles.append(entry)
-    data = {
-        "agreement": " - ".join(names[c] for c in codes) + " Free Trade Agreement",
-        "parties": [{"code": c, "name": names[c]} for c in codes],
-        "chapter": {"number": 1, "title": _CHAPTER_TITLES[area]},
-        "round": "Round 1",
-        "date": _date.today().isoformat(),
-        "author": codes[0],
-        "articles": articles,
-    }
-    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
-    return (f"# Draft spec: {_CHAPTER_TITLES[area]} at the {level!r} level (ftadraft draft new).\n"
-            "# Edit values, add 'alternatives' or free-text articles, then: ftadraft draft check / build.\n"
-            + body)
+            entry["options"] = {o.id: o.default or o.id in switched.get(c.id, ()) for o in c.options}
+        if comment:
+            out.append(f"  # {comment}")
+        item = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+        out.append("\n".join("  " + line for line in item.rstrip().split("\n")))
+    return "\n".join(out) + "\n"
+
+
+def _definitions_needed(chosen: Sequence[Clause]) -> dict[str, set[str]]:
+    """Optional definitions the other chosen clauses use: definitions clause id → option ids to switch on."""
+    texts = []
+    for c in chosen:
+        if c.topic != "general/definitions" and c.text is not None:
+            try:
+                texts.append(render(c))
+            except ClauseError:
+                continue
+    used = "\n".join(texts)
+    out: dict[str, set[str]] = {}
+    for c in chosen:
+        if c.topic == "general/definitions":
+            out[c.id] = {o.id for o in c.options if terms_used(used, defined_terms(o.text))}
+    return out
 
 
 def spec_problems_from(exc: ClauseError) -> list[Problem]:
-    """A load error as a one-item problem list (what ``draft check`` prints)."""
+    """A load error as a one-item problem list."""
     return [Problem("error", exc.path, exc.line, exc.problem)]
-
-
 
 
 # -- plain renderings ----------------------------------------------------------------------------------
@@ -608,9 +1018,11 @@ def _numbered(blocks: Sequence[Paragraph], state: list[int]) -> list[str]:
     return out
 
 
-def article_lines(article: Article, *, clean: bool = False, pick: int = 0) -> list[str]:
-    """An article's body as numbered lines; alternatives inline ("[USA: …] [EU: …]") or stacked
-    ("[Alt 1 (USA):" … "]"), or with ``clean`` only wording ``pick`` and no brackets."""
+def article_lines(article: Article, *, clean: bool = False, pick: int = 0,
+                  label: Callable[[str], str] = lambda code: code) -> list[str]:
+    """An article's body as numbered lines; alternatives inline ("[US: …] [EU: …]") or stacked
+    ("[Alt 1 (US):" … "]"), parties named by ``label`` (e.g. :meth:`Proposal.party_label`), or with
+    ``clean`` only wording ``pick`` and no brackets."""
     state = [0, 0]
     out: list[str] = []
     for block in article.body:
@@ -621,14 +1033,14 @@ def article_lines(article: Article, *, clean: bool = False, pick: int = 0) -> li
         elif block.style == "inline":
             line = _numbered([block.options[0].blocks[0]], state)[0]
             number = line.split(" ", 1)[0]
-            out.append(number + " " + " ".join(f"[{o.party}: {o.blocks[0].text}]" for o in block.options))
+            out.append(number + " " + " ".join(f"[{label(o.party)}: {o.blocks[0].text}]" for o in block.options))
         else:
             before, after = list(state), list(state)
             for k, option in enumerate(block.options):
                 here = list(before)
                 lines = _numbered(option.blocks, here)
                 lines[-1] += "]"
-                out += [f"[Alt {k + 1} ({option.party}):"] + lines
+                out += [f"[Alt {k + 1} ({label(option.party)}):"] + lines
                 if k == 0:
                     after = here
             state[:] = after
@@ -641,6 +1053,10 @@ def article_heading(p: Proposal, index: int) -> str:
     return f"Article {p.chapter_number}.{index + 1}: {p.articles[index].title}"
 
 
+def _note_label(p: Proposal, note: Note) -> str:
+    return ("Internal note" if note.internal else "Note") + f" ({p.party_label(note.party)})"
+
+
 def proposal_markdown(p: Proposal, *, clean: bool = False) -> str:
     """The proposal as Markdown: title block, articles with numbered paragraphs, notes and precedents
     (left out with ``clean``, which also removes brackets and keeps the first wording)."""
@@ -649,13 +1065,14 @@ def proposal_markdown(p: Proposal, *, clean: bool = False) -> str:
 
     out = [f"# {p.agreement}", "", f"## Chapter {p.chapter_number}: {c(p.chapter_title)}", ""]
     if not clean:
-        out += [f"*{p.party_name(p.author)} proposal — {p.round} — {p.date} — DRAFT, without prejudice*", ""]
+        out += [f"*Proposal by {p.party_in_text(p.author)} — {p.round} — {p.display_date} — DRAFT, without "
+                "prejudice*", ""]
     for k, a in enumerate(p.articles):
         out += [f"### {c(article_heading(p, k))}", ""]
-        for line in article_lines(a, clean=clean):
+        for line in article_lines(a, clean=clean, label=p.party_label):
             out += [line, ""]
         if not clean:
-            out += [f"> **Note ({n.party}):** {' '.join(n.text.split())}" for n in a.notes]
+            out += [f"> **{_note_label(p, n)}:** {' '.join(n.text.split())}" for n in a.notes]
             if a.notes:
                 out.append("")
             if a.precedents:
@@ -673,37 +1090,23 @@ def proposal_html(p: Proposal, *, clean: bool = False) -> str:
         return text.replace("[", '<span class="br">[</span>').replace("]", '<span class="br">]</span>')
 
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{escape(p.agreement)}</title>",
-           ("<style>body{font-family:serif;max-width:46em;margin:2em auto}.br{background:#ffe08a;font-weight:bold}"
-            ".sub{margin-left:2em}.note{color:#555;border-left:3px solid #ccc;padding-left:.5em}</style>"),
-           "</head><body>", f"<h1>{escape(p.agreement)}</h1>", f"<h2>Chapter {p.chapter_number}: {c(p.chapter_title)}</h2>"]
+           ("<style>body{font-family:'Times New Roman',serif;max-width:46em;margin:2em auto}"
+            ".br{background:#d9d9d9;font-weight:bold}.sub{margin-left:2em}"
+            ".note{color:#555;border-left:3px solid #ccc;padding-left:.5em}</style>"),
+           "</head><body>", f"<h1>{escape(p.agreement)}</h1>",
+           f"<h2>Chapter {p.chapter_number}: {c(p.chapter_title)}</h2>"]
     if not clean:
-        out.append(f"<p><em>{escape(p.party_name(p.author))} proposal — {escape(p.round)} — {p.date} — DRAFT, "
-                   "without prejudice</em></p>")
+        out.append(f"<p><em>Proposal by {escape(p.party_in_text(p.author))} — {escape(p.round)} — "
+                   f"{p.display_date} — DRAFT, without prejudice</em></p>")
     for k, a in enumerate(p.articles):
         out.append(f"<h3>{c(article_heading(p, k))}</h3>")
-        for line in article_lines(a, clean=clean):
+        for line in article_lines(a, clean=clean, label=p.party_label):
             css = ' class="sub"' if line.startswith("(") else ""
             out.append(f"<p{css}>{c(line)}</p>")
         if not clean:
-            out += [f'<p class="note"><strong>Note ({escape(n.party)}):</strong> {escape(" ".join(n.text.split()))}</p>'
-                    for n in a.notes]
+            out += [f'<p class="note"><strong>{escape(_note_label(p, n))}:</strong> '
+                    f'{escape(" ".join(n.text.split()))}</p>' for n in a.notes]
             if a.precedents:
                 out.append(f"<p><em>Precedents:</em> {escape('; '.join(a.precedents))}</p>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
-
-
-def redline_pairs(old: Proposal, new: Proposal) -> list[tuple[str, str, str]]:
-    """``(heading, old text, new text)`` per article, paired by position, from the clean texts (first
-    wording of any alternatives); an article on one side only is all inserted or all deleted."""
-    out = []
-    for k in range(max(len(old.articles), len(new.articles))):
-        a = old.articles[k] if k < len(old.articles) else None
-        b = new.articles[k] if k < len(new.articles) else None
-        ta, tb = (a.title if a else ""), (b.title if b else "")
-        title = clean_text(tb or ta) if not a or not b or clean_text(ta) == clean_text(tb) else \
-            f"{clean_text(ta)} → {clean_text(tb)}"
-        text_a = "\n".join(article_lines(a, clean=True)) if a else ""
-        text_b = "\n".join(article_lines(b, clean=True)) if b else ""
-        out.append((f"Article {new.chapter_number}.{k + 1}: {title}", text_a, text_b))
-    return out

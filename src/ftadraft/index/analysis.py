@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .. import fingerprint
+from .workers import pool as worker_pool
 
 #: Languages with a tokenizer and a lemma table; anything else is tokenised as English without lemmas.
 LEMMA_LANGUAGES = ("en", "es", "fr")
@@ -96,6 +95,8 @@ class TagInput:
     lemmas: str
     title_lemmas: str
     chapter_lemmas: str
+    #: the language the lemmas are in (its phrase tables tag them)
+    lang: str = "en"
 
 
 class _Pipeline:
@@ -127,6 +128,8 @@ class _Pipeline:
         ``vocabulary`` receives every word form met (lower case) -> its lemma."""
         import numpy as np
         from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, ORTH
+
+        from .. import fingerprint  # numpy too: loaded when analysing, not on import
 
         strings = self.vocab.strings
         terminal = np.array([strings.add(c) for c in _SENTENCE_END], dtype=np.uint64)
@@ -259,7 +262,7 @@ def analyze_mixed(
         for lang, positions, texts in chunks:
             collect(lang, positions, _run_chunk(lang, texts))
     else:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        with worker_pool(n_workers) as pool:
             langs = [c[0] for c in chunks]
             texts_list = [c[2] for c in chunks]
             for (lang, positions, _), done in zip(chunks, pool.map(_run_chunk, langs, texts_list), strict=True):

@@ -11,6 +11,8 @@ here is ever the only copy of anything.
 from __future__ import annotations
 
 import hashlib
+import zipfile
+import zlib
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,8 +49,8 @@ def read(path: Path | None, names: tuple[str, ...] | None = None) -> Arrays | No
     try:
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in (names if names is not None else z.files)}
-    except (OSError, ValueError, KeyError, EOFError):
-        return None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError):
+        return None  # a truncated or damaged file (BadZipFile, a bad CRC, ...) is rebuilt, never fatal
 
 
 def write(path: Path | None, arrays: Arrays) -> None:

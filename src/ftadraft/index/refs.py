@@ -76,11 +76,12 @@ def resolve(index: Index, ref: str) -> Agreement | Provision:
     return _find_article(index, agreement, article, ref)
 
 
-def _find_article(index: Index, agreement: Agreement, article: str, ref: str) -> Provision:
+def _candidates(index: Index, agreement: Agreement, article: str) -> tuple[str, list[Provision]]:
+    """(the article as typed, without "Article"; the provisions it may name) — no error, no suggestion."""
     if article.startswith("/"):
         found = index.provision(f"{agreement.id}{article}")
         if found:
-            return found
+            return article, [found]
         article = article[1:]
     bare = _ARTICLE_WORD.sub("", article)
     key = number_key(bare)
@@ -94,9 +95,14 @@ def _find_article(index: Index, agreement: Agreement, article: str, ref: str) ->
     if not candidates:
         direct = index.provision(f"{agreement.id}/{bare}")
         if direct:
-            return direct
+            return bare, [direct]
         if bare.lower() in {"preamble", "conclusion"}:
             candidates = [p for p in index.provisions(agreement.id) if (p.title or "").lower() == bare.lower()]
+    return bare, candidates
+
+
+def _find_article(index: Index, agreement: Agreement, article: str, ref: str) -> Provision:
+    bare, candidates = _candidates(index, agreement, article)
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1:
@@ -109,17 +115,14 @@ def _find_article(index: Index, agreement: Agreement, article: str, ref: str) ->
         if opens is not None:
             close.append(f"{agreement.id}:{n}")
         else:  # several articles carry this number: name each so that it opens
-            same = index.provisions_numbered(agreement.id, number_key(n) or n)
-            close += [_qualified(index, agreement, p) for p in same]
+            close += [_qualified(index, agreement, p) for p in _candidates(index, agreement, n)[1]]
     raise ReferenceNotFound(ref, f"no article {bare!r} in {agreement.id} ({agreement.name})", close[:8])
 
 
 def _opens(index: Index, agreement: Agreement, article: str) -> Provision | None:
     """The provision ``AGREEMENT:article`` opens, or None if it opens none or several."""
-    try:
-        return _find_article(index, agreement, article, article)
-    except ReferenceNotFound:
-        return None
+    found = _candidates(index, agreement, article)[1]
+    return found[0] if len(found) == 1 else None
 
 
 def _qualified(index: Index, agreement: Agreement, p: Provision) -> str:

@@ -14,6 +14,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
+import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +24,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from .. import fingerprint
 from ..errors import IndexFileError, ReferenceNotFound
 from ..model import Agreement, Chapter, Document, Footnote, Provision
 from ..suggest import close_matches
@@ -33,6 +35,43 @@ SCHEMA_VERSION = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # Values bound per `IN (...)` list: well under SQLite's limit on host parameters.
 _IN_CHUNK = 500
+#: How long a write waits for another process's write lock before giving up (seconds; $FTADRAFT_LOCK_TIMEOUT).
+LOCK_TIMEOUT = 120.0
+#: How often a waiting writer tries again (it reports that it waits after the first try).
+_LOCK_POLL = 1.0
+
+#: Called with a one-line message while a write waits for another process's lock.
+WaitReporter = Callable[[str], None]
+
+
+def lock_timeout() -> float:
+    """:data:`LOCK_TIMEOUT`, or ``$FTADRAFT_LOCK_TIMEOUT`` seconds when set."""
+    try:
+        return max(0.0, float(os.environ.get("FTADRAFT_LOCK_TIMEOUT") or LOCK_TIMEOUT))
+    except ValueError:
+        return LOCK_TIMEOUT
+
+
+def index_error(path: Path, e: sqlite3.Error) -> IndexFileError:
+    """What an SQLite error says about the index file, as one line naming it (locked, read-only, disk full,
+    damaged); the CLI prints it instead of a traceback."""
+    msg = " ".join(str(e).split())
+    low = msg.lower()
+    if "locked" in low or "busy" in low:
+        problem = "locked by another process; try again when it has finished"
+    elif "readonly" in low or "read-only" in low:
+        problem = "read-only (file permissions or a read-only file system); this command needs to write to it"
+    elif "disk is full" in low or "disk full" in low:
+        problem = "disk full while writing the index; nothing was written (free some space and try again)"
+    elif "could not decode" in low:
+        problem = "damaged: a stored text is not valid UTF-8; rebuild the index or restore a copy"
+    elif "malformed" in low or "not a database" in low or "corrupt" in low or "i/o error" in low:
+        problem = f"damaged ({msg[:120]}); rebuild the index or restore a copy"
+    elif "unable to open" in low:
+        problem = "cannot be opened (a missing folder, no permission, or a read-only file system)"
+    else:
+        problem = f"index error ({msg[:160]})"
+    return IndexFileError(path, problem)
 
 _SCHEMA_V1 = """
 CREATE TABLE agreements (
@@ -132,6 +171,8 @@ MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
 def _fill_fingerprints(conn: sqlite3.Connection) -> None:
     """v2 data step: compute the fingerprint of every provision already indexed."""
+    from .. import fingerprint  # numpy: loaded by writes only, not by every command that opens an index
+
     rows = conn.execute("SELECT rowid, normalized FROM provisions WHERE fingerprint IS NULL").fetchall()
     conn.executemany("UPDATE provisions SET fingerprint = ? WHERE rowid = ?",
                      [(fingerprint.to_bytes(fingerprint.hashes(text)), rowid) for rowid, text in rows])
@@ -179,9 +220,14 @@ def _marks(values: Sequence[Any]) -> str:
 class Index:
     """An open ftadraft index file. Use :func:`open_index`, or as a context manager."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, readonly: bool = False,
+                 on_wait: WaitReporter | None = None) -> None:
         self.path = path
         self.conn = conn
+        #: Opened read-only (SQLite refuses every write): read commands never write, create or migrate.
+        self.readonly = readonly
+        #: Told (once per write) when a write waits for another process's lock.
+        self.on_wait = on_wait
 
     def close(self) -> None:
         self.conn.close()
@@ -195,15 +241,45 @@ class Index:
     # -- transactions ---------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: everything inside commits together or not at all (also on Ctrl-C)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One atomic write: everything inside commits together or not at all (also on Ctrl-C). Inside
+        another transaction it joins that one (reads and writes of one operation share one snapshot).
+
+        Another process's write lock is waited for (:func:`lock_timeout`, reported to :attr:`on_wait`),
+        and SQLite errors (locked, read-only, disk full, damaged) become one-line
+        :class:`~ftadraft.errors.IndexFileError` s after the rollback."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        if self.readonly:
+            raise IndexFileError(self.path, "opened read-only; this operation needs to write to it")
+        _begin(self.conn, self.path, self.on_wait)
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._rollback()
+            raise index_error(self.path, e) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _check_integrity(self, conn: sqlite3.Connection) -> None:
+        """Refuse to write into a damaged file (SQLite's quick check: every page and b-tree, about a second
+        for the full ToTA index): a write there could succeed and hide the damage, or spread it."""
+        rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+        if [r[0] for r in rows] != ["ok"]:
+            detail = " ".join(str(rows[0][0]).split())[:120] if rows else "no answer"
+            raise IndexFileError(self.path, f"damaged ({detail}); nothing was written; rebuild the index or "
+                                            "restore a copy")
+
+    def _rollback(self) -> None:
+        """Roll back what is open: after an error such as a full disk SQLite may have rolled back already
+        (and a second ROLLBACK would hide the real error behind "cannot rollback")."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # nothing was committed; closing the connection discards the rest
 
     # -- writes ---------------------------------------------------------------------------------
     def write_documents(
@@ -221,6 +297,7 @@ class Index:
         replaced: list[str] = []
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
         with self.transaction() as conn:
+            self._check_integrity(conn)
             for doc in documents:
                 if self._delete_agreement(conn, doc.agreement.id):
                     replaced.append(doc.agreement.id)
@@ -243,6 +320,7 @@ class Index:
     def remove(self, agreement_ids: Iterable[str]) -> int:
         """Remove agreements (and their provisions) in one transaction; return how many existed."""
         with self.transaction() as conn:
+            self._check_integrity(conn)
             return sum(self._delete_agreement(conn, aid) for aid in agreement_ids)
 
     @staticmethod
@@ -259,6 +337,8 @@ class Index:
     def _insert_document(
         conn: sqlite3.Connection, doc: Document, ingest_key: str, now: str, analyses: Mapping[str, ProvisionAnalysis]
     ) -> None:
+        from .. import fingerprint  # numpy: loaded by writes only, not by every command that opens an index
+
         a = doc.agreement
         conn.execute(
             "INSERT INTO agreements (id, name, aliases, parties, signed, in_force, type, status, language,"
@@ -317,10 +397,10 @@ class Index:
                          (_json(list(tags)),))
             conn.executemany("UPDATE provisions SET obligation = ? WHERE id = ?",
                              [(ob, pid) for pid, (_t, ob) in tags.items()])
-            conn.executemany(
+            conn.executemany(  # a provision removed meanwhile gets no row (not a NULL row id)
                 "INSERT INTO provision_topics (provision_rowid, topic, score) "
-                "VALUES ((SELECT rowid FROM provisions WHERE id = ?), ?, ?)",
-                [(pid, topic, score) for pid, (topics, _o) in tags.items() for topic, score in topics],
+                "SELECT rowid, ?, ? FROM provisions WHERE id = ?",
+                [(topic, score, pid) for pid, (topics, _o) in tags.items() for topic, score in topics],
             )
 
     def check_parties(self, parties: Sequence[str]) -> tuple[str, ...]:
@@ -381,11 +461,11 @@ class Index:
     def tag_inputs(self) -> list[tuple[str, TagInput]]:
         """(provision id, what tagging needs) for every provision in the index."""
         rows = self.conn.execute(
-            "SELECT id, normalized, sentences, title, lemmas, title_lemmas, chapter_lemmas FROM provisions "
-            "ORDER BY rowid"
+            "SELECT p.id, p.normalized, p.sentences, p.title, p.lemmas, p.title_lemmas, p.chapter_lemmas, "
+            "coalesce(a.language, 'en') FROM provisions p JOIN agreements a ON a.id = p.agreement_id ORDER BY p.rowid"
         )
         return [
-            (r[0], TagInput(r[1], tuple(tuple(x) for x in json.loads(r[2])), r[3], r[4], r[5], r[6]))  # type: ignore[misc]
+            (r[0], TagInput(r[1], tuple(tuple(x) for x in json.loads(r[2])), r[3], r[4], r[5], r[6], r[7]))  # type: ignore[misc]
             for r in rows
         ]
 
@@ -534,6 +614,16 @@ class Index:
             row = self.conn.execute("SELECT doc FROM temp.fts_vocab WHERE term = ?", (t,)).fetchone()
             out[t] = row[0] if row else 0
         return out
+
+    def prefix_terms(self, prefix: str) -> int:
+        """How many distinct terms of the FTS5 index start with ``prefix`` (what ``prefix*`` expands to)."""
+        if not prefix:
+            return self.provision_count()
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, provisions_fts, 'row')")
+        upper = prefix[:-1] + chr(min(ord(prefix[-1]) + 1, 0x10FFFF))
+        sql = "SELECT count(*) FROM temp.fts_vocab WHERE term >= ? AND term < ?"
+        return int(self.conn.execute(sql, (prefix, upper)).fetchone()[0])
 
     def word_forms(self, lang: str, *, min_length: int = 1) -> Iterator[str]:
         """Every word form of the vocabulary of ``lang`` at least ``min_length`` characters long."""
@@ -688,6 +778,16 @@ class Index:
             "FROM provisions, (SELECT '0123456789abcdef' AS h)").fetchone()
         return ContentState(row[0], row[1], row[2])
 
+    # --- reads for corpus-wide reuse (provenance.reuse, issue 19) -----------------------------------
+    def provision_outline(self, agreement_id: str | None = None) -> ProvisionOutline:
+        """Row id, id, chapter and normalised length (characters) of every provision, or of one agreement's,
+        in row-id order: where each article sits, without its text."""
+        sql = ("SELECT rowid, id, chapter_number, chapter_title, length(normalized) FROM provisions"
+               + (" WHERE agreement_id = ?" if agreement_id is not None else "") + " ORDER BY rowid")
+        rows = self.conn.execute(sql, () if agreement_id is None else (agreement_id,)).fetchall()
+        return ProvisionOutline(tuple(r[0] for r in rows), tuple(r[1] for r in rows), tuple(r[2] for r in rows),
+                                tuple(r[3] for r in rows), tuple(r[4] for r in rows))
+
 
 @dataclass(frozen=True)
 class TaggedProvision:
@@ -728,6 +828,17 @@ class ProvisionTexts:
 
 
 @dataclass(frozen=True)
+class ProvisionOutline:
+    """Provisions in row-id order (:meth:`Index.provision_outline`), as columns."""
+
+    rowids: tuple[int, ...]
+    ids: tuple[str, ...]
+    chapter_numbers: tuple[str | None, ...]
+    chapter_titles: tuple[str | None, ...]
+    chars: tuple[int, ...]  # length of the normalised text
+
+
+@dataclass(frozen=True)
 class ContentState:
     """:meth:`Index.content_state`: provisions, the last row id, and a checksum of row ids and text hashes."""
 
@@ -756,66 +867,182 @@ def _agreement(r: sqlite3.Row) -> Agreement:
     )
 
 
-def open_index(path: Path | str | None = None, *, create: bool = False) -> Index:
-    """Open (or, with ``create``, create) the index at ``path``; refuse foreign or newer files."""
+def open_index(path: Path | str | None = None, *, create: bool = False, readonly: bool = False,
+               on_wait: WaitReporter | None = None) -> Index:
+    """Open (or, with ``create``, create) the index at ``path``; refuse foreign or newer files.
+
+    ``readonly`` opens it for reading only: SQLite refuses every write, nothing is created, migrated or
+    switched to WAL (an index on a read-only file system is read as it is). A file that is not
+    ftadraft's is refused before SQLite writes anything to it: one stamped with another application's id
+    from its header bytes, one with another application's tables once opened. Only regular files are
+    opened (``--db /dev/null`` is refused)."""
+    if create and readonly:
+        raise ValueError("an index cannot be created read-only")
     db = Path(path).expanduser() if path else default_db_path()
-    exists = db.exists() and db.stat().st_size > 0
+    try:
+        st: os.stat_result | None = db.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise IndexFileError(db, f"cannot read the index ({e.strerror})") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IndexFileError(db, "is a folder, not an index file")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise IndexFileError(db, "not a regular file (a device, pipe or socket); give the path of an index file")
+    exists = st is not None and st.st_size > 0
     if not exists and not create:
         raise IndexFileError(
             db, "no index here yet; add agreements first (ftadraft corpus fetch tota, or corpus add PATH)"
         )
     if exists:
-        if db.is_dir():
-            raise IndexFileError(db, "is a folder, not an index file")
-        with db.open("rb") as fh:
-            if fh.read(16) != _SQLITE_MAGIC:
-                raise IndexFileError(db, "not an ftadraft index (not an SQLite database)")
-    elif create:
+        _check_header(db)
+        if not readonly:
+            _check_writable(db)
+    else:
         try:
             db.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise IndexFileError(db, f"cannot create the index folder ({e.strerror})") from None
+        _check_writable(db)
+    mode = "ro" if readonly else "rw" if exists else "rwc"
+    conn = _connect(db, mode)
     try:
-        conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
-    except sqlite3.Error as e:
-        raise IndexFileError(db, f"cannot open the index ({e})") from None
-    conn.row_factory = sqlite3.Row
-    try:
-        _prepare(conn, db, fresh=not exists)
+        try:
+            _prepare(conn, db, fresh=not exists, readonly=readonly, on_wait=on_wait)
+        except IndexFileError as e:
+            wal = db.with_name(db.name + "-wal")
+            if not (readonly and "cannot be opened" in e.problem and not os.access(db.parent, os.W_OK)
+                    and not (wal.exists() and wal.stat().st_size > 0)):
+                raise
+            # A WAL index in a folder no one can write to (a read-only file system): SQLite cannot make the
+            # shared-memory file a reader needs, and no process can be writing there, so read the file as the
+            # immutable file it is (unless a write-ahead log holds changes the file alone does not have).
+            conn.close()
+            conn = _connect(db, "ro&immutable=1")
+            _prepare(conn, db, fresh=False, readonly=True, on_wait=on_wait)
     except BaseException:
         conn.close()
         raise
-    return Index(db, conn)
+    return Index(db, conn, readonly=readonly, on_wait=on_wait)
 
 
-def _prepare(conn: sqlite3.Connection, db: Path, *, fresh: bool) -> None:
+def _check_header(db: Path) -> None:
+    """Refuse, from the file's first bytes and before SQLite opens it, what is not an SQLite database and
+    an SQLite database stamped with another application's id (whatever it holds: even an empty one)."""
+    try:
+        with db.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as e:
+        raise IndexFileError(db, f"cannot read the index ({e.strerror})") from None
+    if header[:16] != _SQLITE_MAGIC:
+        raise IndexFileError(db, "not an ftadraft index (not an SQLite database)")
+    app_id = int.from_bytes(header[68:72], "big") if len(header) >= 72 else 0
+    if app_id not in (0, APPLICATION_ID):
+        raise IndexFileError(db, f"not an ftadraft index (an SQLite database of another application, "
+                                 f"application id {app_id:#010x}); it is left as it is")
+
+
+def _check_writable(db: Path) -> None:
+    """Refuse up front to write where SQLite could not (a read-only file, folder or file system), with a
+    line that says so rather than SQLite's "attempt to write a readonly database" halfway through."""
+    folder = db.parent if str(db.parent) else Path(".")
+    try:
+        read_only_fs = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        read_only_fs = False
+    if read_only_fs:
+        raise IndexFileError(db, "on a read-only file system; this command needs to write to the index")
+    if db.exists() and not os.access(db, os.W_OK):
+        raise IndexFileError(db, "read-only (file permissions); this command needs to write to the index")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise IndexFileError(db, f"its folder {folder} is not writable (SQLite keeps its journal beside the index)")
+
+
+def _connect(db: Path, mode: str) -> sqlite3.Connection:
+    uri = f"file:{urllib.parse.quote(str(db.absolute()))}?mode={mode}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=lock_timeout())
+    except sqlite3.Error as e:
+        raise index_error(db, e) from None
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _begin(conn: sqlite3.Connection, db: Path, on_wait: WaitReporter | None) -> None:
+    """BEGIN IMMEDIATE, waiting up to :func:`lock_timeout` for another process's write lock: trying again
+    every second, saying once that it waits, then failing with one line."""
+    timeout = lock_timeout()
+    poll = min(_LOCK_POLL, timeout)
+    conn.execute(f"PRAGMA busy_timeout = {int(poll * 1000)}")
+    start = time.monotonic()
+    told = False
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as e:
+                problem = index_error(db, e)
+                if not problem.problem.startswith("locked"):
+                    raise problem from None
+                waited = time.monotonic() - start
+                if waited >= timeout:
+                    raise IndexFileError(
+                        db, f"locked: another process has been writing to it for {waited:.0f} s; try again when it "
+                            "has finished (FTADRAFT_LOCK_TIMEOUT sets how long to wait)") from None
+                if not told and on_wait is not None:
+                    on_wait(f"{db}: another process is writing to the index; waiting up to {timeout:.0f} s")
+                    told = True
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+
+def _prepare(conn: sqlite3.Connection, db: Path, *, fresh: bool, readonly: bool = False,
+             on_wait: WaitReporter | None = None) -> None:
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as e:
-        raise IndexFileError(db, f"not an ftadraft index or damaged ({e})") from None
-    if tables and app_id != APPLICATION_ID:
+        problem = index_error(db, e)
+        if problem.problem.startswith(("damaged", "index error")):
+            raise IndexFileError(db, f"not an ftadraft index or damaged ({' '.join(str(e).split())[:120]})") from None
+        raise problem from None
+    if app_id not in (0, APPLICATION_ID) or (tables and app_id != APPLICATION_ID):
         raise IndexFileError(db, "not an ftadraft index (an SQLite database of another application)")
     if version > SCHEMA_VERSION:
         raise IndexFileError(
             db, f"index schema v{version} is newer than this ftadraft understands (v{SCHEMA_VERSION}); upgrade ftadraft"
         )
     conn.execute("PRAGMA foreign_keys = ON")
+    if readonly:
+        if not tables:
+            raise IndexFileError(
+                db, "no index here yet (an empty SQLite file); add agreements first (ftadraft corpus add PATH)")
+        if version < SCHEMA_VERSION:
+            raise IndexFileError(db, f"index schema v{version} needs upgrading to v{SCHEMA_VERSION}, which a read "
+                                     "never does; run a command that writes (e.g. ftadraft corpus retag)")
+        return
     conn.execute("PRAGMA synchronous = NORMAL")
-    if version < SCHEMA_VERSION:
-        _migrate(conn, version)
-    if fresh or conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError:
-            pass  # read-only location: the rollback journal still keeps writes atomic
-
-
-def _migrate(conn: sqlite3.Connection, version: int) -> None:
-    """Apply the migrations after ``version`` in one transaction."""
-    conn.execute("BEGIN IMMEDIATE")
     try:
+        if version < SCHEMA_VERSION:
+            _migrate(conn, db, version, on_wait)
+        if fresh or conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass  # locked by a reader, or a read-only location: the rollback journal keeps writes atomic too
+    except sqlite3.Error as e:
+        raise index_error(db, e) from None
+
+
+def _migrate(conn: sqlite3.Connection, db: Path, version: int, on_wait: WaitReporter | None = None) -> None:
+    """Apply the migrations after ``version`` in one transaction."""
+    _begin(conn, db, on_wait)
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != version:  # another process migrated meanwhile
+            conn.execute("ROLLBACK")
+            return
         for v in range(version + 1, SCHEMA_VERSION + 1):
             for statement in _statements(MIGRATIONS[v]):
                 conn.execute(statement)
@@ -825,7 +1052,8 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
 
 

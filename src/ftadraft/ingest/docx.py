@@ -92,7 +92,11 @@ def read(data: bytes, path: Path, *, encoding: str | None = None) -> Extract:
 
 
 def _open(data: bytes, path: Path) -> docx.document.Document:
-    """Check the archive against the zip-bomb limits and entity tricks, then open it with python-docx."""
+    """Check the archive against the zip-bomb limits and entity tricks, then open it with python-docx.
+
+    The members are decompressed once, in bounded chunks (:func:`guard.unzip_bounded`), and python-docx
+    opens a stored (uncompressed) copy of exactly those bytes: it never inflates the original archive,
+    whose size headers are the attacker's to write."""
     if data.startswith(_OLE_MAGIC):
         raise InputError(path, "a Word 97-2003 .doc or a password-protected document, not a DOCX; "
                                "save it as .docx without a password")
@@ -101,9 +105,15 @@ def _open(data: bytes, path: Path) -> docx.document.Document:
     except (zipfile.BadZipFile, OSError, ValueError) as e:
         raise InputError(path, f"not a valid DOCX file: {_one_line(e)}") from None
     with zf:
-        _check_archive(zf, path)
+        parts = _check_archive(zf, path, len(data))
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED) as out:
+        for name, blob in parts.items():
+            out.writestr(name, blob)
+    del parts
+    package.seek(0)
     try:
-        return docx.Document(io.BytesIO(data))
+        return docx.Document(package)
     except ValueError as e:
         if "is not a Word file" in str(e):  # e.g. an .xlsx, .pptx or macro-enabled .docm
             content_type = str(e).rpartition("content type is ")[2].strip("' ")
@@ -113,23 +123,18 @@ def _open(data: bytes, path: Path) -> docx.document.Document:
         raise InputError(path, f"not a valid DOCX file: {_one_line(e)}") from None
 
 
-def _check_archive(zf: zipfile.ZipFile, path: Path) -> None:
-    """Apply the zip-bomb limits to the bytes actually parsed and refuse XML parts that declare a DOCTYPE or
-    entities (Word never writes them)."""
-    guard.check_zip(zf, path)
+def _check_archive(zf: zipfile.ZipFile, path: Path, archive_bytes: int) -> dict[str, bytes]:
+    """The archive's parts, read within the zip-bomb limits; refuses XML parts whose parser finds a
+    DOCTYPE or entity declarations (Word never writes them), in whatever encoding."""
     infos = zf.infolist()
     names = {i.filename for i in infos}
     if "[Content_Types].xml" not in names or not any(n.startswith("word/") for n in names):
         raise InputError(path, "not a DOCX file: a zip archive without word/document.xml")
-    for info in infos:
-        if info.filename.lower().endswith((".xml", ".rels")):
-            try:
-                with zf.open(info) as fh:
-                    blob = fh.read()
-            except Exception as e:  # noqa: BLE001 - BadZipFile (CRC), zlib.error, encrypted or unsupported compression
-                raise InputError(path, f"not a valid DOCX file: {info.filename}: {_one_line(e)}") from None
-            if b"<!DOCTYPE" in blob or b"<!ENTITY" in blob:
-                raise InputError(path, f"DOCX part {info.filename} declares a DOCTYPE or entities; refused")
+    parts = guard.unzip_bounded(zf, path, archive_bytes)
+    for name, blob in parts.items():
+        if name.lower().endswith((".xml", ".rels")):
+            guard.refuse_doctype(blob, path, name, malformed_ok=True)
+    return parts
 
 
 def _one_line(e: BaseException) -> str:

@@ -77,6 +77,7 @@ def read_document(
     """Run the format's reader and build the Document with ids, order and normalised text."""
     reader = importlib.import_module(f"{__package__}.{FORMATS[fmt]}")
     extract: Extract = reader.read(data, path, encoding=encoding)
+    _refuse_nul(extract, path)
     agreement = _agreement(extract, meta, path, fmt, sha256)
     provisions: list[Provision] = []
     chapters: dict[tuple[str | None, str | None], Chapter] = {}
@@ -110,6 +111,18 @@ def load_file(path: Path | str, fmt: str | None = None, meta: AgreementMeta | No
     p = Path(path)
     data, detected, sha, effective = read_source(p, fmt, meta)
     return read_document(p, data, detected, sha, effective, encoding=encoding)
+
+
+def _refuse_nul(extract: Extract, path: Path) -> None:
+    """No reader may hand the index a NUL character (text files are refused when decoded; this holds for
+    every format, e.g. a PDF text layer): the file is refused, never stored with it or silently cleaned."""
+    for d in extract.provisions:
+        fields = (d.text, d.title, d.chapter_title, d.chapter_number, d.number, d.section,
+                  *(f.text for f in d.footnotes), *(f.marker for f in d.footnotes))
+        if any(f and "\x00" in f for f in fields):
+            raise InputError(path, "a NUL character in the extracted text: binary data, not text; refused")
+    if extract.title and "\x00" in extract.title:
+        raise InputError(path, "a NUL character in the document title: binary data, not text; refused")
 
 
 _SMALL = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "between"}

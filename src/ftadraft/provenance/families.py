@@ -10,7 +10,6 @@ member, the likely template.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from .. import fingerprint
 from ..errors import InputError
 from ..index.filters import AgreementFilter
 from ..model import Agreement
+from .parties import shared_party
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,7 +179,7 @@ def families(corpus: Corpus, *, chapter: str | None = None, topic: str | None = 
     out_families = []
     for n, idx in enumerate(ranked, 1):
         idx_sorted = sorted(idx, key=lambda i: (units[i][0].signed or date.max, units[i][0].id))
-        party = _shared_party([units[i][0] for i in idx])
+        party = shared_party([units[i][0] for i in idx])
         pairs = [sim[i, j] for k, i in enumerate(idx) for j in idx[k + 1 :]]
         out_families.append(Family(n, tuple(built[i] for i in idx_sorted), party,
                                    float(np.mean(pairs)) if pairs else 1.0))
@@ -187,30 +187,6 @@ def families(corpus: Corpus, *, chapter: str | None = None, topic: str | None = 
     position = {i: p for p, i in enumerate(order)}
     final = sorted(range(len(built)), key=lambda i: (built[i].family, position[i]))
     return Families(tuple(built[i] for i in final), sim[np.ix_(final, final)], tuple(out_families), min_similarity)
-
-
-# Parties that sign as a bloc; ToTA lists the member states, a family is named after the bloc.
-_BLOCS = {
-    "EU": frozenset(["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR", "GRC",
-                     "HRV", "HUN", "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
-                     "SVN", "SWE"]),
-    "EFTA": frozenset(["CHE", "ISL", "LIE", "NOR"]),
-}
-
-
-def _shared_party(members: list[Agreement]) -> str | None:
-    """The party (or bloc) in at least half of the members, if the family has two or more."""
-    if len(members) < 2:
-        return None
-    counts = Counter(p for a in members for p in set(a.parties))
-    for name, states in _BLOCS.items():  # a bloc counts once per agreement it signed as a bloc
-        signed = sum(1 for a in members if len(states & set(a.parties)) >= 0.6 * len(states))
-        if signed:
-            for code in states:
-                counts.pop(code, None)
-            counts[name] = signed
-    code, count = max(counts.items(), key=lambda kv: (kv[1], kv[0] in _BLOCS, kv[0]))
-    return code if count >= len(members) / 2 else None
 
 
 def _units(corpus: Corpus, chapter: str | None, topic: str | None, since: int | None,

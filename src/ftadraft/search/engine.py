@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FtadraftError
-from ..index import derived
 from ..index.filters import AgreementFilter
 from ..index.store import ProvisionFilter
 from ..model import Agreement, Provision
-from ..tags.obligation import LABELS as OBLIGATIONS
+from ..tags.labels import LABELS as OBLIGATIONS
 from .query import STOPWORDS, WORD, QueryPlan, check_query, concept_table, plan_query, total_provisions
 from .snippets import _Forms, _snippet, surface_forms
 
@@ -196,6 +195,7 @@ def prepare(corpus: Corpus) -> bool:
     session = corpus.session()
     if not session.scorer_tried:
         from ..index import bm25 as ranking
+        from ..index import derived  # numpy: only for the in-memory scorer, not for a one-shot query
 
         saved = derived.cache_file(corpus, "bm25", ranking.LAYOUT)
         postings = _load_postings(corpus, saved)
@@ -221,6 +221,7 @@ def _load_postings(corpus: Corpus, saved: Path | None = None) -> Postings | None
     """The scorer as an earlier process built it for this index state (file ``saved``, else looked up),
     or None."""
     from ..index import bm25 as ranking
+    from ..index import derived
 
     if not ranking.usable(WEIGHTS):
         return None

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import FtadraftError
+from ..errors import QueryError
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
@@ -33,13 +33,21 @@ STOPWORDS = frozenset((
 ))
 
 MAX_QUERY_CHARS = 10_000
+#: Bounds on what an advanced query may ask FTS5 to do: its terms (words, phrases, prefixes), its prefix
+#: terms, and the index terms those prefixes expand to (FTS5 merges the posting list of every expansion,
+#: about 0.1 ms per expansion on ToTA: "c*" alone expands to 2,700 terms).
+MAX_QUERY_TERMS = 64
+MAX_PREFIX_TERMS = 16
+MAX_PREFIX_EXPANSIONS = 20_000
 _OPERATORS = {"AND", "OR", "NOT"}
 _TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 def check_query(query: str) -> str:
-    """Refuse queries no one meant to type (huge, binary); strip control characters."""
+    """Refuse queries no one meant to type (huge, binary, not Unicode text); strip control characters."""
+    if any("\ud800" <= ch <= "\udfff" for ch in query):  # undecodable bytes of an argument, or a lone surrogate
+        raise QueryError("query: not valid UTF-8 text (a lone surrogate or undecodable bytes)")
     if len(query) > MAX_QUERY_CHARS:
-        raise FtadraftError(f"query too long ({len(query):,} characters; the limit is {MAX_QUERY_CHARS:,})")
+        raise QueryError(f"query too long ({len(query):,} characters; the limit is {MAX_QUERY_CHARS:,})")
     return " ".join(_CONTROL.sub(" ", query).split())
 
 
@@ -93,6 +101,13 @@ def _language_lemmas(lang: str) -> dict[str, str]:
         return {}
     table.update((lemma, lemma) for lemma in list(table.values()) if lemma not in table)
     return table
+
+
+def dictionary_lemmas(words: Sequence[str], lang: str = "en") -> list[str]:
+    """The dictionary lemma of each lower-case word (the table the index was lemmatised with), for texts
+    outside the index such as the clause library; a word the table lacks stays as it is."""
+    table = _language_lemmas(lang)
+    return [table.get(w, w) for w in words]
 
 
 def _forms_by_initial(corpus: Corpus, lang: str) -> dict[str, list[str]]:
@@ -182,6 +197,35 @@ def _concepts_for(corpus: Corpus, lemmas: Sequence[str], lang: str) -> list[tupl
     return [table[ci] for ci in sorted(found) if any(set(term) <= present for term in table[ci])]
 
 
+def _check_cost(corpus: Corpus, parts: Sequence[str]) -> None:
+    """Refuse an advanced query (its FTS5 expression as ``parts``) that would cost FTS5 more than the
+    bounds above, before it runs, with a message that says which bound and how to stay within it."""
+    terms = [p for p in parts if p not in _OPERATORS and p not in ("(", ")")]
+    if len(terms) > MAX_QUERY_TERMS:
+        raise QueryError(f"query too costly: {len(terms)} search terms (the limit is {MAX_QUERY_TERMS}); "
+                         "use fewer words, or search without AND/OR/NOT and quotes")
+    prefixes = [_fold(p[1:-2]) for p in terms if p.endswith('"*')]
+    if len(prefixes) > MAX_PREFIX_TERMS:
+        raise QueryError(f"query too costly: {len(prefixes)} prefix* terms (the limit is {MAX_PREFIX_TERMS})")
+    expansions = 0
+    counted: dict[str, int] = {}
+    for prefix in prefixes:
+        if prefix not in counted:
+            counted[prefix] = corpus.index.prefix_terms(prefix)
+        expansions += counted[prefix]
+        if expansions > MAX_PREFIX_EXPANSIONS:
+            raise QueryError(f"query too costly: its prefix* terms expand to more than {MAX_PREFIX_EXPANSIONS:,} "
+                             f"indexed words ({prefix}* alone: {counted[prefix]:,}); make the prefixes longer")
+
+
+def _fold(text: str) -> str:
+    """A prefix as FTS5's unicode61 tokenizer indexes it (lower case, no diacritics)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
     """Turn a user query into candidate FTS5 expression + weighted units.
 
@@ -207,6 +251,7 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
                 forms = [w.lower() for w in inner] if prefix else query_lemmas(corpus, inner, lang)
                 for i, lemma in enumerate(forms):
                     parts.append(_quote(lemma) + ("*" if prefix and i == len(forms) - 1 else ""))
+        _check_cost(corpus, parts)
         words = tuple(Unit((lem,), 1.0) for lem in dict.fromkeys(lemmas) if lem not in STOPWORDS)
         return QueryPlan(" ".join(parts), words, True)
     from .thesaurus import match

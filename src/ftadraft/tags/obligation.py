@@ -59,11 +59,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
+from .labels import LABELS
+
 __all__ = ["LABELS", "Obligation", "classify", "classify_many", "split_sentences"]
 
-#: The four labels, strongest first: the one list of obligation strengths (search filters, research levels
-#: and clause libraries use it).
-LABELS = ("binding", "mixed", "soft", "none")
 
 _B, _S, _N, _Q, _X, _P = "binding", "soft", "none", "qual", "except", "preamble"
 

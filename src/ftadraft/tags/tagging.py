@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from ..index.analysis import TagInput
+from ..index.workers import pool as worker_pool
 
 _PARALLEL_MIN = 5_000
 _CHUNK = 2_500
@@ -33,7 +33,8 @@ def _tag_chunk(items: Sequence[TagInput]) -> list[Tags]:
     obligations = classify_many((i.normalized, i.sentences or None, i.title) for i in items)
     return [
         Tags(() if _definitions(i, o.label) else
-             tuple((t.id, round(t.score, 4)) for t in tag_lemmas(i.lemmas, i.title_lemmas, i.chapter_lemmas)), o.label)
+             tuple((t.id, round(t.score, 4))
+                   for t in tag_lemmas(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.lang)), o.label)
         for i, o in zip(items, obligations, strict=True)
     ]
 
@@ -41,9 +42,15 @@ def _tag_chunk(items: Sequence[TagInput]) -> list[Tags]:
 def _definitions(item: TagInput, obligation: str) -> bool:
     """A definitions article mentions every term of its chapter without regulating any of them:
     it carries no topic (a spot check found such articles behind false coverage cells)."""
-    if "definition" in f" {item.title_lemmas} ":
+    title = f" {item.title_lemmas} "
+    if any(f" {w}" in title for w in ("definition", "definición", "definicion", "définition")):
         return True
-    return obligation == "none" and item.normalized[:40].lower().startswith(("for the purposes of", "for purposes of"))
+    return obligation == "none" and item.normalized[:40].lower().startswith(_DEFINITIONS_OPEN)
+
+
+#: How definitions articles open, in English, Spanish and French.
+_DEFINITIONS_OPEN = ("for the purposes of", "for purposes of", "para los efectos", "para efectos", "para fines",
+                     "aux fins", "au sens")
 
 
 def tag_all(items: Sequence[TagInput], *, workers: int | None = None) -> list[Tags]:
@@ -55,7 +62,7 @@ def tag_all(items: Sequence[TagInput], *, workers: int | None = None) -> list[Ta
         return _tag_chunk(items)
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
     out: list[Tags] = []
-    with ProcessPoolExecutor(max_workers=n) as pool:
+    with worker_pool(n) as pool:
         for done in pool.map(_tag_chunk, chunks):
             out.extend(done)
     return out
