@@ -24,13 +24,15 @@ share of its sample, estimated recall = T*p / (T*p + U*u) (T tagged, p precision
 share of its sample) -- recall among articles that share the key words; relevant articles without any key word
 are invisible to it. Also: on ALL judged articles of the topic (whatever run drew them), how many judged
 irrelevant are still tagged and how many judged relevant are untagged, so a fix can be checked on the articles
-that motivated it; and topic tags per 1,000 articles by language.
+that motivated it; topic tags per 1,000 articles by language; and, for language versions of one agreement
+(TPP in English and Spanish), how often the two versions of an article get the same topics.
 
 Run:  python bench/topics_audit.py --db INDEX.sqlite                    # the report; exit 0 when every topic's
                                                                          # precision >= 0.9 and nothing is unjudged
       python bench/topics_audit.py --db INDEX.sqlite --pending [--topic T] [--full]   # sampled articles to judge
       python bench/topics_audit.py --db INDEX.sqlite --record FILE --judge "..."      # append judgements
       python bench/topics_audit.py --db INDEX.sqlite --show PROVISION_ID               # one article in full
+      python bench/topics_audit.py --db INDEX.sqlite --seed held-out-1 --lang es --sample 4,0  # a held-out check
 FILE lines: ``topic<TAB>provision id<TAB>y|n<TAB>reason``.
 """
 
@@ -89,8 +91,8 @@ class Judgement:
     text_sha: str
 
 
-def rank(topic: str, provision_id: str) -> str:
-    return hashlib.sha256(f"{SEED}|{topic}|{provision_id}".encode()).hexdigest()
+def rank(topic: str, provision_id: str, seed: str = SEED) -> str:
+    return hashlib.sha256(f"{seed}|{topic}|{provision_id}".encode()).hexdigest()
 
 
 def load(db: Path) -> tuple[dict[str, Article], dict[str, set[str]], dict[str, float]]:
@@ -135,7 +137,7 @@ def shares_keywords(art: Article, rules: dict[str, list[list[str]]]) -> bool:
 def load_judgements() -> dict[tuple[str, str], Judgement]:
     out: dict[tuple[str, str], Judgement] = {}
     if JUDGEMENTS.exists():
-        for n, line in enumerate(JUDGEMENTS.read_text(encoding="utf-8").splitlines(), 1):
+        for line in JUDGEMENTS.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             d = json.loads(line)
@@ -154,15 +156,19 @@ class Sample:
     n_pool: int
 
 
-def samples(arts: dict[str, Article], tagged: dict[str, set[str]], which: list[str]) -> list[Sample]:
+def samples(arts: dict[str, Article], tagged: dict[str, set[str]], which: list[str], seed: str = SEED,
+            lang: str | None = None, sizes: tuple[int, int] | None = None) -> list[Sample]:
+    """Per topic, the lowest-ranked tagged and untagged-with-key-words articles (only those in ``lang`` if
+    given; ``sizes`` overrides the sample sizes)."""
     rules = keyword_rules()
     out = []
     for t in which:
-        n_tag, n_untag = FOCUS_SAMPLE if t in FOCUS else SAMPLE
-        tag_ids = tagged.get(t, set())
-        pool = [a.id for a in arts.values() if a.id not in tag_ids and shares_keywords(a, rules.get(t, {}))]
-        out.append(Sample(t, sorted(tag_ids, key=lambda i: rank(t, i))[:n_tag],
-                          sorted(pool, key=lambda i: rank(t, i))[:n_untag], len(tag_ids), len(pool)))
+        n_tag, n_untag = sizes or (FOCUS_SAMPLE if t in FOCUS else SAMPLE)
+        tag_ids = {i for i in tagged.get(t, set()) if lang is None or arts[i].language == lang}
+        pool = [a.id for a in arts.values() if a.id not in tag_ids and (lang is None or a.language == lang)
+                and shares_keywords(a, rules.get(t, {}))]
+        out.append(Sample(t, sorted(tag_ids, key=lambda i: rank(t, i, seed))[:n_tag],
+                          sorted(pool, key=lambda i: rank(t, i, seed))[:n_untag], len(tag_ids), len(pool)))
     return out
 
 
@@ -185,6 +191,7 @@ def report(arts: dict[str, Article], tagged: dict[str, set[str]], smp: list[Samp
     print(f"{'topic':<44} {'tagged':>6} {'prec (judged/sample)':>21} {'pool':>6} {'untag rel':>10} "
           f"{'est.recall':>10} {'unjudged':>8} | all judged: irrel.tagged rel.untagged")
     tot = [0, 0, 0, 0]
+    by_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for s in smp:
         def usable(pid: str, topic: str = s.topic) -> Judgement | None:
             j = judged.get((topic, pid))
@@ -210,6 +217,9 @@ def report(arts: dict[str, Article], tagged: dict[str, set[str]], smp: list[Samp
         tot[0] += sum(j.relevant for j in jt)
         tot[1] += len(jt)
         tot[2] += unjudged
+        for j in jt:
+            by_lang[arts[j.provision].language][0] += j.relevant
+            by_lang[arts[j.provision].language][1] += 1
         ptxt = f"{prec:.2f} ({sum(j.relevant for j in jt)}/{len(jt)})" if prec is not None else "—"
         utxt = f"{sum(j.relevant for j in ju)}/{len(ju)}" if ju else "—"
         rtxt = f"{recall:.2f}" if recall is not None else "—"
@@ -218,6 +228,8 @@ def report(arts: dict[str, Article], tagged: dict[str, set[str]], smp: list[Samp
               f"{irrel_tagged:>3} of {n_irrel:<3} {rel_untagged:>5} of {n_rel:<3}{flag}")
     if tot[1]:
         print(f"\nall sampled tagged articles: {tot[0]}/{tot[1]} relevant ({tot[0] / tot[1]:.3f}); unjudged: {tot[2]}")
+        langs = sorted(by_lang.items())
+        print("  by language: " + "; ".join(f"{lang} {r}/{n} ({r / n:.3f})" for lang, (r, n) in langs))
     return ok
 
 
@@ -237,6 +249,46 @@ def language_rates(arts: dict[str, Article], tagged: dict[str, set[str]]) -> Non
         n = per_lang[lang]
         print(f"  {lang}: {n:6} articles, {tags[lang]:5} tags = {1000 * tags[lang] / n:6.1f} per 1,000; "
               f"{len(with_tag[lang])} articles with a tag ({100 * len(with_tag[lang]) / n:.1f} %)")
+
+
+def version_parity(db: Path, tagged: dict[str, set[str]]) -> None:
+    """Language versions of one agreement (the research views' rule, ``version_groups``): for the articles both
+    versions number alike (chapter and article number), how often their topic sets agree."""
+    from ftadraft.model import Agreement
+    from ftadraft.research.views import version_groups
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        agreements = [Agreement(id=r[0], name=r[1], parties=tuple(json.loads(r[2])),
+                                signed=dt.date.fromisoformat(r[3]) if r[3] else None, language=r[4])
+                      for r in conn.execute("SELECT id, name, parties, signed, language FROM agreements")]
+        canon = version_groups(agreements)
+        by_number: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(lambda: defaultdict(list))
+        wanted = {i for aid, head in canon.items() if aid != head for i in (aid, head)}
+        for pid, aid, chapter, number in conn.execute(
+                "SELECT id, agreement_id, coalesce(chapter_number, ''), coalesce(number, '') FROM provisions"):
+            if aid in wanted and number:
+                by_number[aid][(chapter, number)].append(pid)
+    finally:
+        conn.close()
+    topics_of: dict[str, set[str]] = defaultdict(set)
+    for topic, ids in tagged.items():
+        for pid in ids:
+            topics_of[pid].add(topic)
+    print("\nlanguage versions of one agreement (chapter + article number matched):")
+    for version, head in sorted(canon.items()):
+        if version == head:
+            continue
+        a, b = by_number[head], by_number[version]
+        both = sorted(set(a) & set(b))
+        same = tagged_any = 0
+        for key in both:
+            ta = set().union(*(topics_of[p] for p in a[key]))
+            tb = set().union(*(topics_of[p] for p in b[key]))
+            same += ta == tb
+            tagged_any += bool(ta or tb)
+        print(f"  {head} / {version}: {len(both)} articles in both; same topics in {same} ({same / len(both):.1%}); "
+              f"of the {tagged_any} with a topic in either, {tagged_any - (len(both) - same)} agree")
 
 
 def record(path: Path, judge: str, arts: dict[str, Article]) -> int:
@@ -266,6 +318,9 @@ def main() -> int:
     ap.add_argument("--show", metavar="PROVISION_ID", help="print one article in full")
     ap.add_argument("--record", type=Path, metavar="FILE", help="append judgements from FILE (see the docstring)")
     ap.add_argument("--judge", default="helper session 2026-12-07", help="who judged (with --record)")
+    ap.add_argument("--seed", default=SEED, help="another seed draws a held-out sample (judgements are shared)")
+    ap.add_argument("--lang", help="sample only articles in this language (en, es, fr)")
+    ap.add_argument("--sample", metavar="T,U", help="sample sizes for every topic: tagged,untagged")
     args = ap.parse_args()
 
     arts, tagged, scores = load(args.db)
@@ -279,7 +334,10 @@ def main() -> int:
         return 0
     all_ids = [t.id for t in topics.taxonomy()]
     which = [t for t in all_ids if not args.topic or any(t == w or t.startswith(w) for w in args.topic)]
-    smp = samples(arts, tagged, which)
+    sizes = tuple(int(n) for n in args.sample.split(",")) if args.sample else None
+    if sizes is not None and len(sizes) != 2:
+        ap.error("--sample takes two numbers: tagged,untagged")
+    smp = samples(arts, tagged, which, args.seed, args.lang, sizes)  # type: ignore[arg-type]
     judged = load_judgements()
     if args.pending:
         for s in smp:
@@ -299,10 +357,12 @@ def main() -> int:
         return 0
     print(f"Topic audit of {args.db} ({len(arts):,} articles); judgements: {JUDGEMENTS.name}; "
           f"samples: {SAMPLE[0]} tagged + {SAMPLE[1]} untagged per topic ({FOCUS_SAMPLE[0]} + {FOCUS_SAMPLE[1]} "
-          f"for {', '.join(f.split('/')[1] for f in FOCUS)}), seed {SEED!r}")
+          f"for {', '.join(f.split('/')[1] for f in FOCUS)})" + (f" -- overridden: {args.sample}" if sizes else "")
+          + f", seed {args.seed!r}" + (f", {args.lang} articles only" if args.lang else ""))
     ok = report(arts, tagged, smp, judged)
-    if not args.topic:
+    if not args.topic and not args.lang:
         language_rates(arts, tagged)
+        version_parity(args.db, tagged)
     print(f"precision >= {TARGET_PRECISION} on every topic's sample, nothing unjudged: {'yes' if ok else 'NO'}")
     return 0 if ok else 1
 

@@ -24,22 +24,29 @@ corpus = ftadraft.open(args.db, create=False)
 print(f"index: {corpus.path} ({corpus.stats()['agreements']} agreements)")
 
 # %% Coverage of e-commerce topics in agreements signed since 2000
+# Language versions of one agreement (TPP: tota-449 English, tota-450 Spanish) count once; Spanish and French
+# texts are tagged with the same taxonomy. An agreement binds its parties on a topic when its strongest
+# provision is binding or mixed (a mixed article has a binding sentence: TPP 14.13 computing facilities).
 cov = research.coverage(corpus, area="e-commerce", since=2000)
 frame = cov.to_frame()
-print(f"{len(frame)} agreements signed since 2000 × {len(cov.topics)} e-commerce topics")
+merged = [f"{a.id}+{'+'.join(a.versions)}" for a in cov.agreements if a.versions]
+print(f"{len(frame)} agreements signed since 2000 × {len(cov.topics)} e-commerce topics"
+      + (f" (language versions counted once: {', '.join(merged)})" if merged else ""))
 covered = (frame[list(cov.topics)] != "absent").sum().sort_values(ascending=False)
-binding = (frame[list(cov.topics)] == "binding").sum()
-print("agreements covering each topic (binding in brackets):")
+binds = cov.binds()
+print("agreements covering each topic (binding or mixed in brackets):")
 for topic, n in covered.items():
-    print(f"  {topic:<40} {n:>4} ({binding[topic]})")
+    print(f"  {topic:<40} {n:>4} ({binds[topic]})")
 
 # %% How data-protection language spread: a diffusion chart in a temporary folder
 out_dir = Path(tempfile.mkdtemp(prefix="ftadraft-study-"))
 d = research.diffusion(corpus, "e-commerce/personal-information", since=1995)
 png = d.plot(out_dir / "personal-information.png")
 print(f"diffusion chart: {png}")
-if d.first:
-    print(f"first appearance: {d.first.agreement} ({d.first.year}), article {d.first.number} {d.first.title or ''}")
+for f in (d.first, d.first_binding):
+    if f is not None:
+        label = "first appearance" if f.kind == "any" else "first binding (or mixed) article"
+        print(f"{label}: {f.agreement} ({f.year}), article {f.number} {f.title or ''}")
 
 # %% The most alike e-commerce chapters (word 5-gram Jaccard over the chapters' normalised texts)
 chapters: dict[str, list[str]] = {}

@@ -32,10 +32,16 @@ def full(corpus) -> research.Coverage:  # type: ignore[no-untyped-def]
     return research.coverage(corpus)
 
 
+def counted(corpus) -> list:  # type: ignore[no-untyped-def]
+    """The agreements research views count: one per group of language versions."""
+    canon = research.version_groups(corpus.agreements())
+    return [a for a in corpus.agreements() if canon[a.id] == a.id]
+
+
 # -- coverage ------------------------------------------------------------------------------------------
 def test_ecommerce_coverage_since_2000_has_the_right_shape(corpus) -> None:  # type: ignore[no-untyped-def]
     cov = research.coverage(corpus, area="e-commerce", since=2000)
-    signed = sum(a.year is not None and a.year >= 2000 for a in corpus.agreements())
+    signed = sum(a.year is not None and a.year >= 2000 for a in counted(corpus))
     assert cov.topics == tuple(ECOMMERCE) and len(cov.agreements) == signed > 100 and cov.note is None
     assert all(a.year is not None and a.year >= 2000 for a in cov.agreements)
     df = cov.to_frame()
@@ -91,10 +97,63 @@ def test_coverage_filters(corpus) -> None:  # type: ignore[no-untyped-def]
         research.coverage(corpus, area="tax")
 
 
+def test_language_versions_count_once(corpus, full: research.Coverage) -> None:  # type: ignore[no-untyped-def]
+    """TPP is in ToTA in English (tota-449) and Spanish (tota-450): one agreement for research."""
+    canon = research.version_groups(corpus.agreements())
+    assert {k: v for k, v in canon.items() if k != v} == {"tota-450": "tota-449"}
+    ids = [a.id for a in full.agreements]
+    assert "tota-449" in ids and "tota-450" not in ids and len(ids) == len(set(ids)) == len(corpus.agreements()) - 1
+    tpp = next(a for a in full.agreements if a.id == "tota-449")
+    assert tpp.versions == ("tota-450",)
+    cell = full.cell("tota-450", "e-commerce/data-flows")  # a version's id resolves to the agreement
+    assert cell.agreement_id == "tota-449" and cell.level != "absent"
+    assert cell.provision_ids[0].startswith("tota-449/")  # its own version's provisions first
+    assert any(p.startswith("tota-450/") for p in cell.provision_ids)  # the Spanish text is tagged too
+    year = next(y for y in research.diffusion(corpus, "e-commerce/data-flows").years if y.year == 2016)
+    assert year.agreements == sum(a.year == 2016 for a in counted(corpus))
+    # the profile of one version is that version's own text, naming the other
+    p = research.agreement_profile(corpus, "tota-450")
+    assert p.agreement.versions == ("tota-449",) and all(
+        pid.startswith("tota-450/") for t in p.topics for pid in t.provision_ids)
+    party = research.party_profile(corpus, "PER")
+    assert "tota-450" not in [a.id for a in party.agreements]
+
+
+def test_version_groups_need_name_date_and_parties() -> None:
+    import datetime as dt
+
+    from ftadraft.model import Agreement
+
+    def a(aid: str, name: str, signed: str | None, parties: tuple[str, ...], language: str = "en") -> Agreement:
+        return Agreement(id=aid, name=name, signed=dt.date.fromisoformat(signed) if signed else None,
+                         parties=parties, language=language)
+
+    groups = research.version_groups([
+        a("x-2", "A  -  B", "2001-01-01", ("AAA", "BBB"), "es"), a("x-1", "a - b", "2001-01-01", ("BBB", "AAA")),
+        a("x-3", "A - B", "2001-01-02", ("AAA", "BBB")),  # another date: another agreement
+        a("x-4", "C", None, ("AAA",)), a("x-5", "C", None, ("AAA",), "fr"),  # undated: never grouped
+        a("x-9", "D", "2002-01-01", ("AAA",), "es"), a("x-10", "D", "2002-01-01", ("AAA",), "fr"),
+    ])
+    assert groups == {"x-2": "x-1", "x-1": "x-1", "x-3": "x-3", "x-4": "x-4", "x-5": "x-5", "x-9": "x-9",
+                      "x-10": "x-9"}
+
+
+def test_mixed_counts_as_binding(corpus, full: research.Coverage) -> None:  # type: ignore[no-untyped-def]
+    """TPP 14.13 (computing facilities) recognises, then prohibits: mixed, and it binds the parties."""
+    cell = full.cell("tota-449", "e-commerce/computing-facilities")
+    assert cell.level == "mixed" and cell.binds
+    counts = full.counts()["e-commerce/computing-facilities"]
+    assert full.binds()["e-commerce/computing-facilities"] == counts["binding"] + counts["mixed"]
+    party = research.party_profile(corpus, "NZL")
+    facilities = next(t for t in party.topics if t.topic == "e-commerce/computing-facilities")
+    assert facilities.first_binding_agreement_id == "tota-449"
+    assert corpus.provision(facilities.first_binding_provision_id).obligation in research.BINDS
+
+
 # -- diffusion -----------------------------------------------------------------------------------------
 def test_diffusion_of_paperless_trading(corpus) -> None:  # type: ignore[no-untyped-def]
     d = research.diffusion(corpus, "clearance/paperless-trading")
-    signed = Counter(a.year for a in corpus.agreements() if a.year is not None)
+    signed = Counter(a.year for a in counted(corpus) if a.year is not None)
     years = [y.year for y in d.years]
     assert years == list(range(min(signed), max(signed) + 1))
     for y in d.years:

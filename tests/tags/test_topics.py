@@ -222,6 +222,82 @@ def test_context_titles_respect_excluded_chapters() -> None:
     assert topics.title_topics(lem("Exporter Sanctions"), lem("Rules of Origin")) == ("clearance/penalties",)
 
 
+# -- rules that keep tags precise (issue 14: the audit in bench/topics_audit.py) --------------------------
+SOURCE_CODE = INVENTED[[e for e, _ in INVENTED].index("e-commerce/source-code")][1]
+
+
+def test_excluded_chapters_and_titles_block_the_text() -> None:
+    assert [s.id for s in topics.tag(SOURCE_CODE, chapter="Electronic Commerce")] == ["e-commerce/source-code"]
+    assert topics.tag(SOURCE_CODE, chapter="Dispute Settlement") == []
+    assert topics.tag(SOURCE_CODE, title="Committee on Trade in Goods") == []
+
+
+def test_a_title_naming_another_topic_blocks_unless_the_topics_go_alongside() -> None:
+    assert topics.tag(SOURCE_CODE, title="Customs Duties", chapter="Electronic Commerce") == []
+    both = ("Each Party shall allow the cross-border transfer of information by electronic means, including personal "
+            "information, and shall protect the personal information of users of electronic commerce.")
+    titled = topics.tag(both, title="Cross-Border Transfer of Information by Electronic Means",
+                        chapter="Electronic Commerce")
+    assert [s.id for s in titled] == ["e-commerce/data-flows", "e-commerce/personal-information"]
+    assert "e-commerce/data-flows" in topics.get("e-commerce/personal-information").alongside
+    assert topics.tag(both, title="Location of Computing Facilities", chapter="Electronic Commerce") == []
+
+
+def test_a_cross_reference_to_an_article_is_not_evidence_of_its_topic() -> None:
+    allow = "Each Party shall allow the cross-border transfer of information by electronic means."
+    assert [s.id for s in topics.tag(allow)] == ["e-commerce/data-flows"]
+    ref = ("Article 14.11 (Cross-Border Transfer of Information by Electronic Means) shall not apply to measures of a "
+           "Party relating to banks.")
+    assert topics.tag(ref) == []
+
+
+#: Our own sentences in Spanish and French: (language, expected first topic, text).
+TRANSLATED = [
+    ("es", "e-commerce/personal-information", ("Cada Parte adoptará o mantendrá leyes que dispongan la protección de "
+     "la información personal de los usuarios que participen en el comercio electrónico.")),
+    ("es", "e-commerce/data-flows", ("Las Partes permitirán la transferencia transfronteriza de información por medios "
+     "electrónicos, cuando dicha actividad sea para el ejercicio de la actividad de negocio de una persona.")),
+    ("es", "e-commerce/source-code", ("Ninguna Parte exigirá la transferencia del código fuente de un programa "
+     "informático de una persona de otra Parte, ni el acceso a dicho código, como condición para su venta.")),
+    ("es", "e-commerce/computing-facilities", ("Ninguna Parte exigirá a un proveedor que utilice o ubique "
+     "instalaciones informáticas en su territorio como condición para hacer negocios.")),
+    ("es", "e-commerce/customs-duties", ("Ninguna Parte impondrá aranceles aduaneros a las transmisiones electrónicas "
+     "entre una persona de una Parte y una persona de otra Parte.")),
+    ("fr", "e-commerce/customs-duties", ("Aucune Partie n'impose de droits de douane sur les transmissions "
+     "électroniques entre une personne d'une Partie et une personne d'une autre Partie.")),
+    ("fr", "e-commerce/personal-information", ("Chaque Partie adopte des mesures pour protéger les données "
+     "personnelles des utilisateurs du commerce électronique.")),
+]
+
+
+@pytest.mark.parametrize(("lang", "expected", "text"), TRANSLATED, ids=[f"{la}-{e}" for la, e, _ in TRANSLATED])
+def test_spanish_and_french_clauses_get_the_same_taxonomy(lang: str, expected: str, text: str) -> None:
+    got = topics.tag(text, lang=lang)
+    assert got and got[0].id == expected, got
+
+
+def test_language_rules_compare_chapter_titles_with_and_without_accents() -> None:
+    text = ("Cada Parte se asegurará de contar con al menos un centro de información en su territorio, responsable de "
+            "contestar a las preguntas de las personas interesadas.")
+    assert [s.id for s in topics.tag(text, chapter="Procedimientos Aduaneros", lang="es")] == [
+        "clearance/enquiry-points"]
+    for chapter in ("Medidas Relativas a la Normalización", "Medidas Relativas a la Normalizacion"):
+        assert topics.tag(text, chapter=chapter, lang="es") == []  # standards information centres
+
+
+def test_pacific_alliance_spanish_articles_get_their_topics(tota_dir: Path) -> None:
+    """ToTA's Pacific Alliance protocol (Spanish): "Protección de la Información Personal" and "Flujo
+    Transfronterizo de Información" carry their topics from their text."""
+    agreement = ftadraft.load_file(tota_dir / "pta_438.xml")
+    by_title = {p.title: p for p in agreement.provisions if p.title}
+    expected = {"Protección De La Información Personal": "e-commerce/personal-information",
+                "Flujo Transfronterizo De Información": "e-commerce/data-flows"}
+    for title, topic in expected.items():
+        p = by_title[title]
+        assert topic in [s.id for s in topics.tag(p.normalized, chapter=p.chapter_title, lang="es")], title
+        assert topic in [s.id for s in topics.tag(p.normalized, p.title, chapter=p.chapter_title, lang="es")]
+
+
 def test_taxonomy_rejects_exclusions_without_context_chapters(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = {"areas": {"clearance": {"name": "Customs"}}, "topic": [{
         "id": "clearance/x", "area": "clearance", "name": "X", "definition": "An invented topic for this test.",
@@ -258,6 +334,7 @@ def test_compiled_tables_follow_the_taxonomy_the_code_the_lemmatiser_and_spacy(t
     a, b = "Each Party shall take measures against zorblax.", "Each Party shall take measures against quuxfoo."
     assert tags(a) == [] and tags(b) == []  # compiles once, then loads the cached tables
     edit(pkg / "tags" / "taxonomy.toml", '"spam" = 4.0\n', '"spam" = 4.0\n"zorblax" = 5.0\n')
+    edit(pkg / "tags" / "taxonomy.toml", 'requires = [["unsolicited", ', 'requires = [["zorblax", "unsolicited", ')
     assert tags(a) == ["e-commerce/spam"]
     variants = '"cooperation": "co operation", '
     edit(pkg / "tags" / "topics.py", variants, variants + '"zorblax": "quuxfoo", ')

@@ -105,11 +105,15 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
         if as_json:
             emit_json(cov.to_dict())
         elif csv_out is None and parquet_out is None:
-            click.echo(f"{len(cov.agreements)} agreements × {len(cov.topics)} topics")
+            versions = sum(len(a.versions) for a in cov.agreements)
+            counted = f" (language versions counted once: {versions} merged)" if versions else ""
+            click.echo(f"{len(cov.agreements)} agreements × {len(cov.topics)} topics{counted}")
             if cov.agreements:
-                click.echo(f"  {'topic':<44} " + " ".join(f"{lv:>8}" for lv in LEVELS))
+                # binds = binding + mixed: a mixed provision has a binding sentence (research.views.BINDS)
+                click.echo(f"  {'topic':<44} " + " ".join(f"{lv:>8}" for lv in LEVELS) + f" {'binds':>8}")
+                binds = cov.binds()
                 for t, n in cov.counts().items():
-                    click.echo(f"  {t:<44} " + " ".join(f"{n[lv]:>8}" for lv in LEVELS))
+                    click.echo(f"  {t:<44} " + " ".join(f"{n[lv]:>8}" for lv in LEVELS) + f" {binds[t]:>8}")
         _note(cov.note)
         return 0
 
@@ -152,7 +156,7 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
             click.echo(f"{d.topic} — {d.topic_name}")
             for f in (d.first, d.first_binding):
                 if f is not None:
-                    label = "first" if f.kind == "any" else "first binding"
+                    label = "first" if f.kind == "any" else "first binding"  # a binding or mixed provision
                     click.echo(f"  {label}: {f.agreement} ({f.agreement_id}, {f.signed}), article {f.number or '?'}"
                                f" {f.title or ''} [{f.provision_id}]")
             if d.years:
@@ -185,6 +189,8 @@ def stats_agreement(obj: Context, ref: str, as_json: bool) -> None:
             return 0
         a = p.agreement
         click.secho(f"{a.id} — {a.name} ({a.signed or 'n.d.'}; {', '.join(a.parties)})", bold=True)
+        if a.versions:
+            click.echo(f"language versions of this agreement (counted once in coverage): {', '.join(a.versions)}")
         click.echo(f"words: {p.words_total:,} in all; " + ", ".join(f"{k} {n:,}" for k, n in p.words_by_area))
         for t in p.topics or ():
             click.echo(f"  {t.topic:<44} {t.level:<8} {len(t.provision_ids):>3} provisions")
@@ -213,7 +219,7 @@ def stats_party(obj: Context, iso3: str, as_json: bool) -> None:
         click.secho(f"{p.party}: {len(p.agreements)} agreements", bold=True)
         for a in p.agreements:
             click.echo(f"  {a.signed or 'n.d.':<10}  {a.id:<10} {a.name}")
-        click.echo(f"  {'topic':<44} {'agreements':>10} {'first':>6} {'binding':>8}")
+        click.echo(f"  {'topic':<44} {'agreements':>10} {'first':>6} {'binding':>8}  (binding: first binding or mixed)")
         for t in p.topics:
             click.echo(f"  {t.topic:<44} {t.agreements:>10} {t.first_year or '':>6} {t.first_binding_year or '—':>8}")
         return 0

@@ -5,12 +5,25 @@ dataclasses of plain values; ``to_frame()`` gives the pandas view (the ``noteboo
 ``Diffusion.plot()`` a matplotlib chart (the ``plot`` extra). Obligation strength of a topic in an agreement
 is the strongest obligation among the agreement's provisions tagged with the topic: binding > mixed > soft >
 present (tagged, but no obligation language) > absent.
+
+Two counting rules (README, "Research"):
+
+* **An agreement binds its parties on a topic** when its cell is ``binding`` or ``mixed`` (:data:`BINDS`): a
+  ``mixed`` provision has at least one binding sentence beside recitals or best-efforts ones (TPP 14.13:
+  a recognition paragraph, then a binding prohibition). "First binding" appearances and
+  :meth:`Coverage.binds` use this; the cells keep the exact label.
+* **Language versions of one agreement count once.** ToTA holds some agreements in two languages (TPP:
+  tota-449 English, tota-450 Spanish). Agreements with the same name (case and spacing aside), the same
+  signature date and the same parties are versions of one agreement (:func:`version_groups`); the research
+  views count the group once, under its English version where there is one (otherwise the lowest id), and a
+  topic found in any version counts for the group. Undated agreements and agreements without parties are
+  never grouped.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +46,8 @@ if TYPE_CHECKING:
 #: obligation language), then ``absent`` (no provision tagged with the topic).
 _OBLIGATIONS = tuple(label for label in LABELS if label != "none")
 LEVELS = (*_OBLIGATIONS, "present", "absent")
+#: Cell levels at which an agreement binds its parties on a topic: a mixed provision has a binding sentence.
+BINDS = ("binding", "mixed")
 _RANK = {level: len(LEVELS) - 1 - i for i, level in enumerate(LEVELS)}
 SOURCE_NOTE = "Source: ToTA via ftadraft; topics tagged automatically"
 
@@ -48,13 +63,15 @@ def _stronger(a: str, b: str) -> bool:
 # -- shared rows ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AgreementRow:
-    """An agreement as research tables show it."""
+    """An agreement as research tables show it; ``versions`` are the ids of its other language versions,
+    counted as this agreement (see :func:`version_groups`)."""
 
     id: str
     name: str
     year: int | None
     signed: str | None
     parties: tuple[str, ...]
+    versions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,11 @@ class Cell:
     topic: str
     level: str
     provision_ids: tuple[str, ...] = ()
+
+    @property
+    def binds(self) -> bool:
+        """The agreement binds its parties on the topic: a binding or mixed provision (see :data:`BINDS`)."""
+        return self.level in BINDS
 
 
 def _topic_ids(topics: Iterable[str] | None = None, area: str | None = None) -> list[str]:
@@ -82,33 +104,68 @@ def _topic_ids(topics: Iterable[str] | None = None, area: str | None = None) -> 
     return list(dict.fromkeys(chosen))
 
 
-def _row(a: Agreement) -> AgreementRow:
-    return AgreementRow(a.id, a.name, a.year, a.signed.isoformat() if a.signed else None, tuple(a.parties))
+def _row(a: Agreement, versions: Sequence[str] = ()) -> AgreementRow:
+    return AgreementRow(a.id, a.name, a.year, a.signed.isoformat() if a.signed else None, tuple(a.parties),
+                        tuple(versions))
+
+
+def version_groups(agreements: Iterable[Agreement]) -> dict[str, str]:
+    """Agreement id -> the id it counts as: language versions of one agreement (same name, case and spacing
+    aside, same signature date, same parties) map to the English version, or the lowest id when none is
+    English; every other agreement maps to itself."""
+    groups: dict[tuple[str, str, frozenset[str]], list[Agreement]] = defaultdict(list)
+    out: dict[str, str] = {}
+    for a in agreements:
+        out[a.id] = a.id
+        if a.signed is not None and a.parties:
+            groups[(" ".join(a.name.lower().split()), a.signed.isoformat(), frozenset(a.parties))].append(a)
+    for members in groups.values():
+        if len(members) > 1:
+            head = min(members, key=lambda a: ((a.language or "en") != "en", _id_key(a.id)))
+            for a in members:
+                out[a.id] = head.id
+    return out
+
+
+def _id_key(agreement_id: str) -> tuple[str, int, str]:
+    """Sort key for ids: "tota-9" before "tota-10"."""
+    stem, _, tail = agreement_id.rpartition("-")
+    return (stem, int(tail), "") if tail.isdigit() else (agreement_id, 0, "")
 
 
 def _agreements(corpus: Corpus, since: int | None, until: int | None,
-                parties: Sequence[str] | None) -> list[AgreementRow]:
-    """The agreements signed in ``since``..``until`` (inclusive) by any of ``parties``, oldest first."""
+                parties: Sequence[str] | None) -> tuple[list[AgreementRow], dict[str, str]]:
+    """The agreements signed in ``since``..``until`` (inclusive) by any of ``parties``, oldest first, each
+    language version group once; and every selected id -> the id it counts as."""
     f = AgreementFilter(since=since, until=until, parties=tuple(parties or ()))
-    return [_row(a) for a in corpus.index.agreements_matching(f)]
+    found = corpus.index.agreements_matching(f)
+    canon = version_groups(found)
+    versions: dict[str, list[str]] = defaultdict(list)
+    for aid, head in canon.items():
+        if aid != head:
+            versions[head].append(aid)
+    return [_row(a, sorted(versions[a.id], key=_id_key)) for a in found if canon[a.id] == a.id], canon
 
 
-def _tagged(corpus: Corpus, topics: Sequence[str], agreement_ids: Iterable[str]) -> list[TaggedProvision]:
-    """The provisions of these agreements tagged with any of ``topics``, in document order."""
-    keep = set(agreement_ids)
-    return [t for t in corpus.index.tagged(topics) if t.agreement_id in keep]
+def _tagged(corpus: Corpus, topics: Sequence[str], canon: Mapping[str, str]) -> list[TaggedProvision]:
+    """The provisions of the agreements ``canon`` selects tagged with any of ``topics``, in document order."""
+    return [t for t in corpus.index.tagged(topics) if t.agreement_id in canon]
 
 
-def _cells(rows: Iterable[TaggedProvision]) -> dict[tuple[str, str], Cell]:
+def _cells(rows: Iterable[TaggedProvision], canon: Mapping[str, str] | None = None) -> dict[tuple[str, str], Cell]:
+    """Cells from tagged provisions; with ``canon``, a language version's provisions count for the agreement
+    it is a version of (its own provisions listed first)."""
     level: dict[tuple[str, str], str] = {}
-    ids: dict[tuple[str, str], list[str]] = defaultdict(list)
+    ids: dict[tuple[str, str], list[tuple[bool, str]]] = defaultdict(list)
     for row in rows:
-        key = (row.agreement_id, row.topic)
+        head = canon.get(row.agreement_id, row.agreement_id) if canon else row.agreement_id
+        key = (head, row.topic)
         lv = _level(row.obligation)
         if key not in level or _stronger(lv, level[key]):
             level[key] = lv
-        ids[key].append(row.provision_id)
-    return {k: Cell(k[0], k[1], level[k], tuple(ids[k])) for k in level}
+        ids[key].append((row.agreement_id != head, row.provision_id))
+    return {k: Cell(k[0], k[1], level[k], tuple(pid for _, pid in sorted(ids[k], key=lambda x: x[0])))
+            for k in level}
 
 
 def _range_note(since: int | None, until: int | None, parties: Sequence[str] | None) -> str:
@@ -128,13 +185,23 @@ class Coverage:
     note: str | None = None
 
     def cell(self, agreement_id: str, topic: str) -> Cell:
-        """The cell for one agreement and topic (``absent`` if no provision is tagged with it)."""
-        found = self._lookup.get((agreement_id, topic))
-        return found if found is not None else Cell(agreement_id, topic, "absent")
+        """The cell for one agreement and topic (``absent`` if no provision is tagged with it); a language
+        version's id gives the cell of the agreement it is a version of."""
+        head = self._heads.get(agreement_id, agreement_id)
+        found = self._lookup.get((head, topic))
+        return found if found is not None else Cell(head, topic, "absent")
 
     @cached_property
     def _lookup(self) -> dict[tuple[str, str], Cell]:
         return {(c.agreement_id, c.topic): c for c in self.cells}
+
+    @cached_property
+    def _heads(self) -> dict[str, str]:
+        return {v: a.id for a in self.agreements for v in a.versions}
+
+    def binds(self) -> dict[str, int]:
+        """Topic -> number of agreements that bind their parties on it (a binding or mixed cell)."""
+        return {t: sum(self.cell(a.id, t).binds for a in self.agreements) for t in self.topics}
 
     def to_rows(self) -> list[dict[str, Any]]:
         """Long form, one row per agreement × topic (absent ones included), for CSV and JSON."""
@@ -178,10 +245,10 @@ def coverage(
     """Which of the selected agreements cover which topics, and how strongly (years are signature years,
     inclusive; ``parties``: agreements any of these ISO3 codes signed)."""
     chosen = _topic_ids(topics, area)
-    agreements = _agreements(corpus, since, until, parties)
+    agreements, canon = _agreements(corpus, since, until, parties)
     if not agreements:
         return Coverage(tuple(chosen), (), (), _range_note(since, until, parties))
-    cells = _cells(_tagged(corpus, chosen, (a.id for a in agreements)))
+    cells = _cells(_tagged(corpus, chosen, canon), canon)
     return Coverage(tuple(chosen), tuple(agreements), tuple(cells.values()))
 
 
@@ -249,10 +316,11 @@ def diffusion(corpus: Corpus, topic: str, *, since: int | None = None, until: in
     from ..tags import topics as tx
 
     t = tx.get(topic)
-    agreements = [a for a in _agreements(corpus, since, until, None) if a.year is not None]
+    rows, canon = _agreements(corpus, since, until, None)
+    agreements = [a for a in rows if a.year is not None]
     if not agreements:
         return Diffusion(t.id, t.name, (), None, None, _range_note(since, until, None))
-    cells = _cells(_tagged(corpus, [t.id], (a.id for a in agreements)))
+    cells = _cells(_tagged(corpus, [t.id], canon), canon)
     signed: dict[int, int] = defaultdict(int)
     levels: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
     for a in agreements:
@@ -273,17 +341,20 @@ def diffusion(corpus: Corpus, topic: str, *, since: int | None = None, until: in
             continue
         if first is None:
             first = _first(corpus, "any", by_id[a.id], c.provision_ids, None)
-        if first_binding is None and c.level == "binding":
-            first_binding = _first(corpus, "binding", by_id[a.id], c.provision_ids, "binding")
+        if first_binding is None and c.binds:
+            first_binding = _first(corpus, "binding", by_id[a.id], c.provision_ids, BINDS)
         if first and first_binding:
             break
     return Diffusion(t.id, t.name, tuple(years), first, first_binding)
 
 
-def _first(corpus: Corpus, kind: str, a: AgreementRow, ids: Sequence[str], obligation: str | None) -> FirstAppearance:
-    for pid in ids:  # document order
+def _first(corpus: Corpus, kind: str, a: AgreementRow, ids: Sequence[str],
+           obligations: Sequence[str] | None) -> FirstAppearance:
+    """The first of ``ids`` (document order, the agreement's own version first) whose obligation is one of
+    ``obligations`` (None: any)."""
+    for pid in ids:
         p = corpus.index.provision(pid)
-        if p is not None and (obligation is None or p.obligation == obligation):
+        if p is not None and (obligations is None or p.obligation in obligations):
             return FirstAppearance(kind, a.id, a.name, a.year, a.signed, pid, p.number, p.title)
     raise AssertionError("no provision with the obligation")  # the cell level came from one of them
 
@@ -376,7 +447,8 @@ class AgreementProfile:
 
 
 def agreement_profile(corpus: Corpus, ref: str) -> AgreementProfile:
-    """Topics and words per area of the agreement ``ref`` (id or alias)."""
+    """Topics and words per area of the agreement ``ref`` (id or alias) itself; ``agreement.versions`` lists
+    its other language versions (see :func:`version_groups`), whose provisions are not counted here."""
     from ..tags import topics as tx
 
     a = corpus.agreement(ref)
@@ -393,7 +465,9 @@ def agreement_profile(corpus: Corpus, ref: str) -> AgreementProfile:
         if (row.provision_id, area) not in counted:
             counted.add((row.provision_id, area))
             words[area] = words.get(area, 0) + row.words
-    return AgreementProfile(_row(a), topics, tuple(words.items()), corpus.index.word_count(a.id))
+    canon = version_groups(corpus.index.agreements_matching(AgreementFilter(parties=tuple(a.parties))))
+    versions = sorted((v for v, head in canon.items() if v != a.id and head == canon[a.id]), key=_id_key)
+    return AgreementProfile(_row(a, versions), topics, tuple(words.items()), corpus.index.word_count(a.id))
 
 
 @dataclass(frozen=True)
@@ -441,21 +515,21 @@ def party_profile(corpus: Corpus, iso3: str) -> PartyProfile:
     from ..tags import topics as tx
 
     (code,) = corpus.index.check_parties([iso3])
-    agreements = _agreements(corpus, None, None, [code])
+    agreements, canon = _agreements(corpus, None, None, [code])
     per_year: dict[int, int] = defaultdict(int)
     for a in agreements:
         if a.year is not None:
             per_year[a.year] += 1
     all_ids = [t.id for t in tx.taxonomy()]
-    cells = _cells(_tagged(corpus, all_ids, (a.id for a in agreements)))
+    cells = _cells(_tagged(corpus, all_ids, canon), canon)
     out = []
     for t in tx.taxonomy():
         having = [(a, cells[(a.id, t.id)]) for a in agreements if (a.id, t.id) in cells]
         if not having:
             continue
         first_a = having[0][0]
-        binding = next(((a, c) for a, c in having if c.level == "binding"), None)
-        fb = _first(corpus, "binding", binding[0], binding[1].provision_ids, "binding") if binding else None
+        binding = next(((a, c) for a, c in having if c.binds), None)
+        fb = _first(corpus, "binding", binding[0], binding[1].provision_ids, BINDS) if binding else None
         out.append(PartyTopic(t.id, t.area, t.name, len(having), first_a.year, first_a.id, fb.year if fb else None,
                               fb.agreement_id if fb else None, fb.provision_id if fb else None))
     return PartyProfile(code, tuple(agreements), tuple(sorted(per_year.items())), tuple(out))

@@ -50,7 +50,7 @@ def _definitions(item: TagInput, obligation: str) -> bool:
 
 #: How definitions articles open, in English, Spanish and French.
 _DEFINITIONS_OPEN = ("for the purposes of", "for purposes of", "para los efectos", "para efectos", "para fines",
-                     "aux fins", "au sens")
+                     "se entenderá por", "se entiende por", "aux fins", "au sens", "on entend par")
 
 
 def tag_all(items: Sequence[TagInput], *, workers: int | None = None) -> list[Tags]:

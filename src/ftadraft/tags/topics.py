@@ -335,6 +335,7 @@ def _cross_references(padded: str, key: str) -> int:
 
 
 _GRAVE = str.maketrans("áéíóú", "àèìòù")
+_PLAIN = str.maketrans("áéíóúàèìòù", "aeiouaeiou")
 
 
 def _accent_variants(text: str, lang: str) -> set[str]:
@@ -442,7 +443,10 @@ class _Compiled:
                     titles.setdefault(form, []).append((ti, chapters))
 
         def words_of(texts: Sequence[str]) -> tuple[str, ...]:
-            return tuple(_canonical_title(lemmas[c]) for c in texts)
+            """Chapter or title words as lemmas, and (Spanish, French) also without accents: ToTA prints some
+            chapter titles without them ("Medidas Relativas a la Normalizacion")."""
+            out = (_canonical_title(lemmas[c]) for c in texts)
+            return tuple(dict.fromkeys(v for c in out for v in (c, c.translate(_PLAIN) if lang != "en" else c)))
 
         return {
             "positive": {pid: tuple(v) for pid, v in positive.items()},
@@ -525,6 +529,8 @@ class _Compiled:
         if found is None:
             tables = self.langs.get(lang)
             chapter = f" {_canonical_title(chapter_lemmas)} "
+            if lang != "en":  # accents printed or not, acute or grave: compare both ways
+                chapter += chapter.translate(_PLAIN)
             found = frozenset(ti for ti, words in enumerate(tables[table] if tables else ())
                               if any(f" {w} " in chapter for w in words))
             if len(self._seen_chapters) < 200_000:
