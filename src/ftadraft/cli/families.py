@@ -30,18 +30,12 @@ def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_simil
     """Template families: which agreements' chapters share their wording (US-style, EU-style, ...)."""
 
     def body() -> int:
-        from ..errors import FtadraftError
         from ..index.filters import AgreementFilter
         from ..provenance.families import families
-        from .files import STDOUT, check_output, write_output
+        from .files import STDOUT, check_outputs, write_output
 
         AgreementFilter(since=since, until=until)  # an impossible year range fails before any work
-        if csv_out == STDOUT and as_json:
-            raise FtadraftError("--csv - and --json both write to standard output; choose one")
-        if csv_out is not None:
-            check_output(csv_out, force, stdout_ok=True)
-        if plot_out is not None:
-            check_output(plot_out, force)
+        check_outputs(force, csv=csv_out, as_json=as_json, files=(plot_out,))
         if plot_out is not None:
             from ..optional import pyplot
 

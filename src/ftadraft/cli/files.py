@@ -11,10 +11,24 @@ from pathlib import Path
 import click
 
 from ..atomic import refuse_special, write_text
-from ..errors import InputError
+from ..errors import FtadraftError, InputError
 
 #: The output path that means standard output (``--csv -``).
 STDOUT = Path("-")
+
+
+def check_outputs(force: bool, *, csv: Path | None = None, as_json: bool = False, files: tuple[Path | None, ...] = ()
+                  ) -> None:
+    """Check a command's output options before any work: ``csv`` may be ``-`` (standard output, then not with
+    ``--json``), ``files`` are binary outputs (plots, Parquet); no two may name the same file."""
+    if csv == STDOUT and as_json:
+        raise FtadraftError("--csv - and --json both write to standard output; choose one")
+    named = [out for out in (csv, *files) if out is not None]
+    for out in named:
+        check_output(out, force, stdout_ok=out is csv)
+    real = [out for out in named if out != STDOUT]
+    if len(set(real)) < len(real):
+        raise FtadraftError("two outputs name the same file")
 
 
 def check_output(out: Path, force: bool, *, stdout_ok: bool = False) -> None:

@@ -165,8 +165,8 @@ def reuse_cmd(obj: Context, agreement: str | None, every: bool, threshold: float
     article, where its text comes from; with --all, the same for every agreement of the index."""
 
     def body() -> int:
-        from ..errors import FtadraftError, InputError
-        from .files import STDOUT, check_output
+        from ..errors import InputError
+        from .files import STDOUT, check_outputs
 
         if every == (agreement is not None):
             raise InputError("reuse", "give an AGREEMENT or --all (the corpus-wide table), not both" if every
@@ -177,14 +177,7 @@ def reuse_cmd(obj: Context, agreement: str | None, every: bool, threshold: float
                     if v]
             if used:
                 raise InputError(used[0], "goes with --all (the corpus-wide table), not with one agreement")
-        if csv_out == STDOUT and as_json:
-            raise FtadraftError("--csv - and --json both write to standard output; choose one")
-        for out in (csv_out, parquet_out, plot_out):
-            if out is not None:
-                check_output(out, force, stdout_ok=out is csv_out)
-        if len({o for o in (csv_out, parquet_out, plot_out) if o is not None and o != STDOUT}) < sum(
-                1 for o in (csv_out, parquet_out, plot_out) if o is not None and o != STDOUT):
-            raise FtadraftError("two outputs name the same file")
+        check_outputs(force, csv=csv_out, as_json=as_json, files=(parquet_out, plot_out))
         if every:
             return _reuse_all(obj, threshold, since, until, parties, chapter, top, csv_out, parquet_out, plot_out,
                               as_json)

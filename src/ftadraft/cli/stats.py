@@ -12,7 +12,7 @@ import click
 from ..atomic import atomic_path
 from ..errors import FtadraftError
 from .app import Context, cli, emit_json, run
-from .files import STDOUT, check_output, write_output
+from .files import STDOUT, check_outputs, write_output
 from .options import force_option, json_option, parties_option, since_option, until_option
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
@@ -85,12 +85,7 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
 
         if parquet_out is not None and (csv_out is not None or as_json):
             raise FtadraftError("--parquet cannot be combined with --csv or --json")
-        if csv_out == STDOUT and as_json:
-            raise FtadraftError("--csv - and --json both write to standard output; choose one")
-        if csv_out is not None:
-            check_output(csv_out, force, stdout_ok=True)
-        if parquet_out is not None:
-            check_output(parquet_out, force)
+        check_outputs(force, csv=csv_out, as_json=as_json, files=(parquet_out,))
         if parquet_out is not None:
             _pyarrow()  # fail before the work if pyarrow (or pandas) is missing
             from ..optional import require_pandas
@@ -137,12 +132,8 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
         from ..optional import pyplot
         from ..research.views import YearRow, diffusion
 
-        if csv_out == STDOUT and as_json:
-            raise FtadraftError("--csv - and --json both write to standard output; choose one")
-        if csv_out is not None:
-            check_output(csv_out, force, stdout_ok=True)
+        check_outputs(force, csv=csv_out, as_json=as_json, files=(plot_out,))
         if plot_out is not None:
-            check_output(plot_out, force)
             pyplot()  # fail before the work if matplotlib is missing
         with obj.open(create=False) as c:
             d = diffusion(c, topic, since=since, until=until)
