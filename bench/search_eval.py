@@ -99,6 +99,7 @@ class Query:
     text: str
     rules: list[Rule]
     qrels: dict[str, int] = field(default_factory=dict)  # article id -> grade (> 0 only)
+    source: str = ""  # query file stem (queries, queries_blind, ...): one report block per file
 
 
 def load_queries(path: Path) -> list[Query]:
@@ -112,7 +113,8 @@ def load_queries(path: Path) -> list[Query]:
             rules.append(Rule(re.compile(r["title"], re.IGNORECASE), re.compile(chap, re.IGNORECASE) if chap else None,
                               int(r["grade"])))
         assert q["style"] in {"keyword", "descriptive"} and q["split"] in {"dev", "heldout"}, q["id"]
-        queries.append(Query(q["id"], q["topic"], q["area"], q["style"], q["split"], q["query"], rules))
+        queries.append(Query(q["id"], q["topic"], q["area"], q["style"], q["split"], q["query"], rules,
+                             source=path.stem))
     ids = [q.id for q in queries]
     assert len(ids) == len(set(ids)), "duplicate query ids"
     return queries
@@ -250,7 +252,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                     help="ftadraft index to reuse (created and filled if missing); default: a temporary one")
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
                     help="ToTA xml folder (default ../shared/corpus/tota/xml)")
-    ap.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
+    ap.add_argument("--queries", type=Path, action="append",
+                    help="query file (repeatable: one run, one block per file; default bench/queries.toml)")
     ap.add_argument("--json", metavar="OUT", help="write per-query metrics and rankings as JSON to OUT ('-' = stdout)")
     ap.add_argument("--per-query", action="store_true", help="print one line per dev query")
     ap.add_argument("--show-heldout", action="store_true", help="with --per-query, list held-out queries too")
@@ -262,7 +265,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     t_start = time.perf_counter()
     articles = read_tota(args.corpus)
-    queries = load_queries(args.queries)
+    files = args.queries or [DEFAULT_QUERIES]
+    for f in files:
+        if not f.is_file():
+            sys.exit(f"search_eval: no query file {f}")
+    queries = [q for f in files for q in load_queries(f)]
+    if len({q.id for q in queries}) != len(queries):
+        sys.exit("search_eval: the same query id appears in two query files")
     judge(queries, articles)
     titled = {a.id for a in articles if a.title}
     few = [q.id for q in queries if len(q.qrels) < 3]
@@ -296,8 +305,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     per: list[dict[str, Any]] = []
     for q in queries:
-        row: dict[str, Any] = {"id": q.id, "topic": q.topic, "area": q.area, "style": q.style, "split": q.split,
-                               "query": q.text, "relevant": len(q.qrels),
+        row: dict[str, Any] = {"id": q.id, "source": q.source, "topic": q.topic, "area": q.area, "style": q.style,
+                               "split": q.split, "query": q.text, "relevant": len(q.qrels),
                                "relevant_grade2": sum(1 for g in q.qrels.values() if g == 2)}
         for name, top, deep in (("ftadraft", fta_top, fta_deep), ("bm25s", bm_top, bm_deep)):
             ranked, rt = top[q.id], titled_only(deep[q.id], titled)
@@ -310,9 +319,20 @@ def main(argv: Sequence[str] | None = None) -> None:
             }
         per.append(row)
 
-    groups = [("all", lambda r: True), ("keyword", lambda r: r["style"] == "keyword"),
-              ("descriptive", lambda r: r["style"] == "descriptive"), ("dev", lambda r: r["split"] == "dev"),
-              ("heldout", lambda r: r["split"] == "heldout")]
+    kinds: list[tuple[str, Any]] = [
+        ("all", lambda r: True), ("keyword", lambda r: r["style"] == "keyword"),
+        ("descriptive", lambda r: r["style"] == "descriptive"), ("dev", lambda r: r["split"] == "dev"),
+        ("heldout", lambda r: r["split"] == "heldout"),
+        ("dev keyword", lambda r: r["split"] == "dev" and r["style"] == "keyword"),
+        ("dev descr.", lambda r: r["split"] == "dev" and r["style"] == "descriptive"),
+        ("held kw", lambda r: r["split"] == "heldout" and r["style"] == "keyword"),
+        ("held descr.", lambda r: r["split"] == "heldout" and r["style"] == "descriptive")]
+    sources = list(dict.fromkeys(q.source for q in queries))
+    groups: list[tuple[str, Any]] = []
+    for src in sources:  # one block per query file; a single file keeps the plain labels
+        for label, pred in kinds:
+            groups.append((label if len(sources) == 1 else f"{src}: {label}",
+                           lambda r, src=src, pred=pred: r["source"] == src and pred(r)))
 
     def mean(rows: list[dict[str, Any]], system: str, metric: str) -> float:
         return statistics.fmean(r[system][metric] for r in rows)
@@ -320,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     def p(*a: object) -> None:
         print(*a, file=out)
 
+    width = max(12, *(len(label) for label, _ in groups))
     p(f"ToTA: {len(articles):,} articles ({len(titled):,} titled); {len(queries)} queries "
       f"({sum(q.style == 'keyword' for q in queries)} keyword, "
       f"{sum(q.style == 'descriptive' for q in queries)} descriptive; "
@@ -327,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for variant, sfx in (("all articles (untitled = not relevant)", ""),
                          ("titled only (untitled dropped from both rankings)", "_titled")):
         p(f"\n{variant}")
-        p(f"  {'queries':12} {'n':>3}   {'nDCG@10 ftadraft':>16} {'bm25s':>6} {'Δ':>6}   "
+        p(f"  {'queries':{width}} {'n':>3}   {'nDCG@10 ftadraft':>16} {'bm25s':>6} {'Δ':>6}   "
           f"{'P@10 ftadraft':>13} {'bm25s':>6} {'Δ':>6}")
         for label, pred in groups:
             rows = [r for r in per if pred(r)]
@@ -335,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 continue
             fn, bn = mean(rows, "ftadraft", "ndcg" + sfx), mean(rows, "bm25s", "ndcg" + sfx)
             fp, bp = mean(rows, "ftadraft", "p" + sfx), mean(rows, "bm25s", "p" + sfx)
-            p(f"  {label:12} {len(rows):3}   {fn:16.3f} {bn:6.3f} {rel_change(fn, bn):>6}   "
+            p(f"  {label:{width}} {len(rows):3}   {fn:16.3f} {bn:6.3f} {rel_change(fn, bn):>6}   "
               f"{fp:13.3f} {bp:6.3f} {rel_change(fp, bp):>6}")
     unt_f = statistics.fmean(r["ftadraft"]["untitled_in_top"] for r in per)
     unt_b = statistics.fmean(r["bm25s"]["untitled_in_top"] for r in per)

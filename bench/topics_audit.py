@@ -12,8 +12,12 @@ change stays in the sample; new tags only enter where they rank, so a rerun afte
 for the articles that entered.
 
 Judgements live in ``topics_audit.jsonl``, one per (topic, article): relevant true/false, a one-line reason
-(paraphrase, never more than a few words of treaty text), who judged and when, and the article's text hash (a
-judgement of a text that has since changed is reported as stale and not used). An article is RELEVANT to a
+(paraphrase, never more than a few words of treaty text), who judged and when (AI sessions say so), the
+article's text hash (a judgement of a text that has since changed is reported as stale and not used) and, for
+held-out rounds, the seed of the sample it was drawn for (``sample``). A held-out round is drawn with a new seed
+and ``--fresh`` BEFORE any further rule change: ``--fresh`` leaves out every (topic, article) pair an earlier
+round judged, so the sample holds only articles the rules were never tuned on. Once its results have been used
+to change rules it is tuning data; the next check needs a new seed. An article is RELEVANT to a
 topic when it contains a provision whose subject is the topic as its taxonomy definition states -- a rule, a
 commitment, a procedure or cooperation specifically on it. A mention in passing is not: the topic as one item in
 a list of cooperation fields, a cross-reference, a definition, an exception that names it, or vocabulary shared
@@ -33,7 +37,12 @@ Run:  python bench/topics_audit.py --db INDEX.sqlite                    # the re
       python bench/topics_audit.py --db INDEX.sqlite --record FILE --judge "..."      # append judgements
       python bench/topics_audit.py --db INDEX.sqlite --show PROVISION_ID               # one article in full
       python bench/topics_audit.py --db INDEX.sqlite --seed held-out-1 --lang es --sample 4,0  # a held-out check
-FILE lines: ``topic<TAB>provision id<TAB>y|n<TAB>reason``.
+      python bench/topics_audit.py --db INDEX.sqlite --seed NEW --lang en --sample 3,2 --fresh --pending   # draw one
+      python bench/topics_audit.py --db INDEX.sqlite --seed NEW --record FILE --judge "..."   # judgements of it
+FILE lines: ``topic<TAB>provision id<TAB>y|n<TAB>reason``. Held-out rounds so far (seed, sizes): held-out-en-1
+(en 3,0) and held-out-es-1 (es 4,0), both used for tuning since; held-out-tags-2026-12-08 (en 3,2, es 2,1,
+--fresh), held-out-tags-3-2026-12-08 (en 2,0, es 2,0, --fresh), held-out-tags-4-2026-12-08 (en 2,0, es 2,0,
+--fresh; not tuned on since) and held-out-tags-fr-2026-12-08 (fr 5,50, --fresh).
 """
 
 from __future__ import annotations
@@ -89,6 +98,8 @@ class Judgement:
     judge: str
     date: str
     text_sha: str
+    #: the seed of the sample the article was drawn for ("" for judgements recorded before samples were named)
+    sample: str = ""
 
 
 def rank(topic: str, provision_id: str, seed: str = SEED) -> str:
@@ -142,7 +153,7 @@ def load_judgements() -> dict[tuple[str, str], Judgement]:
                 continue
             d = json.loads(line)
             j = Judgement(d["topic"], d["provision"], bool(d["relevant"]), d["reason"], d["judge"], d["date"],
-                          d["text_sha"])
+                          d["text_sha"], d.get("sample", ""))
             out[(j.topic, j.provision)] = j  # a later line overrides an earlier one (a corrected judgement)
     return out
 
@@ -157,26 +168,61 @@ class Sample:
 
 
 def samples(arts: dict[str, Article], tagged: dict[str, set[str]], which: list[str], seed: str = SEED,
-            lang: str | None = None, sizes: tuple[int, int] | None = None) -> list[Sample]:
+            lang: str | None = None, sizes: tuple[int, int] | None = None,
+            exclude: dict[tuple[str, str], Judgement] | None = None) -> list[Sample]:
     """Per topic, the lowest-ranked tagged and untagged-with-key-words articles (only those in ``lang`` if
-    given; ``sizes`` overrides the sample sizes)."""
+    given; ``sizes`` overrides the sample sizes). ``exclude``: judgements whose (topic, article) pairs are
+    left out unless they were recorded for this very sample -- a held-out sample (``--fresh``) holds only
+    articles that no earlier round judged, so rules tuned on earlier rounds never saw them."""
     rules = keyword_rules()
     out = []
     for t in which:
         n_tag, n_untag = sizes or (FOCUS_SAMPLE if t in FOCUS else SAMPLE)
+
+        def drawable(pid: str, topic: str = t) -> bool:
+            j = exclude.get((topic, pid)) if exclude is not None else None
+            return j is None or j.sample == seed
+
         tag_ids = {i for i in tagged.get(t, set()) if lang is None or arts[i].language == lang}
         pool = [a.id for a in arts.values() if a.id not in tag_ids and (lang is None or a.language == lang)
                 and shares_keywords(a, rules.get(t, {}))]
-        out.append(Sample(t, sorted(tag_ids, key=lambda i: rank(t, i, seed))[:n_tag],
-                          sorted(pool, key=lambda i: rank(t, i, seed))[:n_untag], len(tag_ids), len(pool)))
+        out.append(Sample(t, sorted(filter(drawable, tag_ids), key=lambda i: rank(t, i, seed))[:n_tag],
+                          sorted(filter(drawable, pool), key=lambda i: rank(t, i, seed))[:n_untag],
+                          len(tag_ids), len(pool)))
     return out
 
 
 def excerpt(art: Article, full: bool, words: tuple[str, ...] = ()) -> str:
+    """The article's opening, and (``words``) every passage around one of the words, so that a judge reads the
+    sentences that name the topic wherever they stand; ``full``: the whole text."""
     text = " ".join(art.text.split())
-    if full or len(text) <= 700:
+    if full or len(text) <= 900:
         return text
-    return text[:700] + " …"
+    spans = [(0, 600)]
+    low = text.lower()
+    for w in words:
+        pos = low.find(w)
+        while pos >= 0:
+            spans.append((max(0, pos - 250), pos + len(w) + 250))
+            pos = low.find(w, pos + 1)
+    spans.sort()
+    merged: list[list[int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out = " … ".join(text[a:b] for a, b in merged[:8])
+    return out + (" …" if merged[-1][1] < len(text) else "")
+
+
+def raw_keywords(topic: str, lang: str) -> tuple[str, ...]:
+    """The topic's key words as written (unlemmatised, lower case) for finding passages in the text."""
+    raw = tomllib.loads(KEYWORDS.read_text(encoding="utf-8"))
+    parts = {part.strip().lower() for rule in raw.get(topic, {}).get(lang, []) for part in rule.split("&")}
+    # a stem finds inflected forms ("publish" in "published"); generic context words are left out
+    generic = {"customs", "aduana", "douane", "goods", "importation", "importación", "mercancías"}
+    return tuple(sorted(w.rstrip("s") if len(w) > 4 else w for w in parts if w not in generic))
 
 
 def head(art: Article, kind: str, topic: str, scores: dict[str, float]) -> str:
@@ -291,7 +337,7 @@ def version_parity(db: Path, tagged: dict[str, set[str]]) -> None:
               f"of the {tagged_any} with a topic in either, {tagged_any - (len(both) - same)} agree")
 
 
-def record(path: Path, judge: str, arts: dict[str, Article]) -> int:
+def record(path: Path, judge: str, arts: dict[str, Article], sample: str = "") -> int:
     today = dt.date.today().isoformat()
     known = {t.id for t in topics.taxonomy()}
     lines = []
@@ -302,8 +348,11 @@ def record(path: Path, judge: str, arts: dict[str, Article]) -> int:
         if len(parts) != 4 or parts[2] not in ("y", "n") or parts[0] not in known or parts[1] not in arts:
             sys.exit(f"{path}:{n}: expected topic<TAB>provision id<TAB>y|n<TAB>reason with a known topic and id")
         topic, pid, verdict, reason = parts
-        lines.append(json.dumps({"topic": topic, "provision": pid, "relevant": verdict == "y", "reason": reason.strip(),
-                                 "judge": judge, "date": today, "text_sha": arts[pid].text_sha}, ensure_ascii=False))
+        entry = {"topic": topic, "provision": pid, "relevant": verdict == "y", "reason": reason.strip(),
+                 "judge": judge, "date": today, "text_sha": arts[pid].text_sha}
+        if sample:
+            entry["sample"] = sample
+        lines.append(json.dumps(entry, ensure_ascii=False))
     with JUDGEMENTS.open("a", encoding="utf-8") as fh:
         fh.write("".join(line + "\n" for line in lines))
     return len(lines)
@@ -317,10 +366,12 @@ def main() -> int:
     ap.add_argument("--full", action="store_true", help="with --pending: whole texts")
     ap.add_argument("--show", metavar="PROVISION_ID", help="print one article in full")
     ap.add_argument("--record", type=Path, metavar="FILE", help="append judgements from FILE (see the docstring)")
-    ap.add_argument("--judge", default="helper session 2026-12-07", help="who judged (with --record)")
+    ap.add_argument("--judge", required=False, default=None, help="who judged, and how (with --record; required)")
     ap.add_argument("--seed", default=SEED, help="another seed draws a held-out sample (judgements are shared)")
     ap.add_argument("--lang", help="sample only articles in this language (en, es, fr)")
     ap.add_argument("--sample", metavar="T,U", help="sample sizes for every topic: tagged,untagged")
+    ap.add_argument("--fresh", action="store_true",
+                    help="held-out: draw only articles no earlier round judged (judgements of other samples excluded)")
     args = ap.parse_args()
 
     arts, tagged, scores = load(args.db)
@@ -330,15 +381,19 @@ def main() -> int:
         print(" ".join(a.text.split()))
         return 0
     if args.record:
-        print(f"recorded {record(args.record, args.judge, arts)} judgements in {JUDGEMENTS.name}")
+        if not args.judge:
+            ap.error("--record needs --judge: who judged (a person, or an AI session saying so) and how")
+        sample = args.seed if args.seed != SEED else ""
+        print(f"recorded {record(args.record, args.judge, arts, sample)} judgements in {JUDGEMENTS.name}")
         return 0
     all_ids = [t.id for t in topics.taxonomy()]
     which = [t for t in all_ids if not args.topic or any(t == w or t.startswith(w) for w in args.topic)]
     sizes = tuple(int(n) for n in args.sample.split(",")) if args.sample else None
     if sizes is not None and len(sizes) != 2:
         ap.error("--sample takes two numbers: tagged,untagged")
-    smp = samples(arts, tagged, which, args.seed, args.lang, sizes)  # type: ignore[arg-type]
     judged = load_judgements()
+    smp = samples(arts, tagged, which, args.seed, args.lang, sizes,  # type: ignore[arg-type]
+                  judged if args.fresh else None)
     if args.pending:
         for s in smp:
             for kind, ids in (("tagged", s.tagged_ids), ("untagged", s.untagged_ids)):
@@ -353,7 +408,7 @@ def main() -> int:
                         print(f"   (same text as {seen[a.text_sha]})")
                         continue
                     seen[a.text_sha] = pid
-                    print("   " + excerpt(a, args.full))
+                    print("   " + excerpt(a, args.full, raw_keywords(s.topic, a.language)))
         return 0
     print(f"Topic audit of {args.db} ({len(arts):,} articles); judgements: {JUDGEMENTS.name}; "
           f"samples: {SAMPLE[0]} tagged + {SAMPLE[1]} untagged per topic ({FOCUS_SAMPLE[0]} + {FOCUS_SAMPLE[1]} "

@@ -181,11 +181,11 @@ def evidence(lemmas: str, chapter_lemmas: str, topic_id: str, lang: str = "en") 
     ti = next(i for i, t in enumerate(c.topics) if t.id == topic_id)
     counts = c.counts(lemmas, lang)
     found = [f"{c.keys[pid].strip()!r} x{n} @{w:g}" for pid, n in counts.items()
-             for t2, w, _ in tables["positive"].get(pid, ()) if t2 == ti]
-    neg = [f"{c.keys[pid].strip()!r} x{counts[pid]} @{w:g}" for pid, w in tables["negative"][ti] if pid in counts]
+             for t2, w, _ in tables.positive.get(pid, ()) if t2 == ti]
+    neg = [f"{c.keys[pid].strip()!r} x{counts[pid]} @{w:g}" for pid, w in tables.negative[ti] if pid in counts]
     present = counts.keys() | (c.context(chapter_lemmas, lang) if chapter_lemmas else frozenset())
     unmet = [" | ".join(sorted({c.keys[pid].strip() for pid in group})[:6]) + " ..."
-             for group in tables["requires"][ti] if not group & present]
+             for group in tables.requires[ti] if not group & present]
     excluded = bool(chapter_lemmas) and ti in c.excluded(chapter_lemmas, lang)
     return (f"phrases [{', '.join(found) or '-'}]" + (f"  negative [{', '.join(neg)}]" if neg else "")
             + (f"  UNMET requires [{'; '.join(unmet)}]" if unmet else "")

@@ -4,36 +4,48 @@
 Adding is incremental and idempotent (an ingest key of content, format, metadata and reader
 version): unchanged files are skipped without being parsed, a changed file replaces its
 agreement, and all writes of one ``add`` happen in a single transaction.
+
+Adding streams: files are read in order, and every batch of about a million characters is
+analysed and tagged by a worker process while the next ones are read, then written into the
+add's transaction. Memory holds a few batches, never the whole corpus.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from .errors import FtadraftError, InputError
 from .index import refs
-from .index.analysis import ProvisionAnalysis, TagInput, analyze_mixed
 from .index.store import Index, WaitReporter, open_index, text_sha
-from .ingest.load import FORMATS, SUFFIXES, ingest_key, read_document, read_source
-from .ingest.metadata import AgreementMeta, is_sidecar
 from .model import Agreement, Chapter, Document, Provision
-from .tags.tagging import tag_all
+
+# Reading, analysing and tagging files (ingest, index.analysis, tags.tagging, worker processes) are imported by
+# the functions that add files: a one-shot search or look-up does not load them.
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     import numpy as np
 
     from .index.bm25 import Postings
-    from .index.store import ProvisionFilter
+    from .index.store import DocumentWriter, ProvisionFilter
+    from .ingest.metadata import AgreementMeta
     from .provenance.precedents import PrecedentIndex
+    from .search.engine import Hit
     from .tags.topics import Topic
 
-#: Called as progress(stage, done, total) — stage is "read", "analyse", "tag" or "write".
+#: Called as progress(stage, done, total) — stage is "read" (files read, analysed and tagged as they are read),
+#: "analyse" (the articles of the last batches, after the last file is read) or "write".
 Progress = Callable[[str, int, int], None]
+#: Characters of article text per batch that a worker analyses and tags at once.
+_BATCH_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,9 @@ def expand_paths(paths: Iterable[Path | str], fmt: str | None = None,
     """Files named directly, plus the agreement files found in named folders (recursively). Entries of a
     folder that are neither folders nor regular files (pipes, sockets, devices, broken links) are never
     opened: they are added to ``skipped`` if given."""
+    from .ingest.load import SUFFIXES
+    from .ingest.metadata import is_sidecar
+
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
@@ -178,64 +193,74 @@ class Corpus:
         A changed file replaces the agreement it made before; a file whose agreement id is already taken
         by an agreement from another source (another file, or a dataset such as ToTA) is refused unless
         ``replace``, and a replacement says what it replaced (in ``warnings``)."""
+        from .ingest.load import FORMATS
+
         if format is not None and format not in FORMATS:
             raise FtadraftError(f"unknown format {format!r}; known: {', '.join(sorted(FORMATS))}")
         skipped: list[Path] = []
         files = expand_paths(paths, format, skipped)
         if meta is not None and (meta.id or meta.name) and len(files) > 1:
             raise FtadraftError("--id/--name describe one agreement; give one file at a time, or use sidecar files")
-        documents: list[Document] = []
-        keys: list[str] = []
         unchanged: list[str] = []
         failed: list[tuple[str, str]] = []
         warnings: list[str] = [f"{f}: skipped: not a regular file (a pipe, socket, device or broken link)"
                                for f in skipped]
         seen_ids: dict[str, str] = {}
-        for i, path in enumerate(files, start=1):
-            try:
-                data, fmt, sha, effective = read_source(path, format, meta)
-                key = ingest_key(sha, fmt, effective)
-                if self.index.find_ingest_key(key) is not None:
-                    unchanged.append(str(path))
-                else:
-                    doc = read_document(path, data, fmt, sha, effective, encoding=encoding)
-                    if not doc.provisions:
-                        raise InputError(path, "no text found to index")
-                    other = seen_ids.get(doc.agreement.id)
-                    if other is not None:
-                        raise InputError(path, f"agreement id {doc.agreement.id!r} also comes from {other}; "
-                                               "give it another id (--id or a sidecar)")
-                    previous = self._previous_source(doc)
-                    if previous is not None and not replace:
-                        raise InputError(path, f"agreement id {doc.agreement.id!r} is already in the index from "
-                                               f"{previous}; pass --replace to replace it, or give this file "
-                                               "another id (--id)")
-                    if previous is not None:
-                        warnings.append(f"{path}: replaced {doc.agreement.id} (from {previous})")
-                    seen_ids[doc.agreement.id] = str(path)
-                    documents.append(doc)
-                    keys.append(key)
-                    warnings.extend(w if w.startswith(str(path)) else f"{path}: {w}" for w in doc.warnings)
-            except InputError as e:
-                failed.append((str(path), str(e)))
-            except (MemoryError, RecursionError) as e:
-                failed.append((str(path), f"{path}: too complex to read ({type(e).__name__})"))
-            if progress:
-                progress("read", i, len(files))
-        vocabulary: dict[tuple[str, str], str] = {}
-        analyses = self._analyse(documents, progress, vocabulary)
-        if progress and documents:
-            progress("write", 0, 1)
-        replaced = self.index.write_documents(documents, keys, analyses, vocabulary) if documents else []
-        if documents:
+        indexer = _Indexer(self.index, progress)
+        try:
+            for i, path in enumerate(files, start=1):
+                self._read_one(path, format, meta, encoding, replace, indexer, seen_ids, unchanged, failed, warnings)
+                if progress:
+                    progress("read", i, len(files))
+            written, replaced, provisions = indexer.finish()
+        except BaseException as e:
+            indexer.abort(e)
+            raise
+        if written:
             self.forget()
-        if progress and documents:
-            progress("write", 1, 1)
-        added = [d.agreement.id for d in documents if d.agreement.id not in replaced]
+        if written:  # search's scorer and phrase table now (stage "rank"), so that no query pays for them
+            from .search.engine import prepare
+
+            prepare(self, progress)
+        added = [aid for aid in written if aid not in replaced]
         return AddReport(
             added=tuple(added), replaced=tuple(replaced), unchanged=tuple(unchanged), failed=tuple(failed),
-            warnings=tuple(warnings), provisions=sum(len(d.provisions) for d in documents),
+            warnings=tuple(warnings), provisions=provisions,
         )
+
+    def _read_one(self, path: Path, format: str | None, meta: AgreementMeta | None, encoding: str | None,
+                  replace: bool, indexer: _Indexer, seen_ids: dict[str, str], unchanged: list[str],
+                  failed: list[tuple[str, str]], warnings: list[str]) -> None:
+        """Read one file of an add and hand its document to ``indexer``, or say why not."""
+        from .ingest.load import ingest_key, read_document, read_source
+
+        try:
+            data, fmt, sha, effective = read_source(path, format, meta)
+            key = ingest_key(sha, fmt, effective)
+            if key not in indexer.keys and self.index.find_ingest_key(key) is not None:
+                unchanged.append(str(path))
+            else:
+                doc = read_document(path, data, fmt, sha, effective, encoding=encoding)
+                if not doc.provisions:
+                    raise InputError(path, "no text found to index")
+                other = seen_ids.get(doc.agreement.id)
+                if other is not None:
+                    raise InputError(path, f"agreement id {doc.agreement.id!r} also comes from {other}; "
+                                           "give it another id (--id or a sidecar)")
+                previous = self._previous_source(doc)
+                if previous is not None and not replace:
+                    raise InputError(path, f"agreement id {doc.agreement.id!r} is already in the index from "
+                                           f"{previous}; pass --replace to replace it, or give this file "
+                                           "another id (--id)")
+                if previous is not None:
+                    warnings.append(f"{path}: replaced {doc.agreement.id} (from {previous})")
+                seen_ids[doc.agreement.id] = str(path)
+                warnings.extend(w if w.startswith(str(path)) else f"{path}: {w}" for w in doc.warnings)
+                indexer.put(doc, key)
+        except InputError as e:
+            failed.append((str(path), str(e)))
+        except (MemoryError, RecursionError) as e:
+            failed.append((str(path), f"{path}: too complex to read ({type(e).__name__})"))
 
     def _previous_source(self, doc: Document) -> str | None:
         """The source of the agreement ``doc`` would replace, when it is another source (not an earlier
@@ -252,68 +277,6 @@ class Corpus:
             return None  # the same file, changed
         what = f"{dataset} ({old_name})" if dataset else f"file {old_name or 'unknown'}"
         return what
-
-    def _analyse(
-        self, documents: Sequence[Document], progress: Progress | None, vocabulary: dict[tuple[str, str], str]
-    ) -> dict[str, ProvisionAnalysis]:
-        """Lemmas and sentences for every provision; identical texts are analysed once, and texts
-        already in the index are not analysed again."""
-        from . import fingerprint  # numpy: only when adding
-
-        by_lang: dict[str, dict[str, str]] = {}  # lang -> sha -> text
-        for doc in documents:
-            lang = doc.agreement.language or "en"
-            bucket = by_lang.setdefault(lang, {})
-            for p in doc.provisions:
-                for text in (p.normalized, p.title or "", p.chapter_title or ""):
-                    if text:
-                        bucket.setdefault(text_sha(text), text)
-        known = self.index.known_analyses(sha for bucket in by_lang.values() for sha in bucket)
-        todo = [(lang, sha, text) for lang, bucket in by_lang.items() for sha, text in bucket.items()
-                if sha not in known]
-        done = 0
-
-        def tick(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress("analyse", done, len(todo))
-
-        results: dict[tuple[str, str], tuple[str, tuple[tuple[int, int], ...], bytes]] = {}
-        tick(0)
-        for (lang, sha, _), an in zip(todo, analyze_mixed([(lang, text) for lang, _, text in todo], progress=tick,
-                                                       vocabulary=vocabulary), strict=True):
-            results[(lang, sha)] = (an.lemmas, an.sentences, an.fingerprint)
-        for lang, bucket in by_lang.items():
-            for sha, text in bucket.items():
-                if sha in known:
-                    lemmas, sentences, fp = known[sha]
-                    if fp is None:  # stored before fingerprints existed
-                        fp = fingerprint.to_bytes(fingerprint.hashes(text))
-                    results[(lang, sha)] = (lemmas, tuple(tuple(s) for s in json.loads(sentences)), fp)
-
-        def lem(lang: str, text: str | None) -> tuple[str, tuple[tuple[int, int], ...], bytes]:
-            return results[(lang, text_sha(text))] if text else ("", (), b"")
-
-        inputs: list[tuple[str, TagInput]] = []
-        fingerprints: dict[str, bytes] = {}
-        for doc in documents:
-            lang = doc.agreement.language or "en"
-            for p in doc.provisions:
-                text_lemmas, spans, fp = lem(lang, p.normalized)
-                fingerprints[p.id] = fp
-                inputs.append((p.id, TagInput(p.normalized, spans, p.title, text_lemmas, lem(lang, p.title)[0],
-                                              lem(lang, p.chapter_title)[0], lang)))
-        if progress and inputs:
-            progress("tag", 0, 1)
-        tags = tag_all([i for _, i in inputs])
-        if progress and inputs:
-            progress("tag", 1, 1)
-        return {
-            pid: ProvisionAnalysis(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.sentences, t.topics, t.obligation,
-                                   fingerprints[pid])
-            for (pid, i), t in zip(inputs, tags, strict=True)
-        }
 
     # -- reading -----------------------------------------------------------------------------
     def agreements(self, party: str | None = None) -> list[Agreement]:
@@ -349,17 +312,36 @@ class Corpus:
         """Counts for the whole index."""
         return self.index.stats()
 
-    def retag(self) -> int:
+    def retag(self, progress: Progress | None = None) -> int:
         """Re-compute topics and obligation of every provision (after the tagger or taxonomy changed);
-        returns the number of provisions tagged. One transaction, reads included: an add or remove by
-        another process waits for it, so no provision is tagged from a text it no longer has."""
+        returns the number of provisions tagged. ``progress`` is told the articles tagged (stage "tag"),
+        then written (stage "write"), up to 10,000 at a time. One transaction, reads included: an
+        add or remove by another process waits for it, so no provision is tagged from a text it no longer
+        has."""
+        from .tags.tagging import Tags, tag_all
+
         with self.index.transaction():
             inputs = self.index.tag_inputs()
-            tags = tag_all([i for _, i in inputs])
-            self.index.update_tags({pid: (t.topics, t.obligation)
-                                    for (pid, _), t in zip(inputs, tags, strict=True)})
+            total = len(inputs)
+            # equal steps of at most 10,000 (5 for ToTA): each call of tag_all starts its own workers (~0.2 s)
+            steps = max(1, -(-total // 10_000))
+            step = max(1, -(-total // steps))
+            tags: list[Tags] = []
+            if progress:  # each stage starts its clock at 0 of total
+                progress("tag", 0, total)
+            for start in range(0, total, step):
+                tags.extend(tag_all([i for _, i in inputs[start:start + step]]))
+                if progress:
+                    progress("tag", len(tags), total)
+            if progress:
+                progress("write", 0, total)
+            for start in range(0, total, step):
+                done = zip(inputs[start:start + step], tags[start:start + step], strict=True)
+                self.index.update_tags({pid: (t.topics, t.obligation) for (pid, _), t in done})
+                if progress:
+                    progress("write", min(start + step, total), total)
         self.forget()
-        return len(inputs)
+        return total
 
     def topics(self) -> tuple[Topic, ...]:
         """The topic taxonomy (see :mod:`ftadraft.tags.topics`)."""
@@ -367,15 +349,194 @@ class Corpus:
 
         return taxonomy()
 
-    def search(self, query: str = "", *, limit: int = 10, group: bool = False, **filters: Any) -> list[Any]:
-        """Search provisions (see :func:`ftadraft.search.engine.search`); keyword filters as in
-        :class:`ftadraft.search.engine.Filters` (``topics``, ``parties``, ``since``, ``obligation``, …)."""
+    def search(
+        self,
+        query: str = "",
+        *,
+        limit: int = 10,
+        group: bool = False,
+        topics: str | Sequence[str] = (),
+        parties: str | Sequence[str] = (),
+        all_parties: bool = False,
+        agreement: str | None = None,
+        chapter: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        obligation: str | None = None,
+        lang: str | None = None,
+    ) -> list[Hit]:
+        """Search provisions (see :func:`ftadraft.search.engine.search`); the filters are those of
+        :class:`ftadraft.search.engine.Filters`. ``topics`` and ``parties`` take one value or several."""
         from .search.engine import Filters, search
 
-        for key in ("topics", "parties"):
-            if isinstance(filters.get(key), str):
-                filters[key] = (filters[key],)
-        return search(self, query, limit=limit, filters=Filters(**filters), group=group)
+        filters = Filters(
+            topics=(topics,) if isinstance(topics, str) else tuple(topics),
+            parties=(parties,) if isinstance(parties, str) else tuple(parties),
+            all_parties=all_parties, agreement=agreement, chapter=chapter, since=since, until=until,
+            obligation=obligation, lang=lang,
+        )
+        return search(self, query, limit=limit, filters=filters, group=group)
+
+
+class _Indexer:
+    """The analysis, tagging and writing of one ``add``, batch by batch as its documents are read.
+
+    Full batches go to worker processes (``FTADRAFT_WORKERS``; the pool starts with the first full batch,
+    while this process is still small, so the workers do not inherit a large memory). At most one batch
+    more than there are workers is in flight; the oldest is written as soon as it is done, in reading
+    order, into one transaction that opens with the first write and commits in :meth:`finish` (nothing
+    is written if anything fails). Small adds are analysed in this process."""
+
+    def __init__(self, index: Index, progress: Progress | None) -> None:
+        from .index.analysis import worker_count
+
+        self.index = index
+        self.progress = progress
+        #: ingest keys of the documents of this add (written or on their way)
+        self.keys: set[str] = set()
+        self._batch: list[tuple[Document, str]] = []
+        self._chars = 0
+        self._pending: deque[tuple[list[tuple[Document, str]], Future[_BatchResult] | _BatchResult]] = deque()
+        self._workers = worker_count()
+        self._pool: ProcessPoolExecutor | None = None
+        self._transaction: AbstractContextManager[DocumentWriter] | None = None
+        self._writer: DocumentWriter | None = None
+        self._vocabulary: dict[tuple[str, str], str] = {}
+        self._written: list[str] = []
+        self._replaced: list[str] = []
+        self._provisions = 0
+
+    def put(self, doc: Document, key: str) -> None:
+        """Queue one document; a full batch goes to analysis (and older ones may be written meanwhile)."""
+        self.keys.add(key)
+        self._batch.append((doc, key))
+        self._chars += sum(len(p.normalized) for p in doc.provisions)
+        if self._chars >= _BATCH_CHARS:
+            self._submit(full=True)
+
+    def _submit(self, *, full: bool) -> None:
+        batch, self._batch, self._chars = self._batch, [], 0
+        items = self._inputs([doc for doc, _ in batch])
+        if self._pool is None and full and self._workers > 1:
+            from .index.workers import pool as worker_pool
+
+            self._pool = worker_pool(self._workers)
+        if self._pool is not None:
+            self._pending.append((batch, self._pool.submit(_analyse_batch, items)))
+        else:
+            self._pending.append((batch, _analyse_batch(items)))
+        while len(self._pending) > self._workers:
+            self._write_oldest()
+
+    def _inputs(self, documents: Sequence[Document]) -> list[_BatchItem]:
+        """What a worker needs per provision; texts already in the index are not analysed again."""
+        from . import fingerprint  # numpy: only when adding
+
+        shas = [text_sha(p.normalized) for doc in documents for p in doc.provisions]
+        known = self.index.known_analyses(shas)
+        items: list[_BatchItem] = []
+        for doc in documents:
+            lang = doc.agreement.language or "en"
+            for p in doc.provisions:
+                stored = known.get(shas[len(items)])
+                done: tuple[str, tuple[tuple[int, int], ...], bytes] | None = None
+                if stored is not None:
+                    lemmas, sentences, fp = stored
+                    if fp is None:  # stored before fingerprints existed
+                        fp = fingerprint.to_bytes(fingerprint.hashes(p.normalized))
+                    done = (lemmas, tuple(tuple(s) for s in json.loads(sentences)), fp)  # type: ignore[misc]
+                items.append((lang, p.normalized, p.title, p.chapter_title or "", done))
+        return items
+
+    def _write_oldest(self) -> None:
+        from concurrent.futures import Future
+
+        from .index.analysis import ProvisionAnalysis
+
+        batch, pending = self._pending.popleft()
+        results, forms = pending.result() if isinstance(pending, Future) else pending
+        self._vocabulary.update(forms)
+        provisions = [p for doc, _ in batch for p in doc.provisions]
+        analyses = {p.id: ProvisionAnalysis(*r) for p, r in zip(provisions, results, strict=True)}
+        if self._writer is None:
+            self._transaction = self.index.writer()
+            self._writer = self._transaction.__enter__()
+        self._replaced.extend(self._writer.write([doc for doc, _ in batch], [key for _, key in batch], analyses))
+        self._written.extend(doc.agreement.id for doc, _ in batch)
+        self._provisions += len(provisions)
+
+    def finish(self) -> tuple[list[str], list[str], int]:
+        """Analyse and write what is left and commit: (agreement ids written, of them replaced, provisions)."""
+        if self._batch:
+            self._submit(full=False)
+        total = sum(len(doc.provisions) for batch, _ in self._pending for doc, _ in batch)
+        done = 0
+        while self._pending:
+            done += sum(len(doc.provisions) for doc, _ in self._pending[0][0])
+            self._write_oldest()
+            if self.progress:
+                self.progress("analyse", done, total)
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._writer is not None and self._transaction is not None:
+            if self.progress:
+                self.progress("write", 0, 1)
+            self._writer.add_vocabulary(self._vocabulary)
+            transaction, self._transaction, self._writer = self._transaction, None, None
+            transaction.__exit__(None, None, None)
+            if self.progress:
+                self.progress("write", 1, 1)
+        return self._written, self._replaced, self._provisions
+
+    def abort(self, error: BaseException) -> None:
+        """After an error or interrupt: stop the workers and roll back what was written (an SQLite error
+        comes out as the one-line :class:`~ftadraft.errors.IndexFileError` the transaction makes of it)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        if self._transaction is not None:
+            transaction, self._transaction, self._writer = self._transaction, None, None
+            transaction.__exit__(type(error), error, error.__traceback__)
+
+
+#: One provision as a worker gets it: language, normalised text, title, chapter title, and the text's
+#: analysis when the index already has it (lemmas, sentences, fingerprint).
+_BatchItem = tuple[str, str, str | None, str, "tuple[str, tuple[tuple[int, int], ...], bytes] | None"]
+#: Per provision: lemmas, title lemmas, chapter lemmas, sentences, topics, obligation, fingerprint — and
+#: the batch's (language, word form) -> lemma.
+_BatchResult = tuple[list[tuple[str, str, str, tuple[tuple[int, int], ...], tuple[tuple[str, float], ...], str,
+                                bytes]], dict[tuple[str, str], str]]
+
+
+def _analyse_batch(items: Sequence[_BatchItem]) -> _BatchResult:
+    """Lemmas, sentences, fingerprints and tags of one batch of provisions (in a worker process, or
+    in this one for small adds); identical texts are analysed once."""
+    from .index.analysis import Analysis, TagInput, analyze_mixed
+    from .tags.tagging import tag_all
+
+    texts: dict[tuple[str, str], int] = {}
+    for lang, text, title, chapter, done in items:
+        for t in (text if done is None else "", title or "", chapter):
+            if t:
+                texts.setdefault((lang, t), len(texts))
+    vocabulary: dict[tuple[str, str], str] = {}
+    analysed = analyze_mixed(list(texts), workers=1, vocabulary=vocabulary)
+    empty = Analysis("", (), b"")
+
+    def get(lang: str, text: str) -> Analysis:
+        return analysed[texts[(lang, text)]] if text else empty
+
+    inputs: list[TagInput] = []
+    fingerprints: list[bytes] = []
+    for lang, text, title, chapter, done in items:
+        an = get(lang, text) if done is None else Analysis(*done)
+        fingerprints.append(an.fingerprint)
+        inputs.append(TagInput(text, an.sentences, title, an.lemmas, get(lang, title or "").lemmas,
+                               get(lang, chapter).lemmas, lang))
+    tags = tag_all(inputs, workers=1)
+    return [(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.sentences, t.topics, t.obligation, fp)
+            for i, t, fp in zip(inputs, tags, fingerprints, strict=True)], vocabulary
 
 
 def open(db: Path | str | None = None, *, create: bool = True, readonly: bool = False,

@@ -114,7 +114,16 @@ def rolling_many(tokens: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64],
 
 def shingles(seq: npt.NDArray[np.uint32], k: int = SHINGLE) -> npt.NDArray[np.uint32]:
     """The distinct k-word shingles of a sequence (sorted hashes)."""
-    return np.unique(rolling(seq, k))
+    return _distinct(rolling(seq, k))
+
+
+def _distinct(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """``np.unique(values)`` of a 1-D array (sorted, each value once, same dtype), without ``np.unique``'s
+    first-call import of ``numpy.ma`` (a one-shot ``precedents`` pays that on every run)."""
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def coverage(a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32], k: int = SHINGLE) -> tuple[int, int]:
@@ -136,7 +145,7 @@ def coverage_many(query: npt.NDArray[np.uint32], seqs: Sequence[npt.NDArray[np.u
     if n == 0 or len(query) < k:
         return zeros, zeros.copy()
     qr = rolling(query, k)
-    qset = np.unique(qr)
+    qset = _distinct(qr)
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])

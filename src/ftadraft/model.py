@@ -108,11 +108,24 @@ class Provision:
             parts.append(self.title)
         return " ".join(parts) or f"(provision {self.order})"
 
+    @property
+    def annex(self) -> str | None:
+        """The heading of the annex an annex article stands in, as the reader found it (``'Annex 8A:
+        FINANCIAL SERVICES'``); None for any other provision, and for an annex's own text (its title is
+        the heading)."""
+        annex = self.source.get("annex") if self.number else None
+        if not annex:
+            return None
+        return self.source.get("annex_title") or ("Annex" if annex == "annex" else f"Annex {annex}")
+
     def _repr_html_(self) -> str:
+        """The article for Jupyter: its heading, then its paragraphs and list items as published."""
         from html import escape
 
-        head = " · ".join(filter(None, (self.chapter_title, self.label)))
-        paras = "".join(f"<p>{escape(' '.join(x.split()))}</p>" for x in self.text.split("\n\n") if x.strip())
+        from .normalize import paragraphs
+
+        head = " · ".join(filter(None, (self.chapter_title, self.annex, self.label)))
+        paras = "".join(f"<p>{escape(x)}</p>" for x in paragraphs(self.text))
         notes = "".join(f"<li>[{escape(f.marker)}] {escape(f.text)}</li>" for f in self.footnotes)
         return (f"<div><b>{escape(head)}</b> <small>{escape(self.id)}</small>{paras}"
                 + (f"<ol>{notes}</ol>" if notes else "") + "</div>")
@@ -169,12 +182,16 @@ class Document:
 
 
 def citation(agreement: Agreement, p: Provision) -> str:
-    """'Trans-Pacific Partnership (2016), Chapter 14 Electronic Commerce, Art. 14.3 Customs Duties'."""
+    """'Trans-Pacific Partnership (2016), Chapter 14 Electronic Commerce, Art. 14.3 Customs Duties'; an annex
+    article names its annex before its number ('…, Chapter 8 TRADE IN SERVICES, Annex 8A: FINANCIAL SERVICES,
+    Art. 12 Consultations')."""
     parts = [f"{agreement.name} ({agreement.year or 'n.d.'})"]
     chapter = " ".join(filter(None, (p.chapter_number, p.chapter_title)))
     kinds = ("TITLE", "PART", "SECTION", "ANNEX", "PROTOCOL", "APPENDIX", "CHAPTER")
     if chapter:
         number = (p.chapter_number or "").upper()
         parts.append(("Chapter " if number and not number.startswith(kinds) else "") + chapter)
+    if p.annex and p.annex.lower() not in chapter.lower():  # RCEP Annex 8A and 8B both have an Article 1
+        parts.append(p.annex)
     parts.append(p.label)
     return ", ".join(parts)

@@ -129,8 +129,8 @@ def test_alignment_across_template_families(tota_db: Path) -> None:
                                                  matrices[p.id], threshold), p.gold)
     print(f"\nacross families (dev): {ours.text()}; baseline {base.text()}")
     assert ours.gold >= 150
-    assert ours.f1 >= 0.88 and ours.p >= 0.88 and ours.r >= 0.85
-    assert ours.f1 >= base.f1 + 0.05
+    assert ours.f1 >= 0.92 and ours.p >= 0.92 and ours.r >= 0.9
+    assert ours.f1 >= base.f1 + 0.08
 
 
 def test_no_over_eager_splits(tota_db: Path) -> None:
@@ -158,3 +158,24 @@ def test_unrelated_article_is_not_attached(tota_db: Path) -> None:
     out = align_articles(customs, b)
     assert all(x.a == x.b for x in out.pairs) and len(out.pairs) == len(customs)
     assert out.only_b == (stranger.number,)
+
+
+def test_a_moved_article_is_named_as_moved_in_the_chapter_redline() -> None:
+    """A moved article is deleted at its old place and inserted at its new one; the headings say it moved
+    (and where to), not that it is on one side only."""
+    from ftadraft.compare.align import AlignedPair, Alignment, redline_items
+    from ftadraft.model import Provision
+
+    def art(n: str, title: str, text: str) -> Provision:
+        return Provision(id=f"x/{n}", agreement_id="x", order=int(n.split(".")[1]), number=n, title=title, text=text,
+                         normalized=text)
+
+    a = [art("1.1", "Definitions", "terms"), art("1.2", "Scope", "scope"), art("1.3", "Duties", "duties")]
+    b = [art("2.1", "Scope", "scope"), art("2.2", "Duties", "duties"), art("2.3", "Definitions", "terms")]
+    alignment = Alignment((AlignedPair("1.1", "2.3", 1.0, "identical", 0, 2),
+                           AlignedPair("1.2", "2.1", 1.0, "identical", 1, 0),
+                           AlignedPair("1.3", "2.2", 1.0, "identical", 2, 1)), (), ())
+    headings = [h for h, _, _ in redline_items(alignment, a, b)]
+    assert any(h.startswith("1.1 Definitions (moved: B has it as 2.3; deleted here)") for h in headings)
+    assert any(h.startswith("2.3 Definitions (moved: A has it as 1.1; inserted here)") for h in headings)
+    assert not any("only in" in h for h in headings)

@@ -437,3 +437,29 @@ def test_real_callouts_on_tota(tota_db: Path) -> None:
 def test_list_labels_are_units_of_the_diff() -> None:
     ops = compare_texts("(d) provide for release;", "(e) provide for release;").ops
     assert [(op.a, op.b) for op in ops if op.kind != "equal"] == [("(d)", "(e)")]
+
+
+def test_a_party_that_shall_not_prevent_is_bound() -> None:
+    """RCEP 12.15 "A Party shall not prevent cross-border transfer" against TPP 14.11 "Each Party shall allow":
+    both bind the Party; neither is a carve-out, so nothing is "strengthened". "Paragraph 1 shall not preclude"
+    stays a carve-out."""
+    c = compare_texts("A Party shall not prevent cross-border transfer of information by electronic means.",
+                      "Each Party shall allow the cross-border transfer of information by electronic means.")
+    assert not any("carve-out" in ch.message or "strengthened" in ch.message for ch in c.changes)
+    c = compare_texts("Nothing in paragraph 1 shall prevent a Party from imposing internal taxes.",
+                      "Paragraph 1 shall not preclude a Party from imposing internal taxes.")
+    assert not [ch for ch in c.changes if ch.kind == "obligation"]
+
+
+def test_a_clause_pasted_without_its_paragraph_breaks_is_not_rewritten() -> None:
+    """A pasted clause loses its paragraph breaks (one line): against the published text the diff must show
+    only layout, not every word deleted and inserted again."""
+    from ftadraft.compare import compare_texts
+
+    published = ("1. Each Party shall maintain simplified procedures for low-value consignments. Those "
+                 "procedures shall:\n\n(a) allow the data to be lodged before arrival;\n\n(b) provide for "
+                 "release within a short period after arrival.\n\n2. Each Party shall publish the threshold.")
+    pasted = " ".join(published.split())
+    cmp = compare_texts(pasted, published)
+    assert cmp.words_deleted == 0 and cmp.words_inserted == 0
+    assert not cmp.changes

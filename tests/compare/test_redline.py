@@ -18,6 +18,7 @@ from lxml import etree
 
 import ftadraft
 from ftadraft.compare.redline import (
+    HEADING_STYLE,
     check_redline,
     read_paragraphs,
     read_redline,
@@ -263,3 +264,32 @@ def test_real_chapters_paired_by_order(tota_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "chapter.docx"
     write_redline_docx(pairs, out, author="ftadraft", date=WHEN)
     assert_redline(pairs, out)
+
+
+def test_no_break_spaces_at_run_edges_are_kept(tmp_path: Path) -> None:
+    """ToTA's Switzerland-China customs chapter has no-break spaces where an edit starts or ends: Word would
+    drop them (and our own check refused the file) unless the run says xml:space="preserve"."""
+    pairs = [("Art. 1", "goods\u00a0in transit shall be released", "goods in\u00a0transit may be released"),
+             ("Art. 2", "Consular transactions are required.", "Consular\u00a0transactions\u00a0are not required.")]
+    out = tmp_path / "nbsp.docx"
+    write_redline_docx(pairs, out, author="A", date=WHEN)
+    assert_redline(pairs, out)
+
+
+def test_whole_chapter_redline_of_two_families(tota_dir: Path, tmp_path: Path) -> None:
+    """EAEU-Viet Nam customs against Switzerland-China, aligned by content, as one Word redline: it passes
+    the checks, Accept All gives B's articles in B's order and Reject All A's in A's order."""
+    from ftadraft.compare.align import align_articles, chapter_provisions, redline_items
+
+    a = chapter_provisions(ftadraft.load_file(tota_dir / "pta_447.xml").provisions, "5")
+    b = chapter_provisions(ftadraft.load_file(tota_dir / "pta_376.xml").provisions, "4")
+    items = redline_items(align_articles(a, b), a, b)
+    out = tmp_path / "chapter.docx"
+    write_redline_docx(items, out, author="A", date=WHEN, whole_articles=True)
+    assert check_redline(out) == []
+
+    def body(accept: bool) -> list[str]:
+        return [t for style, t in read_paragraphs(out, accept=accept) if style != HEADING_STYLE and t.strip()]
+
+    assert body(accept=True) == [x for p in b for x in redline_paragraphs(p.text)]
+    assert body(accept=False) == [x for p in a for x in redline_paragraphs(p.text)]

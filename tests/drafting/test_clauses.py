@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 import ftadraft
 from ftadraft.cli.clauses import clauses as clauses_group
 from ftadraft.drafting.clauses import (
-    LEVELS,
+    CLAUSE_LEVELS,
     Clause,
     ClauseError,
     ClauseLibrary,
@@ -28,8 +28,9 @@ from ftadraft.drafting.clauses import (
     topic_ids,
     validate,
 )
+from ftadraft.errors import ReferenceNotFound
 from ftadraft.provenance.precedents import precedents
-from ftadraft.tags.obligation import LABELS
+from ftadraft.tags.labels import LABELS
 
 # Topics whose clauses must come in at least two ambition levels (practice differs between agreements).
 TWO_LEVELS = {
@@ -81,7 +82,7 @@ def test_topics_areas_and_levels_are_covered(library: ClauseLibrary) -> None:
     allowed = set(topic_ids())
     levels: dict[str, set[str]] = {}
     for c in library:
-        assert c.topic in allowed and c.level in LEVELS and c.obligation in LABELS
+        assert c.topic in allowed and c.level in CLAUSE_LEVELS and c.obligation in LABELS
         assert c.path.split("/")[-2] == c.area and c.id.startswith(c.topic + "/")
         levels.setdefault(c.topic, set()).add(c.level)
     for topic in TWO_LEVELS:
@@ -154,9 +155,21 @@ def test_installed_wheel_reads_the_packaged_copy(tmp_path: Path, monkeypatch: py
     assert [c.id for c in lib] == ["e-commerce/spam/standard"] and lib.clauses[0].path == WHERE
 
 
-def test_unknown_clause_id_suggests_close_ids(library: ClauseLibrary) -> None:
-    with pytest.raises(ftadraft.FtadraftError, match="did you mean: .*e-commerce/spam/standard"):
+def test_unknown_clause_id_suggests_close_ids(library: ClauseLibrary, invoke: Any) -> None:
+    """An unknown clause id is a ReferenceNotFound, like every unknown reference, with the shared suggestions."""
+    with pytest.raises(ReferenceNotFound) as err:
         library.get("e-commerce/spam/standad")
+    assert err.value.suggestions[:2] == ("e-commerce/spam/standard", "e-commerce/spam/soft")
+    assert len(err.value.suggestions) <= 5
+    assert str(err.value).startswith(
+        "e-commerce/spam/standad: no such clause; did you mean: e-commerce/spam/standard, ")
+    with pytest.raises(ReferenceNotFound, match=r"^zzz: no such clause$"):
+        library.get("zzz")
+    r = invoke("show", "E-commerce/spam/standard")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.startswith(
+        "ftadraft: E-commerce/spam/standard: no such clause; did you mean: e-commerce/spam/standard")
+    assert len(r.stderr.splitlines()) == 1
 
 
 # -- bad input ----------------------------------------------------------------------------------
@@ -252,6 +265,8 @@ VALIDATION_ERRORS = {
     "number out of range": (BASE.replace("default: 10", "default: 45"), 11, "45 days is above the maximum 30"),
     "unknown topic": (BASE.replace("topic: e-commerce/spam", "topic: e-commerce/spamming"), 3,
                       "unknown topic 'e-commerce/spamming'; did you mean: e-commerce/spam"),
+    "topic without its area": (BASE.replace("topic: e-commerce/spam", "topic: spam"), 3,
+                               "unknown topic 'spam'; did you mean: e-commerce/spam"),
     "dunder placeholder": (BASE.replace("A second", "A {{ __class__ }} second"), 9,
                            "invalid placeholder '{{ __class__ }}'"),
     "attribute placeholder": (BASE.replace("A second", "A {{ days.__class__ }} second"), 9, "invalid placeholder"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,7 +93,7 @@ def test_a_planted_pickle_is_never_unpickled(compiled: tuple[Path, list], tmp_pa
         lambda b: b[: len(b) // 2],  # truncated
         lambda b: b.replace(b'"keys"', b'"kays"', 1),  # the tables' shape is wrong
         lambda b: b.replace(b'{"t":', b'{"__reduce__":', 1),  # an object that is not a tagged value
-        lambda b: b.replace(b'"format":1', b'"format":2', 1),  # another format
+        lambda b: re.sub(rb'"format":(\d+)', lambda m: b'"format":%d' % (int(m[1]) + 1), b, count=1),  # another format
     ],
     ids=["truncated", "missing-table", "unknown-object", "other-format"],
 )
@@ -107,7 +108,7 @@ def test_damaged_topics_cache_is_rebuilt(compiled: tuple[Path, list], tmp_path: 
 
 def _truncate_all(folder: Path) -> int:
     n = 0
-    for f in folder.rglob("*.npz"):
+    for f in [*folder.rglob("*.npz"), *(folder / "precedents").glob("*.bin")]:
         data = f.read_bytes()
         f.write_bytes(data[: len(data) // 3])
         n += 1
@@ -125,7 +126,7 @@ def test_truncated_precedent_and_scorer_caches_are_rebuilt(run: RunCli, small_db
     first_batch = run("search", "--batch", str(queries), db=small_db)
     assert first_prec.exit_code == 0 and first_batch.exit_code == 0, (first_prec.stderr, first_batch.stderr)
     caches = tmp_path / "cache" / "ftadraft"
-    assert sorted(p.name for p in caches.iterdir() if p.is_dir()) >= ["bm25", "precedents"]
+    assert {p.name for p in caches.iterdir() if p.is_dir()} >= {"bm25", "precedents"}
 
     assert _truncate_all(caches) >= 2
     again_prec = run("precedents", text, "--json", db=small_db)
@@ -133,3 +134,25 @@ def test_truncated_precedent_and_scorer_caches_are_rebuilt(run: RunCli, small_db
     assert (again_prec.exit_code, again_prec.stdout) == (0, first_prec.stdout), again_prec.stderr
     assert (again_batch.exit_code, again_batch.stdout) == (0, first_batch.stdout), again_batch.stderr
     assert "BadZipFile" not in again_prec.stderr + again_batch.stderr
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: b[: len(b) // 2],  # truncated
+    lambda b: b"PK\x03\x04" + b[4:],  # another format's magic
+    lambda b: b[:21] + (999).to_bytes(8, "little") + b[29:],  # a header length past its JSON
+    lambda b: b + b"\0" * 8,  # trailing bytes
+    lambda b: b"",  # empty
+])
+def test_damaged_precedent_postings_are_rebuilt(run: RunCli, small_db: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch, damage: object) -> None:
+    """The precedent postings are one plain data file (a JSON header and raw arrays, mapped, never unpickled);
+    any damage costs a rebuild, never an error or a different answer."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = "Each Party shall adopt or maintain simplified customs procedures for the efficient clearance of goods."
+    first = run("precedents", text, "--json", db=small_db)
+    assert first.exit_code == 0, first.stderr
+    (f,) = (tmp_path / "cache" / "ftadraft" / "precedents").glob("*.bin")
+    f.write_bytes(damage(f.read_bytes()))  # type: ignore[operator]
+    again = run("precedents", text, "--json", db=small_db)
+    assert (again.exit_code, again.stdout, again.stderr) == (0, first.stdout, "")
+    assert f.read_bytes().startswith(b"ftadraft-precedents\n")  # written anew

@@ -10,7 +10,8 @@ import pytest
 
 import ftadraft
 from ftadraft.errors import FtadraftError, IndexFileError, ReferenceNotFound
-from ftadraft.index.store import SCHEMA_VERSION
+from ftadraft.index.store import SCHEMA_VERSION, number_key
+from ftadraft.model import Provision
 
 
 def test_full_tota_counts(tota: ftadraft.Corpus) -> None:
@@ -32,17 +33,14 @@ def test_show_article_by_reference_and_alias(tota: ftadraft.Corpus) -> None:
 
 
 def test_lemmas_sentences_and_fts_are_filled(tota: ftadraft.Corpus) -> None:
-    conn = tota.index.conn
-    row = conn.execute("SELECT lemmas, sentences, normalized FROM provisions WHERE id = ?",
-                       (tota.provision("tota-449:14.3").id,)).fetchone()
-    assert "no party shall impose customs duty on electronic transmission" in row["lemmas"]
-    import json
-
-    spans = json.loads(row["sentences"])
-    assert len(spans) >= 2 and all(0 <= s < e <= len(row["normalized"]) for s, e in spans)
-    match = "SELECT count(*) FROM provisions_fts WHERE provisions_fts MATCH 'title_lemmas:\"express shipment\"'"
-    hits = conn.execute(match).fetchone()[0]
-    assert hits >= 10
+    p = tota.provision("tota-449:14.3")
+    assert p.lemmas and "no party shall impose customs duty on electronic transmission" in p.lemmas
+    spans = tota.index.sentence_spans(p.id)
+    assert len(spans) >= 2 and all(0 <= s < e <= len(p.normalized) for s, e in spans)
+    assert spans == tuple(sorted(spans)) and tota.index.sentence_spans("no/such") == ()
+    assert tota.index.fulltext_rows() == tota.stats()["provisions"]  # every provision is in the full-text index
+    titled = [h for h in tota.search("express shipments", limit=30) if "xpress" in (h.provision.title or "")]
+    assert len(titled) >= 10  # found through the full-text index by their titles
 
 
 def test_unknown_and_ambiguous_references_suggest(tota: ftadraft.Corpus) -> None:
@@ -55,23 +53,32 @@ def test_unknown_and_ambiguous_references_suggest(tota: ftadraft.Corpus) -> None
     with pytest.raises(ReferenceNotFound) as err:
         tota.agreement("trans pacific partnership")
     assert "tota-449" in str(err.value)
-    # tota-216 numbers its articles 1..n and also has protocol articles: duplicates are ambiguous
-    dup = tota.index.conn.execute(
-        "SELECT agreement_id, number FROM provisions WHERE number IS NOT NULL "
-        "GROUP BY agreement_id, number_key HAVING count(*) > 1 LIMIT 1").fetchone()
+    # tota-166 numbers articles 9 twice (a main text and an annex): the bare number is ambiguous
+    dup = _numbered_twice(tota, "tota-166")
+    assert dup, "tota-166 should carry a number twice"
     with pytest.raises(ReferenceNotFound) as err:
-        tota.provision(f"{dup[0]}:{dup[1]}")
+        tota.provision(f"tota-166:{dup[0][0].number}")
     assert "ambiguous" in str(err.value)
 
 
+def _numbered_twice(c: ftadraft.Corpus, agreement_id: str) -> list[list[Provision]]:
+    """The provisions of an agreement that share a number (as references compare numbers), by number."""
+    by_key: dict[str, list[Provision]] = {}
+    for p in c.index.provisions(agreement_id):
+        key = number_key(p.number)
+        if key is not None:
+            by_key.setdefault(key, []).append(p)
+    return [group for group in by_key.values() if len(group) > 1]
+
+
 def test_per_chapter_numbering_resolves_with_chapter(tota: ftadraft.Corpus) -> None:
-    row = tota.index.conn.execute(
-        "SELECT agreement_id, chapter_number, number, id FROM provisions WHERE chapter_number GLOB '[0-9]*' "
-        "AND number GLOB '[0-9]*' AND number NOT LIKE '%.%' AND number NOT LIKE '%-%' "
-        "GROUP BY agreement_id, number_key HAVING count(*) > 1 LIMIT 1").fetchone()
-    assert row is not None
-    found = tota.provision(f"{row['agreement_id']}:{row['chapter_number']}.{row['number']}")
-    assert found.chapter_number == row["chapter_number"] and found.number == row["number"]
+    """tota-327 numbers articles per chapter (1, 2, ... in each): chapter.number names one of them."""
+    groups = [[p for p in g if (p.chapter_number or "").isdigit() and (p.number or "").isdigit()]
+              for g in _numbered_twice(tota, "tota-327")]
+    same = next(g for g in groups if len({p.chapter_number for p in g}) > 1)
+    for p in same:
+        found = tota.provision(f"tota-327:{p.chapter_number}.{p.number}")
+        assert found.id == p.id
 
 
 def _copy(tota_dir: Path, tmp: Path, *names: str) -> Path:
@@ -99,8 +106,7 @@ def test_add_is_idempotent_and_replaces_changed_files(tota_dir: Path, tmp_path: 
         assert changed.replaced == ("tota-2",) and len(changed.unchanged) == 1
         assert c.stats()["provisions"] == before + 1
         assert c.provision("tota-2:999").title == "Added"
-        fts = c.index.conn.execute("SELECT count(*) FROM provisions_fts").fetchone()[0]
-        assert fts == before + 1  # no stale full-text rows after the replacement
+        assert c.index.fulltext_rows() == before + 1  # no stale full-text rows after the replacement
 
 
 def test_failed_write_leaves_index_exactly_as_before(tota_dir: Path, tmp_path: Path,
@@ -129,7 +135,7 @@ def test_failed_write_leaves_index_exactly_as_before(tota_dir: Path, tmp_path: P
         after = c.stats()
         assert {k: after[k] for k in ("agreements", "provisions", "chapters")} == \
                {k: before[k] for k in ("agreements", "provisions", "chapters")}
-        assert c.index.conn.execute("SELECT count(*) FROM provisions_fts").fetchone()[0] == before["provisions"]
+        assert c.index.fulltext_rows() == before["provisions"]
 
 
 def test_remove(tota_dir: Path, tmp_path: Path) -> None:
@@ -139,7 +145,7 @@ def test_remove(tota_dir: Path, tmp_path: Path) -> None:
         assert c.remove(["korus"]) == ["tota-159"]
         assert [a.id for a in c.agreements()] == ["tota-1"]
         n = c.stats()["provisions"]
-        assert c.index.conn.execute("SELECT count(*) FROM provisions_fts").fetchone()[0] == n
+        assert c.index.fulltext_rows() == n
         with pytest.raises(ReferenceNotFound):
             c.remove(["korus"])
 

@@ -27,7 +27,7 @@ import pytest
 import ftadraft
 from conftest import RunCli, copy_index
 from ftadraft.errors import IndexFileError
-from ftadraft.index.store import APPLICATION_ID, MIGRATIONS, open_index
+from ftadraft.index.store import APPLICATION_ID, MIGRATIONS, TopicScore, open_index
 
 GEOPACKAGE = 0x47504B47  # "GPKG": another application's id
 
@@ -146,6 +146,7 @@ def test_a_read_only_open_refuses_every_write(small_db: Path, tmp_path: Path) ->
         assert c.stats()["agreements"] == 4
         with pytest.raises(IndexFileError, match="opened read-only"):
             c.remove(["tota-1"])
+        # Below the API on purpose: the connection itself is read-only, so no future write path can slip through.
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             c.index.conn.execute("DELETE FROM agreements")
 
@@ -212,25 +213,22 @@ def test_replacing_an_agreement_from_another_source_needs_replace(run: RunCli, s
 # --- concurrency -------------------------------------------------------------------------------------------------
 
 
-def _tags(db: Path) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT p.id, p.obligation, group_concat(t.topic) FROM provisions p LEFT JOIN "
-                           "(SELECT * FROM provision_topics ORDER BY topic) t ON t.provision_rowid = p.rowid "
-                           "GROUP BY p.id ORDER BY p.id").fetchall()
-    finally:
-        con.close()
+def _tags(db: Path) -> tuple[list[tuple[str, str | None]], list[TopicScore]]:
+    """Every provision's obligation, and every tag with its score, read through a read-only open."""
+    with ftadraft.open(db, readonly=True) as c:
+        obligations = sorted((p.id, p.obligation) for a in c.agreements() for p in c.index.provisions(a.id))
+        return obligations, c.index.topic_rows()
 
 
 def test_retag_reads_and_writes_in_one_transaction(small_db: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: the provisions were read before the write transaction, so an ``add`` landing in between left
     provisions tagged from texts they no longer had. Now another writer cannot get in while retag computes."""
-    import ftadraft.corpus as corpus_module
+    import ftadraft.tags.tagging as tagging  # retag imports tag_all from here when it runs
 
     db = copy_index(small_db, tmp_path / "i.sqlite")
     reference = _tags(db)  # tags given at add time: what a clean retag must give
-    real = corpus_module.tag_all
+    real = tagging.tag_all
     attempts: list[str] = []
 
     def tag_all_while_another_writer_tries(items):  # type: ignore[no-untyped-def]
@@ -245,7 +243,7 @@ def test_retag_reads_and_writes_in_one_transaction(small_db: Path, tmp_path: Pat
             other.close()
         return real(items)
 
-    monkeypatch.setattr(corpus_module, "tag_all", tag_all_while_another_writer_tries)
+    monkeypatch.setattr(tagging, "tag_all", tag_all_while_another_writer_tries)
     with ftadraft.open(db, create=False) as c:
         assert c.retag() == 199
     assert attempts == ["database is locked"]
@@ -255,9 +253,9 @@ def test_retag_reads_and_writes_in_one_transaction(small_db: Path, tmp_path: Pat
 def test_update_tags_of_a_removed_provision_is_no_integrity_error(small_db: Path, tmp_path: Path) -> None:
     db = copy_index(small_db, tmp_path / "i.sqlite")
     with open_index(db) as index:
+        before = index.topic_rows()
         index.update_tags({"tota-1/gone": ((("customs/x", 0.5),), "binding")})
-        assert index.conn.execute("SELECT count(*) FROM provision_topics WHERE provision_rowid IS NULL"
-                                  ).fetchone()[0] == 0
+        assert index.topic_rows() == before  # a provision removed meanwhile gets no tag row
 
 
 def test_retag_racing_a_remove_gives_no_traceback(small_db: Path, tmp_path: Path) -> None:
@@ -271,9 +269,12 @@ def test_retag_racing_a_remove_gives_no_traceback(small_db: Path, tmp_path: Path
     out, err = retag.communicate(timeout=300)
     assert retag.returncode == 0 and "Traceback" not in err, err
     assert remove.returncode == 0 and "Traceback" not in remove.stderr, remove.stderr
+    with ftadraft.open(db, readonly=True) as c:
+        assert "tota-1" not in {a.id for a in c.agreements()} and c.index.provisions("tota-1") == []
+    # The file itself, below the API: SQLite's own check, and no tag row left pointing at a removed provision
+    # (the API joins tags to provisions, so such a row would never show through it).
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert con.execute("SELECT count(*) FROM provisions WHERE agreement_id = 'tota-1'").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM provision_topics WHERE provision_rowid NOT IN "
                        "(SELECT rowid FROM provisions)").fetchone()[0] == 0
     con.close()

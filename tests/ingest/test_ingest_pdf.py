@@ -297,3 +297,19 @@ def test_rcep_footnotes_and_furniture(rcep) -> None:
         markers = [int(f.marker) for p in _chapter(ex, number) for f in p.footnotes]
         assert sorted(markers) == list(range(1, last + 1)), number
     assert not any("footnote" in w for w in ex.warnings)
+
+
+def test_rcep_annex_articles_carry_their_annex(rcep) -> None:
+    """Chapter 8's annexes number their articles 1–14 (8A) and 1–23 (8B) again: each carries its annex and the
+    annex heading, so that references (``rcep:annex-8B:12``) and ``corpus show`` can tell them apart."""
+    annexed = [p for p in rcep.provisions if p.number and p.source.get("annex")]
+    by_annex: dict[str, list[str]] = {}
+    for p in annexed:
+        assert p.chapter_number == "8" and "annex" in p.flags, p.number
+        by_annex.setdefault(p.source["annex"], []).append(p.number)
+    assert by_annex == {"8A": [str(n) for n in range(1, 15)], "8B": [str(n) for n in range(1, 24)]}
+    assert {p.source["annex"]: p.source["annex_title"] for p in annexed} == {
+        "8A": "Annex 8A: FINANCIAL SERVICES", "8B": "Annex 8B: TELECOMMUNICATIONS SERVICES"}
+    assert ("article numbers printed again in Annex 8A (14 articles), Annex 8B (23 articles): reference them "
+            "with their annex, e.g. AGREEMENT:annex-8A:1") in rcep.warnings
+    assert not any("printed more than once" in w for w in rcep.warnings)  # no chapter article is numbered twice

@@ -13,9 +13,9 @@ import pytest
 import ftadraft
 from conftest import RunCli
 from ftadraft import fingerprint
-from ftadraft.errors import InputError
+from ftadraft.errors import InputError, ReferenceNotFound
 from ftadraft.normalize import normalize_text
-from ftadraft.provenance.precedents import lineage, matching_passage, precedents
+from ftadraft.provenance.precedents import NEAR_IDENTICAL, lineage, matching_passage, precedent_report, precedents
 
 
 def test_canonical_words_fold_names_numbers_labels_and_quotes() -> None:
@@ -256,3 +256,65 @@ def test_lineage_of_an_indexed_clause_never_names_itself_as_origin(tota: ftadraf
     without = lineage(tota, own.text, min_similarity=0.6, exclude=[own.agreement_id])
     assert without.precedents and max(p.similarity for p in without.precedents) < 0.9
     assert without.origin is None and "no likely origin" in without.summary()
+
+
+def test_report_of_an_indexed_clause_leaves_its_agreement_out_but_not_its_lineage(tota: ftadraft.Corpus) -> None:
+    """The library answers what the command shows: an indexed clause is never its own precedent, stays in its
+    lineage by date, and is never its own likely origin; with its agreement excluded by alias, the closest
+    earlier texts hold two thirds of it and none is called the origin (the rule is >= 90 %)."""
+    own = tota.provision("korus:15.3")
+    report = precedent_report(tota, own, limit=20, min_similarity=0.6, with_lineage=True)
+    assert report.label == own.id and report.provision == own and report.clause == own.text
+    assert report.hits and all(h.agreement.id != own.agreement_id for h in report.hits)
+    assert report.lineage is not None and own.id in {p.provision.id for p in report.lineage.precedents}
+    assert report.lineage.origin is None or report.lineage.origin.agreement.id != own.agreement_id
+
+    without = precedent_report(tota, own.text, min_similarity=0.6, exclude=["korus"], with_lineage=True)
+    assert without.lineage is not None and without.lineage.precedents
+    best = max(p.similarity for p in without.lineage.precedents)
+    assert 0.6 <= best < NEAR_IDENTICAL and without.lineage.origin is None
+    assert [h.provision.id for h in without.hits] == [h.provision.id for h in report.hits][: len(without.hits)]
+
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["diff"] is not None and data["lineage"]["origin"] != own.id
+    assert all(h["agreement"]["id"] != own.agreement_id for h in data["hits"])
+
+
+def test_report_compares_a_sentence_with_the_passage_it_matches(tota: ftadraft.Corpus) -> None:
+    source = tota.provision("tota-352:14-5")
+    sentence = next(s for s in re.split(r"(?<=\.)\s+", source.normalized) if s.startswith("Procedures established"))
+    report = precedent_report(tota, sentence, label="pasted", limit=3)
+    assert report.best is not None and report.best.provision.id == source.id and report.best.verbatim
+    assert report.passage() == sentence
+    comparison = report.comparison()
+    assert comparison is not None and comparison.to_dict()["label_a"] == "pasted"
+    assert comparison.to_dict()["label_b"].endswith("(the matching passage)")
+    whole = precedent_report(tota, _edit(tota.provision("tpp:14.13").text), limit=1).comparison()
+    assert whole is not None and not whole.to_dict()["label_b"].endswith("(the matching passage)")
+
+
+def test_report_refuses_bad_input_by_its_label(tota: ftadraft.Corpus) -> None:
+    with pytest.raises(InputError, match="^clause.txt: too short"):
+        precedent_report(tota, "the (a) 12", label="clause.txt")
+    with pytest.raises(ReferenceNotFound, match="nosuchagreement"):
+        precedent_report(tota, "each party shall adopt measures", exclude=["nosuchagreement"])
+    with pytest.raises(ftadraft.FtadraftError, match="no year can match"):
+        precedent_report(tota, "each party shall adopt measures", since=2016, until=2010)
+    empty = precedent_report(tota, "zebras quietly juggle purple umbrellas beneath volcanic moonlight")
+    assert empty.hits == () and empty.best is None and empty.passage() is None and empty.comparison() is None
+
+
+def test_saved_postings_load_exactly_as_built(tota: ftadraft.Corpus, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first process builds the postings and saves them; a later one maps the saved file (read-only views,
+    no query for row ids or agreements) and holds exactly the same arrays."""
+    from ftadraft.provenance.precedents import PrecedentIndex
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    built = PrecedentIndex(tota)
+    (saved,) = (tmp_path / "cache" / "ftadraft" / "precedents").glob("*.bin")
+    loaded = PrecedentIndex(tota)
+    for name in ("rowids", "agreement_of", "offsets", "tokens", "keys", "docs", "copies", "lengths"):
+        assert np.array_equal(getattr(built, name), getattr(loaded, name)), name
+    assert [a.id for a in built.agreements] == [a.id for a in loaded.agreements]
+    assert not loaded.tokens.flags.writeable and saved.stat().st_size > 10_000_000

@@ -47,7 +47,7 @@ def test_ecommerce_coverage_since_2000_has_the_right_shape(corpus) -> None:  # t
     df = cov.to_frame()
     assert df.shape == (signed, 3 + len(ECOMMERCE))
     assert list(df.columns[:3]) == ["id", "name", "year"]
-    assert set(df[ECOMMERCE].to_numpy().ravel()) <= set(research.LEVELS)
+    assert set(df[ECOMMERCE].to_numpy().ravel()) <= set(research.CELL_LEVELS)
     rows = cov.to_rows()
     assert len(rows) == signed * len(ECOMMERCE)
     # a cell's provisions really carry the topic, and the label is the strongest of their obligations
@@ -232,7 +232,7 @@ def test_cli_coverage_parquet(run, tota_db: Path, tmp_path: Path) -> None:  # ty
     data = json.loads(run("stats", "coverage", "--area", "e-commerce", "--since", "2000", "--json", db=tota_db).stdout)
     assert list(df.columns) == ["agreement_id", "agreement", "year", "topic", "obligation", "provisions"]
     assert len(df) == len(data["cells"]) and set(df["topic"]) == set(ECOMMERCE)
-    assert set(df["obligation"]) <= set(research.LEVELS) and (df["year"] >= 2000).all()
+    assert set(df["obligation"]) <= set(research.CELL_LEVELS) and (df["year"] >= 2000).all()
     assert str(df["year"].dtype) == "Int64"  # nullable: ToTA has undated agreements
     first = df.iloc[0].to_dict()
     assert {k: (list(v) if k == "provisions" else v) for k, v in first.items()} == data["cells"][0]

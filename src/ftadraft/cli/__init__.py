@@ -5,8 +5,17 @@ One module per command group; :mod:`.app` holds the root group and the shared co
 
 from __future__ import annotations
 
-from . import clauses, compare, corpus, draft, families, precedents, search, stats, topics  # noqa: F401  (registers the commands on the root group)
-from .app import cli
+from .app import LazyGroup, cli
+
+#: command -> the module of this package that registers it on the root group, imported when the command is
+#: used (``ftadraft --help`` imports them all to list them): a one-shot command loads only its own module.
+COMMANDS = {
+    "clauses": "clauses", "compare": "compare", "corpus": "corpus", "draft": "draft", "families": "families",
+    "precedents": "precedents", "reuse": "precedents", "search": "search", "serve": "serve", "stats": "stats",
+    "topics": "topics",
+}
+assert isinstance(cli, LazyGroup)
+cli.lazy.update(COMMANDS)
 
 
 def main() -> None:

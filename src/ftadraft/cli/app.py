@@ -101,10 +101,14 @@ def warn(message: str) -> None:
 
 class Progress:
     """Progress on stderr, one bar per stage (count, rate, time left: tqdm) on a terminal; elsewhere one
-    line per finished stage ("Analysing: 40,993 in 12.3 s (3,330/s)"), so logs stay readable.
-    Silent with --quiet."""
+    line per finished stage ("Analysing: 40,993 of 40,993 in 12.3 s (3,330 articles/s)"), so logs stay
+    readable. A stage of total 1 is one step with nothing to count ("Writing: done in 1.2 s"). Silent with
+    --quiet."""
 
-    LABELS = {"read": "Reading", "analyse": "Analysing", "tag": "Tagging", "write": "Writing", "fetch": "Fetching"}
+    LABELS = {"read": "Reading", "analyse": "Analysing", "tag": "Tagging", "write": "Writing", "fetch": "Fetching",
+              "rank": "Ranking"}
+    #: What a stage counts, where it is not articles.
+    UNITS = {"read": "files", "fetch": "files"}
 
     def __init__(self, enabled: bool, *, terminal: bool | None = None) -> None:
         self.enabled = enabled
@@ -124,9 +128,10 @@ class Progress:
             if self.terminal:
                 from tqdm import tqdm
 
+                step = {"bar_format": "{desc}: {elapsed}"} if total == 1 else {}
                 self.bar = tqdm(total=total, desc=f"{self.LABELS.get(stage, stage):<9}", file=sys.stderr,
-                                unit=" files" if stage in ("read", "fetch") else " articles", unit_scale=False,
-                                dynamic_ncols=True, leave=True)
+                                unit=f" {self.UNITS.get(stage, 'articles')}", unit_scale=False,
+                                dynamic_ncols=True, leave=True, **step)
         if self.bar is not None:
             self.bar.update(done - self.last)
         self.last = done
@@ -139,9 +144,13 @@ class Progress:
             self.bar = None
         else:
             seconds = time.perf_counter() - self.started
-            rate = f" ({self.last / seconds:,.0f}/s)" if seconds > 0.05 else ""
-            click.echo(f"{self.LABELS.get(self.stage, self.stage)}: {self.last:,} of {self.total:,} "
-                       f"in {seconds:.1f} s{rate}", err=True)
+            label = self.LABELS.get(self.stage, self.stage)
+            if self.total == 1:
+                click.echo(f"{label}: {'done' if self.last else 'stopped'} in {seconds:.1f} s", err=True)
+            else:
+                unit = self.UNITS.get(self.stage, "articles")
+                rate = f" ({self.last / seconds:,.0f} {unit}/s)" if seconds > 0.05 else ""
+                click.echo(f"{label}: {self.last:,} of {self.total:,} in {seconds:.1f} s{rate}", err=True)
         self.stage = None
 
 
@@ -189,7 +198,27 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """The root group: each command's module is imported when that command runs (or help lists it), so a
+    one-shot command pays for its own imports only. ``lazy`` maps a command name to the module (in this
+    package) whose ``@cli.command``/``@cli.group`` registers it; see :mod:`ftadraft.cli`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            import importlib
+
+            importlib.import_module(f"{__package__}.{self.lazy[cmd_name]}")  # registers the command
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(dir_okay=False), envvar="FTADRAFT_DB",
               help="Index file (default: $FTADRAFT_DB or ftadraft.sqlite in the user data folder).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or warnings on stderr.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
 
@@ -77,20 +76,6 @@ def compare_cmd(obj: Context, a: str, b: str, docx_out: Path | None, html_out: P
     run(body)
 
 
-def _source(agreement: object) -> str:
-    """Where an agreement's text comes from and under which licence: "Trans-Pacific Partnership: ToTA
-    (pta_449.xml), CC BY-NC 4.0"."""
-    from ..model import Agreement
-
-    assert isinstance(agreement, Agreement)
-    src = dict(agreement.source)
-    where = ("ToTA, Texts of Trade Agreements" if src.get("dataset") == "tota" else src.get("dataset", ""))
-    if src.get("file"):
-        where = f"{where} ({src['file']})" if where else src["file"]
-    licence = agreement.licence or "licence not recorded"
-    return f"{agreement.name}: {where or 'local file'}, {licence}"
-
-
 def _source_line(sources: list[str]) -> str:
     return "Sources: " + "; ".join(dict.fromkeys(sources)) + ". Tracked changes show the second text against the first."
 
@@ -98,6 +83,7 @@ def _source_line(sources: list[str]) -> str:
 def _clause(obj: Context, ref: str, stdin: str, sources: list[str] | None = None) -> tuple[str, str]:
     """(label, text) of a clause named on the command line; its source line is added to ``sources``."""
     from ..errors import InputError
+    from ..research.articles import articles as articles_of
 
     sources = [] if sources is None else sources
     if ref == "-":  # already read and checked (binary, encoding, empty) by text_argument
@@ -106,16 +92,18 @@ def _clause(obj: Context, ref: str, stdin: str, sources: list[str] | None = None
     path = Path(ref)
     if path.is_file():
         doc = _load(path)
-        articles = _articles(doc.provisions) or list(doc.provisions)
+        articles = articles_of(list(doc.provisions)) or list(doc.provisions)
         if len(articles) != 1:
             raise InputError(path, f"holds {len(articles)} articles; name one as AGREEMENT:ARTICLE after "
                                    "`ftadraft corpus add`, or give a file with one clause")
         sources.append(f"file {path.name}")
         return path.name, articles[0].text
+    from ..research.articles import source_line
+
     with obj.open() as c:
         p = c.provision(ref)
         agreement = c.agreement(p.agreement_id)
-    sources.append(_source(agreement))
+    sources.append(source_line(agreement))
     return citation(agreement, p), p.text
 
 
@@ -125,7 +113,9 @@ def _several(obj: Context, ref: str) -> bool:
         return False
     path = Path(ref)
     if path.is_file():
-        return len(_articles(_load(path).provisions)) > 1
+        from ..research.articles import articles as articles_of
+
+        return len(articles_of(list(_load(path).provisions))) > 1
     from ..index.refs import split_ref
 
     return split_ref(ref)[1] is None
@@ -139,21 +129,17 @@ def _load(path: Path) -> Document:
     return load_file(path)
 
 
-def _articles(provisions: Sequence[Provision]) -> list[Provision]:
-    """The articles of a text, without the front matter a reader keeps as a provision of its own."""
-    return [p for p in provisions if "front-matter" not in p.flags]
-
-
 def _chapter_side(obj: Context, ref: str, chapter: str | None) -> tuple[str, list[Provision], str]:
     """(name, articles, source line) of one side of a chapter comparison: a file, an agreement (with
     ``chapter``, or all its articles when it has no chapters), or a single article."""
     from ..compare.align import chapter_provisions
     from ..errors import FtadraftError, InputError
+    from ..research.articles import articles as articles_of
 
     path = Path(ref)
     if ref != "-" and path.is_file():
         doc = _load(path)
-        articles = _articles(doc.provisions)
+        articles = articles_of(list(doc.provisions))
         if chapter and any(p.chapter_number or p.chapter_title for p in articles):  # no chapters: the file is one
             articles = chapter_provisions(articles, chapter)
         if not articles:
@@ -164,26 +150,16 @@ def _chapter_side(obj: Context, ref: str, chapter: str | None) -> tuple[str, lis
         return name, articles, f"file {path.name}"
     if ref == "-":
         raise FtadraftError("a chapter comparison reads files or references, not standard input")
-    from ..index.refs import split_ref
+    from ..research.articles import chapter_side
 
     with obj.open() as c:
-        if split_ref(ref)[1] is not None:
-            one = c.provision(ref)
-            agreement = c.agreement(one.agreement_id)
-            return citation(agreement, one), [one], _source(agreement)
-        agreement = c.agreement(ref)
-        provisions = _articles(c.index.provisions(agreement.id))
-        if chapter and any(p.chapter_number or p.chapter_title for p in provisions):
-            articles = chapter_provisions(provisions, chapter)
-        elif len({(p.chapter_number, p.chapter_title) for p in provisions}) <= 1:
-            articles = provisions  # no chapters: the agreement is the chapter
-        else:
-            raise FtadraftError(f"{ref}: {agreement.name} has chapters; say which with --chapter "
-                                "(number or title text)")
-    name = agreement.name
-    if chapter and articles and (articles[0].chapter_number or articles[0].chapter_title):
-        name += ", Chapter " + " ".join(filter(None, (articles[0].chapter_number, articles[0].chapter_title)))
-    return name, articles, _source(agreement)
+        try:
+            side = chapter_side(c, ref, chapter)
+        except FtadraftError as err:
+            if chapter is not None or type(err) is not FtadraftError:  # a bad reference or chapter name
+                raise
+            raise FtadraftError(f"{err} with --chapter") from None  # an agreement with chapters: the option
+    return side.name, list(side.articles), side.source
 
 
 def _compare_chapters(obj: Context, a: str, b: str, chapter_a: str | None, chapter_b: str | None,
@@ -191,45 +167,47 @@ def _compare_chapters(obj: Context, a: str, b: str, chapter_a: str | None, chapt
     """Align two chapters article by article (files, agreements or single articles on either side)."""
     from datetime import UTC, datetime
 
-    from ..compare.align import align_articles, article_label
+    from ..compare.align import align_articles, article_heading, redline_items
     from ..compare.redline import write_redline_docx
     from ..compare.texts import compare_texts
-    from ..errors import FtadraftError
 
-    if html_out is not None:
-        raise FtadraftError("--html compares two clauses; for chapters use --docx or --json")
-    if docx_out is not None:
-        check_output(docx_out, force)
+    for out in (docx_out, html_out):
+        if out is not None:
+            check_output(out, force)
     name_a, pa, source_a = _chapter_side(obj, a, chapter_a)
     name_b, pb, source_b = _chapter_side(obj, b, chapter_b)
     alignment = align_articles(pa, pb)
 
-    def name(p: Provision) -> str:
-        return f"{article_label(p)}" + (f" {p.title}" if p.title else "")
+    name = article_heading
 
+    if html_out is not None:
+        from ..compare.texts import ChapterSection, render_chapter_html
+
+        sections: list[ChapterSection] = []  # in A's order, each pair with its word diff; then B's extras
+        for k, p in enumerate(pa):
+            partners = [pb[x.index_b] for x in alignment.pairs if x.index_a == k]
+            for q in partners:
+                head = name(p) if name(p) == name(q) else f"{name(p)} → {name(q)}"
+                sections.append((head, compare_texts(p.text, q.text, label_a=name(p), label_b=name(q))))
+            if not partners:
+                sections.append((name(p), ("a", p.text)))
+        sections += [(name(pb[m]), ("b", pb[m].text)) for m in alignment.only_b_index]
+        write_text(html_out, render_chapter_html(name_a, name_b, sections))
     if docx_out is not None:
         from ..drafting.house import new_document
 
-        items = []
-        for i, j in alignment.merged_order():
-            left, right = (pa[i] if i is not None else None), (pb[j] if j is not None else None)
-            if left is not None and right is not None:
-                heading = name(left) if name(left) == name(right) else f"{name(left)} → {name(right)}"
-            elif left is not None:
-                heading = f"{name(left)} (only in A: deleted)"
-            else:
-                assert right is not None
-                heading = f"{name(right)} (only in B: inserted)"
-            items.append((heading, left.text if left else "", right.text if right else ""))
+        items = redline_items(alignment, pa, pb)
         write_redline_docx(items, docx_out, author=author, date=datetime.now(UTC),
                            title=f"{name_a} compared with {name_b}",
                            source=_source_line([source_a, source_b]), document=new_document(), whole_articles=True)
     if as_json:
         emit_json(alignment.to_dict())
         return 0
-    if docx_out is not None:
+    if docx_out is not None or html_out is not None:
         if not obj.quiet:
-            click.echo(f"written: {docx_out}", err=True)
+            for out in (docx_out, html_out):
+                if out is not None:
+                    click.echo(f"written: {out}", err=True)
         return 0
     click.echo(f"A: {name_a}: {len(pa)} articles")
     click.echo(f"B: {name_b}: {len(pb)} articles")

@@ -153,30 +153,35 @@ def corpus_show(obj: Context, ref: str, as_json: bool) -> None:
     """Show an agreement (REF = id or alias) or one article (REF = AGREEMENT:ARTICLE, e.g. tota-449:14.3)."""
 
     def body() -> int:
+        from ..index.refs import annex_heading, reference
         from ..model import Provision
 
         with obj.open() as c:
             target = c.show(ref)
             agreement = c.agreement(target.agreement_id) if isinstance(target, Provision) else target.agreement
+            typed = ({p.id: reference(c.index, p) for p in target.provisions} if not isinstance(target, Provision)
+                     else {target.id: reference(c.index, target)})
         if isinstance(target, Provision):
             if as_json:
                 out = target.to_dict()
                 out.pop("lemmas", None)
                 out["agreement"] = agreement.to_dict()
                 out["citation"] = citation(agreement, target)
+                out["ref"] = typed[target.id]
                 emit_json(out)
             else:
-                _print_provision(agreement, target)
+                _print_provision(agreement, target, typed[target.id])
             return 0
         if as_json:
             emit_json({
                 "agreement": target.agreement.to_dict(), "file": target.file,
                 "chapters": [ch.to_dict() for ch in target.chapters],
-                "provisions": [{"id": p.id, "number": p.number, "title": p.title, "chapter_number": p.chapter_number,
-                                "section": p.section, "words": len(p.normalized.split())} for p in target.provisions],
+                "provisions": [{"id": p.id, "ref": typed[p.id], "number": p.number, "title": p.title,
+                                "chapter_number": p.chapter_number, "annex": annex_heading(p), "section": p.section,
+                                "words": len(p.normalized.split())} for p in target.provisions],
             })
             return 0
-        _print_agreement(target)
+        _print_agreement(target, typed)
         return 0
 
     run(body)
@@ -187,16 +192,21 @@ def _source_line(agreement: Any, p: Any) -> str:
     if src.get("dataset") == "tota":
         return (f"Source: ToTA treaty {src.get('treaty')}, article {src.get('article')} "
                 f"({agreement.licence or 'see licence'}; Alschner, Seiermann & Skougarevskiy 2017)")
-    return "Source: " + ", ".join(f"{k} {v}" for k, v in src.items() if k != "sha256")
+    said = ("sha256", "annex", "annex_title")  # the annex is in the citation above
+    return "Source: " + ", ".join(f"{k} {v}" for k, v in src.items() if k not in said)
 
 
-def _print_provision(agreement: Any, p: Any) -> None:
-    click.secho(citation(agreement, p), bold=True)
+def _print_provision(agreement: Any, p: Any, typed: str) -> None:
+    from ..index.refs import annex_heading
+
+    click.secho(citation(agreement, p), bold=True)  # an annex article's citation names its annex
+    heading = annex_heading(p)
     tags = " · ".join(filter(None, (", ".join(p.topics), p.obligation and f"obligation: {p.obligation}")))
     if tags:
         click.echo(tags)
     parties = ", ".join(agreement.parties) or "parties not recorded"
-    click.echo(f"{p.id} · {parties} · signed {agreement.signed or 'n.d.'}"
+    opens = f" · opens as {typed}" if heading and typed != p.id else ""  # the annex form of reference, taught
+    click.echo(f"{p.id}{opens} · {parties} · signed {agreement.signed or 'n.d.'}"
                + (f" · flags: {', '.join(p.flags)}" if p.flags else ""))
     click.echo()
     for para in paragraphs(p.text) or [p.text]:
@@ -207,7 +217,9 @@ def _print_provision(agreement: Any, p: Any) -> None:
     click.echo(_source_line(agreement, p))
 
 
-def _print_agreement(view: Any) -> None:
+def _print_agreement(view: Any, typed: dict[str, str]) -> None:
+    from ..index.refs import annex_heading
+
     a = view.agreement
     click.secho(f"{a.name} ({a.id})", bold=True)
     known = [f"parties {', '.join(a.parties)}" if a.parties else "", f"signed {a.signed}" if a.signed else "",
@@ -217,14 +229,24 @@ def _print_agreement(view: Any) -> None:
         click.echo(f"aliases: {', '.join(a.aliases)}")
     click.echo(f"{len(view.chapters)} chapters, {len(view.provisions)} articles · licence {a.licence or 'unknown'}")
     current: Any = object()
+    annex: str | None = None
     for p in view.provisions:
         chapter = (p.chapter_number, p.chapter_title)
         if chapter != current:
-            current = chapter
+            current, annex = chapter, None
             label = " ".join(filter(None, chapter)) or "(no chapter)"
             click.secho(f"\n  {label}", bold=True)
-        flag = "  [" + ", ".join(p.flags) + "]" if p.flags else ""
-        click.echo(f"    {(p.number or '-'):<8} {p.title or '(untitled)'}{flag}")
+        heading = annex_heading(p)
+        if heading != annex:
+            annex = heading
+            if heading and (p.number or heading != p.title):  # an annex's own text is its own heading line
+                ref = typed.get(p.id, "")
+                hint = f"  ({ref.rsplit(':', 1)[0]}:ARTICLE)" if ":annex" in ref.lower() else ""
+                click.secho(f"    {heading}{hint}", bold=True)
+        indent = "  " if annex and p.number else ""
+        flags = [f for f in p.flags if not (indent and f == "annex")]  # under its annex's heading: said already
+        flag = "  [" + ", ".join(flags) + "]" if flags else ""
+        click.echo(f"    {indent}{(p.number or '-'):<8} {p.title or '(untitled)'}{flag}")
 
 
 @corpus.command("remove")
@@ -255,8 +277,12 @@ def corpus_retag(obj: Context, as_json: bool) -> None:
     """Re-compute topics and obligation strength of every provision (after upgrading ftadraft)."""
 
     def body() -> int:
+        progress = Progress(not obj.quiet)
         with obj.open(write=True) as c:
-            n = c.retag()
+            try:
+                n = c.retag(progress=progress)
+            finally:
+                progress.close()
         if as_json:
             emit_json({"retagged": n})
         elif not obj.quiet:

@@ -9,7 +9,7 @@ legal footnotes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,8 +18,11 @@ from ..errors import InputError
 from .app import Context, cli, quiet_option, run, warn
 from .files import check_output
 
+if TYPE_CHECKING:
+    from ..corpus import Corpus
 
-def optional_index(ctx: Context) -> Any:
+
+def optional_index(ctx: Context) -> Corpus | None:
     """The index for precedent citations and ``text_from`` clauses: the one ``--db``/``$FTADRAFT_DB`` names
     (which must open), else the default index if there is one, else None."""
     if ctx.db:
@@ -90,6 +93,8 @@ def new_cmd(ctx: Context, chapter: str, level: str, parties: str, nearest: bool,
             return
         check_output(output, force)
         write_text(output, text)
+        if not ctx.quiet:
+            click.echo(f"wrote {output}; next: ftadraft draft check {output}", err=True)
 
     run(body)
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from .app import Context, cli, emit_json, run
-from .options import force_option, json_option, since_option, until_option
+from .options import chapter_option, force_option, json_option, since_option, until_option
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
 
 
 @cli.command("families")
-@click.option("--chapter", help='Chapters whose title contains this text, e.g. "Electronic Commerce".')
+@chapter_option
 @click.option("--topic", help="Instead: each agreement's articles tagged with this topic slug.")
 @click.option("--min-similarity", default=0.1, show_default=True, type=click.FloatRange(0.01, 0.99),
               help="Average word 5-gram Jaccard inside a family (higher: more, tighter families).")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -15,7 +16,10 @@ from .app import Context, cli, emit_json, jsonl_items, run, text_argument
 from .options import force_option, json_option, parties_option, since_option, until_option
 
 if TYPE_CHECKING:
+    from ..errors import InputError
+    from ..model import Provision
     from ..provenance.corpus_reuse import ReuseTable
+    from ..provenance.precedents import Lineage, Precedent
     from ..provenance.reuse import ReuseReport
 
 _LIMIT = click.IntRange(1, 1000)
@@ -42,7 +46,7 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
 @click.pass_obj
 def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, min_similarity: float | None,
                    since: int | None, until: int | None, parties: tuple[str, ...], exclude: tuple[str, ...],
-                   show_lineage: bool, no_diff: bool, batch: Any, as_json: bool) -> None:
+                   show_lineage: bool, no_diff: bool, batch: TextIO | None, as_json: bool) -> None:
     """Find the provisions that contain the language of TEXT (or stdin with -), most contained first.
 
     Robust to other party names, renumbered cross-references, a softened modal, an inserted hedge,
@@ -51,50 +55,32 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
 
     def body() -> int:
         from ..errors import InputError
-        from ..index.filters import AgreementFilter
-        from ..provenance.precedents import MIN_SIMILARITY, lineage, matching_passage, precedents, precedents_batch
+        from ..provenance.precedents import precedent_report, precedents_batch
 
-        AgreementFilter(since=since, until=until)  # an impossible year range fails before any work
+        if ref is not None and text is not None:
+            raise InputError("TEXT", "give either TEXT or --ref, not both")
         with obj.open() as c:
-            excluded = [c.agreement(e).id for e in exclude]
-            filters: dict[str, Any] = {"since": since, "until": until, "party": parties, "exclude": excluded}
             if batch is not None:
-                return _batch(c, batch, limit, min_similarity or MIN_SIMILARITY, filters, precedents_batch)
-            lineage_filters = dict(filters)
-            own = None
+                return _print_batch(precedents_batch(c, _batch_items(batch), limit=limit, min_similarity=min_similarity,
+                                                     since=since, until=until, party=parties, exclude=exclude))
+            clause: str | Provision
             if ref is not None:
-                if text is not None:
-                    raise InputError("TEXT", "give either TEXT or --ref, not both")
-                own = c.provision(ref)
-                query, label = own.text, own.id
-                filters["exclude"] = [*excluded, own.agreement_id]  # the lineage keeps the provision itself
+                label, clause = ref, c.provision(ref)  # the report calls it by its provision id
             else:
-                label, query = text_argument(text)
-            try:
-                hits = precedents(c, query, limit=limit, min_similarity=min_similarity or MIN_SIMILARITY, **filters)
-                chrono = (lineage(c, query, min_similarity=min_similarity or 0.8, provision=own, **lineage_filters)
-                          if show_lineage or as_json else None)
-            except InputError as e:
-                raise InputError(label, e.problem) from None
-            comparison = None
-            if hits and not no_diff:
-                from ..compare.texts import compare_texts
-
-                passage = matching_passage(query, hits[0].provision)
-                whole = passage == hits[0].provision.text
-                comparison = compare_texts(query, passage, label_a=label,
-                                           label_b=hits[0].citation + ("" if whole else " (the matching passage)"))
+                label, clause = text_argument(text)
+            report = precedent_report(c, clause, label=label, limit=limit, min_similarity=min_similarity,
+                                      since=since, until=until, parties=parties, exclude=exclude,
+                                      with_lineage=show_lineage or as_json)
         if as_json:
-            emit_json({"hits": [h.to_dict() for h in hits],
-                       "lineage": chrono.to_dict() if chrono else None,
-                       "diff": comparison.to_dict() if comparison else None})
+            emit_json(report.to_dict(diff=not no_diff))
             return 0
-        if chrono is not None:
-            _print_lineage(chrono)
-        elif not hits:
-            click.echo(f"no provision contains {min_similarity or MIN_SIMILARITY:.0%} or more of this text", err=True)
+        comparison = None if no_diff else report.comparison()
+        if report.lineage is not None:
+            _print_lineage(report.lineage)
+        elif not report.hits:
+            click.echo(f"no provision contains {report.min_similarity:.0%} or more of this text", err=True)
         else:
-            for h in hits:
+            for h in report.hits:
                 quote = click.style("  verbatim", fg="green") if h.verbatim else ""
                 click.echo(f"{h.rank:>3}. {h.similarity:>4.0%}  {h.citation}  " + click.style(h.provision.id, dim=True)
                            + quote)
@@ -108,7 +94,7 @@ def precedents_cmd(obj: Context, text: str | None, ref: str | None, limit: int, 
     run(body)
 
 
-def _print_lineage(chrono: Any) -> None:
+def _print_lineage(chrono: Lineage) -> None:
     click.echo(click.style(chrono.summary(), bold=True))
     for p in chrono.precedents:
         mark = "  <- likely origin" if p is chrono.origin else ""
@@ -116,17 +102,18 @@ def _print_lineage(chrono: Any) -> None:
                    + click.style(p.provision.id, dim=True) + mark)
 
 
-def _batch(c: Any, batch: Any, limit: int, min_similarity: float, filters: dict[str, Any], run_batch: Any) -> int:
+def _batch_items(batch: TextIO) -> Iterator[tuple[object, str]]:
+    for item in jsonl_items(batch):
+        yield item.get("id"), item["text"]
+
+
+def _print_batch(found: Iterator[tuple[object, list[Precedent] | InputError]]) -> int:
     """One JSON line per input line; a malformed line stops with its line number, a bad text is reported
     on its own line and makes the exit code 1."""
     from ..errors import InputError
 
-    def items() -> Any:
-        for item in jsonl_items(batch):
-            yield item.get("id"), item["text"]
-
     failed = 0
-    for key, hits in run_batch(c, items(), limit=limit, min_similarity=min_similarity, **filters):
+    for key, hits in found:
         if isinstance(hits, InputError):
             failed += 1
             click.echo(json.dumps({"id": key, "hits": [], "error": hits.problem}, ensure_ascii=False))
@@ -166,7 +153,7 @@ def reuse_cmd(obj: Context, agreement: str | None, every: bool, threshold: float
 
     def body() -> int:
         from ..errors import InputError
-        from .files import STDOUT, check_outputs
+        from .files import STDOUT, check_outputs, write_output
 
         if every == (agreement is not None):
             raise InputError("reuse", "give an AGREEMENT or --all (the corpus-wide table), not both" if every
@@ -186,7 +173,7 @@ def reuse_cmd(obj: Context, agreement: str | None, every: bool, threshold: float
         with obj.open() as c:
             report = reuse(c, agreement or "", threshold=threshold)
         if csv_out is not None:
-            _write_csv(csv_out, report)
+            write_output(csv_out, report.csv_text())
         if as_json:
             emit_json(report.to_dict())
             return 0
@@ -287,21 +274,3 @@ def _print_table(table: ReuseTable, top: int) -> None:
             src = f"<- {b.agreement.name[:44]} ({b.agreement.year})" if b else "(no earlier source)"
             click.echo(f"  {r.best_share:>6.1%} ({r.copied_share:>4.0%})  {r.agreement.name[:44]:<44} "
                        f"({r.agreement.year})  {src}")
-
-
-def _write_csv(out: Path, report: ReuseReport) -> None:
-    import csv
-    import io
-
-    from .files import write_output
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["article_id", "number", "title", "words", "similarity", "copied", "source_agreement", "source_name",
-                "source_year", "source_article"])
-    for r in report.articles:
-        s = r.source
-        w.writerow([r.provision.id, r.provision.number or "", r.provision.title or "", r.words, f"{r.similarity:.4f}",
-                    int(r.copied(report.threshold)), s.agreement.id if s else "", s.agreement.name if s else "",
-                    (s.agreement.year or "") if s else "", s.provision.id if s else ""])
-    write_output(out, buf.getvalue())

@@ -12,7 +12,7 @@ import click
 
 from ..tags.labels import LABELS
 from .app import Context, cli, emit_json, run
-from .options import json_option, parties_option, since_option, until_option
+from .options import chapter_option, json_option, parties_option, since_option, until_option
 
 
 @cli.command("search")
@@ -22,7 +22,7 @@ from .options import json_option, parties_option, since_option, until_option
 @parties_option
 @click.option("--all-parties", is_flag=True, help="With several --party: agreements with all of them.")
 @click.option("--agreement", help="Only this agreement (id or alias).")
-@click.option("--chapter", help="Only chapters with this number or title text.")
+@chapter_option
 @since_option
 @until_option
 @click.option("--obligation", type=click.Choice(LABELS), help="Only this obligation strength.")
@@ -60,24 +60,30 @@ def search_cmd(obj: Context, words: tuple[str, ...], limit: int, topics: tuple[s
             click.echo("no matches", err=True)
         shown = tuple(dict.fromkeys(topics))
         for h in hits:
-            _print_hit(h, shown)
+            _print_hit(h, shown, scored=bool(query.strip()))
         return 0
 
     run(body)
 
 
-def _print_hit(h: Any, asked: tuple[str, ...] = ()) -> None:
-    """One hit: heading with its tags (the topics filtered on always among them), id, score, snippet."""
+def _print_hit(h: Any, asked: tuple[str, ...] = (), *, scored: bool = True) -> None:
+    """One hit: heading with its tags (the topics filtered on always among them), id, score (none when filters
+    alone browse), snippet."""
     a, p = h.agreement, h.provision
     wanted = [t for t in p.topics if any(t == q or t.startswith(q.rstrip("/") + "/") for q in asked)]
     topics = list(dict.fromkeys([*wanted, *p.topics]))[: max(3, len(wanted))]
     tags = " ".join(f"[{t}]" for t in (*topics, p.obligation) if t)
-    heading = click.style(f"{h.rank:>3}. {a.name} ({a.year or 'n.d.'}) · {p.label}", bold=True)
+    annex = p.source.get("annex") if p.number else None  # "Art. 12" alone: of chapter 8 or of Annex 8A?
+    where = f"{'Annex' if annex == 'annex' else 'Annex ' + annex} · " if annex else ""
+    from ..search.engine import QUERY_LANGUAGE  # loaded already: the hits came from it
+
+    lang = f" [{a.language}]" if a.language and a.language != QUERY_LANGUAGE else ""  # a Spanish TPP hit says so
+    heading = click.style(f"{h.rank:>3}. {a.name} ({a.year or 'n.d.'}){lang} · {where}{p.label}", bold=True)
     click.echo(heading + (f"  {tags}" if tags else ""))
     n = len(h.others)
     more = f" · and {n} other agreement{'s' if n != 1 else ''}" if n else ""
-    click.echo(f"     {p.id}  score {h.score:.2f}{more}")
-    text = h.snippet
-    if sys.stdout.isatty():
-        text = re.sub(r"\[([^\]]+)\]", lambda m: click.style(m.group(1), fg="yellow", bold=True), text)
-    click.echo(textwrap.fill(text, width=110, initial_indent="     ", subsequent_indent="     "))
+    click.echo(f"     {p.id}" + (f"  score {h.score:.2f}" if scored else "") + more)
+    for para in h.snippet_paragraphs():  # paragraphs and list items as published
+        if sys.stdout.isatty():
+            para = re.sub(r"\[([^\]]+)\]", lambda m: click.style(m.group(1), fg="yellow", bold=True), para)
+        click.echo(textwrap.fill(para, width=110, initial_indent="     ", subsequent_indent="     "))

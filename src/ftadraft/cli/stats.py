@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ..atomic import atomic_path
 from ..errors import FtadraftError
 from .app import Context, cli, emit_json, run
 from .files import STDOUT, check_outputs, write_output
@@ -23,42 +19,20 @@ def stats() -> None:
     """Research tables: which agreements cover which topics, and how topics spread."""
 
 
-def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: " ".join(v) if isinstance(v, list) else v for k, v in r.items()})
-    return buf.getvalue()
-
-
-def _pyarrow() -> None:
-    """Fail early, in one line, if the Parquet engine is missing."""
-    try:
-        import pyarrow  # type: ignore[import-untyped]  # noqa: F401
-    except ImportError:
-        raise FtadraftError(
-            "pyarrow is not installed; install the notebook extra: pip install 'ftadraft[notebook]'"
-        ) from None
-
-
-def _write_parquet(out: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """The long table as Parquet (provisions as a list of strings), via a temporary file in the same folder."""
-    import pyarrow as pa  # type: ignore[import-untyped]
-
-    from ..optional import require_pandas
-
-    pd = require_pandas()
-    df = pd.DataFrame(rows, columns=columns).astype({"year": "Int64"})
-    schema = pa.schema([("agreement_id", pa.string()), ("agreement", pa.string()), ("year", pa.int64()),
-                        ("topic", pa.string()), ("obligation", pa.string()), ("provisions", pa.list_(pa.string()))])
-    with atomic_path(out) as tmp:
-        df.to_parquet(tmp, engine="pyarrow", index=False, schema=schema)
-
-
 def _note(note: str | None) -> None:
     if note:
         click.echo(f"note: {note}", err=True)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 provision``, ``3 provisions``."""
+    return f"{n} {noun if n == 1 else noun + 's'}"
+
+
+def _wrote(obj: Context, out: Path | None, rows: int) -> None:
+    """Tell the user where a table file went (on stderr; not for standard output, not with --quiet)."""
+    if out is not None and out != STDOUT and not obj.quiet:
+        click.echo(f"wrote {out} ({_count(rows, 'row')})", err=True)
 
 
 @stats.command("coverage")
@@ -78,37 +52,40 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
                    parties: tuple[str, ...], csv_out: Path | None, parquet_out: Path | None, as_json: bool,
                    force: bool) -> None:
     """Agreements × topics: the strongest obligation each agreement has on each topic."""
-    columns = ["agreement_id", "agreement", "year", "topic", "obligation", "provisions"]
 
     def body() -> int:
-        from ..research.views import LEVELS, coverage
+        from ..research.views import CELL_LEVELS, coverage
 
         if parquet_out is not None and (csv_out is not None or as_json):
             raise FtadraftError("--parquet cannot be combined with --csv or --json")
         check_outputs(force, csv=csv_out, as_json=as_json, files=(parquet_out,))
         if parquet_out is not None:
-            _pyarrow()  # fail before the work if pyarrow (or pandas) is missing
-            from ..optional import require_pandas
+            from ..optional import require_pandas, require_pyarrow
 
+            require_pyarrow()  # fail before the work if pyarrow (or pandas) is missing
             require_pandas()
         with obj.open(create=False) as c:
             cov = coverage(c, topics=topics or None, area=area, since=since, until=until, parties=parties or None)
         if csv_out is not None:
-            write_output(csv_out, _csv(cov.to_rows(), columns))
+            write_output(csv_out, cov.csv_text())
         if parquet_out is not None:
-            _write_parquet(parquet_out, cov.to_rows(), columns)
+            cov.to_parquet(parquet_out)
         if as_json:
             emit_json(cov.to_dict())
         elif csv_out is None and parquet_out is None:
             versions = sum(len(a.versions) for a in cov.agreements)
             counted = f" (language versions counted once: {versions} merged)" if versions else ""
-            click.echo(f"{len(cov.agreements)} agreements × {len(cov.topics)} topics{counted}")
+            click.echo(f"{_count(len(cov.agreements), 'agreement')} × {_count(len(cov.topics), 'topic')}{counted}")
             if cov.agreements:
                 # binds = binding + mixed: a mixed provision has a binding sentence (research.views.BINDS)
-                click.echo(f"  {'topic':<44} " + " ".join(f"{lv:>8}" for lv in LEVELS) + f" {'binds':>8}")
+                click.echo(f"  {'topic':<44} " + " ".join(f"{lv:>8}" for lv in CELL_LEVELS) + f" {'binds':>8}")
                 binds = cov.binds()
                 for t, n in cov.counts().items():
-                    click.echo(f"  {t:<44} " + " ".join(f"{n[lv]:>8}" for lv in LEVELS) + f" {binds[t]:>8}")
+                    click.echo(f"  {t:<44} " + " ".join(f"{n[lv]:>8}" for lv in CELL_LEVELS) + f" {binds[t]:>8}")
+        else:
+            rows = len(cov.agreements) * len(cov.topics)  # the long table: one row per agreement × topic
+            _wrote(obj, csv_out, rows)
+            _wrote(obj, parquet_out, rows)
         _note(cov.note)
         return 0
 
@@ -130,7 +107,7 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
 
     def body() -> int:
         from ..optional import pyplot
-        from ..research.views import YearRow, diffusion
+        from ..research.views import diffusion
 
         check_outputs(force, csv=csv_out, as_json=as_json, files=(plot_out,))
         if plot_out is not None:
@@ -138,7 +115,7 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
         with obj.open(create=False) as c:
             d = diffusion(c, topic, since=since, until=until)
         if csv_out is not None:
-            write_output(csv_out, _csv(d.to_rows(), list(YearRow.__dataclass_fields__)))
+            write_output(csv_out, d.csv_text())
         if plot_out is not None:
             d.plot(plot_out)
         if as_json:
@@ -184,7 +161,8 @@ def stats_agreement(obj: Context, ref: str, as_json: bool) -> None:
             click.echo(f"language versions of this agreement (counted once in coverage): {', '.join(a.versions)}")
         click.echo(f"words: {p.words_total:,} in all; " + ", ".join(f"{k} {n:,}" for k, n in p.words_by_area))
         for t in p.topics or ():
-            click.echo(f"  {t.topic:<44} {t.level:<8} {len(t.provision_ids):>3} provisions")
+            n = len(t.provision_ids)
+            click.echo(f"  {t.topic:<44} {t.level:<8} {n:>3} {'provision' if n == 1 else 'provisions'}")
         if not p.topics:
             click.echo("  (no tagged topics)")
         return 0
@@ -207,7 +185,7 @@ def stats_party(obj: Context, iso3: str, as_json: bool) -> None:
         if as_json:
             emit_json(p.to_dict())
             return 0
-        click.secho(f"{p.party}: {len(p.agreements)} agreements", bold=True)
+        click.secho(f"{p.party}: {_count(len(p.agreements), 'agreement')}", bold=True)
         for a in p.agreements:
             click.echo(f"  {a.signed or 'n.d.':<10}  {a.id:<10} {a.name}")
         click.echo(f"  {'topic':<44} {'agreements':>10} {'first':>6} {'binding':>8}  (binding: first binding or mixed)")

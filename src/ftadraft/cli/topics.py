@@ -9,6 +9,7 @@ import click
 
 from ..errors import FtadraftError, InputError
 from .app import Context, cli, emit_json, jsonl_items, run, text_argument
+from .options import json_option
 
 MAX_TEXT_CHARS = 1_000_000
 
@@ -20,16 +21,17 @@ def topics() -> None:
 
 @topics.command("list")
 @click.option("--area", help="Only this area (clearance, cooperation, ip-enforcement, e-commerce).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def topics_list(area: str | None, as_json: bool) -> None:
     """Every topic slug with its name, by area."""
 
     def body() -> int:
+        from ..research.views import check_area
         from ..tags.topics import areas, taxonomy
 
         known = areas()
-        if area and area not in known:
-            raise FtadraftError(f"--area {area}: unknown area; use one of {', '.join(known)}")
+        if area:
+            check_area(area)
         chosen = [t for t in taxonomy() if not area or t.area == area]
         if as_json:
             emit_json([{"id": t.id, "area": t.area, "name": t.name, "definition": t.definition} for t in chosen])
@@ -47,7 +49,7 @@ def topics_list(area: str | None, as_json: bool) -> None:
 
 @topics.command("show")
 @click.argument("slug")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def topics_show(obj: Context, slug: str, as_json: bool) -> None:
     """A topic's definition and typical titles, and how many indexed provisions carry it."""
@@ -81,7 +83,7 @@ def topics_show(obj: Context, slug: str, as_json: bool) -> None:
 @click.option("--title", help="The article's title, if it has one (a hint, not required).")
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help='JSON lines {"id": ..., "text": ...}; prints one JSON line per input.')
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def topics_tag(text: str | None, title: str | None, batch: TextIO | None, as_json: bool) -> None:
     """Tag TEXT (or stdin with -) with topics and obligation strength."""
 
@@ -108,16 +110,8 @@ def topics_tag(text: str | None, title: str | None, batch: TextIO | None, as_jso
 
 
 def _tags(text: str, title: str | None, label: str = "TEXT") -> dict[str, Any]:
-    from ..normalize import normalize_text
-    from ..tags.obligation import classify
-    from ..tags.topics import tag
+    from ..tags.tagging import tag_text
 
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(label, f"text too long ({len(text):,} characters; limit {MAX_TEXT_CHARS:,})")
-    normalized = normalize_text(text)
-    ob = classify(normalized, None, title)
-    return {
-        "topics": [{"id": t.id, "score": round(t.score, 3)} for t in tag(normalized, title)],
-        "obligation": ob.label,
-        "basis": {"binding": list(ob.binding), "soft": list(ob.soft)},
-    }
+    return tag_text(text, title).to_dict()

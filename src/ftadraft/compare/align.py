@@ -9,11 +9,19 @@ share few literal phrases, so ``align_articles(a, b)`` works on weighted vocabul
    (``ftadraft.search.thesaurus``: express consignment / express shipment, spam / unsolicited commercial
    electronic messages) count as one more shared word. The pair score is a weighted blend of the three
    cosines; titles add to it when both articles carry one. 1.0 means the same text.
-2. **Matching.** Scores are corrected for "hub" articles that resemble everything (a long definitions article,
-   a general enforcement article): each score is compared with the best scores of its row and its column
-   (cross-domain similarity local scaling), then an optimal one-to-one assignment (Hungarian) picks the
-   pairs. A pair is kept when its corrected score is not below its neighbours' and its plain score is at
-   least ``threshold``; other articles stay on one side only (``only_a`` / ``only_b``).
+2. **Matching.** Each pair gets a probability of being counterparts from a logistic model (:data:`MODEL`,
+   fitted by ``bench/align_fit.py`` on the dev pairs of ``bench/align_pairs.toml`` only) over lexical and
+   structural cues (:data:`FEATURES`): the cosines and their blend; the blend corrected for "hub" articles
+   that resemble everything (each score minus the typical top scores of its row and column); how far the
+   pair stands above the best other pair of its row and of its column, and whether it is the best of both
+   (mutual best); whether its neighbours on the diagonal match too; the distance between the relative
+   positions in the chapters; the length ratio; the article openings ("This Chapter applies", "For the
+   purposes of this Chapter", compared on letters alone because OCR glues words); n-grams of the letters
+   alone; rapidfuzz's token-set ratio and the plain token-set assignment's choice. The two chapters'
+   definitions articles (one per chapter that defines clearly more terms than any other) are paired
+   wherever they stand. An optimal one-to-one assignment (Hungarian) on the probabilities picks the pairs;
+   a pair is kept when its probability reaches the model's cut-off and its blended score ``threshold``;
+   other articles stay on one side only (``only_a`` / ``only_b``).
 3. **Splits and merges.** An unmatched article of B is attached to the article of A it most resembles, as a
    split, only where the content really divides: it must score well with that article (≥ 0.3) and clearly
    better than with any other, most of its weighted vocabulary must be inside that article, and adding it
@@ -24,9 +32,7 @@ share few literal phrases, so ``align_articles(a, b)`` works on weighted vocabul
 from __future__ import annotations
 
 import itertools
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
@@ -163,20 +169,24 @@ def _concepts(tokens: Sequence[str]) -> list[str]:
     return found
 
 
-def _tfidf(bags: Sequence[Counter[Any]]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """(rows of L2-normalised sublinear TF-IDF, rows of IDF weights of the terms present)."""
-    vocab: dict[Any, int] = {}
-    rows, cols, tf = [], [], []
-    for r, bag in enumerate(bags):
-        for term, count in bag.items():
-            rows.append(r)
-            cols.append(vocab.setdefault(term, len(vocab)))
-            tf.append(1.0 + math.log(count))
-    shape = (len(bags), max(len(vocab), 1))
-    present = sparse.csr_matrix((np.ones(len(tf)), (rows, cols)), shape=shape)
+def _tfidf(bags: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """(rows of L2-normalised sublinear TF-IDF, rows of IDF weights of the terms present) for one list of
+    terms per article (repeats count)."""
+    sizes = [len(bag) for bag in bags]
+    if not sum(sizes):
+        empty = sparse.csr_matrix((len(bags), 1))
+        return empty, empty
+    vocab: dict[str, int] = {}
+    column = np.fromiter((vocab.setdefault(t, len(vocab)) for bag in bags for t in bag), dtype=np.int64,
+                         count=sum(sizes))
+    row = np.repeat(np.arange(len(bags), dtype=np.int64), sizes)
+    cells, counts = np.unique(row * len(vocab) + column, return_counts=True)
+    rows, cols = cells // len(vocab), cells % len(vocab)
+    shape = (len(bags), len(vocab))
+    present = sparse.csr_matrix((np.ones(len(cells)), (rows, cols)), shape=shape)
     df = np.asarray(present.sum(axis=0)).ravel()
     idf = np.log((len(bags) + 1) / (df + 0.5))
-    weights = sparse.csr_matrix((np.array(tf), (rows, cols)), shape=shape) @ sparse.diags(idf)
+    weights = sparse.csr_matrix((1.0 + np.log(counts), (rows, cols)), shape=shape) @ sparse.diags(idf)
     norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ weights), sparse.csr_matrix(present @ sparse.diags(idf))
@@ -186,30 +196,36 @@ def _title(p: Provision) -> str:
     return " ".join(_tokens(p.title or ""))
 
 
-def _bags(tokens: Sequence[Sequence[str]]) -> tuple[list[Counter[Any]], list[Counter[Any]], list[Counter[Any]]]:
+def _bags(tokens: Sequence[Sequence[str]]) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
     """Per article: words (with thesaurus concepts), word pairs, character n-grams of the stemmed text."""
-    words: list[Counter[Any]] = []
-    pairs: list[Counter[Any]] = []
-    chars: list[Counter[Any]] = []
+    words: list[list[str]] = []
+    pairs: list[list[str]] = []
+    chars: list[list[str]] = []
     for t in tokens:
-        bag: Counter[Any] = Counter(t)
-        bag.update(_concepts(t) * _CONCEPT_WEIGHT)
-        words.append(bag)
-        pairs.append(Counter(itertools.pairwise(t)))
+        words.append([*t, *(_concepts(t) * _CONCEPT_WEIGHT)])
+        pairs.append([f"{x} {y}" for x, y in itertools.pairwise(t)])
         joined = " " + " ".join(t) + " "
-        chars.append(Counter(joined[k:k + _CHARS] for k in range(len(joined) - _CHARS + 1)))
+        chars.append([joined[k:k + _CHARS] for k in range(len(joined) - _CHARS + 1)])
     return words, pairs, chars
 
 
-def _scores(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[npt.NDArray[np.float64], sparse.csr_matrix]:
-    """(pair scores, A rows then B rows: IDF weights of the words each article uses)."""
+Matrix = npt.NDArray[np.float64]
+
+
+def _lexical(a: Sequence[Provision], b: Sequence[Provision]
+             ) -> tuple[list[Matrix], Matrix, sparse.csr_matrix, list[list[str]]]:
+    """(the three cosines, their blend with titles, A rows then B rows of word IDF weights, tokens per article)."""
     texts = [" ".join((p.normalized or p.text or "").split()) for p in (*a, *b)]
+    tokens = [_tokens(t) for t in texts]
     n = len(a)
     score = np.zeros((n, len(b)))
+    cosines = []
     present = sparse.csr_matrix((len(texts), 1))
-    for k, (weight, bags) in enumerate(zip(_WEIGHTS, _bags([_tokens(t) for t in texts]), strict=True)):
+    for k, (weight, bags) in enumerate(zip(_WEIGHTS, _bags(tokens), strict=True)):
         vectors, idf = _tfidf(bags)
-        score += weight * (vectors[:n] @ vectors[n:].T).toarray()
+        cosine = (vectors[:n] @ vectors[n:].T).toarray()
+        cosines.append(cosine)
+        score += weight * cosine
         if k == 0:
             present = idf
     score = np.minimum(score, 1.0)
@@ -221,7 +237,111 @@ def _scores(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[npt.NDArray
             elif titles[i] and titles[n + j]:
                 t = fuzz.token_sort_ratio(titles[i], titles[n + j]) / 100.0
                 score[i, j] = (1 - _TITLE_WEIGHT) * score[i, j] + _TITLE_WEIGHT * t
+    return cosines, score, present, tokens
+
+
+def _scores(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[npt.NDArray[np.float64], sparse.csr_matrix]:
+    """(pair scores, A rows then B rows: IDF weights of the words each article uses)."""
+    _cosines, score, present, _tokens_ = _lexical(a, b)
     return score, present
+
+
+_DEFINES = re.compile(r"\bmeans?\b|\bshall include\b|\brefers? to\b")
+#: "X means ..." / "X includes ...", not "by electronic means" or "means of transport".
+_MEANS = re.compile(r"(?<!\bby )(?<!\belectronic )(?<!\bother )(?<!\bany )(?<!\bappropriate )"
+                    r"\b(?:means|includes|shall mean)\b(?! of\b)")
+#: The opening of a definitions article, on letters alone (OCR glues "ofthis"): "For the purposes of this Chapter".
+_DEFINITIONS_OPENING = re.compile(r"for(?:the)?purposes?of(?:this|the)(?:chapter|section|agreement|article)")
+
+
+def _definitions_article(texts: Sequence[str]) -> int | None:
+    """Position of the chapter's definitions article: the one that defines clearly more terms than any other
+    (at least five, twice the runner-up) and opens with "For the purposes of this Chapter" or defines at
+    least eight. None when no article stands out so."""
+    counts = []
+    for t in texts:
+        letters = "".join(_WORD.findall(t[:80].lower()))
+        opens = bool(_DEFINITIONS_OPENING.match(letters))
+        counts.append((len(_MEANS.findall(t.lower())) + (3 if opens else 0), opens))
+    if not counts:
+        return None
+    order = sorted(range(len(counts)), key=lambda k: -counts[k][0])
+    top = counts[order[0]]
+    second = counts[order[1]][0] if len(order) > 1 else 0
+    if top[0] >= 5 and top[0] >= 2 * second and (top[1] or top[0] >= 8):
+        return order[0]
+    return None
+#: Pair features, in the order of :data:`_COEF`.
+FEATURES = ("words", "pairs", "chars", "score", "hub", "row_margin", "col_margin", "mutual", "position",
+            "length", "definitions", "token_set", "opening", "letters", "row_rank", "col_rank",
+            "token_set_row", "token_set_col", "neighbours", "token_set_pick")
+_OPENING = 60  # letters of an article's opening compared ("This Chapter applies", "For the purposes of")
+_LETTERS = 5  # n-grams of the letters alone (OCR glues words: "ofthis Chapter", "inrelationto")
+
+
+def _margins(score: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each score minus the best other score of its row, and of its column (> 0: the best of its row/column)."""
+    n, m = score.shape
+    out = []
+    for s in (score, score.T):
+        if s.shape[1] < 2:
+            out.append(s.copy())
+            continue
+        top2 = -np.sort(-s, axis=1)[:, :2]
+        best_other = np.where(s >= top2[:, :1], top2[:, 1:2], top2[:, :1])
+        out.append(s - best_other)
+    return out[0], out[1].T
+
+
+def _ranks(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Rank of each score within its row (0 = the best of the row)."""
+    return np.argsort(np.argsort(-score, axis=1, kind="stable"), axis=1).astype(float)
+
+
+def _neighbours(hub: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Mean of the (hub-corrected) scores of the pairs just before and just after on the diagonal: articles
+    whose neighbours match each other are likelier to match too."""
+    padded = np.pad(hub, 1, constant_values=0.0)
+    return (padded[:-2, :-2] + padded[2:, 2:]) / 2.0
+
+
+def pair_features(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[Matrix, Matrix, sparse.csr_matrix]:
+    """(features of every pair, shape (len(a), len(b), len(FEATURES)); the lexical pair scores; word weights).
+
+    Lexical: the three TF-IDF cosines, their blend, the blend corrected for hubs, how far each pair stands
+    above the best other pair of its row and of its column, and whether it is the best of both (mutual).
+    Structural: distance between the relative positions in the chapters, log length ratio, whether both
+    articles define terms (a definitions article), and rapidfuzz's token-set ratio of the texts.
+    """
+    cosines, score, present, tokens = _lexical(a, b)
+    n, m = score.shape
+    row_margin, col_margin = _margins(score)
+    hub = _hub_corrected(score)
+    pos_a = np.arange(n) / max(n - 1, 1)
+    pos_b = np.arange(m) / max(m - 1, 1)
+    lengths = np.array([max(len(t), 1) for t in tokens], dtype=float)
+    texts = [" ".join((p.normalized or p.text or "").lower().split()) for p in (*a, *b)]
+    defines = np.array([min(len(_DEFINES.findall(t)) / 3.0, 1.0) for t in texts])
+    word_sets = [" ".join(sorted(set(t.split()))) for t in texts]  # the same ratio, on much shorter strings
+    token_set = process.cdist(word_sets[:n], word_sets[n:], scorer=fuzz.token_set_ratio, dtype=np.float32) / 100.0
+    letters = ["".join(_WORD.findall(t)) for t in texts]
+    openings = [{x[k:k + 4] for k in range(min(len(x), _OPENING) - 3)} for x in letters]
+    opening = np.array([[len(x & y) / len(x | y) if x and y else 0.0 for y in openings[n:]] for x in openings[:n]])
+    grams, _ = _tfidf([[x[k:k + _LETTERS] for k in range(len(x) - _LETTERS + 1)] for x in letters])
+    letter_cos = (grams[:n] @ grams[n:].T).toarray()
+    pick = np.zeros((n, m))
+    pick[linear_sum_assignment(-token_set)] = 1.0  # the plain token-set assignment's choice
+    f = np.stack([
+        cosines[0], cosines[1], cosines[2], score, hub, row_margin, col_margin,
+        ((row_margin >= 0) & (col_margin >= 0)).astype(float),
+        np.abs(pos_a[:, None] - pos_b[None, :]),
+        np.abs(np.log(lengths[:n, None] / lengths[None, n:])),
+        np.outer(defines[:n], defines[n:]),
+        token_set.astype(float), opening, letter_cos,
+        1.0 / (1.0 + _ranks(score)), 1.0 / (1.0 + _ranks(score.T).T),
+        *_margins(token_set.astype(float)), _neighbours(hub), pick,
+    ], axis=2)
+    return f, score, present
 
 
 def similarity_matrix(a: Sequence[Provision], b: Sequence[Provision]) -> list[list[float]]:
@@ -293,21 +413,57 @@ def _attach(score: npt.NDArray[np.float64], mine: sparse.csr_matrix, theirs: spa
     return out
 
 
-def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold: float = 0.08) -> Alignment:
+@dataclass(frozen=True)
+class PairModel:
+    """How pair features (:data:`FEATURES`) become the probability that two articles are counterparts:
+    ``sigmoid(features @ coef + intercept)``; pairs below ``cutoff`` are not matched. Fitted by
+    ``bench/align_fit.py`` on the dev pairs of ``bench/align_pairs.toml``."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    cutoff: float = 0.5
+
+    def __post_init__(self) -> None:
+        if len(self.coef) != len(FEATURES):
+            raise ValueError(f"PairModel: {len(self.coef)} coefficients for {len(FEATURES)} features")
+        if not 0 <= self.cutoff <= 1:
+            raise ValueError(f"PairModel: cutoff {self.cutoff} outside 0..1")
+
+    def probability(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Probability per pair for a ``(..., len(FEATURES))`` array of features."""
+        z = features @ np.asarray(self.coef) + self.intercept
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+#: Fitted on the dev pairs (``.venv/bin/python bench/align_fit.py --db DB``).
+MODEL = PairModel(coef=(
+    3.0658, -2.9873, -0.2409, 1.3184, 12.5875, 4.2054, 5.0368, 0.9944, -3.8717, 0.5527,
+    2.3951, -3.2112, 1.8364, -5.0843, 1.3442, 1.0806, 5.2749, 0.0215, 7.2123, 1.1296,
+), intercept=-1.301, cutoff=0.35)
+
+
+def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold: float = 0.08,
+                   model: PairModel = MODEL) -> Alignment:
     """Pair each article of chapter ``a`` with its counterpart(s) in chapter ``b`` by content.
 
-    ``threshold`` is the least pair score (0..1) for a match, however well the pair ranks.
+    ``threshold`` is the least lexical pair score (0..1) for a match, however well the pair ranks; ``model``
+    turns pair features into match probabilities (the default is fitted on real chapter pairs).
     """
     if not a or not b:
         return Alignment((), tuple(article_label(p) for p in a), tuple(article_label(p) for p in b),
                          tuple(range(len(a))), tuple(range(len(b))))
-    score, present = _scores(a, b)
+    features, score, present = pair_features(a, b)
     n = len(a)
     wa, wb = present[:n], present[n:]
-    corrected = _hub_corrected(score)
-    rows, cols = linear_sum_assignment(-corrected)
+    prob = model.probability(features)
+    prob[score >= 1.0] = 1.0
+    texts = [p.normalized or p.text or "" for p in (*a, *b)]
+    def_a, def_b = _definitions_article(texts[:n]), _definitions_article(texts[n:])
+    if def_a is not None and def_b is not None:  # the two definitions articles answer each other
+        prob[def_a, def_b] = 1.0
+    rows, cols = linear_sum_assignment(-prob)
     pairs = zip(rows, cols, strict=True)
-    match = {int(i): int(j) for i, j in pairs if corrected[i, j] >= 0 and score[i, j] >= threshold}
+    match = {int(i): int(j) for i, j in pairs if prob[i, j] >= model.cutoff and score[i, j] >= threshold}
     inverse = {j: i for i, j in match.items()}
     found = set(match.items())
     found.update(_attach(score, wa, wb, match, set(inverse)))  # one article of A became several of B
@@ -322,6 +478,37 @@ def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold:
     only_b = tuple(j for j in range(len(b)) if j not in in_b)
     return Alignment(tuple(out), tuple(article_label(a[i]) for i in only_a),
                      tuple(article_label(b[j]) for j in only_b), only_a, only_b)
+
+
+def article_heading(p: Provision) -> str:
+    """An article as a heading names it: its label, then its title when it has one."""
+    return article_label(p) + (f" {p.title}" if p.title else "")
+
+
+def redline_items(alignment: Alignment, a: Sequence[Provision], b: Sequence[Provision]) -> list[tuple[str, str, str]]:
+    """(heading, text in A, text in B) per article in :meth:`Alignment.merged_order`, for
+    :func:`~ftadraft.compare.redline.write_redline_docx`: an article on one side only has an empty other side,
+    so Accept All gives B in its order and Reject All gives A in its order."""
+    known = [(p.index_a, p.index_b) for p in alignment.pairs if p.index_a is not None and p.index_b is not None]
+    partner_b = dict(known)  # a moved article is deleted at its old place
+    partner_a = {j: i for i, j in known}  # and inserted at its new one: say so
+    items = []
+    for i, j in alignment.merged_order():
+        left, right = (a[i] if i is not None else None), (b[j] if j is not None else None)
+        if left is not None and right is not None:
+            x, y = article_heading(left), article_heading(right)
+            heading = x if x == y else f"{x} → {y}"
+        elif left is not None:
+            moved = partner_b.get(i) if i is not None else None
+            heading = (f"{article_heading(left)} (moved: B has it as {article_label(b[moved])}; deleted here)"
+                       if moved is not None else f"{article_heading(left)} (only in A: deleted)")
+        else:
+            assert right is not None
+            moved = partner_a.get(j) if j is not None else None
+            heading = (f"{article_heading(right)} (moved: A has it as {article_label(a[moved])}; inserted here)"
+                       if moved is not None else f"{article_heading(right)} (only in B: inserted)")
+        items.append((heading, left.text if left else "", right.text if right else ""))
+    return items
 
 
 def _increasing(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

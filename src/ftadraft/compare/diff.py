@@ -73,8 +73,8 @@ def diff_texts(a: str, b: str) -> list[Op]:
     if a == b:
         return [Op("equal", a, a)] if a else []
     pa, pb = split_paragraphs(a), split_paragraphs(b)
-    if len(pa) <= 1 and len(pb) <= 1:
-        return diff_words(a, b)
+    if len(pa) <= 1 or len(pb) <= 1:  # one side one paragraph (e.g. a pasted clause with its breaks lost):
+        return diff_words(a, b)        # its words are diffed against the whole other text, breaks and all
     return _diff_units(pa, pb)
 
 

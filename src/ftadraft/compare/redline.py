@@ -124,7 +124,7 @@ def add_text(r: etree._Element, text: str, *, deleted: bool = False) -> None:
         if piece:
             t = etree.SubElement(r, tag)
             t.text = piece
-            if piece[0] == " " or piece[-1] == " " or "  " in piece:
+            if piece[0].isspace() or piece[-1].isspace() or "  " in piece:  # also no-break and thin spaces
                 t.set(_XML_SPACE, "preserve")
 
 

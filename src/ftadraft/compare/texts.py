@@ -114,6 +114,9 @@ _MODALS: tuple[tuple[str, int, str], ...] = (
                       r"|(?:prevent|preclude|prohibit|restrict|require|affect|limit|apply)\b)")),
     ("carve-out", 0, (r"\b(?:shall|does|do|will)\s+not\s+(?:be\s+(?:construed|interpreted)\s+to\s+)?"
                       r"(?:prevent|preclude|prohibit|restrict|affect|limit)\b")),
+    # "A Party shall not prevent …" binds a Party: a prohibition, not a carve-out (longer match than the above)
+    ("prohibition", 4, (r"\b(?:a|each|either|any|the|that)\s+(?:party|parties|member|contracting\s+party)\s+"
+                        r"(?:shall|must|may)\s+not\s+(?:prevent|preclude|prohibit|restrict|affect|limit)\b")),
     ("prohibition", 4, r"\b(?:no|neither)\s+(?:party|parties|member|contracting\s+party)\s+(?:shall|must|may)\b"),
     ("prohibition", 4, r"\b(?:shall|must|may)\s+not\b"),
     ("hortatory", 1, r"\b(?:no|neither)\s+(?:party|parties|member|contracting\s+party)\s+should\b"),
@@ -490,15 +493,6 @@ def render_html(comparison: Comparison) -> str:
     c = comparison
     e = html.escape
     s = c.similarity
-    inline = []
-    for op in c.ops:
-        if op.kind == "equal" or _layout_only(op):
-            inline.append(e(op.b))
-            continue
-        if op.a:
-            inline.append(f"<del>{e(op.a)}</del>")
-        if op.b:
-            inline.append(f"<ins>{e(op.b)}</ins>")
     changes = "".join(f'<li><span class="kind">{e(ch.kind)}</span> {e(ch.message)}</li>' for ch in c.changes)
     rows = "".join(f"<tr><td>{x}</td><td>{y}</td></tr>" for x, y in _side_by_side_rows(c.ops))
     status = "identical" if c.identical else (f"{c.words_deleted} words deleted, {c.words_inserted} inserted")
@@ -524,10 +518,65 @@ def render_html(comparison: Comparison) -> str:
 <h2>Substantive changes</h2>
 {f'<ul class="changes">{changes}</ul>' if changes else '<p>None found.</p>'}
 <h2>Inline</h2>
-<div class="text">{''.join(inline)}</div>
+<div class="text">{_inline_html(c)}</div>
 <h2>Side by side</h2>
 <table class="sbs"><thead><tr><th>{e(c.label_a)}</th><th>{e(c.label_b)}</th></tr></thead>
 <tbody>{rows}</tbody></table>
+</body>
+</html>
+"""
+
+
+#: One article section of a chapter page: heading, and the comparison of the pair, or the text of an article
+#: found on one side only with the side ("a": only in A, shown deleted; "b": only in B, shown inserted).
+ChapterSection = tuple[str, Comparison | tuple[Literal["a", "b"], str]]
+
+
+def _inline_html(c: Comparison) -> str:
+    e = html.escape
+    out = []
+    for op in c.ops:
+        if op.kind == "equal" or _layout_only(op):
+            out.append(e(op.b))
+            continue
+        if op.a:
+            out.append(f"<del>{e(op.a)}</del>")
+        if op.b:
+            out.append(f"<ins>{e(op.b)}</ins>")
+    return "".join(out)
+
+
+def render_chapter_html(name_a: str, name_b: str, sections: Sequence[ChapterSection]) -> str:
+    """Two aligned chapters as one standalone HTML page (inline CSS, no scripts): per article, its heading,
+    the change summary and substantive changes, and the text with deletions and insertions marked; articles
+    on one side only are shown wholly deleted (A) or inserted (B)."""
+    e = html.escape
+    body = []
+    for heading, item in sections:
+        if isinstance(item, Comparison):
+            status = ("identical" if item.identical
+                      else f"{item.words_deleted} words deleted, {item.words_inserted} inserted")
+            changes = "".join(f'<li><span class="kind">{e(ch.kind)}</span> {e(ch.message)}</li>' for ch in item.changes)
+            body.append(f"<h2>{e(heading)}</h2>\n<p>{e(status)}</p>\n"
+                        + (f'<ul class="changes">{changes}</ul>\n' if changes else "")
+                        + f'<div class="text">{_inline_html(item)}</div>')
+        else:
+            side, text = item
+            tag = "del" if side == "a" else "ins"
+            note = "only in A" if side == "a" else "only in B"
+            body.append(f"<h2>{e(heading)}</h2>\n<p>{note}</p>\n<div class=\"text\"><{tag}>{e(text)}</{tag}></div>")
+    sections_html = "\n".join(body)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(name_a)} → {e(name_b)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{e(name_a)} → {e(name_b)}</h1>
+{sections_html}
 </body>
 </html>
 """

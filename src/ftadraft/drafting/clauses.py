@@ -24,25 +24,26 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz, process
-
 from .. import safe_yaml
-from ..errors import FtadraftError
+from ..errors import FtadraftError, ReferenceNotFound
 from ..safe_yaml import Map, Seq, YamlError
-from ..tags.obligation import LABELS
+from ..suggest import close_matches
+from ..tags.labels import LABELS
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
 __all__ = [
-    "AREAS", "LEVELS", "Clause", "ClauseError", "ClauseLibrary", "ClausePrecedent", "Option", "Problem",
-    "Variable", "adapt_text", "clause_text", "cross_references", "defined_terms", "definition_stem", "load_library",
-    "placeholders", "read_yaml", "render", "scan_placeholders", "search_library", "terms_used", "topic_ids",
-    "unresolved_reference", "validate",
+    "AREAS", "CLAUSE_LEVELS", "Clause", "ClauseError", "ClauseLibrary", "ClausePrecedent", "Option",
+    "Problem", "Variable", "adapt_text", "clause_text", "cross_references", "defined_terms", "definition_stem",
+    "load_library", "placeholders", "read_yaml", "render", "scan_placeholders", "search_library", "terms_used",
+    "topic_ids", "unresolved_reference", "validate",
 ]
 
 AREAS = ("clearance", "cooperation", "ip-enforcement", "e-commerce", "general")
-LEVELS = ("soft", "standard", "ambitious")  # ordered: least to most ambitious
+#: A clause's ambition level, least to most ambitious (not the obligation labels of ``tags.labels``, nor the
+#: coverage cells of ``research.views.CELL_LEVELS``).
+CLAUSE_LEVELS = ("soft", "standard", "ambitious")
 VARIABLE_TYPES = ("party", "number", "choice", "text")
 GENERAL_TOPICS = ("general/definitions", "general/scope")
 
@@ -188,7 +189,7 @@ class Clause:
 
     @property
     def level_rank(self) -> int:
-        return LEVELS.index(self.level) if self.level in LEVELS else -1
+        return CLAUSE_LEVELS.index(self.level) if self.level in CLAUSE_LEVELS else -1
 
     def variable(self, name: str) -> Variable | None:
         return next((v for v in self.variables if v.name == name), None)
@@ -221,16 +222,12 @@ class ClauseLibrary:
         return len(self.clauses)
 
     def get(self, clause_id: str) -> Clause:
-        """The clause with this id; an unknown id raises an error listing close ids."""
+        """The clause with this id; an unknown id raises :class:`~ftadraft.errors.ReferenceNotFound` with the
+        close ids."""
         for c in self.clauses:
             if c.id == clause_id:
                 return c
-        ids = [c.id for c in self.clauses]
-        close = [m for m, _s, _i in process.extract(clause_id, ids, scorer=fuzz.WRatio, limit=5, score_cutoff=60)]
-        msg = f"{clause_id}: no such clause"
-        if close:
-            msg += "; did you mean: " + ", ".join(close)
-        raise FtadraftError(msg)
+        raise ReferenceNotFound(clause_id, "no such clause", close_matches(clause_id, [c.id for c in self.clauses]))
 
     def select(self, topic: str | None = None, level: str | None = None) -> list[Clause]:
         """Clauses of a topic (or a whole area: ``clearance``) and/or a level."""
@@ -815,8 +812,6 @@ def clause_text(clause: Clause, corpus: Corpus | None = None) -> str:
     if corpus is None:
         raise ClauseError(clause.path, clause.line_of("text_from"),
                           f"{clause.id}: takes its text from {clause.text_from}; give an index (--db) to build it")
-    from ..errors import ReferenceNotFound
-
     try:
         p = corpus.provision(clause.text_from)
     except ReferenceNotFound as exc:
@@ -829,8 +824,6 @@ def clause_text(clause: Clause, corpus: Corpus | None = None) -> str:
 
 def _other_chapter(corpus: Corpus, agreement_id: str, own: str | None, number: str) -> bool | None:
     """Whether article ``number`` of the agreement lies in another chapter than ``own`` (None: unknown)."""
-    from ..errors import ReferenceNotFound
-
     try:
         target = corpus.provision(f"{agreement_id}:{number}")
     except ReferenceNotFound:
@@ -955,18 +948,16 @@ def validate(library: ClauseLibrary, index: Corpus | None = None) -> list[Proble
             add(f"duplicate id {c.id!r} (also in {seen[c.id].path})")
         seen.setdefault(c.id, c)
         if c.topic not in allowed_topics:
-            from difflib import get_close_matches
-
-            close = get_close_matches(c.topic, sorted(allowed_topics), n=3, cutoff=0.5)
+            close = close_matches(c.topic, sorted(allowed_topics), limit=3)  # as many as topics.suggest offers
             add(f"unknown topic {c.topic!r}" + ("; did you mean: " + ", ".join(close) if close else ""), key="topic")
         else:
             name = c.id[len(c.topic) + 1:] if c.id.startswith(c.topic + "/") else ""
             if not _SLUG.fullmatch(name):
                 add(f"id {c.id!r} must be the topic followed by a slug: {c.topic}/<level or variant-level>")
             _check_location(c, add)
-        if c.level not in LEVELS:
-            add(f"unknown level {c.level!r}; levels are {' < '.join(LEVELS)}", key="level")
-        elif c.id.rsplit("/", 1)[-1].rsplit("-", 1)[-1] in LEVELS and not c.id.endswith(c.level):
+        if c.level not in CLAUSE_LEVELS:
+            add(f"unknown level {c.level!r}; levels are {' < '.join(CLAUSE_LEVELS)}", key="level")
+        elif c.id.rsplit("/", 1)[-1].rsplit("-", 1)[-1] in CLAUSE_LEVELS and not c.id.endswith(c.level):
             add(f"id {c.id!r} names another level than {c.level!r}", key="level")
         if c.obligation not in LABELS:
             add(f"unknown obligation {c.obligation!r}; use {', '.join(LABELS)}", key="obligation")
@@ -1033,13 +1024,14 @@ def _renderings(c: Clause, index: Corpus | None) -> tuple[str, str] | None:
 
 
 def _check_level(c: Clause, texts: tuple[str, str], add: Any) -> None:
+    from ..research.views import BINDS
     from ..tags.obligation import classify
 
-    if c.area == "general" or c.level not in LEVELS:
+    if c.area == "general" or c.level not in CLAUSE_LEVELS:
         return
     for text, which in zip(texts, ("", " with all options on"), strict=False):
         result = classify(text)
-        ok = ("soft",) if c.level == "soft" else ("binding", "mixed")
+        ok = ("soft",) if c.level == "soft" else BINDS  # the labels that bind, as research counts them
         if result.label not in ok:
             wrong = result.binding if c.level == "soft" else result.soft
             because = f': "{_short(wrong[0])}"' if wrong else ""
@@ -1191,8 +1183,6 @@ def _check_placeholders(c: Clause, bodies: Sequence[tuple[str, str, int]], add: 
 
 
 def _check_precedents(c: Clause, index: Corpus | None, add: Any) -> None:
-    from ..errors import ReferenceNotFound
-
     refs = [(p.ref, p.line) for p in c.precedents]
     if c.text_from:
         refs.append((c.text_from, c.line_of("text_from")))

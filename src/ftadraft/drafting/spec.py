@@ -37,7 +37,7 @@ from .. import safe_yaml
 from ..errors import FtadraftError, ReferenceNotFound
 from . import clauses as _clauses
 from .clauses import (
-    LEVELS,
+    CLAUSE_LEVELS,
     Clause,
     ClauseError,
     ClauseLibrary,
@@ -866,7 +866,7 @@ def _party_name(code: str) -> str:
 
 def _nearest(candidates: Sequence[Clause], level: str) -> Clause:
     """The clause closest to ``level`` (less ambitious wins a tie); the plain variant before named ones."""
-    want = LEVELS.index(level)
+    want = CLAUSE_LEVELS.index(level)
     return min(candidates, key=lambda c: (abs(c.level_rank - want), c.level_rank > want,
                                           not c.id.endswith("/" + c.level), c.id))
 
@@ -899,7 +899,7 @@ def missing_levels(library: ClauseLibrary, chapter: str, level: str) -> dict[str
         if topic.startswith("general/"):
             continue
         if not any(c.level == level for c in found):
-            out[topic] = sorted({c.level for c in found}, key=LEVELS.index)
+            out[topic] = sorted({c.level for c in found}, key=CLAUSE_LEVELS.index)
     return out
 
 
@@ -912,8 +912,8 @@ def new_spec(library: ClauseLibrary, chapter: str, level: str, parties: Sequence
     :func:`missing_levels`); with ``nearest``, the nearest level stands in for them, each marked with a
     comment. A topic another chosen clause cross-references is always included (nearest level)."""
     area = _area(chapter)
-    if level not in LEVELS:
-        raise FtadraftError(f"{level}: no such level; levels are {', '.join(LEVELS)}")
+    if level not in CLAUSE_LEVELS:
+        raise FtadraftError(f"{level}: no such level; levels are {', '.join(CLAUSE_LEVELS)}")
     codes = [p.strip().upper() for p in parties if p.strip()]
     if len(codes) < 2 or len(set(codes)) != len(codes) or not all(_CODE.match(c) for c in codes):
         raise FtadraftError(f"{','.join(parties)}: give two or more different party codes (e.g. USA,GBR)")
@@ -1110,3 +1110,16 @@ def proposal_html(p: Proposal, *, clean: bool = False) -> str:
                 out.append(f"<p><em>Precedents:</em> {escape('; '.join(a.precedents))}</p>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def read_spec_text(text: str, where: str = "draft.yaml") -> tuple[Spec | None, list[Problem]]:
+    """:func:`read_spec` for a spec held in memory (a web form, a paste): the same strict reader and checks,
+    problems named ``where:LINE``; stops at the first YAML problem (no retry with the value quoted)."""
+    try:
+        root = safe_yaml.load(text.encode("utf-8"), where, kind="specs")
+    except safe_yaml.YamlError as exc:
+        return None, [Problem("error", exc.path, exc.line, exc.problem)]
+    problems: list[Problem] = []
+    spec = _parse(root, where, problems)
+    problems.sort(key=lambda p: p.line)
+    return spec, problems

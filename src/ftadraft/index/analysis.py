@@ -5,17 +5,25 @@ boundaries over its tokens) and the lemma lookup
 tables of ``spacy-lookups-data``: no model download, deterministic output. spaCy is imported
 lazily so commands that do not analyse text start fast. Large batches are spread over worker
 processes (``FTADRAFT_WORKERS``, default: the number of CPUs).
+
+spaCy's tokenizer splits a text at whitespace and tokenises every space-delimited chunk ("span") on
+its own, and most spans repeat (70,000 distinct spans make up the 5.6 million of ToTA's English
+texts). So each distinct span is tokenised by spaCy once per process, and what the index needs of it
+is kept: the lemmas of its words, where its first word starts, and where sentences end inside it. A
+text is then analysed by splitting it and looking its spans up, without building a spaCy ``Doc``;
+texts with other whitespace than single spaces go through spaCy whole. Both give the same lemmas and
+sentences (``tests/index/test_ingest_equivalence.py`` compares them on real treaties).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate, compress
 from typing import Any
-
-from .workers import pool as worker_pool
 
 #: Languages with a tokenizer and a lemma table; anything else is tokenised as English without lemmas.
 LEMMA_LANGUAGES = ("en", "es", "fr")
@@ -99,20 +107,48 @@ class TagInput:
     lang: str = "en"
 
 
+#: Tokens that end a sentence (the rule of spaCy's sentencizer).
+_SENTENCE_END = frozenset((".", "!", "?"))
+#: Whitespace other than the space character (texts with it are tokenised whole).
+_OTHER_SPACE = re.compile(r"[^\S ]")
+
+
+@dataclass(frozen=True)
+class _Ends:
+    """Where sentences end inside one span that holds a sentence-ending token: the offset of its first
+    word (None: no word), whether an ending token comes before that word, the offsets of its other
+    words that follow an ending token, and whether one follows its last word."""
+
+    first: int | None
+    before_first: bool
+    starts: tuple[int, ...]
+    after_last: bool
+
+
 class _Pipeline:
-    """One language's tokenizer and lemma lookup, with a per-process lemma cache."""
+    """One language's tokenizer and lemma lookup, with per-process caches of lemmas and of spans."""
 
     def __init__(self, lang: str) -> None:
+        from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER
         from spacy.lang.lex_attrs import LEX_ATTRS
-        from spacy.lookups import load_lookups
         from spacy.vocab import Vocab
 
-        self.vocab = Vocab(lex_attr_getters=dict(LEX_ATTRS))  # lower case, punctuation and space flags
+        # Only the attributes analysis reads (lower case, punctuation and space flags): computing
+        # spaCy's other lexical attributes for every new word form cost more than tokenising.
+        self.vocab = Vocab(lex_attr_getters={a: LEX_ATTRS[a] for a in (LOWER, IS_PUNCT, IS_SPACE)})
         self.tokenizer = _treaty_tokenizer(self.vocab, lang)
-        self.table: Any = None
-        if lang in LEMMA_LANGUAGES:  # the lookup lemmatiser's table, from spacy-lookups-data
-            self.table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+        self.table: dict[str, Any] | None = _lemma_table(lang) if lang in LEMMA_LANGUAGES else None
         self.cache: dict[str, str] = dict(LEMMA_OVERRIDES.get(lang, {}))
+        #: span -> the lemmas of its words joined by spaces ("" when it has none)
+        self.pieces: dict[str, str] = {}
+        #: span -> offset of its first word (spans with a word only)
+        self.first_word: dict[str, int] = {}
+        #: span -> sentence ends inside it (spans with a sentence-ending token only)
+        self.ends: dict[str, _Ends] = {}
+        #: span -> (lower-case form, lemma) of each of its tokens, for the index vocabulary
+        self.forms: dict[str, tuple[tuple[str, str], ...]] = {}
+        #: spans whose lemmas cannot be joined span by span (a word whose lemma is empty)
+        self.odd: set[str] = set()
 
     def lemma(self, lower: str) -> str:
         value = self.cache.get(lower)
@@ -123,64 +159,166 @@ class _Pipeline:
             value = self.cache[lower] = str(found).lower()
         return value
 
+    def _learn(self, spans: Sequence[str]) -> None:
+        """Tokenise new spans (no whitespace in them), each on its own as spaCy tokenises it inside a text:
+        a few thousand at a time in one text, kept apart by a line break (a whitespace token that no
+        special case of the tokenizer can span), then each span's tokens by their offsets."""
+        for i in range(0, len(spans), 4096):
+            chunk = spans[i : i + 4096]
+            offsets = list(accumulate((len(s) + 3 for s in chunk), initial=0))
+            tokens: list[list[Any]] = [[] for _ in chunk]
+            k = 0
+            for tok in self.tokenizer(" \n ".join(chunk)):
+                if tok.is_space:
+                    continue
+                while tok.idx >= offsets[k + 1]:
+                    k += 1
+                tokens[k].append(tok)
+            for span, toks, offset in zip(chunk, tokens, offsets, strict=False):
+                self._learn_span(span, toks, offset)
+
+    def _learn_span(self, span: str, toks: list[Any], offset: int) -> None:
+        """What analysis keeps of one span, from its tokens (``offset``: where the span starts in their text)."""
+        words: list[str] = []
+        forms: list[tuple[str, str]] = []
+        first: int | None = None
+        before_first = pending = has_end = False
+        starts: list[int] = []
+        for tok in toks:
+            lemma = self.lemma(tok.lower_)
+            forms.append((tok.lower_, lemma))
+            if tok.text in _SENTENCE_END:
+                pending = has_end = True
+            if tok.is_space or tok.is_punct:
+                continue
+            words.append(lemma)
+            if first is None:
+                first, before_first = tok.idx - offset, pending
+            elif pending:
+                starts.append(tok.idx - offset)
+            pending = False
+        self.pieces[span] = " ".join(words)
+        self.forms[span] = tuple(forms)
+        if first is not None:
+            self.first_word[span] = first
+        if has_end:
+            self.ends[span] = _Ends(first, before_first, tuple(starts), pending)
+        if "" in words:
+            self.odd.add(span)
+
     def run(self, texts: Sequence[str], vocabulary: dict[str, str] | None = None) -> list[Analysis]:
-        """Analyse texts in batches; lemmas are looked up once per distinct word form per batch.
-        ``vocabulary`` receives every word form met (lower case) -> its lemma."""
-        import numpy as np
-        from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, ORTH
+        """Analyse texts; ``vocabulary`` receives every word form met (lower case) -> its lemma."""
+        from .. import fingerprint  # numpy: loaded when analysing, not on import
 
-        from .. import fingerprint  # numpy too: loaded when analysing, not on import
-
-        strings = self.vocab.strings
-        terminal = np.array([strings.add(c) for c in _SENTENCE_END], dtype=np.uint64)
+        split: list[list[str] | None] = []
+        met: set[str] = set()
+        for text in texts:
+            # Words separated by single spaces (normalised text): spaCy's spans are exactly these.
+            if text and text[0] != " " and text[-1] != " " and "  " not in text and not _OTHER_SPACE.search(text):
+                spans = text.split(" ")
+                met.update(spans)
+                split.append(spans)
+            else:
+                split.append(None)
+        self._learn(sorted(s for s in met if s not in self.pieces))
         out: list[Analysis] = []
-        for i in range(0, len(texts), 256):
-            batch = texts[i : i + 256]
-            arrays = [
-                doc.to_array([LOWER, IS_SPACE, IS_PUNCT, ORTH, IDX])
-                for doc in self.tokenizer.pipe(batch)
-            ]
-            stacked = np.concatenate(arrays) if arrays else np.zeros((0, 5), dtype=np.uint64)
-            keep = (stacked[:, 1] == 0) & (stacked[:, 2] == 0)
-            forms, inverse = np.unique(stacked[:, 0], return_inverse=True)
-            form_strings = [strings[int(h)] for h in forms.tolist()]
-            form_lemmas = [self.lemma(f) for f in form_strings]
-            if vocabulary is not None:
-                vocabulary.update(zip(form_strings, form_lemmas, strict=True))
-            lemmas = np.array(form_lemmas, dtype=object)[inverse.ravel()]
-            pos = 0
-            for text, arr in zip(batch, arrays, strict=True):
-                n = len(arr)
-                words = lemmas[pos : pos + n][keep[pos : pos + n]]
-                starts = _sentence_starts(arr, terminal) if text else []
-                ends = starts[1:] + [len(text)]
-                sentences = tuple(
-                    (s, s + len(text[s:e].rstrip())) for s, e in zip(starts, ends, strict=False) if text[s:e].strip()
-                )
-                fp = fingerprint.to_bytes(fingerprint.hashes(text))
-                out.append(Analysis(" ".join(words.tolist()), sentences, fp))
-                pos += n
+        odd = self.odd
+        for text, words in zip(texts, split, strict=True):
+            if words is None or (odd and not odd.isdisjoint(words)):
+                lemmas, sentences = self._run_whole(text, vocabulary)
+            else:
+                lemmas, sentences = self._from_spans(text, words)
+            out.append(Analysis(lemmas, sentences, fingerprint.to_bytes(fingerprint.hashes(text))))
+        if vocabulary is not None:
+            forms = self.forms
+            for span in met:
+                vocabulary.update(forms[span])
         return out
 
+    def _from_spans(self, text: str, spans: list[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+        """Lemmas and sentences of a text made of ``spans`` joined by single spaces (all learnt)."""
+        pieces = list(map(self.pieces.__getitem__, spans))
+        lemmas = " ".join(filter(None, pieces))
+        first_word = self.first_word
+        n = len(spans)
+        i = 0
+        while i < n and not pieces[i]:
+            i += 1
+        if i == n:
+            return lemmas, _sentences(text, [0])
+        ends = self.ends
+        marked = list(compress(range(n), map(ends.__contains__, spans)))
+        if not marked:
+            offset = sum(map(len, spans[:i])) + i
+            return lemmas, _sentences(text, [offset + first_word[spans[i]]])
+        cum = list(accumulate(map(len, spans), initial=0))  # offset of span j: cum[j] + j
+        starts = [cum[i] + i + first_word[spans[i]]]
+        pending = False
+        info = ends.get(spans[i])
+        if info is not None:
+            starts.extend(cum[i] + i + x for x in info.starts)
+            pending = info.after_last
+        k = i + 1  # spans before k are done
+        for m in marked:
+            if m < k:
+                continue
+            if pending:
+                j = k
+                while j < m and not pieces[j]:
+                    j += 1
+                if j < m:  # a span with words and no ending token starts the sentence
+                    starts.append(cum[j] + j + first_word[spans[j]])
+                    pending = False
+            info = ends[spans[m]]
+            if info.first is None:
+                pending = True
+            else:
+                if pending or info.before_first:
+                    starts.append(cum[m] + m + info.first)
+                starts.extend(cum[m] + m + x for x in info.starts)
+                pending = info.after_last
+            k = m + 1
+        if pending:
+            j = k
+            while j < n and not pieces[j]:
+                j += 1
+            if j < n:
+                starts.append(cum[j] + j + first_word[spans[j]])
+        return lemmas, _sentences(text, starts)
 
-#: Tokens that end a sentence (the rule of spaCy's sentencizer, applied to token arrays at C speed:
-#: the Python-level sentencizer cost as much as tokenising).
-_SENTENCE_END = (".", "!", "?")
+    def _run_whole(self, text: str, vocabulary: dict[str, str] | None) -> tuple[str, tuple[tuple[int, int], ...]]:
+        """Lemmas and sentences of one text tokenised whole by spaCy (texts with other whitespace)."""
+        words: list[str] = []
+        starts: list[int] = []
+        pending = False
+        for tok in self.tokenizer(text):
+            lemma = self.lemma(tok.lower_)
+            if vocabulary is not None:
+                vocabulary[tok.lower_] = lemma
+            if tok.text in _SENTENCE_END:
+                pending = True
+            if tok.is_space or tok.is_punct:
+                continue
+            words.append(lemma)
+            if not starts or pending:
+                starts.append(tok.idx)
+            pending = False
+        return " ".join(words), (_sentences(text, starts or [0]) if text else ())
 
 
-def _sentence_starts(arr: Any, terminal: Any) -> list[int]:
-    """Character offsets where sentences start: the first word after a run of sentence-ending
-    punctuation (closing quotes and brackets stay with the sentence they close)."""
-    import numpy as np
+def _sentences(text: str, starts: list[int]) -> tuple[tuple[int, int], ...]:
+    """Sentences from their start offsets: each runs to the next start, trailing space trimmed; empty
+    ones dropped."""
+    ends = starts[1:] + [len(text)]
+    return tuple((s, s + len(text[s:e].rstrip())) for s, e in zip(starts, ends, strict=True) if text[s:e].strip())
 
-    words = np.flatnonzero((arr[:, 1] == 0) & (arr[:, 2] == 0))  # not space, not punctuation
-    if len(words) == 0:
-        return [0]
-    ends = np.flatnonzero(np.isin(arr[:, 3], terminal))
-    nxt = np.searchsorted(words, ends + 1)
-    nxt = np.unique(nxt[nxt < len(words)])
-    first = [int(arr[words[0], 4])]
-    return first + [int(x) for x in arr[words[nxt], 4].tolist() if int(x) > first[0]]
+
+def _lemma_table(lang: str) -> dict[str, Any]:
+    """The lookup lemmatiser's table from spacy-lookups-data, as a plain dict (spaCy's ``Table`` holds
+    the same pairs by string hash and takes seconds longer to build)."""
+    from spacy.util import load_language_data, registry
+
+    return dict(load_language_data(registry.lookups.get(lang)["lemma_lookup"]))
 
 
 @cache
@@ -194,7 +332,8 @@ def _run_chunk(lang: str, texts: Sequence[str]) -> tuple[list[Analysis], dict[st
     return _pipeline(lang).run(texts, forms), forms
 
 
-def _workers() -> int:
+def worker_count() -> int:
+    """How many worker processes large batches use: ``$FTADRAFT_WORKERS``, or the number of CPUs."""
     env = os.environ.get("FTADRAFT_WORKERS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
@@ -226,27 +365,20 @@ def analyze_mixed(
     """
     if not items:
         return []
-    # Loading a language's lemma table costs seconds (French: ~5 s), so each language other than the
-    # largest one goes to a single worker, and first: it loads while the other worker starts on the rest.
     by_lang: dict[str, list[int]] = {}
     for pos, (lang, _text) in enumerate(items):
         by_lang.setdefault(lang, []).append(pos)
-    main_lang = max(by_lang, key=lambda lang: sum(len(items[p][1]) for p in by_lang[lang]))
-    chunks: list[tuple[str, list[int], list[str]]] = [
-        (lang, positions, [items[p][1] for p in positions]) for lang, positions in by_lang.items() if lang != main_lang
-    ]
-    positions_: list[int] = []
-    size = 0
-    for pos in by_lang[main_lang]:
-        positions_.append(pos)
-        size += len(items[pos][1])
-        if size >= _CHUNK_CHARS:
-            chunks.append((main_lang, positions_, [items[p][1] for p in positions_]))
-            positions_, size = [], 0
-    if positions_:
-        chunks.append((main_lang, positions_, [items[p][1] for p in positions_]))
+    chunks: list[tuple[str, list[int], list[str]]] = []
+    for lang, positions in by_lang.items():
+        start, size = 0, 0
+        for n, pos in enumerate(positions, start=1):
+            size += len(items[pos][1])
+            if size >= _CHUNK_CHARS or n == len(positions):
+                chunk = positions[start:n]
+                chunks.append((lang, chunk, [items[p][1] for p in chunk]))
+                start, size = n, 0
     total_chars = sum(len(t) for _, t in items)
-    n_workers = min(workers or _workers(), len(chunks))
+    n_workers = min(workers or worker_count(), len(chunks))
     results: list[Analysis | None] = [None] * len(items)
 
     def collect(lang: str, positions: list[int], chunk: tuple[list[Analysis], dict[str, str]]) -> None:
@@ -262,6 +394,8 @@ def analyze_mixed(
         for lang, positions, texts in chunks:
             collect(lang, positions, _run_chunk(lang, texts))
     else:
+        from .workers import pool as worker_pool
+
         with worker_pool(n_workers) as pool:
             langs = [c[0] for c in chunks]
             texts_list = [c[2] for c in chunks]

@@ -10,10 +10,11 @@ operations in the same order, so scores are bit-identical to ``bm25()`` and ties
 with characters other than ASCII, are scored by FTS5 itself, once per phrase. The counts are checked
 against FTS5's own vocabulary when they are built; if they differ, nothing is built.
 
-For ToTA the counts take 35 MB (3.1 M (term, provision) pairs), the stored texts kept for phrase
-look-ups 50 MB, and building them 4-5 s of CPU (reading and tokenising 7 M lemmas). So
-:mod:`ftadraft.search.engine` builds them only once a session has spent about as long in FTS5; they live
-in the corpus's :class:`~ftadraft.corpus.SessionCache`, renewed whenever the index changes.
+For ToTA the counts take 35 MB (3.1 M (term, provision) pairs) and building them 4-5 s of CPU (reading
+and tokenising 7 M lemmas); ``corpus add`` builds and saves them (:func:`ftadraft.search.engine.prepare`),
+so sessions load them (0.2 s) once their queries have spent that long in FTS5. They live in the corpus's
+:class:`~ftadraft.corpus.SessionCache`, renewed whenever the index changes. All SQL is the store's: this
+module asks :class:`~ftadraft.index.store.Index` for the FTS table's layout, content and vocabulary.
 """
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ import ctypes
 import json
 import math
 import re
-import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .store import Index
 
 #: BM25 parameters of FTS5's bm25() (fixed in SQLite's fts5_aux.c).
 K1 = 1.2
@@ -64,7 +68,8 @@ class Postings:
     counts: np.ndarray  # (columns, pairs): occurrences of the term in each column of the doc
     spaced: np.ndarray  # uint8 per pair: bit c set if the term is a space-separated word of column c's text
     #: (FTS5 also finds tokens inside "14.3", "(a)" or "Party"; a text search for " word " does not)
-    texts: list[tuple[str, ...]]  # each row's column texts as stored (for phrases the counts cannot place)
+    #: Each row's column texts as stored: only while building (for the phrase table), never saved.
+    texts: list[tuple[str, ...]] | None = None
     _phrases: dict[tuple[str, tuple[float, ...]], tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, repr=False
     )
@@ -99,9 +104,7 @@ class Postings:
         ok[ok] = self.rowids[pos[ok]] == rowids[ok]
         return np.where(ok, pos, -1)
 
-    def phrase_scores(
-        self, conn: sqlite3.Connection, phrase: str, weights: Sequence[float]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def phrase_scores(self, index: Index, phrase: str, weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Doc numbers and bm25() contributions of one query phrase (the text between the quotes of
         ``"phrase"`` in an FTS5 query): exactly what that phrase adds to a row's bm25()."""
         tokens = ascii_tokens(phrase)
@@ -110,7 +113,7 @@ class Postings:
         key = (phrase, tuple(weights))
         found = self._phrases.get(key)
         if found is None:  # FTS5 scores it once (phrases come from the thesaurus, mostly: a bounded set)
-            found = self._fts_scores(conn, phrase, weights)
+            found = self._fts_scores(index, phrase, weights)
             if len(self._phrases) >= 4096:  # keep memory bounded all the same
                 self._phrases.clear()
             self._phrases[key] = found
@@ -136,12 +139,8 @@ class Postings:
         d = self.lengths[docs]
         return docs, idf * ((freq * (K1 + 1.0)) / (freq + K1 * ((1 - B) + (B * d) / avgdl)))
 
-    def _fts_scores(
-        self, conn: sqlite3.Connection, phrase: str, weights: Sequence[float]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        sql = (f"SELECT rowid, bm25({self.table}, {', '.join('?' * len(weights))}) FROM {self.table} "
-               f"WHERE {self.table} MATCH ?")
-        rows = conn.execute(sql, (*weights, '"' + phrase.replace('"', "") + '"')).fetchall()
+    def _fts_scores(self, index: Index, phrase: str, weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        rows = index.fts_phrase_scores(phrase, weights)
         if not rows:
             return self.docs[:0], np.zeros(0)
         rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -156,7 +155,7 @@ class Postings:
 
     def top(
         self,
-        conn: sqlite3.Connection,
+        index: Index,
         phrases: Sequence[str],
         weights: Sequence[float],
         limit: int,
@@ -167,7 +166,7 @@ class Postings:
         ties in ascending rowid. ``allowed`` (bool per doc) restricts the rows, like a WHERE clause."""
         acc = np.zeros(self.n_rows)
         for ph in phrases:  # FTS5 adds the phrases' contributions in query order
-            docs, scores = self.phrase_scores(conn, ph, weights)
+            docs, scores = self.phrase_scores(index, ph, weights)
             acc[docs] += scores
         cand = np.flatnonzero(acc)
         if allowed is not None:
@@ -193,7 +192,7 @@ class Postings:
 
 
 #: Changes when the arrays below change meaning (the cache file name carries it).
-LAYOUT = "v1"
+LAYOUT = "v2"
 _ARRAYS = ("rowids", "lengths", "indptr", "docs", "counts", "spaced")
 
 
@@ -205,8 +204,6 @@ def to_arrays(p: Postings) -> dict[str, np.ndarray]:
     meta = json.dumps({"table": p.table, "columns": list(p.columns), "total_tokens": p.total_tokens})
     out["meta"] = np.frombuffer(meta.encode(), dtype=np.uint8)
     out["terms"], out["term_offsets"] = pack_strings(list(p.terms))  # dict order is term-number order
-    for c in range(len(p.columns)):
-        out[f"text{c}"], out[f"text{c}_offsets"] = pack_strings([t[c] for t in p.texts])
     return out
 
 
@@ -218,14 +215,12 @@ def from_arrays(a: dict[str, np.ndarray]) -> Postings | None:
         meta = json.loads(a["meta"].tobytes().decode())
         columns = tuple(meta["columns"])
         terms = {t: i for i, t in enumerate(unpack_strings(a["terms"], a["term_offsets"]))}
-        per_column = (unpack_strings(a[f"text{c}"], a[f"text{c}_offsets"]) for c in range(len(columns)))
-        texts = list(zip(*per_column, strict=True))
         p = Postings(table=meta["table"], columns=columns, rowids=a["rowids"], lengths=a["lengths"],
                      total_tokens=int(meta["total_tokens"]), terms=terms, indptr=a["indptr"], docs=a["docs"],
-                     counts=a["counts"], spaced=a["spaced"], texts=texts)
+                     counts=a["counts"], spaced=a["spaced"])
     except (KeyError, ValueError, TypeError, UnicodeDecodeError):
         return None
-    ok = (len(p.indptr) == len(terms) + 1 and len(texts) == p.n_rows == len(p.lengths)
+    ok = (len(p.indptr) == len(terms) + 1 and p.n_rows == len(p.lengths)
           and p.counts.shape == (len(columns), len(p.docs)) == (len(columns), len(p.spaced)))
     return p if ok else None
 
@@ -241,14 +236,14 @@ def ascii_tokens(text: str) -> list[str] | None:
     return text.translate(_ASCII_FOLD).split() if text.isascii() else None
 
 
-def fts_spec(conn: sqlite3.Connection, table: str) -> tuple[str, str, str, list[str]] | None:
+def fts_spec(index: Index, table: str) -> tuple[str, str, str, list[str]] | None:
     """(content table, its rowid column, tokenizer arguments, columns) of an external-content FTS5
     table whose tokenizer this module reproduces (unicode61, with or without diacritics folding),
     else None."""
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-    if row is None or "fts5" not in (row[0] or "").lower():
+    layout = index.fts_layout(table)
+    if layout is None or "fts5" not in layout[0].lower():
         return None
-    sql = row[0]
+    sql, columns = layout
     m = _TOKENIZE.search(sql)
     spec = m.group(2).strip() if m else "unicode61"
     words = spec.split()
@@ -263,32 +258,29 @@ def fts_spec(conn: sqlite3.Connection, table: str) -> tuple[str, str, str, list[
     if c is None:
         return None
     r = _CONTENT_ROWID.search(sql)
-    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
     return c.group(2), r.group(2) if r else "rowid", spec, columns
 
 
-def build(conn: sqlite3.Connection, table: str = "provisions_fts") -> Postings | None:
+def build(index: Index, table: str = "provisions_fts",
+          progress: Callable[[int, int], None] | None = None) -> Postings | None:
     """Read every row of ``table``'s content and count its tokens the way FTS5 does (ASCII here,
     words with other characters by an in-memory FTS5 table with the same tokenizer); None when the
-    table's tokenizer is not one this module reproduces."""
-    spec = fts_spec(conn, table)
+    table's tokenizer is not one this module reproduces. ``progress(done, total)`` is told the rows
+    counted (once per column)."""
+    spec = fts_spec(index, table)
     if spec is None:
         return None
     content, rowid, tokenizer, columns = spec
-    cur = conn.cursor()
-    cur.row_factory = None
-    rows = cur.execute(f"SELECT {rowid}, {', '.join(columns)} FROM {content} ORDER BY {rowid}").fetchall()
+    rows = index.fts_content(content, rowid, columns)
     n = len(rows)
     rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
     # Texts with characters other than ASCII are few (6,000 of 123,000 in ToTA), and so are their words
     # with such characters (3,000 different ones): FTS5's own tokenizer splits those words.
     non_ascii = {(d, c): _words(s) for d, r in enumerate(rows) for c, s in enumerate(r[1:]) if s and not s.isascii()}
-    special = _tokenize_words({w for ws in non_ascii.values() for w in ws if not w.isascii()}, tokenizer)
+    special = index.fts_tokens({w for ws in non_ascii.values() for w in ws if not w.isascii()}, tokenizer)
     # FTS5's own vocabulary: the terms (allocated once, up front) and, to check the counts against,
     # how many rows and instances each has. A token it does not know means the tokenizers differ.
-    vocab = f"temp.{table}_ranking_vocab"
-    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab} USING fts5vocab(main, {table}, 'row')")
-    listed = cur.execute(f"SELECT term, doc, cnt FROM {vocab}").fetchall()
+    listed = index.fts_vocabulary(table)
     terms = {t: i for i, (t, _, _) in enumerate(listed)}
     lengths = np.zeros(n, dtype=np.float64)
     keys: list[np.ndarray] = []  # term * n + doc, one per (term, doc, column) that occurs
@@ -296,6 +288,8 @@ def build(conn: sqlite3.Connection, table: str = "provisions_fts") -> Postings |
     cols: list[np.ndarray] = []
     spaced: list[np.ndarray] = []  # whether the term is also a space-separated word of the stored text
     for c in range(len(columns)):
+        if progress:
+            progress(c * n, len(columns) * n)
         for lo in range(0, n, _CHUNK):  # in slices, so that only a slice's token strings exist at once
             per_doc: list[Counter[str]] = []
             odd: list[tuple[int, list[bool]]] = []  # docs whose text is not just its tokens, space-separated
@@ -369,6 +363,8 @@ def build(conn: sqlite3.Connection, table: str = "provisions_fts") -> Postings |
     )
     del key, order, first, pair, col, cnt, flag, pairs, keys, counts, cols, spaced
     _give_back_memory()
+    if progress:
+        progress(len(columns) * n, len(columns) * n)
     return built
 
 
@@ -386,21 +382,3 @@ def _words(text: str) -> list[str]:
     """``text`` split at whitespace and ASCII punctuation (which always separate FTS5 tokens), ASCII
     letters in lower case: ASCII words are FTS5 tokens as they are."""
     return text.encode().translate(_BYTES_FOLD).decode().split()
-
-
-def _tokenize_words(words: set[str], tokenizer: str) -> dict[str, list[str]]:
-    """FTS5 tokens of each word, from an in-memory FTS5 table with the given tokenizer arguments."""
-    out: dict[str, list[str]] = {w: [] for w in words}
-    if not words:
-        return out
-    ordered = sorted(words)
-    mem = sqlite3.connect(":memory:")
-    try:
-        mem.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{tokenizer.replace(chr(39), '')}')")
-        mem.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", enumerate(ordered))
-        mem.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
-        for term, doc, _offset in sorted(mem.execute("SELECT term, doc, offset FROM v"), key=lambda r: (r[1], r[2])):
-            out[ordered[doc]].append(term)
-    finally:
-        mem.close()
-    return out

@@ -294,28 +294,18 @@ class Index:
         ``analyses`` maps provision id to its lemmas and sentences (see :mod:`ftadraft.index.analysis`);
         ``vocabulary`` adds word forms -> lemmas, used to lemmatise queries without spaCy.
         """
-        replaced: list[str] = []
-        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        with self.writer() as w:
+            replaced = w.write(documents, ingest_keys, analyses)
+            w.add_vocabulary(vocabulary or {})
+        return replaced
+
+    @contextmanager
+    def writer(self) -> Iterator[DocumentWriter]:
+        """A bulk write in batches, in one transaction: every batch written through the
+        :class:`DocumentWriter` commits when the block ends, or none does (the file is checked first)."""
         with self.transaction() as conn:
             self._check_integrity(conn)
-            for doc in documents:
-                if self._delete_agreement(conn, doc.agreement.id):
-                    replaced.append(doc.agreement.id)
-            first_new = conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM provisions").fetchone()[0]
-            for doc, key in zip(documents, ingest_keys, strict=True):
-                self._insert_document(conn, doc, key, now, analyses)
-            if vocabulary:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO vocabulary (lang, form, lemma) VALUES (?, ?, ?)",
-                    [(lang, form, lemma) for (lang, form), lemma in vocabulary.items()],
-                )
-            # One set-based FTS insert is several times faster than a trigger per row.
-            conn.execute(
-                "INSERT INTO provisions_fts(rowid, title_lemmas, chapter_lemmas, lemmas) "
-                "SELECT rowid, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE rowid >= ?",
-                (first_new,),
-            )
-        return replaced
+            yield DocumentWriter(conn)
 
     def remove(self, agreement_ids: Iterable[str]) -> int:
         """Remove agreements (and their provisions) in one transaction; return how many existed."""
@@ -374,7 +364,8 @@ class Index:
                     p.id, p.agreement_id, p.order, chapter_ord.get((p.chapter_number, p.chapter_title)),
                     p.chapter_number, p.chapter_title, p.section, p.number, number_key(p.number), p.title,
                     p.text, p.normalized, text_sha(p.normalized),
-                    _json([[f.marker, f.text] for f in p.footnotes]), _json(dict(p.source)), _json(list(p.flags)),
+                    _json([[f.marker, f.text] for f in p.footnotes]) if p.footnotes else "[]", _json(dict(p.source)),
+                    _json(list(p.flags)) if p.flags else "[]",
                     an.lemmas, an.title_lemmas, an.chapter_lemmas, _json(an.sentences),
                     len(p.normalized.split()), an.obligation or p.obligation,
                     an.fingerprint or fingerprint.to_bytes(fingerprint.hashes(p.normalized)),
@@ -554,16 +545,21 @@ class Index:
     def _where(self, f: ProvisionFilter, first: str = " AND ") -> str:
         return (first + " AND ".join(f.where)) if f.where else ""
 
-    def fts_top(self, expr: str, weights: Sequence[float], f: ProvisionFilter, limit: int,
-                *, rowids: bool = False) -> list[tuple[Any, float]] | None:
-        """(provision id, or rowid, and BM25 as a positive score) of the best rows FTS5 finds for the
-        FTS5 expression ``expr``; None when FTS5 cannot parse it."""
-        column = "p.rowid" if rowids else "p.id"
-        sql = (f"SELECT {column}, bm25(provisions_fts, {', '.join('?' * len(weights))}) AS score FROM provisions_fts "
-               "JOIN provisions p ON p.rowid = provisions_fts.rowid JOIN agreements a ON a.id = p.agreement_id "
-               "WHERE provisions_fts MATCH ?" + self._where(f) + " ORDER BY score LIMIT ?")
+    def fts_top(self, expr: str, weights: Sequence[float], f: ProvisionFilter,
+                limit: int) -> list[tuple[int, float]] | None:
+        """(rowid, BM25 as a positive score) of the best rows FTS5 finds for the FTS5 expression ``expr``,
+        ties in ascending rowid; None when FTS5 cannot parse it. Without conditions the FTS5 table is asked
+        alone (joining every match to its provision and agreement doubles the cost)."""
+        marks = ", ".join("?" * len(weights))
+        if f.where:
+            sql = (f"SELECT p.rowid, bm25(provisions_fts, {marks}) AS score FROM provisions_fts "
+                   "JOIN provisions p ON p.rowid = provisions_fts.rowid JOIN agreements a ON a.id = p.agreement_id "
+                   "WHERE provisions_fts MATCH ?" + self._where(f) + " ORDER BY score, p.rowid LIMIT ?")
+        else:
+            sql = (f"SELECT rowid, bm25(provisions_fts, {marks}) AS score FROM provisions_fts "
+                   "WHERE provisions_fts MATCH ? ORDER BY score, rowid LIMIT ?")
         try:
-            return [(key, -score) for key, score in self.conn.execute(sql, (*weights, expr, *f.args, limit))]
+            return [(rowid, -score) for rowid, score in self.conn.execute(sql, (*weights, expr, *f.args, limit))]
         except sqlite3.OperationalError:
             return None
 
@@ -579,22 +575,80 @@ class Index:
         sql = "SELECT p.rowid FROM provisions p JOIN agreements a ON a.id = p.agreement_id" + self._where(f, " WHERE ")
         return [r for (r,) in self.conn.execute(sql, f.args)]
 
-    def browse(self, f: ProvisionFilter, limit: int) -> list[str]:
-        """Provision ids ``f`` lets through in browse order: binding first, then newest agreements first."""
+    def browse(self, f: ProvisionFilter, limit: int) -> list[int]:
+        """Rowids of the provisions ``f`` lets through in browse order: binding first, then newest agreements first."""
         order = "CASE p.obligation WHEN 'binding' THEN 0 WHEN 'mixed' THEN 1 WHEN 'soft' THEN 2 ELSE 3 END"
-        sql = ("SELECT p.id FROM provisions p JOIN agreements a ON a.id = p.agreement_id" + self._where(f, " WHERE ")
+        sql = ("SELECT p.rowid FROM provisions p JOIN agreements a ON a.id = p.agreement_id" + self._where(f, " WHERE ")
                + f" ORDER BY {order}, a.signed DESC, p.agreement_id, p.ord LIMIT ?")
-        return [pid for (pid,) in self.conn.execute(sql, (*f.args, limit))]
+        return [r for (r,) in self.conn.execute(sql, (*f.args, limit))]
 
     def ids_of_rowids(self, rowids: Sequence[int]) -> dict[int, str]:
         """rowid → provision id."""
         q = "SELECT rowid, id FROM provisions WHERE rowid IN ({marks})"
         return {r[0]: r[1] for r in self._rows_in(q, list(rowids))}
 
+    def hit_provisions(self, rowids: Sequence[int]) -> dict[int, Provision]:
+        """The provisions of a page of hits by rowid, with their topics: one query for the rows and one
+        for the topics (not one per provision)."""
+        rowids = list(dict.fromkeys(rowids))
+        topics: dict[int, list[str]] = {}
+        q = "SELECT provision_rowid, topic FROM provision_topics WHERE provision_rowid IN ({marks}) ORDER BY score DESC"
+        for rowid, topic in self._rows_in(q, rowids):
+            topics.setdefault(rowid, []).append(topic)
+        q = f"SELECT {_PROVISION_COLUMNS} FROM provisions WHERE rowid IN ({{marks}})"
+        return {r["rowid"]: _provision_row(r, tuple(topics.get(r["rowid"], ()))) for r in self._rows_in(q, rowids)}
+
     def lemma_strings(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
         """rowid → (title, chapter title, text) as lemma strings."""
         q = "SELECT rowid, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE rowid IN ({marks})"
         return {r[0]: (r[1], r[2], r[3]) for r in self._rows_in(q, list(rowids))}
+
+    def fts_phrase_scores(self, phrase: str, weights: Sequence[float]) -> list[tuple[int, float]]:
+        """(rowid, bm25()) of every row holding ``phrase`` (the text between the quotes of an FTS5 phrase)."""
+        sql = (f"SELECT rowid, bm25(provisions_fts, {', '.join('?' * len(weights))}) FROM provisions_fts "
+               "WHERE provisions_fts MATCH ?")
+        return self.conn.execute(sql, (*weights, '"' + phrase.replace('"', "") + '"')).fetchall()
+
+    def fts_layout(self, table: str = "provisions_fts") -> tuple[str, list[str]] | None:
+        """The ``CREATE VIRTUAL TABLE`` statement of an FTS table and its columns (None: no such table)."""
+        row = self.conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        if row is None or not row[0]:
+            return None
+        return row[0], [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
+
+    def fts_content(self, content: str, rowid: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(rowid, column texts ...) of every row of an FTS table's content table, by rowid."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return cur.execute(f"SELECT {rowid}, {', '.join(columns)} FROM {content} ORDER BY {rowid}").fetchall()
+
+    def fts_vocabulary(self, table: str = "provisions_fts") -> list[tuple[str, int, int]]:
+        """(term, rows holding it, instances) of every term of an FTS5 table, as fts5vocab lists them."""
+        vocab = f"temp.{table}_ranking_vocab"
+        self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab} USING fts5vocab(main, {table}, 'row')")
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return cur.execute(f"SELECT term, doc, cnt FROM {vocab}").fetchall()
+
+    @staticmethod
+    def fts_tokens(words: Iterable[str], tokenizer: str) -> dict[str, list[str]]:
+        """FTS5 tokens of each word under the tokenizer arguments ``tokenizer`` (an in-memory FTS5 table
+        splits them: the tokenizer itself decides, not a copy of its rules)."""
+        ordered = sorted(set(words))
+        out: dict[str, list[str]] = {w: [] for w in ordered}
+        if not ordered:
+            return out
+        mem = sqlite3.connect(":memory:")
+        try:
+            mem.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{tokenizer.replace(chr(39), '')}')")
+            mem.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", enumerate(ordered))
+            mem.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+            instances = mem.execute("SELECT term, doc, offset FROM v").fetchall()
+            for term, doc, _offset in sorted(instances, key=lambda r: (r[1], r[2])):
+                out[ordered[doc]].append(term)
+        finally:
+            mem.close()
+        return out
 
     def topic_scores(self, rowids: Sequence[int], topics: Sequence[str]) -> list[tuple[int, str, float]]:
         """(rowid, topic, score) of each of ``rowids`` tagged with one of ``topics``."""
@@ -602,8 +656,40 @@ class Index:
              f"AND topic IN ({_marks(topics)})")
         return [(r[0], r[1], r[2]) for r in self._rows_in(q, list(rowids), *topics)]
 
+    def weighted_topic_scores(self, rowids: Sequence[int], weights: Mapping[str, float]) -> dict[int, float]:
+        """rowid -> the best of score x weight over the topics in ``weights`` it is tagged with, for each of
+        ``rowids`` tagged with one (the products and their maximum in SQLite's doubles, as Python computes them)."""
+        if not weights:
+            return {}
+        topics = list(weights)
+        case = "CASE topic " + " ".join("WHEN ? THEN ?" for _ in topics) + " END"
+        q = (f"SELECT provision_rowid, max(score * {case}) FROM provision_topics WHERE provision_rowid IN ({{marks}}) "
+             f"AND topic IN ({_marks(topics)}) GROUP BY provision_rowid")
+        pairs = [v for t in topics for v in (t, float(weights[t]))]
+        cur = self._plain()
+        out: dict[int, float] = {}
+        for i in range(0, len(rowids), _IN_CHUNK):
+            part = list(rowids[i : i + _IN_CHUNK])
+            sql = q.format(marks=",".join("?" * len(part)))
+            out.update(cur.execute(sql, [*pairs, *part, *topics]).fetchall())
+        return out
+
     def provision_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM provisions").fetchone()[0])
+
+    def search_state(self) -> str:
+        """A key of what search derives from the index (its texts and vocabulary), cheap enough for a one-shot
+        search (milliseconds; :meth:`content_state` reads every provision): the agreements with their ingest
+        keys (any add, replace or remove changes them), the provisions' count and last row id, the vocabulary's
+        size and the schema version."""
+        h = hashlib.sha256()
+        for (agreement_id, key) in self.conn.execute("SELECT id, ingest_key FROM agreements ORDER BY id"):
+            h.update(f"{agreement_id}\x00{key}\x00".encode())
+        count, last = self.conn.execute("SELECT count(*), coalesce(max(rowid), 0) FROM provisions").fetchone()
+        words = self.conn.execute("SELECT count(*) FROM vocabulary").fetchone()[0]
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        h.update(f"{count}/{last}/{words}/{version}".encode())
+        return h.hexdigest()
 
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
         """Provisions whose indexed lemmas contain each term, as FTS5's vocabulary counts them."""
@@ -628,7 +714,7 @@ class Index:
     def word_forms(self, lang: str, *, min_length: int = 1) -> Iterator[str]:
         """Every word form of the vocabulary of ``lang`` at least ``min_length`` characters long."""
         sql = "SELECT form FROM vocabulary WHERE lang = ? AND length(form) >= ?"
-        yield from (form for (form,) in self.conn.execute(sql, (lang, min_length)))
+        yield from (form for (form,) in self._plain().execute(sql, (lang, min_length)))
 
     def forms_of(self, lemmas: Sequence[str], lang: str) -> set[str]:
         """Word forms whose lemma is one of ``lemmas``."""
@@ -637,7 +723,13 @@ class Index:
 
     def vocabulary(self, lang: str) -> Iterator[tuple[str, str]]:
         """(word form, lemma) of the whole vocabulary of ``lang``."""
-        yield from self.conn.execute("SELECT form, lemma FROM vocabulary WHERE lang = ?", (lang,))
+        yield from self._plain().execute("SELECT form, lemma FROM vocabulary WHERE lang = ?", (lang,))
+
+    def _plain(self) -> sqlite3.Cursor:
+        """A cursor whose rows are plain tuples (a quarter of the cost of :class:`sqlite3.Row` for big reads)."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return cur
 
     def _rows_in(self, sql: str, values: Sequence[Any], *more: Any) -> Iterator[sqlite3.Row]:
         """Rows of ``sql``, whose ``{marks}`` is an ``IN`` list of ``values`` (bound in chunks), then ``more``."""
@@ -660,14 +752,7 @@ class Index:
                 "SELECT topic FROM provision_topics WHERE provision_rowid = ? ORDER BY score DESC", (r["rowid"],)
             )
         )
-        return Provision(
-            id=r["id"], agreement_id=r["agreement_id"], order=r["ord"], number=r["number"], title=r["title"],
-            text=r["text"], normalized=r["normalized"], chapter_number=r["chapter_number"],
-            chapter_title=r["chapter_title"], section=r["section"],
-            footnotes=tuple(Footnote(m, t) for m, t in json.loads(r["footnotes"])),
-            source=json.loads(r["source"]), flags=tuple(json.loads(r["flags"])), lemmas=r["lemmas"],
-            topics=topics, obligation=r["obligation"],
-        )
+        return _provision_row(r, topics)
 
     def stats(self) -> dict[str, Any]:
         c = self.conn
@@ -788,6 +873,60 @@ class Index:
         return ProvisionOutline(tuple(r[0] for r in rows), tuple(r[1] for r in rows), tuple(r[2] for r in rows),
                                 tuple(r[3] for r in rows), tuple(r[4] for r in rows))
 
+    # --- reads for checks and summaries (issue 20: tests ask the store, not its tables) ----------------
+    def fulltext_rows(self) -> int:
+        """Documents the full-text index itself holds (not the provisions it reads texts from): equal to
+        :meth:`provision_count` unless a write left stale or missing entries."""
+        return int(self.conn.execute("SELECT count(*) FROM provisions_fts_docsize").fetchone()[0])
+
+    def obligation_counts(self) -> dict[str | None, int]:
+        """Provisions per obligation label (None: not tagged)."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT obligation, count(*) FROM provisions GROUP BY 1")}
+
+    def sentence_spans(self, provision_id: str) -> tuple[tuple[int, int], ...]:
+        """(start, end) of each sentence of a provision's normalised text, as analysis split it (empty for an
+        unknown id)."""
+        row = self.conn.execute("SELECT sentences FROM provisions WHERE id = ?", (provision_id,)).fetchone()
+        return tuple((int(s), int(e)) for s, e in json.loads(row[0])) if row else ()
+
+    def topic_rows(self, agreement_id: str | None = None) -> list[TopicScore]:
+        """Every (provision, topic, score) tag, or one agreement's, by provision id and topic."""
+        sql = ("SELECT p.id, t.topic, t.score FROM provision_topics t JOIN provisions p ON p.rowid = t.provision_rowid"
+               + (" WHERE p.agreement_id = ?" if agreement_id is not None else "") + " ORDER BY p.id, t.topic")
+        return [TopicScore(*r) for r in self.conn.execute(sql, () if agreement_id is None else (agreement_id,))]
+
+
+class DocumentWriter:
+    """Writes documents batch by batch inside one transaction (see :meth:`Index.writer`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.now = datetime.now(UTC).replace(microsecond=0).isoformat()
+
+    def write(self, documents: Sequence[Document], ingest_keys: Sequence[str],
+              analyses: Mapping[str, ProvisionAnalysis]) -> list[str]:
+        """Insert (or replace, by agreement id) documents with their analyses; return the replaced ids."""
+        conn = self.conn
+        replaced = [doc.agreement.id for doc in documents if Index._delete_agreement(conn, doc.agreement.id)]
+        first_new = conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM provisions").fetchone()[0]
+        for doc, key in zip(documents, ingest_keys, strict=True):
+            Index._insert_document(conn, doc, key, self.now, analyses)
+        # One set-based FTS insert per batch is several times faster than a trigger per row.
+        conn.execute(
+            "INSERT INTO provisions_fts(rowid, title_lemmas, chapter_lemmas, lemmas) "
+            "SELECT rowid, title_lemmas, chapter_lemmas, lemmas FROM provisions WHERE rowid >= ?",
+            (first_new,),
+        )
+        return replaced
+
+    def add_vocabulary(self, vocabulary: Mapping[tuple[str, str], str]) -> None:
+        """Word forms -> lemmas (per language), used to lemmatise queries without spaCy."""
+        if vocabulary:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO vocabulary (lang, form, lemma) VALUES (?, ?, ?)",
+                [(lang, form, lemma) for (lang, form), lemma in vocabulary.items()],
+            )
+
 
 @dataclass(frozen=True)
 class TaggedProvision:
@@ -847,6 +986,15 @@ class ContentState:
     checksum: int
 
 
+@dataclass(frozen=True)
+class TopicScore:
+    """One tag: a provision, a topic and its score (:meth:`Index.topic_rows`)."""
+
+    provision_id: str
+    topic: str
+    score: float
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -857,6 +1005,23 @@ def _iso(d: date | None) -> str | None:
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+#: The columns a :class:`Provision` is made of (not the analysis: sentences, words, text hash).
+_PROVISION_COLUMNS = ("rowid, id, agreement_id, ord, number, title, text, normalized, chapter_number, chapter_title, "
+                      "section, footnotes, source, flags, lemmas, obligation")
+
+
+def _provision_row(r: sqlite3.Row, topics: tuple[str, ...]) -> Provision:
+    """A provision from its row (at least :data:`_PROVISION_COLUMNS`) and its topics, best first."""
+    return Provision(
+        id=r["id"], agreement_id=r["agreement_id"], order=r["ord"], number=r["number"], title=r["title"],
+        text=r["text"], normalized=r["normalized"], chapter_number=r["chapter_number"],
+        chapter_title=r["chapter_title"], section=r["section"],
+        footnotes=tuple(Footnote(m, t) for m, t in json.loads(r["footnotes"])),
+        source=json.loads(r["source"]), flags=tuple(json.loads(r["flags"])), lemmas=r["lemmas"],
+        topics=topics, obligation=r["obligation"],
+    )
 
 
 def _agreement(r: sqlite3.Row) -> Agreement:

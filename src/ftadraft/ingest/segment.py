@@ -33,8 +33,9 @@ flags ``annex`` (an annex's own text, number None, title ``"Annex 4A: TITLE"``, 
 an annex), ``front-matter`` (text before an explicit PREAMBLE heading, e.g. a cover note),
 ``chapter-text`` (text between a chapter heading and its first article), ``no-structure``; source keys
 ``annex``, ``annex_title``, ``subsection`` plus whatever the blocks carry (the first block's, e.g. page).
-Annex articles keep their printed numbers, which can repeat ("Article 1" in two annexes): a warning
-lists repeated numbers.
+Annex articles keep their printed numbers, which can repeat ("Article 1" in two annexes): a warning names
+the annexes that number their articles again (references reach them as ``AGREEMENT:annex-8A:1``, see
+:mod:`ftadraft.index.refs`), another lists numbers repeated outside annexes.
 """
 
 from __future__ import annotations
@@ -625,15 +626,27 @@ class _Segmenter:
             warnings.append(f"{self.unreferenced} footnote(s) with no reference in the text: kept where they appear")
         if self.weak_rejected:
             warnings.append(f"{self.weak_rejected} heading-like line(s) out of numbering order were kept as text")
-        seen: dict[str, int] = {}
+        seen: dict[str, int] = {}  # number -> how many articles print it
+        outside: dict[str, int] = {}  # number -> how many articles outside annexes print it
+        in_annex: dict[str, list[str]] = {}  # annex -> its article numbers
         for p in out:
             if p.kind == "article" and p.number:
                 seen[p.number] = seen.get(p.number, 0) + 1
-        dups = sorted((k for k, n in seen.items() if n > 1), key=lambda k: _number_key(k) or (0.0,))
+                if "annex" in p.source:
+                    in_annex.setdefault(p.source["annex"], []).append(p.number)
+                else:
+                    outside[p.number] = outside.get(p.number, 0) + 1
+        again = {a: len(ns) for a, ns in in_annex.items() if any(seen[n] > 1 for n in ns)}
+        if again:  # annexes numbering their articles again: the annex tells them apart (AGREEMENT:annex-8A:1)
+            listed = ", ".join(f"Annex {a} ({n} articles)" if a != "annex" else f"an annex ({n} articles)"
+                               for a, n in again.items())
+            first = next(iter(again))
+            warnings.append(f"article numbers printed again in {listed}: reference them with their annex, e.g. "
+                            f"AGREEMENT:{'annex' if first == 'annex' else 'annex-' + first}:1")
+        dups = sorted((k for k, n in outside.items() if n > 1), key=lambda k: _number_key(k) or (0.0,))
         if dups:
             shown = ", ".join(dups[:10]) + (" ..." if len(dups) > 10 else "")
-            where = " (annex articles carry source['annex'])" if any("annex" in p.source for p in out) else ""
-            warnings.append(f"article numbers printed more than once{where}: {shown}")
+            warnings.append(f"article numbers printed more than once: {shown}")
         drafts = tuple(
             ProvisionDraft(
                 text="\n".join(p.paras).strip(),

@@ -11,7 +11,8 @@ chapter (its number, or a part of its title).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from ..index.filters import AgreementFilter
 
@@ -23,12 +24,14 @@ class ChapterType:
     key: str
     name: str
     patterns: tuple[str, ...]  # regular expressions, searched case-insensitively in the chapter title
-    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.patterns:
             raise ValueError(f"chapter type {self.key}: no title pattern")
-        object.__setattr__(self, "_regex", re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE))
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:  # compiled on first use: listing the types (--help) needs none
+        return re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE)
 
     def matches(self, title: str | None) -> bool:
         return bool(title) and self._regex.search(title or "") is not None

@@ -13,31 +13,38 @@ article even when a hundred others hold the same words with a comma or a capital
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from .. import fingerprint
-from ..errors import InputError
+from ..errors import IndexFileError, InputError
 from ..index import derived
 from ..index.filters import AgreementFilter
 from ..model import Agreement, Provision, citation
 from ..normalize import normalize_text
 
 if TYPE_CHECKING:
+    from ..compare.texts import Comparison
     from ..corpus import Corpus
     from ..index.store import Index
+
+K = TypeVar("K")
 
 #: Below this share of the query's words a provision is not reported as containing its language.
 MIN_SIMILARITY = 0.5
 #: A precedent containing this share of a clause holds it nearly verbatim: lineage's "likely origin".
 NEAR_IDENTICAL = 0.9
+#: Lineage lists the provisions holding at least this share of the clause (most of it).
+LINEAGE_MIN_SIMILARITY = 0.8
 #: Longest query accepted (characters): a chapter, not a whole agreement.
 MAX_QUERY_CHARS = 200_000
 # Candidates scored exactly per query; enough for a clause copied into every agreement of the corpus.
@@ -130,26 +137,72 @@ class Lineage:
                 "precedents": [p.to_dict() for p in self.precedents]}
 
 
+@dataclass(frozen=True)
+class PrecedentReport:
+    """One clause's precedents as ``ftadraft precedents`` reports them (:func:`precedent_report`): the
+    provisions containing its language, optionally its lineage, and the passage of the best match that
+    answers it (what a diff compares the clause with)."""
+
+    clause: str  # the clause text asked about
+    label: str  # what to call it in messages and diffs: the provision id, or the caller's label
+    provision: Provision | None  # the indexed provision the clause is, when asked about one
+    min_similarity: float  # the share of the clause's words a hit contains at least
+    hits: tuple[Precedent, ...]  # most contained first; never from the clause's own agreement
+    lineage: Lineage | None  # by signature date (the clause itself included), when asked for
+
+    @property
+    def best(self) -> Precedent | None:
+        """The provision containing most of the clause, if any does."""
+        return self.hits[0] if self.hits else None
+
+    def passage(self) -> str | None:
+        """The part of the best match that answers the clause (:func:`matching_passage`): its whole text,
+        or the sentences around the matching window of a much longer article; None without a match."""
+        return None if self.best is None else matching_passage(self.clause, self.best.provision)
+
+    def comparison(self) -> Comparison | None:
+        """The clause compared with :meth:`passage` (labelled with the best match's citation), or None."""
+        best, passage = self.best, self.passage()
+        if best is None or passage is None:
+            return None
+        from ..compare.texts import compare_texts
+
+        whole = passage == best.provision.text
+        return compare_texts(self.clause, passage, label_a=self.label,
+                             label_b=best.citation + ("" if whole else " (the matching passage)"))
+
+    def to_dict(self, *, diff: bool = True) -> dict[str, Any]:
+        """Hits, lineage and (with ``diff``) the comparison with the best match, as JSON-ready data."""
+        comparison = self.comparison() if diff else None
+        return {"hits": [h.to_dict() for h in self.hits],
+                "lineage": self.lineage.to_dict() if self.lineage else None,
+                "diff": comparison.to_dict() if comparison else None}
+
+
 class PrecedentIndex:
     """Shingle postings and canonical sequences of every indexed provision, held in memory.
 
     Built from the ``fingerprint`` column (about a second for the full ToTA corpus) and kept in the
-    user cache folder, keyed by the index file and its provisions, so later processes load it in a
+    user cache folder, keyed by the index file and its state, so later processes load it in a
     fraction of that; once per open corpus it lives in its :meth:`~ftadraft.corpus.Corpus.session` (renewed on changes).
     """
 
     def __init__(self, corpus: Corpus) -> None:
-        agreements = corpus.agreements()
-        self.agreements: list[Agreement] = agreements
-        position = {a.id: i for i, a in enumerate(agreements)}
-        owners = corpus.index.provision_owners()
-        self.rowids = np.array(owners.rowids, dtype=np.int64)
-        self.agreement_of = np.array([position[aid] for aid in owners.agreement_ids], dtype=np.int32)
-        cached = derived.cache_file(corpus, "precedents", _LAYOUT)
-        arrays = derived.read(cached, ("offsets", "tokens", "keys", "docs", "copies"))
-        if arrays is None:
+        # Keyed by the cheap index state (agreements and their ingest keys, provision count and last row id):
+        # every add, replace or remove changes it, and a one-shot look-up pays milliseconds for it.
+        cached = derived.search_cache_file(corpus, "precedents", _LAYOUT, ".bin")
+        arrays = _read_arrays(cached)
+        self.agreements: list[Agreement] = corpus.agreements()
+        owners = None if arrays is None else _owners(arrays, self.agreements)
+        if arrays is None or owners is None:
             arrays = _build(corpus.index)
-            derived.write(cached, arrays)
+            _write_arrays(cached, arrays)
+            self.agreements = corpus.agreements()
+            owners = _owners(arrays, self.agreements)
+            if owners is None:
+                raise IndexFileError(corpus.path, "changed while its precedent postings were built; try again")
+        self.rowids: npt.NDArray[np.int64] = arrays["rowids"]
+        self.agreement_of: npt.NDArray[np.int32] = owners
         self.offsets, self.tokens, self.keys, self.docs = (arrays[k] for k in ("offsets", "tokens", "keys", "docs"))
         self.lengths = np.diff(self.offsets)
         self.copies: npt.NDArray[np.int32] = arrays["copies"]
@@ -190,10 +243,69 @@ class PrecedentIndex:
 
 
 # Bump when the cached arrays change meaning (fingerprint canonicalisation, shingle size, layout).
-_LAYOUT = f"v2k{fingerprint.SHINGLE}"
+_LAYOUT = f"v4k{fingerprint.SHINGLE}"
+_ARRAYS = ("rowids", "owner_ids", "owner_offsets", "owner", "offsets", "tokens", "keys", "docs", "copies")
+_MAGIC = b"ftadraft-precedents\n"
+
+
+def _write_arrays(path: Path | None, arrays: dict[str, npt.NDArray[Any]]) -> None:
+    """Store the arrays as one plain data file: a magic line, the length of a JSON header, the header (each
+    array's name, little-endian dtype and length), then the arrays' raw bytes, each 8-byte aligned. Nothing
+    in it is ever unpickled, and a later process maps it instead of reading it (a look-up touches a few pages)."""
+    if path is None:
+        return
+    parts = []
+    for name in _ARRAYS:
+        a = np.ascontiguousarray(arrays[name])
+        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+        parts.append((name, a))
+    header = json.dumps([[name, a.dtype.str, len(a)] for name, a in parts]).encode()
+    out = [_MAGIC, len(header).to_bytes(8, "little"), header]
+    size = len(_MAGIC) + 8 + len(header)
+    for _name, a in parts:
+        out.append(b"\0" * (-size % 8))
+        size += -size % 8
+        out.append(a.tobytes())
+        size += a.nbytes
+    derived.write_bytes(path, b"".join(out))
+    for old in path.parent.glob(path.name.split("-")[0] + "-*.npz"):  # this index's files of earlier layouts
+        old.unlink(missing_ok=True)
+
+
+def _read_arrays(path: Path | None) -> dict[str, npt.NDArray[Any]] | None:
+    """The arrays of a file :func:`_write_arrays` made, as read-only views of the mapped file; None when it is
+    missing, foreign, truncated or damaged (it is then rebuilt)."""
+    import mmap
+
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as fh:
+            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        if data[: len(_MAGIC)] != _MAGIC:
+            return None
+        start = len(_MAGIC) + 8
+        end = start + int.from_bytes(data[len(_MAGIC) : start], "little")
+        header = json.loads(data[start:end])
+        out: dict[str, npt.NDArray[Any]] = {}
+        pos = end
+        for name, dtype, length in header:
+            pos += -pos % 8
+            a = np.frombuffer(data, dtype=np.dtype(dtype), count=int(length), offset=pos)
+            pos += a.nbytes
+            out[str(name)] = a
+        if pos != len(data) or set(out) != set(_ARRAYS):
+            return None
+        return out
+    except (OSError, ValueError, TypeError, KeyError):  # ValueError covers bad JSON and short buffers
+        return None
 
 
 def _build(index: Index) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a :class:`PrecedentIndex`, in provision row-id order: row ids and agreements (ids
+    packed as strings, so a later process needs no query for them), canonical sequences, shingle postings,
+    and how many provisions share each text."""
+    owners = index.provision_owners()
     texts = index.all_fingerprints()
     seqs = [fingerprint.from_bytes(fp) for fp in texts.fingerprints]
     # How many provisions carry each provision's exact text (a template copied into n agreements).
@@ -202,8 +314,23 @@ def _build(index: Index) -> dict[str, npt.NDArray[Any]]:
     np.cumsum([len(s) for s in seqs], out=offsets[1:])
     tokens = np.concatenate(seqs) if seqs else np.zeros(0, dtype=np.uint32)
     keys, docs = _postings(tokens, offsets)
-    return {"offsets": offsets, "tokens": tokens, "keys": keys, "docs": docs,
-            "copies": size[group].astype(np.int32)}
+    ids = list(dict.fromkeys(owners.agreement_ids))
+    number = {aid: i for i, aid in enumerate(ids)}
+    owner_ids, owner_offsets = derived.pack_strings(ids)
+    return {"rowids": np.array(owners.rowids, dtype=np.int64), "owner_ids": owner_ids, "owner_offsets": owner_offsets,
+            "owner": np.array([number[aid] for aid in owners.agreement_ids], dtype=np.int32),
+            "offsets": offsets, "tokens": tokens, "keys": keys, "docs": docs, "copies": size[group].astype(np.int32)}
+
+
+def _owners(arrays: dict[str, npt.NDArray[Any]], agreements: list[Agreement]) -> npt.NDArray[np.int32] | None:
+    """Each provision's agreement as its position in ``agreements`` (the open corpus's), or None when a stored
+    agreement is no longer there."""
+    position = {a.id: i for i, a in enumerate(agreements)}
+    try:
+        remap = [position[aid] for aid in derived.unpack_strings(arrays["owner_ids"], arrays["owner_offsets"])]
+    except KeyError:
+        return None
+    return np.array(remap, dtype=np.int32)[arrays["owner"]] if len(remap) else np.zeros(0, dtype=np.int32)
 
 
 def _postings(tokens: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32],
@@ -362,34 +489,86 @@ def matching_passage(text: str, provision: Provision) -> str:
     return full[start:stop].strip()
 
 
-def lineage(corpus: Corpus, text: str, *, min_similarity: float = 0.8, provision: Provision | None = None,
-            **filters: Any) -> Lineage:
+def lineage(corpus: Corpus, text: str, *, min_similarity: float = LINEAGE_MIN_SIMILARITY,
+            provision: Provision | None = None, since: int | None = None, until: int | None = None,
+            before: date | None = None, party: Sequence[str] = (), exclude: Sequence[str] = ()) -> Lineage:
     """Every provision containing (most of) the clause, ordered by signature date, with the likely origin:
     the earliest text holding the clause nearly verbatim (at least :data:`NEAR_IDENTICAL`); None when no
     text does. When the clause is an indexed ``provision``, it stays in the chronology but is never its own
-    origin, and an origin must come from another agreement signed before it."""
-    found = precedents(corpus, text, limit=None, min_similarity=min_similarity, **filters)
+    origin, and an origin must come from another agreement signed before it. The filters are those of
+    :func:`precedents`."""
+    found = precedents(corpus, text, limit=None, min_similarity=min_similarity, since=since, until=until,
+                       before=before, party=party, exclude=exclude)
     ordered = sorted(found, key=lambda p: (p.agreement.signed is None, p.agreement.signed or date.min, p.rank))
+    own = None if provision is None else corpus.agreement(provision.agreement_id)
 
     def can_be_origin(p: Precedent) -> bool:
         if p.similarity < NEAR_IDENTICAL:
             return False
-        if provision is None:
+        if own is None:
             return True
-        if p.agreement.id == provision.agreement_id:
+        if p.agreement.id == own.id:
             return False
-        own = corpus.agreement(provision.agreement_id).signed
-        return own is None or (p.agreement.signed is not None and p.agreement.signed < own)
+        return own.signed is None or (p.agreement.signed is not None and p.agreement.signed < own.signed)
 
     return Lineage(tuple(ordered), next((p for p in ordered if can_be_origin(p)), None))
 
 
 def precedents_batch(
-    corpus: Corpus, items: Iterable[tuple[Any, str]], **options: Any
-) -> Iterator[tuple[Any, list[Precedent] | InputError]]:
-    """``(id, hits)`` for each ``(id, text)``; a bad text yields its error instead of stopping the batch."""
+    corpus: Corpus, items: Iterable[tuple[K, str]], *, limit: int | None = 10, min_similarity: float | None = None,
+    since: int | None = None, until: int | None = None, party: Sequence[str] = (), exclude: Sequence[str] = (),
+) -> Iterator[tuple[K, list[Precedent] | InputError]]:
+    """``(id, hits)`` for each ``(id, text)`` (options as for :func:`precedents`; ``exclude`` takes ids or
+    aliases); a bad text yields its error instead of stopping the batch. The filters are checked before the
+    first item is read."""
+    AgreementFilter(since=since, until=until, parties=tuple(party))
+    excluded = [corpus.agreement(e).id for e in exclude]
     for key, text in items:
         try:
-            yield key, precedents(corpus, text, **options)
+            yield key, precedents(corpus, text, limit=limit, since=since, until=until, party=party, exclude=excluded,
+                                  min_similarity=MIN_SIMILARITY if min_similarity is None else min_similarity)
         except InputError as e:
             yield key, e
+
+
+def precedent_report(
+    corpus: Corpus,
+    clause: str | Provision,
+    *,
+    label: str = "query",
+    limit: int = 10,
+    min_similarity: float | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    parties: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    with_lineage: bool = False,
+) -> PrecedentReport:
+    """The precedents of ``clause`` (a text, or an indexed :class:`~ftadraft.model.Provision`) and, with
+    ``with_lineage``, its lineage.
+
+    An indexed provision is never its own precedent: its agreement is left out of the hits, while its
+    lineage keeps it (in its place by date) but never names it, or anything signed after it, as the origin.
+    ``min_similarity`` defaults to :data:`MIN_SIMILARITY` for the hits and :data:`LINEAGE_MIN_SIMILARITY`
+    for the lineage; ``exclude`` takes agreement ids or aliases (an unknown one is a
+    :class:`~ftadraft.errors.ReferenceNotFound`); ``since``/``until``/``parties`` as for :func:`precedents`.
+    A clause too short, binary or too long is an :class:`~ftadraft.errors.InputError` naming ``label``.
+    """
+    AgreementFilter(since=since, until=until, parties=tuple(parties))  # an impossible year range fails first
+    excluded = [corpus.agreement(e).id for e in exclude]
+    provision = clause if isinstance(clause, Provision) else None
+    if provision is not None:
+        text, label = provision.text, provision.id
+    else:
+        text = str(clause)
+    check_text(text, label)
+    hits_min = MIN_SIMILARITY if min_similarity is None else min_similarity
+    own = [provision.agreement_id] if provision is not None else []
+    hits = precedents(corpus, text, limit=limit, min_similarity=hits_min, since=since, until=until, party=parties,
+                      exclude=[*excluded, *own])
+    chrono = None
+    if with_lineage:
+        chrono = lineage(corpus, text, min_similarity=LINEAGE_MIN_SIMILARITY if min_similarity is None
+                         else min_similarity, provision=provision, since=since, until=until, party=parties,
+                         exclude=excluded)
+    return PrecedentReport(text, label, provision, hits_min, tuple(hits), chrono)

@@ -151,6 +151,24 @@ class ReuseReport:
             "articles": [a.to_dict() for a in self.articles],
         }
 
+    def csv_text(self) -> str:
+        """One CSV row per article: its number, title, words, similarity to its closest earlier source, whether
+        that counts as copied, and the source."""
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["article_id", "number", "title", "words", "similarity", "copied", "source_agreement",
+                    "source_name", "source_year", "source_article"])
+        for r in self.articles:
+            src = r.source
+            w.writerow([r.provision.id, r.provision.number or "", r.provision.title or "", r.words,
+                        f"{r.similarity:.4f}", int(r.copied(self.threshold)), src.agreement.id if src else "",
+                        src.agreement.name if src else "", (src.agreement.year or "") if src else "",
+                        src.provision.id if src else ""])
+        return buf.getvalue()
+
     def to_frame(self) -> pd.DataFrame:
         """One row per article: its number, title, words, closest earlier source and similarity."""
         from ..optional import require_pandas

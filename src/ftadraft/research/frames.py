@@ -15,8 +15,14 @@ from ..optional import require_pandas
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..provenance.precedents import Precedent
+    from ..search.engine import Hit
 
-def _row(obj: Any) -> dict[str, Any]:
+    #: What :func:`to_frame` makes rows of.
+    Framable = Hit | Precedent | Provision | Agreement
+
+
+def _row(obj: Framable) -> dict[str, Any]:
     from ..provenance.precedents import Precedent
     from ..search.engine import Hit
 
@@ -53,7 +59,7 @@ def _row(obj: Any) -> dict[str, Any]:
     raise FtadraftError(f"to_frame: cannot make a row of {type(obj).__name__}")
 
 
-def to_frame(items: Iterable[Any]) -> pd.DataFrame:
+def to_frame(items: Iterable[Framable]) -> pd.DataFrame:
     """A pandas DataFrame with one row per search hit, precedent, provision or agreement (columns depend on
     the type); e.g. ``to_frame(lineage(c, text).precedents)`` for a clause's history."""
     pd = require_pandas()

@@ -30,10 +30,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import atomic_path
-from ..errors import FtadraftError
+from ..errors import FtadraftError, ReferenceNotFound
 from ..index.filters import AgreementFilter
 from ..optional import pyplot, require_pandas
-from ..tags.obligation import LABELS
+from ..suggest import close_matches
+from ..tags.labels import LABELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,13 +43,14 @@ if TYPE_CHECKING:
     from ..index.store import TaggedProvision
     from ..model import Agreement
 
-#: Cell labels, strongest first: the obligation labels (``none`` becomes ``present``: tagged, but no
-#: obligation language), then ``absent`` (no provision tagged with the topic).
+#: The levels of a coverage cell (agreement × topic), strongest first: the obligation labels (``none`` becomes
+#: ``present``: tagged, but no obligation language), then ``absent`` (no provision tagged with the topic).
+#: Not the ambition levels of clauses (``drafting.clauses.CLAUSE_LEVELS``).
 _OBLIGATIONS = tuple(label for label in LABELS if label != "none")
-LEVELS = (*_OBLIGATIONS, "present", "absent")
+CELL_LEVELS = (*_OBLIGATIONS, "present", "absent")
 #: Cell levels at which an agreement binds its parties on a topic: a mixed provision has a binding sentence.
 BINDS = ("binding", "mixed")
-_RANK = {level: len(LEVELS) - 1 - i for i, level in enumerate(LEVELS)}
+_RANK = {level: len(CELL_LEVELS) - 1 - i for i, level in enumerate(CELL_LEVELS)}
 SOURCE_NOTE = "Source: ToTA via ftadraft; topics tagged automatically"
 
 
@@ -89,13 +91,24 @@ class Cell:
         return self.level in BINDS
 
 
+def check_area(area: str) -> str:
+    """``area`` when it is an area slug of the taxonomy (``clearance``, ``e-commerce``, ...); otherwise a
+    :class:`~ftadraft.errors.ReferenceNotFound` with the close slugs (or, when none is close, all of them)."""
+    from ..tags import topics as tx
+
+    known = list(tx.areas())
+    if area in known:
+        return area
+    close = close_matches(area, known)
+    raise ReferenceNotFound(area, "unknown area" if close else f"unknown area; use one of {', '.join(known)}", close)
+
+
 def _topic_ids(topics: Iterable[str] | None = None, area: str | None = None) -> list[str]:
     """Validated topic ids: the given ones (or all), restricted to ``area``."""
     from ..tags import topics as tx
 
-    known = tx.areas()
-    if area is not None and area not in known:
-        raise FtadraftError(f"{area}: unknown area; use one of {', '.join(known)}")
+    if area is not None:
+        check_area(area)
     chosen = [tx.get(t).id for t in topics] if topics else [t.id for t in tx.taxonomy()]
     if area is not None:
         chosen = [t for t in chosen if tx.get(t).area == area]
@@ -175,6 +188,22 @@ def _range_note(since: int | None, until: int | None, parties: Sequence[str] | N
 
 
 # -- coverage ------------------------------------------------------------------------------------------
+#: Columns of :meth:`Coverage.to_rows` (one row per agreement × topic).
+COVERAGE_COLUMNS = ("agreement_id", "agreement", "year", "topic", "obligation", "provisions")
+
+
+def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: " ".join(v) if isinstance(v, list) else v for k, v in r.items()})
+    return buf.getvalue()
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Agreements × topics; ``cells`` holds the non-absent cells only (see :meth:`cell`)."""
@@ -219,7 +248,7 @@ class Coverage:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Topic -> level -> number of agreements."""
-        out = {t: dict.fromkeys(LEVELS, 0) for t in self.topics}
+        out = {t: dict.fromkeys(CELL_LEVELS, 0) for t in self.topics}
         for a in self.agreements:
             for t in self.topics:
                 out[t][self.cell(a.id, t).level] += 1
@@ -231,6 +260,25 @@ class Coverage:
         rows = [{"id": a.id, "name": a.name, "year": a.year, **{t: self.cell(a.id, t).level for t in self.topics}}
                 for a in self.agreements]
         return pd.DataFrame(rows, columns=["id", "name", "year", *self.topics])
+
+    def csv_text(self) -> str:
+        """The long form (:meth:`to_rows`) as CSV; a cell's provisions separated by spaces."""
+        return _csv_text(self.to_rows(), COVERAGE_COLUMNS)
+
+    def to_parquet(self, out: Path | str) -> Path:
+        """The long form (:meth:`to_rows`; provisions as a list of strings) as Parquet (needs pyarrow: the
+        notebook extra), written atomically."""
+        from ..optional import require_pyarrow
+
+        pa = require_pyarrow()
+        pd = require_pandas()
+        frame = pd.DataFrame(self.to_rows(), columns=list(COVERAGE_COLUMNS)).astype({"year": "Int64"})
+        schema = pa.schema([("agreement_id", pa.string()), ("agreement", pa.string()), ("year", pa.int64()),
+                            ("topic", pa.string()), ("obligation", pa.string()),
+                            ("provisions", pa.list_(pa.string()))])
+        with atomic_path(Path(out)) as tmp:
+            frame.to_parquet(tmp, engine="pyarrow", index=False, schema=schema)
+        return Path(out)
 
 
 def coverage(
@@ -295,6 +343,10 @@ class Diffusion:
     def to_rows(self) -> list[dict[str, Any]]:
         return [asdict(y) for y in self.years]
 
+    def csv_text(self) -> str:
+        """The per-year table as CSV."""
+        return _csv_text(self.to_rows(), list(YearRow.__dataclass_fields__))
+
     def to_dict(self) -> dict[str, Any]:
         return {"topic": self.topic, "topic_name": self.topic_name, "years": self.to_rows(),
                 "first": asdict(self.first) if self.first else None,
@@ -322,7 +374,7 @@ def diffusion(corpus: Corpus, topic: str, *, since: int | None = None, until: in
         return Diffusion(t.id, t.name, (), None, None, _range_note(since, until, None))
     cells = _cells(_tagged(corpus, [t.id], canon), canon)
     signed: dict[int, int] = defaultdict(int)
-    levels: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
+    levels: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CELL_LEVELS, 0))
     for a in agreements:
         signed[a.year] += 1  # type: ignore[index]
         c = cells.get((a.id, t.id))
@@ -368,7 +420,7 @@ def _plot_diffusion(d: Diffusion, out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(12, 6.75), dpi=150)
     try:
         bottom = [0] * len(years)
-        for level in LEVELS[:-1]:  # absent ones are not drawn
+        for level in CELL_LEVELS[:-1]:  # absent ones are not drawn
             values = [getattr(y, level) for y in d.years]
             label = "tagged, no obligation" if level == "present" else level
             ax.bar(years, values, bottom=bottom, color=_COLOURS[level], label=label, width=0.8, edgecolor="white",

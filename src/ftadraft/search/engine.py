@@ -6,19 +6,22 @@ ranked as a bag of words (any word may match, more and rarer matches rank higher
 AND/OR/NOT, parentheses and prefix* are passed to FTS5, and a query FTS5 cannot parse falls back to
 its plain words. Filters work with or without a query (browsing).
 
-Speed: a plain query's BM25 candidates come from FTS5's bm25() until the session has spent about
-as long in it as building :mod:`ftadraft.index.bm25`'s in-memory counts takes; from then on they come
-from those counts, with the same scores and the same order. Per-index data (reverse vocabulary,
-document frequencies, the counts) lives in the corpus's :class:`~ftadraft.corpus.SessionCache`, renewed when
-the index changes.
+Speed: ``corpus add`` ends with :func:`prepare`, which builds and saves :mod:`ftadraft.index.bm25`'s
+in-memory counts and the phrase table of :mod:`.presence`. A plain query's BM25 candidates come from
+FTS5's bm25() until the session has spent about as long in it as loading the counts takes (a few
+queries); from then on they come from those counts, with the same scores and the same order. Re-ranking
+looks thesaurus phrases up in the phrase table instead of searching lemma strings, and a one-shot search
+imports no numpy. Per-index data (reverse vocabulary, document frequencies, the counts) lives in the
+corpus's :class:`~ftadraft.corpus.SessionCache` (and :mod:`.state`), renewed when the index changes. Every
+SQL statement is the store's (:class:`~ftadraft.index.store.Index`).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +31,19 @@ from ..index.filters import AgreementFilter
 from ..index.store import ProvisionFilter
 from ..model import Agreement, Provision
 from ..tags.labels import LABELS as OBLIGATIONS
-from .query import STOPWORDS, WORD, QueryPlan, check_query, concept_table, plan_query, total_provisions
-from .snippets import _Forms, _snippet, surface_forms
+from .query import (
+    STOPWORDS,
+    WORD,
+    QueryPlan,
+    Unit,
+    check_query,
+    concept_table,
+    plan_query,
+    total_provisions,
+    translated,
+)
+from .snippets import _Forms, _snippet, snippet_paragraphs, surface_forms
+from .state import phrase_table, save_phrase_table, state
 
 if TYPE_CHECKING:
     from ..corpus import Corpus, SessionCache
@@ -37,6 +51,15 @@ if TYPE_CHECKING:
 
 #: BM25 column weights: title, chapter title, text.
 WEIGHTS = (4.0, 1.5, 1.0)
+#: Queries are read as English (the thesaurus and the taxonomy's main phrases are English).
+QUERY_LANGUAGE = "en"
+#: Texts in these languages are also searched through the taxonomy's phrases in that language for the topics
+#: the query is about (:func:`.query.translated`): an English query finds the Spanish and French articles on
+#: the same concept.
+OTHER_LANGUAGES = ("es", "fr")
+#: Such a hit counts this share of its translated score in mixed results, so that it ranks below same-language
+#: articles with as much evidence (under ``--lang es`` it counts whole).
+W_OTHER_LANGUAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,7 @@ class Hit:
             "topics": list(p.topics),
             "obligation": p.obligation,
             "snippet": self.snippet,
+            "snippet_paragraphs": self.snippet_paragraphs(),
             "source": dict(p.source),
         }
         if self.others:
@@ -93,17 +117,24 @@ class Hit:
                               for oa, op in self.others]
         return out
 
+    def snippet_paragraphs(self) -> list[str]:
+        """The snippet cut where the published text starts a paragraph or list item (matches in [brackets])."""
+        return snippet_paragraphs(self.snippet, self.provision)
+
     def _repr_html_(self) -> str:
         p, a = self.provision, self.agreement
         tags = " ".join(f"<code>{escape(t)}</code>" for t in (*p.topics, p.obligation or "") if t)
-        more = f"<br><i>and {len(self.others)} other agreements</i>" if self.others else ""
-        return (f"<div><b>{self.rank}. {escape(a.name)} ({a.year or 'n.d.'})</b> · {escape(p.label)} {tags}"
-                f"<br><small>{escape(p.id)} · score {self.score:.2f}</small><br>{escape(self.snippet)}{more}</div>")
+        n = len(self.others)
+        more = f"<br><i>and {n} other agreement{'s' if n != 1 else ''}</i>" if n else ""
+        lang = f" [{escape(a.language)}]" if a.language and a.language != QUERY_LANGUAGE else ""
+        return (f"<div><b>{self.rank}. {escape(a.name)} ({a.year or 'n.d.'}){lang}</b> · {escape(p.label)} {tags}"
+                f"<br><small>{escape(p.id)} · score {self.score:.2f}</small>"
+                + "".join(f"<br>{escape(para)}" for para in self.snippet_paragraphs()) + f"{more}</div>")
 
 
 def _agreement_dict(a: Agreement) -> dict[str, Any]:
     return {"id": a.id, "name": a.name, "signed": a.signed.isoformat() if a.signed else None,
-            "parties": list(a.parties)}
+            "parties": list(a.parties), "language": a.language or QUERY_LANGUAGE}
 
 
 # -- query understanding ------------------------------------------------------------------------
@@ -144,7 +175,7 @@ def _search(
     flt = _filter(corpus, f)
     want = limit * 5 if group else limit
     words: set[str] = set()
-    rows: list[tuple[str, float]] | None = None
+    rows: list[tuple[int, float]] | None = None
     if query:
         plan = plan_query(corpus, query)
         if plan.advanced:
@@ -152,63 +183,132 @@ def _search(
             if rows is None:  # FTS5 could not parse it: run the plain words instead
                 plan = plan_query(corpus, " ".join(w.lower() for w in WORD.findall(query)))
         if not plan.advanced:
-            ranked = _rerank(corpus, plan, _candidates(corpus, plan, flt, may_build))[:want]
-            rows = _provision_ids(corpus, ranked)
+            rows = _rerank(corpus, plan, _candidates(corpus, plan, flt, may_build))
+            rows = _merge(rows, _other_languages(corpus, plan, f, rows, want))[:want]
         words = {w for w in plan.words if w not in STOPWORDS}  # "the", "of" inside phrases: not worth marking
     else:
-        rows = [(pid, 0.0) for pid in corpus.index.browse(flt, want)]
-    hits = _hits(corpus, rows or [], words)
-    if group:
-        hits = _group(hits)
-    return [Hit(i, h.score, h.provision, h.agreement, h.snippet, h.others) for i, h in enumerate(hits[:limit], 1)]
-
-
-def _provision_ids(corpus: Corpus, rows: list[tuple[int, float]]) -> list[tuple[str, float]]:
-    """(rowid, score) -> (provision id, score), in the same order."""
-    if not rows:
-        return []
-    ids = corpus.index.ids_of_rowids([r for r, _ in rows])
-    return [(ids[r], score) for r, score in rows if r in ids]
+        rows = [(rowid, 0.0) for rowid in corpus.index.browse(flt, want)]
+    found = _versions_first(_load(corpus, rows or []))
+    groups: list[tuple[_Found, _Others]] = _group(found) if group else [(item, ()) for item in found]
+    forms = _Forms.of(surface_forms(corpus, words))  # snippets only for the hits returned
+    return [Hit(i, score, p, a, _snippet(p.normalized, forms), others)
+            for i, ((score, p, a), others) in enumerate(groups[:limit], 1)]
 
 
 #: How many BM25 candidates a plain query re-ranks, and the weights of the re-ranking features.
 CANDIDATES = 200
 TOPIC_CANDIDATES = 100
+# Filter sets whose scorer masks a session keeps (~41 KB each on ToTA): a shared server sees hundreds.
+FILTER_MASKS = 256
 W_TOPIC = 0.25
 W_BM25, W_COVERAGE, W_TITLE = 0.45, 0.45, 0.10
 #: Building the in-memory scorer costs about this much time per provision (ToTA: 4-5 s of CPU on the
-#: busy 2-core benchmark machine). A session builds it once its plain queries have spent as long in
-#: FTS5's bm25() (about 150 queries for ToTA): then the session never spends much more than twice what
-#: it would have spent either way. A one-shot CLI search never gets there.
+#: busy 2-core benchmark machine). ``corpus add`` builds and saves it; a session on an index changed
+#: some other way builds it once its plain queries have spent as long in FTS5's bm25() (about 150
+#: queries for ToTA): then the session never spends much more than twice what it would have spent
+#: either way. A one-shot CLI search never gets there.
 BUILD_SECONDS_PER_PROVISION = 90e-6
 #: Loading a scorer that an earlier process built and saved (:mod:`ftadraft.index.derived`) costs about this
-#: much per provision (ToTA: 0.3 s); a session loads it once its queries have spent that long in FTS5.
-LOAD_SECONDS_PER_PROVISION = 8e-6
+#: much per provision (ToTA: 0.2 s with numpy's import); a session loads it once its queries have spent that
+#: long in FTS5 (a handful of queries).
+LOAD_SECONDS_PER_PROVISION = 5e-6
 #: A plain query spends about this long in FTS5's bm25() on ToTA (mean over bench/queries.toml);
 #: search_batch() builds the scorer first when its queries would spend longer than the build takes.
 FTS_SECONDS_PER_QUERY = 0.02
 
+#: Progress as ``corpus add`` reports it: progress(stage, done, total).
+Progress = Callable[[str, int, int], None]
 
-def prepare(corpus: Corpus) -> bool:
-    """Build the in-memory BM25 scorer now (a long session or a large batch ahead) instead of when
-    the session has spent as long in FTS5; False when this index's FTS5 table cannot be reproduced."""
+
+def prepare(corpus: Corpus, progress: Progress | None = None) -> bool:
+    """Build the in-memory BM25 scorer and the phrase table now (``corpus add`` does, so that no query
+    pays for them; so does a long session or a large batch), or load what an earlier process saved for
+    this index state. False when this index's FTS5 table cannot be reproduced. ``progress`` is told
+    (stage "rank") how far the build is."""
     session = corpus.session()
     if not session.scorer_tried:
         from ..index import bm25 as ranking
         from ..index import derived  # numpy: only for the in-memory scorer, not for a one-shot query
 
-        saved = derived.cache_file(corpus, "bm25", ranking.LAYOUT)
+        saved = derived.search_cache_file(corpus, "bm25", ranking.LAYOUT)
         postings = _load_postings(corpus, saved)
         if postings is None and ranking.usable(WEIGHTS):
-            postings = ranking.build(corpus.index.conn)
+            total = total_provisions(corpus)
+
+            def tick(done: int, of: int) -> None:
+                if progress:
+                    progress("rank", round(total * done / of) if of else total, total)
+
+            postings = ranking.build(corpus.index, progress=tick)
             if postings is not None:
                 derived.write(saved, ranking.to_arrays(postings))
-        if postings is not None:  # FTS5 scores the thesaurus phrases now (0.2 s), not in a query
-            for terms in concept_table(corpus, "en"):
+        if postings is not None:
+            _complete_phrase_table(corpus, postings)
+            postings.texts = None  # the phrase table answers what they were kept for
+            for terms in concept_table(corpus, "en"):  # FTS5 scores the thesaurus phrases now (0.2 s), not in a query
                 for term in terms:
-                    postings.phrase_scores(corpus.index.conn, " ".join(term), WEIGHTS)
+                    postings.phrase_scores(corpus.index, " ".join(term), WEIGHTS)
         _use_scorer(session, postings)
     return session.scorer is not None
+
+
+def _complete_phrase_table(corpus: Corpus, postings: Postings) -> None:
+    """Save the phrase table with the provisions of every thesaurus phrase of several words, unless the
+    saved one has them all."""
+    from ..index.bm25 import ascii_tokens
+    from . import presence
+
+    concepts = concept_table(corpus, "en")
+    wanted = [ph for ph in presence.multiword_phrases(concepts) if ascii_tokens(ph)]  # the others: never in it
+    table = phrase_table(corpus)
+    if table is not None and all(ph in table.spans for ph in wanted):
+        return
+    save_phrase_table(corpus, presence.make(presence.thesaurus_key("en"), concepts,
+                                            _rows_with_phrases(corpus, postings, wanted)))
+
+
+def _rows_with_phrases(corpus: Corpus, postings: Postings,
+                       phrases: Sequence[str]) -> dict[str, tuple[list[int], list[int]]]:
+    """Per phrase, the rowids whose lemma strings contain it as whole words (" phrase " in
+    " title chapter text "), and those whose title does. The counts narrow each phrase to the rows holding
+    all its tokens; the strings decide. Phrases with characters other than ASCII are left out (the strings
+    decide those in each query)."""
+    import numpy as np
+
+    from ..index.bm25 import ascii_tokens
+
+    by_doc: dict[int, list[str]] = {}
+    out: dict[str, tuple[list[int], list[int]]] = {}
+    for ph in phrases:
+        tokens = ascii_tokens(ph)
+        if not tokens:
+            continue
+        docs: Any = None
+        for token in dict.fromkeys(tokens):
+            t = postings.terms.get(token)
+            held = postings.docs[postings.indptr[t]:postings.indptr[t + 1]] if t is not None else postings.docs[:0]
+            docs = held if docs is None else np.intersect1d(docs, held, assume_unique=True)
+        out[ph] = ([], [])
+        for d in docs.tolist():
+            by_doc.setdefault(d, []).append(ph)
+    texts = postings.texts
+    ordered = sorted(by_doc)
+    fetched: dict[int, tuple[str, str, str]] = {}
+    for lo in range(0, len(ordered), 2000):
+        part = ordered[lo:lo + 2000]
+        if texts is None:  # a loaded scorer keeps no texts: the store has them
+            fetched = corpus.index.lemma_strings(postings.rowids[part].tolist())
+        for d in part:
+            rowid = int(postings.rowids[d])
+            title, chapter, body = texts[d] if texts is not None else fetched.get(rowid, ("", "", ""))
+            full, head = f" {title} {chapter} {body} ", f" {title} "
+            for ph in by_doc[d]:
+                needle = f" {ph} "
+                if needle in full:
+                    out[ph][0].append(rowid)
+                    if needle in head:
+                        out[ph][1].append(rowid)
+    return out
 
 
 def _use_scorer(session: SessionCache, postings: Postings | None) -> None:
@@ -225,7 +325,7 @@ def _load_postings(corpus: Corpus, saved: Path | None = None) -> Postings | None
 
     if not ranking.usable(WEIGHTS):
         return None
-    arrays = derived.read(saved or derived.cache_file(corpus, "bm25", ranking.LAYOUT))
+    arrays = derived.read(saved or derived.search_cache_file(corpus, "bm25", ranking.LAYOUT))
     return ranking.from_arrays(arrays) if arrays is not None else None
 
 
@@ -246,24 +346,24 @@ def _postings(corpus: Corpus, may_build: bool = False) -> Postings | None:
     return session.scorer
 
 
-def _candidates(corpus: Corpus, plan: QueryPlan, flt: ProvisionFilter,
-                may_build: bool = True) -> list[tuple[int, float]]:
-    """(rowid, BM25) candidates, plus the provisions best tagged with the query's topics (BM25 0)."""
-    from ..index.bm25 import StaleError
-
+def _candidates(corpus: Corpus, plan: QueryPlan, flt: ProvisionFilter, may_build: bool = True,
+                limit: int = CANDIDATES, tagged: bool = True) -> list[tuple[int, float]]:
+    """(rowid, BM25) candidates, plus (``tagged``) the provisions best tagged with the query's topics (BM25 0)."""
     postings = _postings(corpus, may_build)
     rows: list[tuple[int, float]] | None = None
     if postings is not None and plan.phrases:
+        from ..index.bm25 import StaleError
+
         try:
             allowed = _allowed(corpus, postings, flt)
-            rows = postings.top(corpus.index.conn, plan.phrases, WEIGHTS, CANDIDATES, allowed)
+            rows = postings.top(corpus.index, plan.phrases, WEIGHTS, limit, allowed)
         except StaleError:  # the index changed under the counts without this Corpus noticing
             corpus.forget()
     if rows is None:
         t = time.perf_counter()
-        rows = _run_fts(corpus, plan.fts, flt, CANDIDATES, rowids=True) or []
+        rows = _run_fts(corpus, plan.fts, flt, limit) or []
         corpus.session().fts_seconds += time.perf_counter() - t
-    if plan.topics:
+    if plan.topics and tagged:
         seen = {rowid for rowid, _ in rows}
         topic_ids = [t for t, _ in plan.topics]
         extra = [r for r in corpus.index.best_tagged(topic_ids, flt, TOPIC_CANDIDATES) if r not in seen]
@@ -272,103 +372,234 @@ def _candidates(corpus: Corpus, plan: QueryPlan, flt: ProvisionFilter,
 
 
 def _allowed(corpus: Corpus, postings: Postings, flt: ProvisionFilter) -> Any:
-    """Which provisions the filters let through, as the scorer's mask (None: all); kept per filter set."""
+    """Which provisions the filters let through, as the scorer's mask (None: all); the last
+    FILTER_MASKS filter sets are kept, least recently used dropped first (a server sees many)."""
     if not flt.where:
         return None
     cache = corpus.session().filter_masks
-    if flt not in cache:
-        if len(cache) >= 16:
-            cache.clear()
-        cache[flt] = postings.mask(corpus.index.rowids_matching(flt))
-    return cache[flt]
+    mask = cache.pop(flt, None)  # re-inserted below: a dict keeps insertion order, so the first key is the oldest
+    if mask is None:
+        while len(cache) >= FILTER_MASKS:
+            del cache[next(iter(cache))]
+        mask = postings.mask(corpus.index.rowids_matching(flt))
+    cache[flt] = mask
+    return mask
 
 
 def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Order BM25 candidates (rowid, score) by how much of the query they cover (weighted by rarity),
     not only by term statistics: a short title that matches one word no longer beats an article
     that matches the whole request. A unit is covered when one of its phrases occurs, as whole
-    space-separated words, in the lemmas of the title, chapter title and text."""
+    space-separated words, in the lemmas of the title, chapter title and text. (Plain floats, in the
+    order of the formula: a few hundred candidates do not need numpy, and a one-shot search does not
+    import it.)"""
     if not rows or not plan.units:
         return rows
-    import numpy as np
-
     n = len(rows)
-    rowids = np.fromiter((r for r, _ in rows), dtype=np.int64, count=n)
-    bm25 = np.fromiter((s for _, s in rows), dtype=np.float64, count=n)
+    rowids = [r for r, _ in rows]
     in_full, in_title = _phrase_presence(corpus, rowids, [ph for u in plan.units for ph in u.phrases])
-    covered, titled = np.zeros(n), np.zeros(n)
+    covered, titled = [0.0] * n, [0.0] * n
+    unit_full: list[set[int]] = []
+    unit_title: list[set[int]] = []
     for u in plan.units:  # in unit order, as sum() over the covered units adds their weights
-        has = np.logical_or.reduce([in_full[ph] for ph in u.phrases])
-        covered += np.where(has, u.weight, 0.0)
-        titled += np.where(np.logical_or.reduce([in_title[ph] for ph in u.phrases]), u.weight, 0.0)
-    topic = np.zeros(n)
+        unit_full.append(set().union(*(in_full[ph] for ph in u.phrases)))
+        unit_title.append(set().union(*(in_title[ph] for ph in u.phrases)))
+        for i in unit_full[-1]:
+            covered[i] += u.weight
+        for i in unit_title[-1]:
+            titled[i] += u.weight
+    topic = [0.0] * n
     if plan.topics:
-        weights = dict(plan.topics)
-        best: dict[int, float] = {}
-        ids = rowids.tolist()
-        for rowid, t, score in corpus.index.topic_scores(ids, list(weights)):
-            best[rowid] = max(best.get(rowid, 0.0), score * weights[t])
-        topic = np.fromiter((best.get(r, 0.0) for r in ids), dtype=np.float64, count=n)
-    top = max(score for _, score in rows) or 1.0
+        best = corpus.index.weighted_topic_scores(rowids, dict(plan.topics))
+        topic = [max(best.get(r, 0.0), 0.0) for r in rowids]
+    top = max([score for _, score in rows]) or 1.0
     total = sum(u.weight for u in plan.units) or 1.0
-    final = W_BM25 * bm25 / top + W_COVERAGE * covered / total + W_TITLE * titled / total + W_TOPIC * topic
-    order = np.argsort(-final, kind="stable")
-    return list(zip(rowids[order].tolist(), final[order].tolist(), strict=True))
+    final = [W_BM25 * bm25 / top + W_COVERAGE * covered[i] / total + W_TITLE * titled[i] / total + W_TOPIC * topic[i]
+             for i, (_, bm25) in enumerate(rows)]
+    order = sorted(range(n), key=final.__getitem__, reverse=True)  # stable: ties keep BM25 order
+    # A concept found in an article's text only as the title of another article it refers to ("Article 14.13
+    # (Location of Computing Facilities) shall not apply ...") is not what the article is about.
+    # Checked: the best rows whose title meets none of the query (a title that does says what the article is about).
+    check: dict[int, list[Unit]] = {}
+    for i in (i for i in order[:XREF_CHECK] if not titled[i]):
+        named = [u for u, full, title in zip(plan.units, unit_full, unit_title, strict=True)
+                 if u.concept and i in full and i not in title]
+        if named:
+            check[i] = named
+    if check:
+        texts = _lemma_texts(corpus, [rowids[i] for i in check])
+        for i, units in check.items():
+            full_text = texts.get(rowids[i], ("", ""))[1]
+            for u in units:
+                if _only_cross_references(full_text, u.phrases):
+                    final[i] -= W_COVERAGE * u.weight / total
+        order = sorted(range(n), key=final.__getitem__, reverse=True)
+    return [(rowids[i], final[i]) for i in order]
+
+
+#: How many of the best re-ranked candidates are checked for concepts that occur only in cross-references.
+XREF_CHECK = 6
+#: Text right before a cross-referenced title: a numbered provision ("14.13") or "article"/"chapter" + number.
+_XREF_NUMBER = re.compile(r"\d+(?:[.\-]\d+)+[a-z]?")
+_XREF_WORDS = frozenset({"article", "articles", "chapter", "annex", "paragraph", "section"})
+_XREF_CLAUSE = frozenset({"shall", "may", "must", "will", "party", "parties", "each", "the", "a", "an", "this", "that"})
+#: A phrase up to this many words after a reference is still the referenced provision's title.
+XREF_TITLE_WORDS = 3
+
+
+def _only_cross_references(padded: str, phrases: Sequence[str]) -> bool:
+    """True when every occurrence of the phrases in ``padded`` (" lemma text ") follows a numbered reference
+    ("article 14.13 location of compute facility"): the text names another provision, not its own subject."""
+    seen = False
+    for ph in phrases:
+        key = f" {ph} "
+        pos = padded.find(key)
+        while pos >= 0:
+            seen = True
+            before = padded[max(0, pos - 60):pos + 1].split()[-XREF_TITLE_WORDS - 1:]
+            for j in range(len(before) - 1, -1, -1):
+                word = before[j]
+                if word in _XREF_CLAUSE:
+                    return False
+                if _XREF_NUMBER.fullmatch(word) or (j and before[j - 1] in _XREF_WORDS and word[:1].isdigit()):
+                    break
+            else:
+                return False
+            pos = padded.find(key, pos + 1)
+    return seen
+
+
+def _other_languages(corpus: Corpus, plan: QueryPlan, f: Filters, rows: list[tuple[int, float]],
+                     want: int) -> list[tuple[int, float]]:
+    """(rowid, score) of the articles in the other languages ``f`` lets through that carry the query's topics
+    in their language, scored with the re-ranking's weights and scaled by :data:`W_OTHER_LANGUAGE`
+    unless ``--lang`` asked for that language. Not looked for when the query's own ``rows`` already hold
+    ``want`` scores that no scaled score can reach (the result would be the same). Uses the in-memory scorer
+    only if the query's own candidates already did (a query loads or builds it at one point only)."""
+    if f.lang is None:
+        ceiling = W_OTHER_LANGUAGE * (W_BM25 + W_COVERAGE + W_TITLE + W_TOPIC)
+        if sum(1 for _, score in rows if score >= ceiling) >= want:
+            return []
+    out: list[tuple[int, float]] = []
+    for lang in OTHER_LANGUAGES:
+        if f.lang not in (None, lang):
+            continue
+        other = translated(corpus, plan, lang)
+        if other is None:
+            continue
+        scale = 1.0 if f.lang == lang else W_OTHER_LANGUAGE
+        # The rows the topic's phrases in ``lang`` find (each meets the one unit per topic, so coverage needs no
+        # text search), best BM25 first: the first ``want`` are the only ones that can be shown.
+        found = _candidates(corpus, other, _filter(corpus, replace(f, lang=lang)), False, want, tagged=False)
+        if not found:
+            continue
+        best = corpus.index.weighted_topic_scores([r for r, _ in found], dict(other.topics))
+        top = found[0][1] or 1.0
+        out += [(rowid, scale * (W_BM25 * bm25 / top + W_COVERAGE + W_TOPIC * max(best.get(rowid, 0.0), 0.0)))
+                for rowid, bm25 in found]
+    return sorted(out, key=lambda item: -item[1])
+
+
+def _merge(rows: list[tuple[int, float]], more: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Both rankings as one, best score per row, best first (ties: ``rows`` before ``more``, each in order)."""
+    if not more:
+        return rows
+    best: dict[int, float] = {}
+    for rowid, score in (*rows, *more):
+        if score > best.get(rowid, float("-inf")):
+            best[rowid] = score
+    return sorted(best.items(), key=lambda item: -item[1])  # stable: dict order is first appearance
+
+
+def _version_key(a: Agreement) -> tuple[str, str, frozenset[str]] | None:
+    """What makes agreements language versions of one (as :func:`ftadraft.research.views.version_groups`)."""
+    if a.signed is None or not a.parties:
+        return None
+    return (" ".join(a.name.lower().split()), a.signed.isoformat(), frozenset(a.parties))
+
+
+def _versions_first(found: list[_Found], lang: str = QUERY_LANGUAGE) -> list[_Found]:
+    """``found`` with each hit from another language version of an agreement moved just after the same article
+    (same number) of its ``lang`` version when that one ranks lower: the query's language version comes first."""
+    def key(item: _Found) -> tuple[str, tuple[str, str, frozenset[str]] | None]:
+        _, p, a = item
+        return (p.number or "", _version_key(a) if p.number else None)
+
+    own = {key(item): i for i, item in enumerate(found) if (item[2].language or lang) == lang and key(item)[1]}
+    if not own or all((a.language or lang) == lang for _, _, a in found):
+        return found
+    slots: dict[int, list[_Found]] = {}
+    out: list[_Found] = []
+    for i, item in enumerate(found):
+        at = own.get(key(item), -1) if (item[2].language or lang) != lang else -1
+        if at > i:
+            slots.setdefault(at, []).append(item)
+            continue
+        out.append(item)
+        out += slots.pop(i, [])
+    return out
 
 
 _TEXT_COLUMNS = ("title_lemmas", "chapter_lemmas", "lemmas")
 
 
-def _phrase_presence(corpus: Corpus, rowids: Any, phrases: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """For each phrase, two bool arrays over ``rowids``: whether " phrase " occurs in
-    " title chapter text " (the lemma strings), and whether it occurs in " title ".
+def _phrase_presence(corpus: Corpus, rowids: list[int],
+                     phrases: Sequence[str]) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """For each phrase, two sets of positions in ``rowids`` (which are distinct): where " phrase " occurs
+    in " title chapter text " (the lemma strings), and where it occurs in " title ".
 
-    With the in-memory counts, single plain words are looked up there, and a phrase of several
-    words is searched for in the strings only where all its words occur; else every string is searched."""
-    import numpy as np
-
+    Thesaurus phrases of several words are looked up in the phrase table; with the in-memory counts,
+    single plain words are looked up there, and another phrase of several words is searched for in the
+    strings only where all its words occur; else the strings are searched."""
     n = len(rowids)
     phrases = list(dict.fromkeys(phrases))
-    in_full = {ph: np.zeros(n, dtype=bool) for ph in phrases}
-    in_title = {ph: np.zeros(n, dtype=bool) for ph in phrases}
-    search_in = {ph: np.ones(n, dtype=bool) for ph in phrases}  # where the strings must decide
+    at = {r: i for i, r in enumerate(rowids)}
+    in_full: dict[str, set[int]] = {ph: set() for ph in phrases}
+    in_title: dict[str, set[int]] = {ph: set() for ph in phrases}
+    search_in: dict[str, list[int]] = {}  # positions where the strings must decide
+    table = phrase_table(corpus)
     postings = corpus.session().scorer
-    if postings is not None and postings.columns == _TEXT_COLUMNS:
-        docs = postings.doc_numbers(rowids)
-        known = docs >= 0
-        bits: dict[str, Any] = {}
-        for ph in phrases:
-            words = ph.split(" ")
-            if not all(_PLAIN.fullmatch(w) for w in words):
-                continue
+    scorer = postings if postings is not None and postings.columns == _TEXT_COLUMNS else None
+    docs: Any = None
+    bits: dict[str, Any] = {}
+    for ph in phrases:
+        words = ph.split(" ")
+        found = table.rows(ph) if table is not None and len(words) > 1 else None
+        if found is not None:
+            full, title = found
+            in_full[ph] = {at[r] for r in at.keys() & full}
+            in_title[ph] = {at[r] for r in at.keys() & title}
+        elif scorer is not None and all(_PLAIN.fullmatch(w) for w in words):
+            import numpy as np
+
+            if docs is None:
+                docs = scorer.doc_numbers(np.asarray(rowids, dtype=np.int64))
+                known = docs >= 0
+                unknown = np.flatnonzero(~known).tolist()
             for w in words:
                 if w not in bits:
-                    bits[w] = postings.words_in(w, docs[known])
+                    bits[w] = np.zeros(n, dtype=np.uint8)
+                    bits[w][known] = scorer.words_in(w, docs[known])
             if len(words) == 1:
-                in_full[ph][known] = bits[ph] != 0
-                in_title[ph][known] = (bits[ph] & 1) != 0
-                search_in[ph] = ~known
+                in_full[ph] = set(np.flatnonzero(bits[ph]).tolist())
+                in_title[ph] = set(np.flatnonzero(bits[ph] & 1).tolist())
+                search_in[ph] = unknown
             else:
-                search_in[ph] = ~known
-                search_in[ph][known] = np.logical_and.reduce([bits[w] != 0 for w in words])
-    need = np.logical_or.reduce(list(search_in.values())) if search_in else np.zeros(n, dtype=bool)
-    if need.any():
-        if postings is not None and postings.columns == _TEXT_COLUMNS:
-            texts = {}
-            for i in np.flatnonzero(need & known).tolist():
-                title, chapter, body = postings.texts[docs[i]]
-                texts[int(rowids[i])] = (f" {title} ", f" {title} {chapter} {body} ")
-            if not known.all():
-                texts.update(_lemma_texts(corpus, rowids[need & ~known].tolist()))
+                everywhere = np.logical_and.reduce([bits[w] != 0 for w in words])
+                search_in[ph] = sorted({*unknown, *np.flatnonzero(everywhere).tolist()})
         else:
-            texts = _lemma_texts(corpus, rowids[need].tolist())
+            search_in[ph] = list(range(n))
+    need = sorted({i for where in search_in.values() for i in where})
+    if need:
+        texts = _lemma_texts(corpus, [rowids[i] for i in need])
         for ph, where in search_in.items():
             needle = f" {ph} "
-            for i in np.flatnonzero(where).tolist():
-                title, full = texts.get(int(rowids[i]), ("", ""))
-                if needle in full:
-                    in_full[ph][i] = True
-                    in_title[ph][i] = needle in title
+            for i in where:
+                head, full_text = texts.get(rowids[i], ("", ""))
+                if needle in full_text:
+                    in_full[ph].add(i)
+                    if needle in head:
+                        in_title[ph].add(i)
     return in_full, in_title
 
 
@@ -381,43 +612,53 @@ def _lemma_texts(corpus: Corpus, rowids: list[int]) -> dict[int, tuple[str, str]
             for rowid, (title, chapter, body) in corpus.index.lemma_strings(rowids).items()}
 
 
-def _run_fts(corpus: Corpus, expr: str, flt: ProvisionFilter, limit: int,
-             rowids: bool = False) -> list[tuple[Any, float]] | None:
-    """(provision id or rowid, BM25) of the best rows FTS5 finds for ``expr``; None if FTS5 cannot parse it."""
+def _run_fts(corpus: Corpus, expr: str, flt: ProvisionFilter, limit: int) -> list[tuple[int, float]] | None:
+    """(rowid, BM25) of the best rows FTS5 finds for ``expr``; None if FTS5 cannot parse it."""
     if not expr:
         return []
-    return corpus.index.fts_top(expr, WEIGHTS, flt, limit, rowids=rowids)
+    return corpus.index.fts_top(expr, WEIGHTS, flt, limit)
 
 
-def _hits(corpus: Corpus, rows: Iterable[tuple[str, float]], lemmas: set[str]) -> list[Hit]:
-    agreements: dict[str, Agreement] = {}
-    forms = _Forms.of(surface_forms(corpus, lemmas))
-    hits: list[Hit] = []
-    for rank, (pid, score) in enumerate(rows, start=1):
-        p = corpus.index.provision(pid)
+_Found = tuple[float, Provision, Agreement]
+
+
+def _load(corpus: Corpus, rows: Sequence[tuple[int, float]]) -> list[_Found]:
+    """(score, provision, agreement) of each (rowid, score), in order: the provisions in two queries, the
+    agreements from the session once seen."""
+    provisions = corpus.index.hit_provisions([r for r, _ in rows])
+    agreements = state(corpus).agreements
+    out: list[_Found] = []
+    for rowid, score in rows:
+        p = provisions.get(rowid)
         if p is None:
             continue
-        a = agreements.get(p.agreement_id) or corpus.index.agreement(p.agreement_id)
-        assert a is not None
-        agreements[a.id] = a
-        hits.append(Hit(rank, score, p, a, _snippet(p.normalized, forms)))
-    return hits
+        a = agreements.get(p.agreement_id)
+        if a is None:
+            a = corpus.index.agreement(p.agreement_id)
+            assert a is not None
+            agreements[a.id] = a
+        out.append((score, p, a))
+    return out
 
 
-def _group(hits: list[Hit], threshold: float = 90.0) -> list[Hit]:
+_Others = tuple[tuple[Agreement, Provision], ...]
+
+
+def _group(found: list[_Found], threshold: float = 90.0) -> list[tuple[_Found, _Others]]:
     """Collapse near-identical texts (template copies) into the best-ranked one."""
     from rapidfuzz import fuzz
 
-    groups: list[tuple[Hit, list[tuple[Agreement, Provision]]]] = []
-    for h in hits:
-        text = h.provision.normalized[:3000]
+    groups: list[tuple[_Found, list[tuple[Agreement, Provision]]]] = []
+    for item in found:
+        _, p, a = item
+        text = p.normalized[:3000]
         for lead, members in groups:
-            if fuzz.ratio(text, lead.provision.normalized[:3000]) >= threshold:
-                members.append((h.agreement, h.provision))
+            if fuzz.ratio(text, lead[1].normalized[:3000]) >= threshold:
+                members.append((a, p))
                 break
         else:
-            groups.append((h, []))
-    return [Hit(h.rank, h.score, h.provision, h.agreement, h.snippet, tuple(m)) for h, m in groups]
+            groups.append((item, []))
+    return [(lead, tuple(members)) for lead, members in groups]
 
 
 def search_batch(

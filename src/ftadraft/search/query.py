@@ -173,11 +173,22 @@ def total_provisions(corpus: Corpus) -> int:
 
 
 def concept_table(corpus: Corpus, lang: str) -> list[tuple[tuple[str, ...], ...]]:
+    """The thesaurus's concepts with their terms as lemmas of this index (English: kept in the phrase
+    table of :mod:`.presence`, made once per index state instead of once per process)."""
     cache = corpus.session().concepts
     if lang not in cache:
-        from .thesaurus import lemmatised_concepts
+        from .state import phrase_table, save_phrase_table
 
-        cache[lang] = lemmatised_concepts(lambda ws: query_lemmas(corpus, ws, lang))
+        saved = phrase_table(corpus) if lang == "en" else None
+        if saved is not None:
+            cache[lang] = saved.concepts
+        else:
+            from . import presence
+            from .thesaurus import lemmatised_concepts
+
+            cache[lang] = lemmatised_concepts(lambda ws: query_lemmas(corpus, ws, lang))
+            if lang == "en":  # no phrases yet: prepare() adds them
+                save_phrase_table(corpus, presence.make(presence.thesaurus_key(lang), cache[lang], {}))
     return cache[lang]
 
 
@@ -281,6 +292,49 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
     about = tag_lemmas(" . ".join(ph for u in units for ph in u.phrases))
     topics = tuple((t.id, t.score) for t in about if t.score >= QUERY_TOPIC_MIN)[:2]
     return QueryPlan(fts, tuple(units), False, topics, phrases)
+
+
+#: A translated topic phrase must weigh at least this much in the taxonomy (4-5: names the topic, 2-3: strong
+#: evidence); weaker phrases ("by electronic means") would bring articles about other things.
+TRANSLATED_PHRASE_MIN = 2.0
+
+
+def translated(corpus: Corpus, plan: QueryPlan, lang: str) -> QueryPlan | None:
+    """``plan`` (of an English query) for texts in ``lang``: the topics the query is about, each named by its
+    ``lang`` titles and strong phrases in :mod:`ftadraft.tags`'s taxonomy, lemmatised with the index's ``lang``
+    vocabulary. One concept unit per topic; None when the query names no topic with phrases in ``lang``."""
+    if plan.advanced or not plan.topics:
+        return None
+    from .state import state
+
+    ids = tuple(t for t, _ in plan.topics)
+    cache = state(corpus).translations
+    if (ids, lang) not in cache:
+        cache[ids, lang] = _topic_phrases(corpus, ids, lang)
+    per_topic = [ph.split("\t") for ph in cache[ids, lang]]
+    units = [Unit(tuple(phrases), 1.0, True) for phrases in per_topic if phrases and phrases[0]]
+    if not units:
+        return None
+    phrases = tuple(dict.fromkeys(ph for u in units for ph in u.phrases))
+    return QueryPlan(" OR ".join(_quote(ph) for ph in phrases), tuple(units), False, plan.topics, phrases)
+
+
+def _topic_phrases(corpus: Corpus, topic_ids: Sequence[str], lang: str) -> tuple[str, ...]:
+    """Per topic, its ``lang`` titles and strong phrases as lemma phrases found in the index (tab-joined; the
+    index's FTS5 tokens have no diacritics, its lemma strings do: the phrases keep them)."""
+    from ..tags.topics import get
+
+    out: list[str] = []
+    for tid in topic_ids:
+        rules = get(tid).rules(lang)
+        terms = [] if rules is None else [*rules.titles, *(ph for ph, w in rules.phrases if w >= TRANSLATED_PHRASE_MIN)]
+        words = [[w.lower() for w in WORD.findall(term)] for term in terms]
+        known = corpus.index.lemmas_of([w for ws in words for w in ws], lang)
+        lemma_phrases = [" ".join(known.get(w, w) for w in ws) for ws in words if ws]
+        df, _ = _doc_freq(corpus, list({_fold(w) for ph in lemma_phrases for w in ph.split()}))
+        usable = [ph for ph in dict.fromkeys(lemma_phrases) if all(df.get(_fold(w), 0) for w in ph.split())]
+        out.append("\t".join(usable))
+    return tuple(out)
 
 
 # -- filters ------------------------------------------------------------------------------------

@@ -9,22 +9,32 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
+
+from ..normalize import normalize_text, paragraphs
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
+    from ..model import Provision
 
 _WORD = re.compile(r"\w+")
+#: Queries of a session that scan the vocabulary for their words' forms (about 10 ms each on ToTA) before
+#: it is read whole (about 60 ms, then nothing per query).
+FORM_SCANS = 6
 
 def surface_forms(corpus: Corpus, lemmas: set[str], lang: str = "en") -> set[str]:
     """Every lower-case word form in the index whose lemma is one of ``lemmas`` (for highlighting)."""
     if not lemmas:
         return set()
+    from .state import state
+
     session = corpus.session()
     cache = session.forms_of_lemma
     if lang not in cache:
-        if lang not in session.forms_asked:  # a first query (one-shot CLI): one scan is cheaper
-            session.forms_asked.add(lang)
+        scans = state(corpus).form_scans
+        if scans.get(lang, 0) < FORM_SCANS:  # the first queries (a one-shot CLI): a scan each is cheaper
+            scans[lang] = scans.get(lang, 0) + 1
             return corpus.index.forms_of(sorted(lemmas), lang) | set(lemmas)
         # more queries: read the vocabulary once instead of scanning it (no index on lemma) per query
         table: dict[str, list[str]] = {}
@@ -43,15 +53,41 @@ def snippet(text: str, forms: set[str], width: int = 240) -> str:
 
 @dataclass(frozen=True)
 class _Forms:
-    """Lower-case surface forms to mark, and those of them that are whole words (\\w+)."""
+    """Lower-case surface forms to mark, those of them that are whole words (\\w+), and the prefixes
+    that find those (a form's first letters, none the start of another: "infring" for "infringe",
+    "infringement", "infringer" ...)."""
 
     all: frozenset[str]
     words: tuple[str, ...]
+    prefixes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, forms: Iterable[str]) -> _Forms:
         every = frozenset(forms)
-        return cls(every, tuple(sorted(f for f in every if _WORD.fullmatch(f))))
+        words = tuple(sorted(f for f in every if _WORD.fullmatch(f)))
+        prefixes: list[str] = []
+        for start in sorted({w[:_PREFIX] for w in words}):  # sorted: a prefix comes right before its extensions
+            if not (prefixes and start.startswith(prefixes[-1])):
+                prefixes.append(start)
+        return cls(every, words, tuple(prefixes))
+
+    @cached_property
+    def endings(self) -> tuple[re.Pattern[str], ...]:
+        """Per prefix, a pattern of its whole-word forms ending a word ("infring(?:ement|er|e)(?!\\w)"): on long
+        texts the regular expression engine skips in C the occurrences that are not one of the forms."""
+        groups: dict[str, list[str]] = {}
+        for w in self.words:
+            pre = next(p for p in self.prefixes if w.startswith(p))
+            groups.setdefault(pre, []).append(w[len(pre):])
+        return tuple(re.compile(re.escape(pre) + "(?:" + "|".join(map(re.escape, sorted(ends, key=len, reverse=True)))
+                                + r")(?!\w)") for pre, ends in groups.items())
+
+
+#: Letters of the prefixes :func:`_matches` searches for (fewer scans of long texts than one per form).
+_PREFIX = 4
+#: Texts at least this long are searched with :attr:`_Forms.endings` (compiling them costs about as much as
+#: scanning a text this long).
+_LONG = 10_000
 
 
 def _matches(text: str, forms: _Forms) -> list[tuple[int, int]]:
@@ -61,19 +97,31 @@ def _matches(text: str, forms: _Forms) -> list[tuple[int, int]]:
     low = text.lower()
     if len(low) != len(text) or "Σ" in text:  # lower() is not letter by letter here: look at every word
         return [m.span() for m in _WORD.finditer(text) if m.group().lower() in forms.all]
-    # Letter by letter, the lower case of a word is a word: only whole-word forms can match.
+    # Letter by letter, the lower case of a word is a word (and a character is a word character exactly
+    # when its lower case is): only whole-word forms can match, and each match starts with a prefix.
     spans: list[tuple[int, int]] = []
-    n = len(text)
-    for f in forms.words:  # str.find runs in C; most forms occur a few times at most
-        i = low.find(f)
+    if len(low) >= _LONG:
+        for pattern in forms.endings:  # a form ends here: the whole word when no \\w character comes before
+            for ending in pattern.finditer(low):
+                i = ending.start()
+                if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_"):
+                    spans.append(ending.span())
+        spans.sort()
+        return spans
+    word_at = _WORD.match
+    whole = forms.all
+    for pre in forms.prefixes:  # str.find runs in C; a prefix occurs a few times at most, mostly
+        i = low.find(pre)
         while i >= 0:
-            e = i + len(f)
-            # whole words only: no \w character (alphanumeric or "_") on either side
-            if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and (
-                e == n or not (text[e].isalnum() or text[e] == "_")
-            ):
-                spans.append((i, e))
-            i = low.find(f, e)
+            # a word starts here unless a \w character (alphanumeric or "_") comes before
+            if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_"):
+                m = word_at(low, i)
+                e = m.end() if m else i + len(pre)
+                if low[i:e] in whole:
+                    spans.append((i, e))
+            else:
+                e = i + len(pre)  # inside a word: no word starts before its end
+            i = low.find(pre, e)
     spans.sort()
     return spans
 
@@ -104,3 +152,28 @@ def _snippet(text: str, forms: _Forms, width: int = 240) -> str:
     return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
 
 
+def snippet_paragraphs(snippet: str, p: Provision) -> list[str]:
+    """A snippet (a window of ``p.normalized``, matches in [brackets]) cut where the published text of ``p``
+    starts a paragraph or list item ("… communications." / "2. No Party shall …"). The snippet whole when
+    the window cannot be placed in the text."""
+    folded = [f for f in (normalize_text(para) for para in paragraphs(p.text)) if f]
+    if " ".join(folded) != p.normalized:  # e.g. a word hyphenated across a paragraph break: no safe cut
+        return [snippet]
+    starts, at = set(), 0
+    for f in folded:
+        starts.add(at)
+        at += len(f) + 1
+    body = snippet.removeprefix("…").removesuffix("…")
+    offset = p.normalized.find(re.sub(r"\[([^\]]+)\]", r"\1", body))
+    if offset < 0:
+        return [snippet]
+    out, current, j = [], [snippet[: len(snippet) - len(snippet.removeprefix("…"))]], offset
+    for ch in body:
+        if j < len(p.normalized) and ch == p.normalized[j]:
+            if j in starts and j > offset and current:
+                out.append("".join(current).rstrip())
+                current = []
+            j += 1
+        current.append(ch)
+    out.append("".join(current) + snippet[len(snippet.removesuffix("…")):])
+    return [x for x in out if x.strip()]

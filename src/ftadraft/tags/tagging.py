@@ -26,6 +26,32 @@ class Tags:
     obligation: str
 
 
+@dataclass(frozen=True)
+class TextTags:
+    """Why any text (a pasted clause, a draft article) gets its tags: topics (id, score) best first, the
+    obligation label and the binding and soft sentences that decided it."""
+
+    topics: tuple[tuple[str, float], ...]
+    obligation: str
+    binding: tuple[str, ...]
+    soft: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"topics": [{"id": t, "score": round(s, 3)} for t, s in self.topics], "obligation": self.obligation,
+                "basis": {"binding": list(self.binding), "soft": list(self.soft)}}
+
+
+def tag_text(text: str, title: str | None = None) -> TextTags:
+    """Tag one text that is not in the index with topics and obligation strength (``ftadraft topics tag``)."""
+    from ..normalize import normalize_text
+    from .obligation import classify
+    from .topics import tag
+
+    normalized = normalize_text(text)
+    ob = classify(normalized, None, title)
+    return TextTags(tuple((t.id, t.score) for t in tag(normalized, title)), ob.label, tuple(ob.binding), tuple(ob.soft))
+
+
 def _tag_chunk(items: Sequence[TagInput]) -> list[Tags]:
     from .obligation import classify_many
     from .topics import tag_lemmas

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import FtadraftError, ReferenceNotFound
 
@@ -79,33 +78,31 @@ class Rules:
 
 @dataclass(frozen=True)
 class Topic:
-    """One taxonomy topic with its effective matching rules (area rules merged in); the top-level rule
-    fields are the English ones, ``translations`` holds the others (see :meth:`rules`)."""
+    """One taxonomy topic: what it is, and its matching rules per language (area rules merged in; see
+    :meth:`rules`). Every topic has English rules; Spanish and French ones where the taxonomy gives them."""
 
     id: str
     area: str
     name: str
     definition: str
-    titles: tuple[str, ...]
-    context_titles: tuple[str, ...] = ()
-    context_chapters: tuple[str, ...] = ()
-    context_chapters_except: tuple[str, ...] = ()
-    phrases: tuple[tuple[str, float], ...] = ()
-    requires: tuple[tuple[str, ...], ...] = ()
-    negative: tuple[tuple[str, float], ...] = ()
-    exclude_chapters: tuple[str, ...] = ()
-    exclude_titles: tuple[str, ...] = ()
+    #: (language, rules) pairs, English first
+    languages: tuple[tuple[str, Rules], ...]
     #: topics whose articles may also carry this one (e.g. enquiry points inside a "Publication" article);
     #: an article whose title names another topic gets this one only if that topic is listed here
     alongside: tuple[str, ...] = ()
-    translations: tuple[tuple[str, Rules], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.languages or self.languages[0][0] != "en":
+            raise ValueError(f"topic {self.id}: English rules must come first")
 
     def rules(self, lang: str = "en") -> Rules | None:
         """The matching rules for texts in ``lang`` (None: the topic has none in that language)."""
-        if lang == "en":
-            return Rules(self.titles, self.context_titles, self.context_chapters, self.context_chapters_except,
-                         self.phrases, self.requires, self.negative, self.exclude_chapters, self.exclude_titles)
-        return dict(self.translations).get(lang)
+        return next((r for code, r in self.languages if code == lang), None)
+
+    @property
+    def titles(self) -> tuple[str, ...]:
+        """The English article titles that name the topic anywhere (shown as its typical titles)."""
+        return self.languages[0][1].titles
 
 
 @dataclass(frozen=True)
@@ -119,6 +116,8 @@ class TopicScore:
 # -- taxonomy ------------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _load_toml() -> dict[str, Any]:
+    import tomllib
+
     return tomllib.loads(resources.files("ftadraft.tags").joinpath("taxonomy.toml").read_text(encoding="utf-8"))
 
 
@@ -172,26 +171,17 @@ def taxonomy() -> tuple[Topic, ...]:
             raise FtadraftError(f"taxonomy.toml: {where}: area must be a declared area and the id's prefix")
         seen.add(tid)
         area = areas[raw["area"]]
-        en = _rules(raw, area, where)
-        translations = tuple((lang, _rules(raw[lang], area.get(lang, {}), f"{where} [{lang}]"))
-                             for lang in LANGUAGES[1:] if lang in raw)
+        languages = (("en", _rules(raw, area, where)),
+                     *((lang, _rules(raw[lang], area.get(lang, {}), f"{where} [{lang}]"))
+                       for lang in LANGUAGES[1:] if lang in raw))
         topics.append(
             Topic(
                 id=tid,
                 area=raw["area"],
                 name=raw["name"],
                 definition=" ".join(raw["definition"].split()),
-                titles=en.titles,
-                context_titles=en.context_titles,
-                context_chapters=en.context_chapters,
-                context_chapters_except=en.context_chapters_except,
-                phrases=en.phrases,
-                requires=en.requires,
-                negative=en.negative,
-                exclude_chapters=en.exclude_chapters,
-                exclude_titles=en.exclude_titles,
+                languages=languages,
                 alongside=tuple(raw.get("alongside", ())),
-                translations=translations,
             )
         )
     for t in topics:
@@ -203,7 +193,7 @@ def taxonomy() -> tuple[Topic, ...]:
 
 def get(topic_id: str) -> Topic:
     """The topic with this id; an unknown id raises an error that lists the closest ids."""
-    for t in taxonomy():
+    for t in _topics():
         if t.id == topic_id:
             return t
     raise ReferenceNotFound(topic_id, "unknown topic", suggest(topic_id))
@@ -213,7 +203,7 @@ def suggest(topic_id: str, limit: int = 3) -> list[str]:
     """Topic ids close to ``topic_id`` (same last segment first, then by fuzzy similarity)."""
     from ..suggest import close_matches
 
-    ids = [t.id for t in taxonomy()]
+    ids = [t.id for t in _topics()]
     query = topic_id.strip().lower()
     tail = query.rsplit("/", 1)[-1]
     exact_tail = [i for i in ids if i.rsplit("/", 1)[-1] == tail]
@@ -346,26 +336,67 @@ def _accent_variants(text: str, lang: str) -> set[str]:
     return {text, text.translate(_GRAVE), text.replace("ó", "ò")}
 
 
+@dataclass(frozen=True, slots=True)
+class _LanguageTables:
+    """One language's compiled rules (topics by index in the taxonomy, phrases by id in ``_Compiled.keys``)."""
+
+    #: phrase id -> (topic, weight, ids of the topic's longer phrases that contain this one)
+    positive: dict[int, tuple[tuple[int, float, tuple[int, ...]], ...]]
+    #: phrases of some topic with weight >= XREF_MIN_WEIGHT (checked for cross-references)
+    strong: frozenset[int]
+    #: per topic: (phrase id, weight) subtracted per occurrence
+    negative: tuple[tuple[tuple[int, float], ...], ...]
+    #: per topic: groups of phrase ids; text, title or chapter must contain one of each group
+    requires: tuple[tuple[frozenset[int], ...], ...]
+    #: anchor word -> (phrase id, " phrase ", its other words)
+    by_anchor: dict[str, tuple[tuple[int, str, frozenset[str]], ...]]
+    anchors: frozenset[str]
+    #: canonical title -> (topic, chapter words it needs; empty: anywhere)
+    titles: dict[str, list[tuple[int, tuple[str, ...]]]]
+    title_keys: list[str]
+    #: per topic: chapter words under which its context titles do not name it ("Cooperation" in "Customs Duties")
+    chapters_except: tuple[tuple[str, ...], ...]
+    #: per topic: chapter words under which its text alone does not decide it
+    exclude: tuple[tuple[str, ...], ...]
+    #: per topic: article-title words likewise
+    exclude_titles: tuple[tuple[str, ...], ...]
+
+
+_TABLE_FIELDS = frozenset(f.name for f in fields(_LanguageTables))
+
+
 class _Compiled:
     """The taxonomy as lookup tables, per language: a phrase table keyed by anchor word, per-topic rules
     and titles. Phrase ids are shared by all languages (``keys``/``words``), each language has its own."""
 
     def __init__(self, topics: Sequence[Topic]) -> None:
         self.topics = tuple(topics)
+        self.ids = tuple(t.id for t in self.topics)
         self.keys: list[str] = []  # " phrase lemmas " per phrase id
         self.words: list[frozenset[str]] = []
         index = {t.id: i for i, t in enumerate(self.topics)}
         #: per topic: the topics named by a title under which it may still be tagged
         self.alongside = tuple(frozenset(index[a] for a in t.alongside) for t in self.topics)
-        self.langs: dict[str, dict[str, Any]] = {}
+        langs: dict[str, _LanguageTables] = {}
         for lang in LANGUAGES:
             rules = [t.rules(lang) for t in self.topics]
             if any(r is not None for r in rules):
-                self.langs[lang] = self._tables(lang, rules)
+                langs[lang] = self._tables(lang, rules)
+        self.langs: Mapping[str, _LanguageTables] = langs
         self._seen_titles: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         self._seen_chapters: dict[str, frozenset[int]] = {}
 
-    def _tables(self, lang: str, rules: Sequence[Rules | None]) -> dict[str, Any]:
+    def __getattr__(self, name: str) -> Any:
+        # Loaded from the cache, the tables come without what tagging does not need, made when asked for.
+        if name == "topics":
+            self.topics = _topics()
+            return self.topics
+        if name == "words":
+            self.words = [frozenset(k.split()) for k in self.keys]
+            return self.words
+        raise AttributeError(name)
+
+    def _tables(self, lang: str, rules: Sequence[Rules | None]) -> _LanguageTables:
         from ..index import analysis
 
         phrases: set[str] = set()
@@ -448,21 +479,19 @@ class _Compiled:
             out = (_canonical_title(lemmas[c]) for c in texts)
             return tuple(dict.fromkeys(v for c in out for v in (c, c.translate(_PLAIN) if lang != "en" else c)))
 
-        return {
-            "positive": {pid: tuple(v) for pid, v in positive.items()},
-            "strong": frozenset(pid for pid, v in positive.items() if max(w for _, w, _ in v) >= XREF_MIN_WEIGHT),
-            "negative": tuple(negative),
-            "requires": tuple(requires),
-            "by_anchor": {a: tuple(v) for a, v in by_anchor.items()},
-            "anchors": frozenset(by_anchor),
-            "titles": titles,
-            "title_keys": list(titles),
-            # per topic: chapter words under which its context titles do not name it ("Cooperation" in
-            # "Customs Duties"), and chapter words under which its text alone does not decide it
-            "chapters_except": tuple(words_of(r.context_chapters_except) if r else () for r in rules),
-            "exclude": tuple(words_of(r.exclude_chapters) if r else () for r in rules),
-            "exclude_titles": tuple(words_of(r.exclude_titles) if r else () for r in rules),
-        }
+        return _LanguageTables(
+            positive={pid: tuple(v) for pid, v in positive.items()},
+            strong=frozenset(pid for pid, v in positive.items() if max(w for _, w, _ in v) >= XREF_MIN_WEIGHT),
+            negative=tuple(negative),
+            requires=tuple(requires),
+            by_anchor={a: tuple(v) for a, v in by_anchor.items()},
+            anchors=frozenset(by_anchor),
+            titles=titles,
+            title_keys=list(titles),
+            chapters_except=tuple(words_of(r.context_chapters_except) if r else () for r in rules),
+            exclude=tuple(words_of(r.exclude_chapters) if r else () for r in rules),
+            exclude_titles=tuple(words_of(r.exclude_titles) if r else () for r in rules),
+        )
 
     def counts(self, lemmas: str, lang: str = "en") -> dict[int, int]:
         """Phrase id -> number of occurrences in a lemma string (phrases of ``lang``)."""
@@ -474,10 +503,10 @@ class _Compiled:
         # a strong phrase right after a cross-reference ("Article 14.11 (Cross-Border Transfer of Information
         # ...)") is another provision's title, not evidence about this one
         refs: bool | None = None  # does the text hold references at all (looked at once, when needed)
-        strong = tables["strong"]
+        strong = tables.strong
         out: dict[int, int] = {}
-        by_anchor = tables["by_anchor"]
-        for anchor in tables["anchors"].intersection(toks):
+        by_anchor = tables.by_anchor
+        for anchor in tables.anchors.intersection(toks):
             for pid, key, rest in by_anchor[anchor]:
                 if rest <= toks:
                     n = padded.count(key)
@@ -509,19 +538,20 @@ class _Compiled:
         found = self._seen_titles.get(cache_key)
         if found is None:
             canonical = _canonical_title(title_lemmas)
-            found = tables["titles"].get(canonical)
+            found = tables.titles.get(canonical)
             if found is None:
                 found = []
                 if len(canonical) >= 8:
                     from rapidfuzz import fuzz, process
 
-                    best = process.extractOne(canonical, tables["title_keys"], scorer=fuzz.ratio, score_cutoff=92)
-                    found = tables["titles"][best[0]] if best else []
+                    best = process.extractOne(canonical, tables.title_keys, scorer=fuzz.ratio, score_cutoff=92)
+                    found = tables.titles[best[0]] if best else []
             if len(self._seen_titles) < 200_000:  # bounded memory for endless streams of titles
                 self._seen_titles[cache_key] = found
         return found
 
-    def excluded(self, chapter_lemmas: str, lang: str = "en", table: str = "exclude") -> frozenset[int]:
+    def excluded(self, chapter_lemmas: str, lang: str = "en",
+                 table: Literal["exclude", "exclude_titles"] = "exclude") -> frozenset[int]:
         """Topics whose ``exclude_chapters`` words this chapter title contains (``table="exclude_titles"``: whose
         ``exclude_titles`` words this article title contains); cached per title."""
         cache_key = f"{table}{lang}\x1f{chapter_lemmas}"
@@ -531,7 +561,8 @@ class _Compiled:
             chapter = f" {_canonical_title(chapter_lemmas)} "
             if lang != "en":  # accents printed or not, acute or grave: compare both ways
                 chapter += chapter.translate(_PLAIN)
-            found = frozenset(ti for ti, words in enumerate(tables[table] if tables else ())
+            per_topic = () if tables is None else tables.exclude if table == "exclude" else tables.exclude_titles
+            found = frozenset(ti for ti, words in enumerate(per_topic)
                               if any(f" {w} " in chapter for w in words))
             if len(self._seen_chapters) < 200_000:
                 self._seen_chapters[cache_key] = found
@@ -547,7 +578,7 @@ class _Compiled:
         out: list[int] = []
         for ti, chapters in self.title_matches(title_lemmas, lang):
             applies = not chapters or (chapter is not None and any(f" {w} " in chapter for w in chapters)
-                                       and not any(f" {w} " in chapter for w in tables["chapters_except"][ti]))
+                                       and not any(f" {w} " in chapter for w in tables.chapters_except[ti]))
             if applies and ti not in out:
                 out.append(ti)
         return out
@@ -556,12 +587,13 @@ class _Compiled:
 def _key_sources() -> list[bytes]:
     """Everything the compiled tables depend on: the taxonomy, this module (table layout and
     compilation) and the lemmatiser that turned the phrases into lemmas (``analysis.py``: its
-    overrides and tokenizer)."""
-    from ..index import analysis
-
+    overrides and tokenizer). Read as files: importing the lemmatiser is not needed to name the cache."""
     here = Path(__file__)
-    return [resources.files("ftadraft.tags").joinpath("taxonomy.toml").read_bytes(), here.read_bytes(),
-            Path(analysis.__file__).read_bytes()]
+    try:  # next to this module in any ordinary install (no resource reader to load)
+        taxonomy_bytes = here.with_name("taxonomy.toml").read_bytes()
+    except OSError:  # pragma: no cover - a zipped package
+        taxonomy_bytes = resources.files("ftadraft.tags").joinpath("taxonomy.toml").read_bytes()
+    return [taxonomy_bytes, here.read_bytes(), (here.parent.parent / "index" / "analysis.py").read_bytes()]
 
 
 def _cache_key(sources: Sequence[bytes], versions: str) -> str:
@@ -577,78 +609,251 @@ def _cache_key(sources: Sequence[bytes], versions: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> _Compiled:
-    """The compiled tables, from a per-user cache when possible: compiling needs spaCy's lemmatiser
-    (about a second cold), which a one-shot search should not pay. The cache is data only (JSON, see
-    :func:`_load_cache`): a damaged, foreign or planted file is ignored and compiled again."""
-    from importlib import metadata
-
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "?"
-
-    key = _cache_key(_key_sources(), "|".join(version(d) for d in ("spacy", "spacy-lookups-data")))
+def _cache_file() -> tuple[Path | None, str]:
+    """Where the compiled tables of this taxonomy, code, lemmatiser and spaCy version are cached (None: no
+    usable cache folder), and their key."""
+    key = _cache_key(_key_sources(), "|".join(_dist_version(d) for d in ("spacy", "spacy-lookups-data")))
     try:
         from platformdirs import user_cache_dir
 
-        path = Path(user_cache_dir("ftadraft", appauthor=False)) / f"topics-{key}.json"
+        return Path(user_cache_dir("ftadraft", appauthor=False)) / f"topics-{key}.json", key
     except Exception:  # noqa: BLE001  # pragma: no cover - no usable cache folder: compile without caching
+        return None, key
+
+
+def _dist_version(dist: str) -> str:
+    """The installed version of ``dist`` as its first ``*.dist-info`` (or ``.egg-info``) folder on
+    ``sys.path`` names it (what ``importlib.metadata.version`` finds, without importing it); "?" if none."""
+    import os
+    import sys
+
+    prefix = dist.replace("-", "_").lower() + "-"
+    for entry in sys.path:
+        try:
+            names = sorted(n for n in os.listdir(entry or ".") if n.lower().startswith(prefix))
+        except OSError:
+            continue
+        for n in names:
+            for suffix in (".dist-info", ".egg-info"):
+                if n.endswith(suffix):
+                    return n[len(prefix):-len(suffix)]
+    return "?"
+
+
+@lru_cache(maxsize=1)
+def _cache_doc() -> dict[str, Any] | None:
+    """The checked top level of the cache file (see :func:`_load_cache`), or None."""
+    path, key = _cache_file()
+    return None if path is None else _load_doc(path, key)
+
+
+@lru_cache(maxsize=1)
+def _topics() -> tuple[Topic, ...]:
+    """:func:`taxonomy`, from a fresh topics cache when there is one (the same topics: the cache is keyed by
+    the taxonomy's bytes and this module's code), so a one-shot command does not parse ``taxonomy.toml``."""
+    doc = _cache_doc()
+    if doc is not None:
+        try:
+            return _topics_of_flat(doc["topics"])
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+            pass
+    return taxonomy()
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> _Compiled:
+    """The compiled tables, from a per-user cache when possible: compiling needs spaCy's lemmatiser
+    (about a second cold), which a one-shot search should not pay. A fresh cache holds everything
+    tagging needs (topic ids, phrase tables, the topics themselves), so neither ``taxonomy.toml`` is parsed
+    nor a language's tables decoded before they are used. The cache is data only (JSON, see
+    :func:`_load_cache`): a damaged, foreign or planted file is ignored and compiled again."""
+    path, key = _cache_file()
+    if path is None:  # pragma: no cover - no usable cache folder
         return _Compiled(taxonomy())
-    cached = _load_cache(path, key)
-    if cached is not None:
-        return cached
+    doc = _cache_doc()
+    if doc is not None:
+        return _compiled_of_doc(doc)
     compiled = _Compiled(taxonomy())
     _save_cache(path, key, compiled)
     return compiled
 
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 3
 
 
 def _save_cache(path: Path, key: str, compiled: _Compiled) -> None:
-    """Store the compiled tables as JSON (tagged tuples, sets and dicts); the taxonomy itself is not stored."""
+    """Store the compiled tables as one JSON document: topic ids, phrase keys and ``alongside`` (tagged
+    tuples and sets), per language its tables as an embedded JSON text of plain lists (decoded only when
+    that language is first tagged), and the topics likewise; each embedded text with its SHA-256."""
+    import hashlib
     import json
 
     from ..atomic import write_text
 
     try:
-        state = {name: _encode(value) for name, value in vars(compiled).items() if name != "topics"}
-        text = json.dumps({"format": _CACHE_FORMAT, "key": key, "state": state}, separators=(",", ":"))
+        langs = {lang: json.dumps(_flat_tables(t), separators=(",", ":")) for lang, t in compiled.langs.items()}
+        topics_text = json.dumps([_flat_topic(t) for t in compiled.topics], separators=(",", ":"))
+        texts = {**langs, "topics": topics_text}
+        sha = {name: hashlib.sha256(text.encode()).hexdigest() for name, text in texts.items()}
+        doc = {"format": _CACHE_FORMAT, "key": key, "ids": _encode(compiled.ids), "keys": compiled.keys,
+               "alongside": _encode(compiled.alongside), "langs": langs, "topics": topics_text, "sha256": sha}
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, text)
+        write_text(path, json.dumps(doc, separators=(",", ":")))
     except (OSError, TypeError, ValueError):
         pass  # a read-only home or a value JSON cannot hold: compile each time
 
 
 def _load_cache(path: Path, key: str) -> _Compiled | None:
     """The compiled tables of a cache file written by :func:`_save_cache` for ``key``, or None when the
-    file is missing, damaged, from another key or holds anything but the plain data it should."""
+    file is missing, damaged (an embedded text not matching its SHA-256), from another key or holds anything
+    but the plain data it should. Language tables are decoded on first use (:class:`_Languages`)."""
+    doc = _load_doc(path, key)
+    return None if doc is None else _compiled_of_doc(doc)
+
+
+def _load_doc(path: Path, key: str) -> dict[str, Any] | None:
+    """The top level of a cache file for ``key``, its shape and embedded texts checked; None if not that."""
+    import hashlib
     import json
 
     try:
         doc = json.loads(path.read_bytes(), object_hook=_decode_tagged)
-        if not (isinstance(doc, dict) and doc.get("format") == _CACHE_FORMAT and doc.get("key") == key
-                and isinstance(doc.get("state"), dict)):
+        if not (isinstance(doc, dict) and doc.get("format") == _CACHE_FORMAT and doc.get("key") == key):
             return None
-        state: dict[str, object] = doc["state"]
+        ids, keys, alongside = doc.get("ids"), doc.get("keys"), doc.get("alongside")
+        langs, topics_text, sha = doc.get("langs"), doc.get("topics"), doc.get("sha256")
     except (OSError, ValueError, TypeError, RecursionError):
         return None
-    if not all(isinstance(n, str) and n.isidentifier() and not n.startswith("__") for n in state):
+    if not (isinstance(ids, tuple) and all(isinstance(i, str) for i in ids)
+            and isinstance(keys, list) and all(isinstance(k, str) for k in keys)
+            and isinstance(alongside, tuple) and len(alongside) == len(ids)
+            and all(isinstance(a, frozenset) for a in alongside)
+            and isinstance(langs, dict) and set(langs) <= set(LANGUAGES) and isinstance(topics_text, str)
+            and isinstance(sha, dict) and set(sha) == {*langs, "topics"}
+            and all(isinstance(t, str) and hashlib.sha256(t.encode()).hexdigest() == sha[name]
+                    for name, t in {**langs, "topics": topics_text}.items())):
         return None
-    keys, words = state.get("keys"), state.get("words")
-    if not (isinstance(keys, list) and isinstance(words, list) and len(keys) == len(words)
-            and all(isinstance(k, str) for k in keys) and all(isinstance(w, frozenset) for w in words)):
-        return None
+    return doc
+
+
+def _compiled_of_doc(doc: dict[str, Any]) -> _Compiled:
     compiled = _Compiled.__new__(_Compiled)
-    compiled.__dict__.update(state)
-    compiled.topics = taxonomy()
+    compiled.ids = doc["ids"]
+    compiled.keys = doc["keys"]
+    compiled.alongside = doc["alongside"]
+    compiled.langs = _Languages(compiled, doc["langs"])
+    compiled._seen_titles = {}
+    compiled._seen_chapters = {}
     return compiled
 
 
+def _flat_topic(t: Topic) -> list[object]:
+    """A topic as plain JSON lists (field order)."""
+    def rules(r: Rules) -> list[object]:
+        return [list(r.titles), list(r.context_titles), list(r.context_chapters), list(r.context_chapters_except),
+                [list(p) for p in r.phrases], [list(g) for g in r.requires], [list(p) for p in r.negative],
+                list(r.exclude_chapters), list(r.exclude_titles)]
+
+    return [t.id, t.area, t.name, t.definition, [[lang, rules(r)] for lang, r in t.languages], list(t.alongside)]
+
+
+def _topics_of_flat(text: str) -> tuple[Topic, ...]:
+    """:func:`_flat_topic` undone for a list of topics; anything of another shape raises."""
+    import json
+
+    def strs(items: list[str]) -> tuple[str, ...]:
+        if not all(isinstance(s, str) for s in items):
+            raise TypeError("not a list of strings")
+        return tuple(items)
+
+    def weights(items: list[list[object]]) -> tuple[tuple[str, float], ...]:
+        return tuple((str(p), float(w)) for p, w in items)  # type: ignore[arg-type]
+
+    def rules(raw: list[Any]) -> Rules:
+        titles, context_titles, context_chapters, excepted, phrases, requires, negative, exclude, exclude_titles = raw
+        return Rules(titles=strs(titles), context_titles=strs(context_titles), context_chapters=strs(context_chapters),
+                     context_chapters_except=strs(excepted), phrases=weights(phrases),
+                     requires=tuple(strs(g) for g in requires), negative=weights(negative),
+                     exclude_chapters=strs(exclude), exclude_titles=strs(exclude_titles))
+
+    out = []
+    for tid, area, name, definition, languages, alongside in json.loads(text):
+        out.append(Topic(id=str(tid), area=str(area), name=str(name), definition=str(definition),
+                         languages=tuple((str(lang), rules(r)) for lang, r in languages), alongside=strs(alongside)))
+    return tuple(out)
+
+
+class _Languages(Mapping[str, _LanguageTables]):
+    """The language tables of a cached :class:`_Compiled`, each decoded from its JSON text on first use.
+    Tables that do not decode (a file written to look valid) are compiled afresh, for all languages at
+    once (phrase ids are shared), before anything of that language is used."""
+
+    def __init__(self, owner: _Compiled, texts: dict[str, str]) -> None:
+        self._owner = owner
+        self._texts = texts
+        self._tables: dict[str, _LanguageTables] = {}
+
+    def __getitem__(self, lang: str) -> _LanguageTables:
+        tables = self._tables.get(lang)
+        if tables is None:
+            text = self._texts[lang]  # KeyError: no tables in that language
+            try:
+                tables = _tables_of_flat(text)
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+                fresh = _Compiled(taxonomy())
+                vars(self._owner).update(vars(fresh))
+                return fresh.langs[lang]
+            self._tables[lang] = tables
+        return tables
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+def _flat_tables(t: _LanguageTables) -> list[object]:
+    """A language's tables as plain JSON lists, in field order (derived fields left out)."""
+    return [[[pid, [[ti, w, list(s)] for ti, w, s in v]] for pid, v in t.positive.items()],
+            sorted(t.strong),
+            [[[pid, w] for pid, w in per] for per in t.negative],
+            [[sorted(g) for g in groups] for groups in t.requires],
+            [[a, [[pid, k, sorted(rest)] for pid, k, rest in v]] for a, v in t.by_anchor.items()],
+            [[title, [[ti, list(ch)] for ti, ch in v]] for title, v in t.titles.items()],
+            [list(w) for w in t.chapters_except], [list(w) for w in t.exclude],
+            [list(w) for w in t.exclude_titles]]
+
+
+def _tables_of_flat(text: str) -> _LanguageTables:
+    """:func:`_flat_tables` undone; anything of another shape raises ValueError, TypeError or KeyError."""
+    import json
+
+    positive, strong, negative, requires, by_anchor, titles, chapters_except, exclude, exclude_titles = json.loads(text)
+
+    def words(per_topic: list[list[str]]) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(str(w) for w in ws) for ws in per_topic)
+
+    anchors = {str(a): tuple((int(pid), str(k), frozenset(map(str, rest))) for pid, k, rest in v)
+               for a, v in by_anchor}
+    title_table = {str(title): [(int(ti), tuple(map(str, ch))) for ti, ch in v] for title, v in titles}
+    return _LanguageTables(
+        positive={int(pid): tuple((int(ti), float(w), tuple(map(int, s))) for ti, w, s in v) for pid, v in positive},
+        strong=frozenset(map(int, strong)),
+        negative=tuple(tuple((int(pid), float(w)) for pid, w in per) for per in negative),
+        requires=tuple(tuple(frozenset(map(int, g)) for g in groups) for groups in requires),
+        by_anchor=anchors,
+        anchors=frozenset(anchors),
+        titles=title_table,
+        title_keys=list(title_table),
+        chapters_except=words(chapters_except),
+        exclude=words(exclude),
+        exclude_titles=words(exclude_titles),
+    )
+
+
 def _encode(value: object) -> object:
-    """JSON for the tables' plain values: tuples, frozensets and dicts (of any hashable keys) tagged."""
+    """JSON for plain values: tuples, frozensets and dicts (of any hashable keys) tagged."""
     if value is None or isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, list):
@@ -664,7 +869,8 @@ def _encode(value: object) -> object:
 
 def _decode_tagged(obj: dict[str, object]) -> object:
     """:func:`_encode` undone, one JSON object at a time (inner values first); the file's top level and
-    ``state`` stay dicts, and an object of any other shape is a ValueError: no other type is ever built."""
+    its ``langs`` and ``sha256`` stay dicts, and an object of any other shape is a ValueError: no type but
+    tuples, frozensets and dicts is ever built."""
     if len(obj) == 1:
         (tag, items), = obj.items()
         if isinstance(items, list):
@@ -674,8 +880,8 @@ def _decode_tagged(obj: dict[str, object]) -> object:
                 return frozenset(items)
             if tag == "d" and all(isinstance(kv, list) and len(kv) == 2 for kv in items):
                 return {k: v for k, v in items}
-    if "format" in obj or "keys" in obj:  # the document itself, and the tables' attributes
-        return obj
+    if "format" in obj or all(k in (*LANGUAGES, "topics") and isinstance(v, str) for k, v in obj.items()):
+        return obj  # the document itself, its per-language texts and the texts' hashes
     raise ValueError("not a value of the topics cache")
 
 
@@ -707,7 +913,7 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "", chapter_lemmas: str = "", la
     if not counts:
         return []
     keys = c.keys
-    positive = tables["positive"]
+    positive = tables.positive
     lead = f" {lemmas[:LEAD_CHARS].rsplit(' ', 1)[0]} " if len(lemmas) > LEAD_CHARS else f" {lemmas} "
     raw: dict[int, float] = {}  # topic -> evidence in the text
     opening: dict[int, float] = {}  # topic -> extra for strong phrases in the opening
@@ -741,9 +947,9 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "", chapter_lemmas: str = "", la
     for ti, r in raw.items():
         if ti not in named_here and (ti in excluded or (named_here and not named_here & c.alongside[ti])):
             continue
-        if any(not (group & present) for group in tables["requires"][ti]):
+        if any(not (group & present) for group in tables.requires[ti]):
             continue
-        for pid, w in tables["negative"][ti]:
+        for pid, w in tables.negative[ti]:
             if pid in counts:
                 r -= w * _damped(counts[pid])
         if r <= 0:
@@ -762,7 +968,7 @@ def tag_lemmas(lemmas: str, title_lemmas: str = "", chapter_lemmas: str = "", la
         return []
     scored.sort(key=lambda s: (-s[0], s[1]))
     floor = max(MIN_SCORE, MIN_RELATIVE * scored[0][0])
-    return [TopicScore(c.topics[ti].id, round(s, 4)) for s, ti in scored if s >= floor]
+    return [TopicScore(c.ids[ti], round(s, 4)) for s, ti in scored if s >= floor]
 
 
 def tag(
@@ -788,7 +994,7 @@ def title_topics(title_lemmas: str, chapter_lemmas: str | None = None, lang: str
     its ``context_chapters_except`` words.
     """
     c = _compiled()
-    return tuple(c.topics[ti].id for ti in c.named(title_lemmas, chapter_lemmas or "", lang))
+    return tuple(c.ids[ti] for ti in c.named(title_lemmas, chapter_lemmas or "", lang))
 
 
 def areas() -> dict[str, str]:
@@ -798,4 +1004,4 @@ def areas() -> dict[str, str]:
 
 def ids(area: str | None = None) -> list[str]:
     """All topic ids, or those of one area."""
-    return [t.id for t in taxonomy() if area is None or t.area == area]
+    return [t.id for t in _topics() if area is None or t.area == area]
