@@ -312,27 +312,25 @@ def _parse(root: Any, where: str, problems: list[Problem]) -> Spec | None:
     for key in _TOP:
         if key not in root:
             problems.append(Problem("error", where, root.line, f"missing {key!r}"))
-    parties: list[SpecParty] = []
-    raw_parties: Any = root.get("parties")
-    if "parties" in root and (not isinstance(raw_parties, list) or not raw_parties):
-        problems.append(Problem("error", where, root.lines["parties"], "'parties' must be a list of {code, name}"))
-    elif isinstance(raw_parties, list):
-        for item, line in zip(raw_parties, _ln(raw_parties), strict=False):
-            party = collect(partial(_party, item, line, where, parties))
-            if party is not None:
-                parties.append(party)
+    def each(key: str, of: str, parse: Callable[[Any, int, list[Any]], Any]) -> list[Any]:
+        """The items of the list ``key`` that parse (``parse(item, line, earlier)``), each problem reported."""
+        out: list[Any] = []
+        raw: Any = root.get(key)
+        if key in root and (not isinstance(raw, list) or not raw):
+            problems.append(Problem("error", where, root.lines[key], f"'{key}' must be a list of {of}"))
+        elif isinstance(raw, list):
+            for item, line in zip(raw, _ln(raw), strict=False):
+                got = collect(partial(parse, item, line, out))
+                if got is not None:
+                    out.append(got)
+        return out
+
+    parties: list[SpecParty] = each("parties", "{code, name}",
+                                     lambda item, line, earlier: _party(item, line, where, earlier))
     number, title = collect(partial(_chapter, root, where), (1, "")) if "chapter" in root else (1, "")
     day = collect(partial(_day, root, where), "1980-01-01") if "date" in root else "1980-01-01"
     paper = collect(partial(_paper, root, where), "A4")
-    articles: list[SpecArticle] = []
-    raw_articles: Any = root.get("articles")
-    if "articles" in root and (not isinstance(raw_articles, list) or not raw_articles):
-        problems.append(Problem("error", where, root.lines["articles"], "'articles' must be a list of articles"))
-    elif isinstance(raw_articles, list):
-        for item, line in zip(raw_articles, _ln(raw_articles), strict=False):
-            article = collect(partial(_article, item, line, where))
-            if article is not None:
-                articles.append(article)
+    articles: list[SpecArticle] = each("articles", "articles", lambda item, line, _: _article(item, line, where))
     text = {key: (collect(partial(_str, root, key, where), "") if key in root else "")
             for key in ("agreement", "round", "author")}
     return Spec(path=where, agreement=text["agreement"], parties=tuple(parties), chapter_number=number,
