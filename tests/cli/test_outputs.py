@@ -127,3 +127,20 @@ def test_dash_is_refused_for_binary_outputs(run: RunCli, small_db: Path, tmp_pat
     r = run("compare", "tota-1:1", "tota-1:2", "--docx", "-", db=small_db)
     assert r.exit_code == 1 and "standard output (-) takes text outputs only" in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_table_file_is_reported_where_it_went(run: RunCli, small_db: Path, tmp_path: Path) -> None:
+    """``stats diffusion --csv FILE`` and ``families --csv FILE`` said nothing about the file they wrote."""
+    out = tmp_path / "years.csv"
+    r = run("stats", "diffusion", "--topic", "clearance/advance-rulings", "--csv", str(out), db=small_db)
+    assert r.exit_code == 0, r.stderr
+    rows = len(out.read_text(encoding="utf-8").splitlines()) - 1
+    assert f"wrote {out} ({rows} row{'s' if rows != 1 else ''})" in r.stderr
+    fam = tmp_path / "families.csv"
+    r = run("families", "--chapter", "trade", "--csv", str(fam), db=small_db)
+    assert r.exit_code == 0, r.stderr
+    assert f"wrote {fam} (2 rows)" in r.stderr
+    assert "2 texts in 1 family" in r.stdout or "2 texts in 2 families" in r.stdout
+    r = run("-q", "stats", "diffusion", "--topic", "clearance/advance-rulings", "--csv", str(out), "--force",
+            db=small_db)
+    assert r.exit_code == 0 and "wrote" not in r.stderr

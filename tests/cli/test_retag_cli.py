@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import RunCli, copy_index, index_counts
 
-STAGE = re.compile(r"^(Tagging|Writing): ([\d,]+) of ([\d,]+) in \d+\.\d s( \([\d,]+ articles/s\))?$")
+STAGE = re.compile(r"^(Tagging|Writing): ([\d,]+) of ([\d,]+) in \d+\.\d s( \([\d,.]+ articles/s\))?$")
 
 
 def _tags(db: Path) -> tuple[dict[str, str], set[tuple[str, str, float]]]:

@@ -149,7 +149,9 @@ class Progress:
                 click.echo(f"{label}: {'done' if self.last else 'stopped'} in {seconds:.1f} s", err=True)
             else:
                 unit = self.UNITS.get(self.stage, "articles")
-                rate = f" ({self.last / seconds:,.0f} {unit}/s)" if seconds > 0.05 else ""
+                per_second = self.last / seconds if seconds > 0.05 else 0.0
+                # "1.5 files/s" below 10 (never "1 files/s"), "3,330 articles/s" above
+                rate = f" ({per_second:,.{1 if per_second < 10 else 0}f} {unit}/s)" if per_second else ""
                 click.echo(f"{label}: {self.last:,} of {self.total:,} in {seconds:.1f} s{rate}", err=True)
         self.stage = None
 

@@ -12,7 +12,7 @@ import click
 from ..atomic import write_text
 from ..model import Document, Provision, citation
 from .app import Context, cli, emit_json, run, text_argument
-from .files import check_output
+from .files import check_output, counted, report_written
 
 
 @cli.command("compare")
@@ -68,9 +68,9 @@ def compare_cmd(obj: Context, a: str, b: str, docx_out: Path | None, html_out: P
             emit_json(comparison.to_dict())
         elif docx_out is None and html_out is None:
             click.echo(render_terminal(comparison, color=sys.stdout.isatty()))
-        elif not obj.quiet:
-            click.echo("identical" if comparison.identical else "written: " + ", ".join(
-                str(p) for p in (docx_out, html_out) if p), err=True)
+        else:
+            for out in (docx_out, html_out):
+                report_written(out, "the texts are identical" if comparison.identical else "", quiet=obj.quiet)
         return 0
 
     run(body)
@@ -150,15 +150,14 @@ def _chapter_side(obj: Context, ref: str, chapter: str | None) -> tuple[str, lis
         return name, articles, f"file {path.name}"
     if ref == "-":
         raise FtadraftError("a chapter comparison reads files or references, not standard input")
-    from ..research.articles import chapter_side
+    from ..research.articles import ChapterNeeded, chapter_side
 
     with obj.open() as c:
         try:
             side = chapter_side(c, ref, chapter)
-        except FtadraftError as err:
-            if chapter is not None or type(err) is not FtadraftError:  # a bad reference or chapter name
-                raise
-            raise FtadraftError(f"{err} with --chapter") from None  # an agreement with chapters: the option
+        except ChapterNeeded as err:  # an agreement with chapters: name the option that chooses one
+            raise FtadraftError(f"{err.ref}: {err.agreement} has chapters; choose one with --chapter NUMBER or "
+                                '--chapter "words of its title"') from None
     return side.name, list(side.articles), side.source
 
 
@@ -204,13 +203,11 @@ def _compare_chapters(obj: Context, a: str, b: str, chapter_a: str | None, chapt
         emit_json(alignment.to_dict())
         return 0
     if docx_out is not None or html_out is not None:
-        if not obj.quiet:
-            for out in (docx_out, html_out):
-                if out is not None:
-                    click.echo(f"written: {out}", err=True)
+        for out in (docx_out, html_out):
+            report_written(out, counted(len(alignment.pairs), "aligned pair"), quiet=obj.quiet)
         return 0
-    click.echo(f"A: {name_a}: {len(pa)} articles")
-    click.echo(f"B: {name_b}: {len(pb)} articles")
+    click.echo(f"A: {name_a}: {counted(len(pa), 'article')}")
+    click.echo(f"B: {name_b}: {counted(len(pb), 'article')}")
     click.echo("")
     for x in alignment.pairs:
         pa_, pb_ = pa[x.index_a], pb[x.index_b]

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .app import Context, cli, emit_json, run
+from .files import STDOUT, check_outputs, counted, report_written, write_output
 from .options import chapter_option, force_option, json_option, since_option, until_option
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
@@ -32,7 +33,6 @@ def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_simil
     def body() -> int:
         from ..index.filters import AgreementFilter
         from ..provenance.families import families
-        from .files import STDOUT, check_outputs, write_output
 
         AgreementFilter(since=since, until=until)  # an impossible year range fails before any work
         check_outputs(force, csv=csv_out, as_json=as_json, files=(plot_out,))
@@ -46,21 +46,20 @@ def families_cmd(obj: Context, chapter: str | None, topic: str | None, min_simil
             write_output(csv_out, result.csv_text())
         if plot_out is not None:
             result.plot(plot_out)
+        report_written(csv_out, counted(len(result.units), "row"), quiet=obj.quiet)
+        report_written(plot_out, "heatmap", quiet=obj.quiet)
         if as_json:
             emit_json(result.to_dict())
             return 0
         if csv_out == STDOUT:
             return 0
-        click.echo(f"{len(result.units)} texts in {len(result.families)} families "
+        click.echo(f"{counted(len(result.units), 'text')} in {counted(len(result.families), 'family', 'families')} "
                    f"(average 5-gram Jaccard >= {min_similarity:g} inside a family)")
         for f in result.families:
-            click.echo(click.style(f"\n{f.number}. {f.name} — {len(f.members)} texts, cohesion {f.cohesion:.2f}",
-                                   bold=True))
+            heading = f"\n{f.number}. {f.name} — {counted(len(f.members), 'text')}, cohesion {f.cohesion:.2f}"
+            click.echo(click.style(heading, bold=True))
             for u in f.members:
                 click.echo(f"   {u.agreement.year or 'n.d.'}  {u.agreement.name}  " + click.style(u.label, dim=True))
-        for out in (csv_out, plot_out):
-            if out is not None and not obj.quiet:
-                click.echo(f"written: {out}", err=True)
         return 0
 
     run(body)

@@ -46,6 +46,19 @@ def check_output(out: Path, force: bool, *, stdout_ok: bool = False) -> None:
         raise InputError(out, "exists already; pass --force to overwrite")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 row``, ``3 rows``, ``2 families``: a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def report_written(out: Path | None, detail: str = "", *, quiet: bool = False) -> None:
+    """Tell the user where an output file went (``wrote FILE (detail)``, on stderr): nothing for standard
+    output, nothing with --quiet."""
+    if out is None or out == STDOUT or quiet:
+        return
+    click.echo(f"wrote {out}" + (f" ({detail})" if detail else ""), err=True)
+
+
 def write_output(out: Path, text: str) -> None:
     """``text`` to the file ``out`` (atomically), or to standard output when ``out`` is ``-``."""
     if out == STDOUT:

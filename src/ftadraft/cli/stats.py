@@ -8,7 +8,7 @@ import click
 
 from ..errors import FtadraftError
 from .app import Context, cli, emit_json, run
-from .files import STDOUT, check_outputs, write_output
+from .files import STDOUT, check_outputs, counted, report_written, write_output
 from .options import force_option, json_option, parties_option, since_option, until_option
 
 _OUT = click.Path(dir_okay=False, path_type=Path)
@@ -22,17 +22,6 @@ def stats() -> None:
 def _note(note: str | None) -> None:
     if note:
         click.echo(f"note: {note}", err=True)
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 provision``, ``3 provisions``."""
-    return f"{n} {noun if n == 1 else noun + 's'}"
-
-
-def _wrote(obj: Context, out: Path | None, rows: int) -> None:
-    """Tell the user where a table file went (on stderr; not for standard output, not with --quiet)."""
-    if out is not None and out != STDOUT and not obj.quiet:
-        click.echo(f"wrote {out} ({_count(rows, 'row')})", err=True)
 
 
 @stats.command("coverage")
@@ -74,8 +63,8 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
             emit_json(cov.to_dict())
         elif csv_out is None and parquet_out is None:
             versions = sum(len(a.versions) for a in cov.agreements)
-            counted = f" (language versions counted once: {versions} merged)" if versions else ""
-            click.echo(f"{_count(len(cov.agreements), 'agreement')} × {_count(len(cov.topics), 'topic')}{counted}")
+            merged = f" (language versions counted once: {versions} merged)" if versions else ""
+            click.echo(f"{counted(len(cov.agreements), 'agreement')} × {counted(len(cov.topics), 'topic')}{merged}")
             if cov.agreements:
                 # binds = binding + mixed: a mixed provision has a binding sentence (research.views.BINDS)
                 click.echo(f"  {'topic':<44} " + " ".join(f"{lv:>8}" for lv in CELL_LEVELS) + f" {'binds':>8}")
@@ -84,8 +73,8 @@ def stats_coverage(obj: Context, topics: tuple[str, ...], area: str | None, sinc
                     click.echo(f"  {t:<44} " + " ".join(f"{n[lv]:>8}" for lv in CELL_LEVELS) + f" {binds[t]:>8}")
         else:
             rows = len(cov.agreements) * len(cov.topics)  # the long table: one row per agreement × topic
-            _wrote(obj, csv_out, rows)
-            _wrote(obj, parquet_out, rows)
+            report_written(csv_out, counted(rows, "row"), quiet=obj.quiet)
+            report_written(parquet_out, counted(rows, "row"), quiet=obj.quiet)
         _note(cov.note)
         return 0
 
@@ -118,6 +107,8 @@ def stats_diffusion(obj: Context, topic: str, since: int | None, until: int | No
             write_output(csv_out, d.csv_text())
         if plot_out is not None:
             d.plot(plot_out)
+        report_written(csv_out, counted(len(d.years), "row"), quiet=obj.quiet)
+        report_written(plot_out, "chart", quiet=obj.quiet)
         if as_json:
             emit_json(d.to_dict())
         elif csv_out != STDOUT:
@@ -185,7 +176,7 @@ def stats_party(obj: Context, iso3: str, as_json: bool) -> None:
         if as_json:
             emit_json(p.to_dict())
             return 0
-        click.secho(f"{p.party}: {_count(len(p.agreements), 'agreement')}", bold=True)
+        click.secho(f"{p.party}: {counted(len(p.agreements), 'agreement')}", bold=True)
         for a in p.agreements:
             click.echo(f"  {a.signed or 'n.d.':<10}  {a.id:<10} {a.name}")
         click.echo(f"  {'topic':<44} {'agreements':>10} {'first':>6} {'binding':>8}  (binding: first binding or mixed)")

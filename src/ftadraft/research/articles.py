@@ -42,6 +42,14 @@ class ChapterSide:
     source: str
 
 
+class ChapterNeeded(FtadraftError):
+    """A whole agreement was named where one chapter is needed: the caller says how to choose one."""
+
+    def __init__(self, ref: str, agreement: str) -> None:
+        self.ref, self.agreement = ref, agreement
+        super().__init__(f"{ref}: {agreement} has chapters; choose one by its number or words of its title")
+
+
 def chapter_side(corpus: Corpus, ref: str, chapter: str | None = None) -> ChapterSide:
     """The articles ``ref`` names: one article (``tota-449:14.3``), an agreement's chapter (``tota-449`` with
     ``chapter`` "14" or "electronic commerce"), or a whole agreement that has no chapters."""
@@ -58,7 +66,7 @@ def chapter_side(corpus: Corpus, ref: str, chapter: str | None = None) -> Chapte
     elif len({(p.chapter_number, p.chapter_title) for p in provisions}) <= 1:
         chosen = provisions  # no chapters: the agreement is the chapter
     else:
-        raise FtadraftError(f"{ref}: {agreement.name} has chapters; say which (number or title text)")
+        raise ChapterNeeded(ref, agreement.name)
     if not chosen:
         raise FtadraftError(f"{ref}: no articles found" + (f" in chapter {chapter}" if chapter else ""))
     name = agreement.name
