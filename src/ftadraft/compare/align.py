@@ -254,15 +254,23 @@ _MEANS = re.compile(r"(?<!\bby )(?<!\belectronic )(?<!\bother )(?<!\bany )(?<!\b
 _DEFINITIONS_OPENING = re.compile(r"for(?:the)?purposes?of(?:this|the)(?:chapter|section|agreement|article)")
 
 
-def _definitions_article(texts: Sequence[str]) -> int | None:
-    """Position of the chapter's definitions article: the one that defines clearly more terms than any other
-    (at least five, twice the runner-up) and opens with "For the purposes of this Chapter" or defines at
-    least eight. None when no article stands out so."""
+def _definition_counts(texts: Sequence[str]) -> list[tuple[int, bool]]:
+    """Per article: (terms it defines, plus 3 when it opens with "For the purposes of this Chapter"; whether it
+    opens so)."""
     counts = []
     for t in texts:
         letters = "".join(_WORD.findall(t[:80].lower()))
         opens = bool(_DEFINITIONS_OPENING.match(letters))
         counts.append((len(_MEANS.findall(t.lower())) + (3 if opens else 0), opens))
+    return counts
+
+
+def _definitions_article(texts: Sequence[str], *, weak: bool = False) -> int | None:
+    """Position of the chapter's definitions article: the one that defines clearly more terms than any other
+    (at least five, twice the runner-up) and opens with "For the purposes of this Chapter" or defines at
+    least eight. None when no article stands out so. ``weak``: a short definitions article will do (at least
+    two terms, twice the runner-up, one term per 40 words), for the side whose partner has a clear one."""
+    counts = _definition_counts(texts)
     if not counts:
         return None
     order = sorted(range(len(counts)), key=lambda k: -counts[k][0])
@@ -270,7 +278,12 @@ def _definitions_article(texts: Sequence[str]) -> int | None:
     second = counts[order[1]][0] if len(order) > 1 else 0
     if top[0] >= 5 and top[0] >= 2 * second and (top[1] or top[0] >= 8):
         return order[0]
+    words = len(texts[order[0]].split())
+    if weak and top[0] >= 2 and top[0] >= 2 * second and top[0] * 40 >= words:
+        return order[0]
     return None
+
+
 #: Pair features, in the order of :data:`_COEF`.
 FEATURES = ("words", "pairs", "chars", "score", "hub", "row_margin", "col_margin", "mutual", "position",
             "length", "definitions", "token_set", "opening", "letters", "row_rank", "col_rank",
@@ -459,6 +472,10 @@ def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold:
     prob[score >= 1.0] = 1.0
     texts = [p.normalized or p.text or "" for p in (*a, *b)]
     def_a, def_b = _definitions_article(texts[:n]), _definitions_article(texts[n:])
+    if def_a is not None and def_b is None:
+        def_b = _definitions_article(texts[n:], weak=True)
+    elif def_b is not None and def_a is None:
+        def_a = _definitions_article(texts[:n], weak=True)
     if def_a is not None and def_b is not None:  # the two definitions articles answer each other
         prob[def_a, def_b] = 1.0
     rows, cols = linear_sum_assignment(-prob)
