@@ -287,7 +287,7 @@ def _definitions_article(texts: Sequence[str], *, weak: bool = False) -> int | N
 #: Pair features, in the order of :data:`_COEF`.
 FEATURES = ("words", "pairs", "chars", "score", "hub", "row_margin", "col_margin", "mutual", "position",
             "length", "definitions", "token_set", "opening", "letters", "row_rank", "col_rank",
-            "token_set_row", "token_set_col", "neighbours", "token_set_pick")
+            "token_set_row", "token_set_col", "neighbours", "token_set_pick", "paragraph")
 _OPENING = 60  # letters of an article's opening compared ("This Chapter applies", "For the purposes of")
 _LETTERS = 5  # n-grams of the letters alone (OCR glues words: "ofthis Chapter", "inrelationto")
 
@@ -316,6 +316,37 @@ def _neighbours(hub: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     whose neighbours match each other are likelier to match too."""
     padded = np.pad(hub, 1, constant_values=0.0)
     return (padded[:-2, :-2] + padded[2:, 2:]) / 2.0
+
+
+#: Where an article's text (on one line: treaty texts break lines anywhere) starts a new numbered paragraph:
+#: "2. " after the end of a sentence.
+_PARAGRAPH = re.compile(r"(?<=[.;:])\s+(?=\d{1,2}\.\s)")
+
+
+def _best_paragraph(a: Sequence[Provision], b: Sequence[Provision]) -> Matrix:
+    """For each pair of articles, the TF-IDF cosine of their two most alike paragraphs (of at least 8 words):
+    an article that carries another's paragraph nearly word for word, among paragraphs on other things (a
+    "General Provisions" article that also grants national treatment), is found by it."""
+    owner: list[int] = []
+    bags: list[list[str]] = []
+    for k, p in enumerate((*a, *b)):
+        for piece in _PARAGRAPH.split(" ".join((p.normalized or p.text or "").split())):
+            t = _tokens(piece)
+            if len(t) >= 8:
+                owner.append(k)
+                bags.append(t)
+    out = np.zeros((len(a), len(b)))
+    if not bags:
+        return out
+    vectors, _ = _tfidf(bags)
+    own = np.array(owner)
+    in_a = np.flatnonzero(own < len(a))
+    in_b = np.flatnonzero(own >= len(a))
+    if not len(in_a) or not len(in_b):
+        return out
+    cos = (vectors[in_a] @ vectors[in_b].T).toarray()
+    np.maximum.at(out, (own[in_a][:, None], own[in_b][None, :] - len(a)), cos)
+    return out
 
 
 def pair_features(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[Matrix, Matrix, sparse.csr_matrix]:
@@ -352,7 +383,7 @@ def pair_features(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[Matri
         np.outer(defines[:n], defines[n:]),
         token_set.astype(float), opening, letter_cos,
         1.0 / (1.0 + _ranks(score)), 1.0 / (1.0 + _ranks(score.T).T),
-        *_margins(token_set.astype(float)), _neighbours(hub), pick,
+        *_margins(token_set.astype(float)), _neighbours(hub), pick, _best_paragraph(a, b),
     ], axis=2)
     return f, score, present
 
@@ -450,9 +481,9 @@ class PairModel:
 
 #: Fitted on the dev pairs (``.venv/bin/python bench/align_fit.py --db DB``).
 MODEL = PairModel(coef=(
-    3.0658, -2.9873, -0.2409, 1.3184, 12.5875, 4.2054, 5.0368, 0.9944, -3.8717, 0.5527,
-    2.3951, -3.2112, 1.8364, -5.0843, 1.3442, 1.0806, 5.2749, 0.0215, 7.2123, 1.1296,
-), intercept=-1.301, cutoff=0.35)
+    2.1398, -4.493, -0.6532, 0.3463, 12.6641, 4.279, 5.0878, 0.9763, -3.8212, 0.5526,
+    2.4606, -3.2208, 1.9579, -5.1609, 1.3754, 1.14, 5.341, -0.063, 7.2645, 1.0882, 2.2323,
+), intercept=-1.3449, cutoff=0.35)
 
 
 def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold: float = 0.08,
