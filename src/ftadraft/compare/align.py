@@ -250,6 +250,8 @@ _DEFINES = re.compile(r"\bmeans?\b|\bshall include\b|\brefers? to\b")
 #: "X means ..." / "X includes ...", not "by electronic means" or "means of transport".
 _MEANS = re.compile(r"(?<!\bby )(?<!\belectronic )(?<!\bother )(?<!\bany )(?<!\bappropriate )"
                     r"\b(?:means|includes|shall mean)\b(?! of\b)")
+#: "the term \"X\"", "X refers to": how a short definitions article defines ("referred to in paragraph 1" does not).
+_REFERS = re.compile(r"\bthe\s+terms?\s+[\"'\u201c\u2018]|\brefers\s+to\b")
 #: The opening of a definitions article, on letters alone (OCR glues "ofthis"): "For the purposes of this Chapter".
 _DEFINITIONS_OPENING = re.compile(r"for(?:the)?purposes?of(?:this|the)(?:chapter|section|agreement|article)")
 
@@ -268,8 +270,9 @@ def _definition_counts(texts: Sequence[str]) -> list[tuple[int, bool]]:
 def _definitions_article(texts: Sequence[str], *, weak: bool = False) -> int | None:
     """Position of the chapter's definitions article: the one that defines clearly more terms than any other
     (at least five, twice the runner-up) and opens with "For the purposes of this Chapter" or defines at
-    least eight. None when no article stands out so. ``weak``: a short definitions article will do (at least
-    two terms, twice the runner-up, one term per 40 words), for the side whose partner has a clear one."""
+    least eight. None when no article stands out so. ``weak``: a short definitions article will do (it defines
+    something; at least two cues counting the opening as three, twice the runner-up, one per 40 words), for the
+    side whose partner has a clear one."""
     counts = _definition_counts(texts)
     if not counts:
         return None
@@ -278,9 +281,17 @@ def _definitions_article(texts: Sequence[str], *, weak: bool = False) -> int | N
     second = counts[order[1]][0] if len(order) > 1 else 0
     if top[0] >= 5 and top[0] >= 2 * second and (top[1] or top[0] >= 8):
         return order[0]
-    words = len(texts[order[0]].split())
-    if weak and top[0] >= 2 and top[0] >= 2 * second and top[0] * 40 >= words:
-        return order[0]
+    if not weak:
+        return None
+    # a short definitions article: it defines something ("X means", "the term X refers to") and stands out
+    cues = [len(_MEANS.findall(t.lower())) + len(_REFERS.findall(t.lower())) for t in texts]
+    weak_counts = [cue + (3 if opens else 0) if cue else 0 for (_, opens), cue in zip(counts, cues, strict=True)]
+    order = sorted(range(len(weak_counts)), key=lambda k: -weak_counts[k])
+    top_k = order[0]
+    runner = weak_counts[order[1]] if len(order) > 1 else 0
+    best = weak_counts[top_k]
+    if best >= 2 and best >= 2 * runner and best * 40 >= len(texts[top_k].split()):
+        return top_k
     return None
 
 
@@ -511,7 +522,9 @@ def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold:
         prob[def_a, def_b] = 1.0
     rows, cols = linear_sum_assignment(-prob)
     pairs = zip(rows, cols, strict=True)
-    match = {int(i): int(j) for i, j in pairs if prob[i, j] >= model.cutoff and score[i, j] >= threshold}
+    forced = (def_a, def_b)  # the definitions articles pair however few words their definitions share
+    match = {int(i): int(j) for i, j in pairs
+             if prob[i, j] >= model.cutoff and (score[i, j] >= threshold or (i, j) == forced)}
     inverse = {j: i for i, j in match.items()}
     found = set(match.items())
     found.update(_attach(score, wa, wb, match, set(inverse)))  # one article of A became several of B
