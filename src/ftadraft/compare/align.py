@@ -295,6 +295,27 @@ def _definitions_article(texts: Sequence[str], *, weak: bool = False) -> int | N
     return None
 
 
+#: Openings on letters alone (OCR glues words) that say what an article is, whatever the chapter's template:
+#: its scope ("This Chapter applies to", "The provisions of this Chapter shall apply to") and its objectives.
+_FORMULAS = (
+    re.compile(r"(?:theprovisionsof)?thischapter(?:shall)?(?:apply|applies|doesnotapply|shallnotapply)to"),
+    re.compile(r"the(?:objective|objectives|aim|aims|purpose|purposes)ofthischapter(?:is|are|shallbe)"),
+)
+
+
+def _formula_pairs(texts_a: Sequence[str], texts_b: Sequence[str]) -> list[tuple[int, int]]:
+    """(i, j) for each opening formula that exactly one article of A and exactly one of B open with."""
+    def openers(texts: Sequence[str], formula: re.Pattern[str]) -> list[int]:
+        return [k for k, t in enumerate(texts)
+                if formula.match("".join(_WORD.findall(re.sub(r"^\W*\d+\.\s*", "", t[:120]).lower())))]
+    out = []
+    for formula in _FORMULAS:
+        xs, ys = openers(texts_a, formula), openers(texts_b, formula)
+        if len(xs) == 1 and len(ys) == 1:
+            out.append((xs[0], ys[0]))
+    return out
+
+
 #: Pair features, in the order of :data:`_COEF`.
 FEATURES = ("words", "pairs", "chars", "score", "hub", "row_margin", "col_margin", "mutual", "position",
             "length", "definitions", "token_set", "opening", "letters", "row_rank", "col_rank",
@@ -518,13 +539,14 @@ def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold:
         def_b = _definitions_article(texts[n:], weak=True)
     elif def_b is not None and def_a is None:
         def_a = _definitions_article(texts[:n], weak=True)
-    if def_a is not None and def_b is not None:  # the two definitions articles answer each other
-        prob[def_a, def_b] = 1.0
+    forced = [(def_a, def_b)] if def_a is not None and def_b is not None else []  # definitions answer each other
+    forced += [(i, j) for i, j in _formula_pairs(texts[:n], texts[n:]) if i != def_a and j != def_b]
+    for i, j in forced:  # and so do the scope articles, and the objectives articles, however few words they share
+        prob[i, j] = 1.0
     rows, cols = linear_sum_assignment(-prob)
     pairs = zip(rows, cols, strict=True)
-    forced = (def_a, def_b)  # the definitions articles pair however few words their definitions share
     match = {int(i): int(j) for i, j in pairs
-             if prob[i, j] >= model.cutoff and (score[i, j] >= threshold or (i, j) == forced)}
+             if prob[i, j] >= model.cutoff and (score[i, j] >= threshold or (i, j) in forced)}
     inverse = {j: i for i, j in match.items()}
     found = set(match.items())
     found.update(_attach(score, wa, wb, match, set(inverse)))  # one article of A became several of B
