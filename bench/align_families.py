@@ -4,8 +4,8 @@ The pairs, their template families and the four splits are fixed in ``align_pair
 agreement ids, chapter names, article ranges; no treaty text): ``dev`` (tune on these), ``heldout`` (read during
 the first tuning round, so no longer blind) and ``heldout2`` (14 pairs drawn later by a rule written down
 first, ``align_select.py``; read once, at the end of the second round) and ``heldout3`` (14 pairs drawn by a rule
-written before round 6 started tuning; read once, at its end: ``--split final``). For each pair both chapters are read from
-an index holding ToTA, their titles are removed, and each aligner sees the article texts alone.
+written before round 6 started tuning; read once, at its end: ``--split final``). For each pair both chapters are
+read from an index holding ToTA, their titles are removed, and each aligner sees the article texts alone.
 
 Gold: the article pairs whose original titles are equal after normalisation (case, punctuation, footnote
 numbers glued to titles, British/American spelling, singular/plural, "co-operation"/"cooperation", "trade

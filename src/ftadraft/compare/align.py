@@ -17,9 +17,13 @@ share few literal phrases, so ``align_articles(a, b)`` works on weighted vocabul
    (mutual best); whether its neighbours on the diagonal match too; the distance between the relative
    positions in the chapters; the length ratio; the article openings ("This Chapter applies", "For the
    purposes of this Chapter", compared on letters alone because OCR glues words); n-grams of the letters
-   alone; rapidfuzz's token-set ratio and the plain token-set assignment's choice. The two chapters'
-   definitions articles (one per chapter that defines clearly more terms than any other) are paired
-   wherever they stand. An optimal one-to-one assignment (Hungarian) on the probabilities picks the pairs;
+   alone; rapidfuzz's token-set ratio and the plain token-set assignment's choice; the cosine of the two
+   most alike numbered paragraphs (an article that carries another's paragraph among paragraphs on other
+   things). The two chapters' definitions articles (one per chapter that defines clearly more terms than any
+   other; on the other side a short one will do when it really defines something) are paired wherever they
+   stand, and so are the scope articles ("This Chapter applies to ...") and the objectives articles ("The
+   objectives of this Chapter are ...") when exactly one article on each side opens so. An optimal
+   one-to-one assignment (Hungarian) on the probabilities picks the pairs;
    a pair is kept when its probability reaches the model's cut-off and its blended score ``threshold``;
    other articles stay on one side only (``only_a`` / ``only_b``).
 3. **Splits and merges.** An unmatched article of B is attached to the article of A it most resembles, as a

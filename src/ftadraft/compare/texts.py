@@ -26,8 +26,8 @@ from .diff import Op, diff_texts
 from .similarity import Similarity, similarity
 
 ChangeKind = Literal["rewritten", "obligation", "coverage", "threshold", "number", "party-name", "cross-reference"]
-_PRIORITY: dict[str, int] = {"rewritten": -1, "obligation": 0, "coverage": 1, "threshold": 2, "number": 3, "party-name": 4,
-                             "cross-reference": 5}
+_PRIORITY: dict[str, int] = {"rewritten": -1, "obligation": 0, "coverage": 1, "threshold": 2, "number": 3,
+                             "party-name": 4, "cross-reference": 5}
 
 
 @dataclass(frozen=True)
