@@ -35,7 +35,8 @@ def test_customs_chapters_of_two_families(tota_dir: Path) -> None:
             ("5.10", "4.8"), ("5.11", "4.9"),  # customs valuation, tariff classification
             ("5.15", "4.18"),  # inward and outward processing
             ("5.16", "4.21"), ("5.19", "4.20"),  # confidentiality, review and appeal
-            ("5.5", "4.11")} <= got  # risk management
+            ("5.5", "4.11"),  # risk management
+            ("5.1", "4.1")} <= got  # scope: "This Chapter shall apply to" / "This Chapter applies to", few shared words
     assert len({x for x, _ in got}) == len(got) and len({y for _, y in got}) == len(got)
 
 
@@ -46,6 +47,27 @@ def test_definitions_articles_meet_wherever_they_stand(tota_dir: Path) -> None:
     assert ("14.1", "15.10") in got
     assert {("14.6", "15.5"), ("14.7", "15.6"), ("14.9", "15.7"), ("14.14", "15.9")} <= got
     assert not any(x == "14.1" and y != "15.10" for x, y in got)
+
+
+def test_short_definitions_article_meets_a_long_one(tota_dir: Path) -> None:
+    """Korea-Australia customs defines two terms in a 40-word article near its end (4.13); EAEU-Viet Nam has a
+    full definitions article (5.2): they are paired, titles removed."""
+    a, b = _chapter(tota_dir, "pta_343.xml", "4"), _chapter(tota_dir, "pta_447.xml", "5")
+    got = {(x.a, x.b) for x in align_articles(_untitled(a), _untitled(b)).pairs}
+    assert ("4.13", "5.2") in got
+
+
+def test_an_opening_formula_alone_is_no_definitions_article() -> None:
+    """"For the purposes of this Chapter, Article 73 of the TRIPS Agreement is incorporated" opens like a
+    definitions article but defines nothing: the other side's definitions article is not forced onto it."""
+    from ftadraft.compare.align import _definitions_article
+
+    texts = ["Each Party shall protect trademarks in accordance with its laws and the TRIPS Agreement.",
+             "For the purposes of this Chapter, Article 73 of the TRIPS Agreement is incorporated into this Agreement.",
+             "Each Party shall provide for the protection of new varieties of plants."]
+    assert _definitions_article(texts, weak=True) is None
+    texts[0] = 'For the purposes of this Chapter, the term "intellectual property" refers to all its categories.'
+    assert _definitions_article(texts, weak=True) == 0
 
 
 def test_pair_model_refuses_bad_shapes() -> None:
