@@ -1,10 +1,11 @@
 """Chapter alignment across template families: ``align_articles`` against a plain baseline on real ToTA pairs.
 
-The pairs, their template families and the three splits are fixed in ``align_pairs.toml`` (references only:
+The pairs, their template families and the four splits are fixed in ``align_pairs.toml`` (references only:
 agreement ids, chapter names, article ranges; no treaty text): ``dev`` (tune on these), ``heldout`` (read during
 the first tuning round, so no longer blind) and ``heldout2`` (14 pairs drawn later by a rule written down
-first, ``align_select.py``; read once, at the end of the second round). For each pair both chapters are read from
-an index holding ToTA, their titles are removed, and each aligner sees the article texts alone.
+first, ``align_select.py``; read once, at the end of the second round) and ``heldout3`` (14 pairs drawn by a rule
+written before round 6 started tuning; read once, at its end: ``--split final``). For each pair both chapters are
+read from an index holding ToTA, their titles are removed, and each aligner sees the article texts alone.
 
 Gold: the article pairs whose original titles are equal after normalisation (case, punctuation, footnote
 numbers glued to titles, British/American spelling, singular/plural, "co-operation"/"cooperation", "trade
@@ -77,7 +78,7 @@ Labels = set[tuple[str, str]]
 @dataclasses.dataclass
 class Pair:
     id: str
-    split: str  # "dev", "heldout" or "heldout2"
+    split: str  # "dev", "heldout", "heldout2" or "heldout3"
     topic: str
     families: tuple[str, str]
     a: list[Provision]
@@ -343,8 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", default=".bench/tota.sqlite", help="an index holding ToTA (read only)")
     ap.add_argument("--pairs", default=str(PAIRS_FILE))
-    ap.add_argument("--split", choices=("dev", "heldout", "heldout2", "all"), default="dev",
-                    help="which pairs to report (the baseline threshold is always tuned on dev)")
+    ap.add_argument("--split", choices=("dev", "heldout", "heldout2", "heldout3", "all", "final"), default="dev",
+                    help="which pairs to report (the baseline threshold is always tuned on dev); all = dev, heldout "
+                         "and heldout2; final = all and heldout3 (blind: run once, at the end)")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per pair")
     ap.add_argument("--misses", metavar="ID", help="wrong and missed pairs of one dev or (already seen) heldout pair")
     ap.add_argument("--check", action="store_true", help="list the pairs and their gold, run no aligner")
@@ -366,8 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             p = next((x for x in pairs if x.id == args.misses), None)
             if p is None:
                 raise SystemExit(f"{args.misses}: no such pair")
-            if p.split == "heldout2":
-                raise SystemExit(f"{p.id} is a heldout2 pair: its errors are not shown")
+            if p.split in ("heldout2", "heldout3"):
+                raise SystemExit(f"{p.id} is a {p.split} pair: its errors are not shown")
             misses(p, ours(strip_titles(p.a), strip_titles(p.b)))
             return 0
 
@@ -376,7 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         threshold = tune_threshold([p for p in pairs if p.split == "dev"], matrices)
         print(f"baseline: token_set_ratio + linear_sum_assignment, threshold {threshold:.2f} (tuned on dev)")
 
-        splits = ["dev", "heldout", "heldout2"] if args.split == "all" else [args.split]
+        splits = {"all": ["dev", "heldout", "heldout2"],
+                  "final": ["dev", "heldout", "heldout2", "heldout3"]}.get(args.split, [args.split])
+        if args.split in ("heldout3", "final"):
+            print("heldout3 is blind: this run is its one read", file=sys.stderr)
         rows_json: list[dict[str, object]] = []
         counts: dict[str, tuple[Counts, Counts]] = {}
         exit_code = 0

@@ -35,7 +35,8 @@ def test_customs_chapters_of_two_families(tota_dir: Path) -> None:
             ("5.10", "4.8"), ("5.11", "4.9"),  # customs valuation, tariff classification
             ("5.15", "4.18"),  # inward and outward processing
             ("5.16", "4.21"), ("5.19", "4.20"),  # confidentiality, review and appeal
-            ("5.5", "4.11")} <= got  # risk management
+            ("5.5", "4.11"),  # risk management
+            ("5.1", "4.1")} <= got  # scope: "This Chapter shall apply to" / "This Chapter applies to", few shared words
     assert len({x for x, _ in got}) == len(got) and len({y for _, y in got}) == len(got)
 
 
@@ -46,6 +47,27 @@ def test_definitions_articles_meet_wherever_they_stand(tota_dir: Path) -> None:
     assert ("14.1", "15.10") in got
     assert {("14.6", "15.5"), ("14.7", "15.6"), ("14.9", "15.7"), ("14.14", "15.9")} <= got
     assert not any(x == "14.1" and y != "15.10" for x, y in got)
+
+
+def test_short_definitions_article_meets_a_long_one(tota_dir: Path) -> None:
+    """Korea-Australia customs defines two terms in a 40-word article near its end (4.13); EAEU-Viet Nam has a
+    full definitions article (5.2): they are paired, titles removed."""
+    a, b = _chapter(tota_dir, "pta_343.xml", "4"), _chapter(tota_dir, "pta_447.xml", "5")
+    got = {(x.a, x.b) for x in align_articles(_untitled(a), _untitled(b)).pairs}
+    assert ("4.13", "5.2") in got
+
+
+def test_an_opening_formula_alone_is_no_definitions_article() -> None:
+    """"For the purposes of this Chapter, Article 73 of the TRIPS Agreement is incorporated" opens like a
+    definitions article but defines nothing: the other side's definitions article is not forced onto it."""
+    from ftadraft.compare.align import _definitions_article
+
+    texts = ["Each Party shall protect trademarks in accordance with its laws and the TRIPS Agreement.",
+             "For the purposes of this Chapter, Article 73 of the TRIPS Agreement is incorporated into this Agreement.",
+             "Each Party shall provide for the protection of new varieties of plants."]
+    assert _definitions_article(texts, weak=True) is None
+    texts[0] = 'For the purposes of this Chapter, the term "intellectual property" refers to all its categories.'
+    assert _definitions_article(texts, weak=True) == 0
 
 
 def test_pair_model_refuses_bad_shapes() -> None:
@@ -100,3 +122,74 @@ def test_pdf_chapter_against_untitled_docx_chapter(run: RunCli, tota_dir: Path, 
     assert html.startswith("<!DOCTYPE html>") and "12.7 Online Consumer Protection → 14.7" in html
     assert html.count("<h2>") == len(data["alignment"]) + len(data["only_a"]) + len(data["only_b"])
     assert check_redline(word) == []
+
+
+def _pdf_chapter(provisions: list[Provision], path: Path) -> Path:
+    """A PDF chapter written at test time from real articles (never stored): bold "Article N: Title" headings,
+    body text wrapped at 90 characters in Helvetica, 55 lines a page."""
+    import textwrap
+
+    lines: list[tuple[bool, str]] = []
+    for p in provisions:
+        lines.append((True, f"Article {p.number}: {p.title}"))
+        for para in p.text.split("\n"):
+            if para.strip():
+                lines += [(False, x) for x in textwrap.wrap(" ".join(para.split()), 90)]
+    pages = [lines[k:k + 55] for k in range(0, len(lines), 55)]
+    objs: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+                         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>"]
+    kids = []
+    for page in pages:
+        ops = []
+        for k, (bold, text) in enumerate(page):
+            text = text.encode("latin-1", "replace").decode("latin-1")
+            esc = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"BT /{'F2' if bold else 'F1'} 10 Tf 60 {780 - 13 * k} Td ({esc}) Tj ET")
+        stream = "\n".join(ops).encode("latin-1")
+        objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {len(objs)} 0 R "
+                    "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>".encode())
+        kids.append(len(objs))
+    objs[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objs[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objs):
+        offsets.append(len(out))
+        out += f"{i + 1} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(out)
+    return path
+
+
+def test_docx_chapter_against_pdf_chapter_redline(run: RunCli, tota_dir: Path, tmp_path: Path) -> None:
+    """Ours as Word (TPP e-commerce, first 8 articles), theirs as PDF (KORUS e-commerce), both written at test
+    time from ToTA text: the alignment pairs the definitions articles across the chapter (TPP puts them first,
+    KORUS last: a moved article), and in the chapter redline Accept All gives the PDF's articles in order and
+    Reject All the Word file's, one-sided articles included."""
+    from ftadraft.compare.redline import HEADING_STYLE, check_redline, read_paragraphs, redline_paragraphs
+
+    ours = _docx_chapter(_chapter(tota_dir, "pta_449.xml", "14")[:8], tmp_path / "ours.docx", titles=True)
+    theirs = _pdf_chapter(_chapter(tota_dir, "pta_159.xml", "15"), tmp_path / "theirs.pdf")
+    read_a, read_b = (ftadraft.load_file(f).provisions for f in (ours, theirs))
+    assert [p.number for p in read_b] == [f"15.{k}" for k in range(1, 10)]
+    db = tmp_path / "unused.sqlite"
+    r = run("compare", str(ours), str(theirs), "--json", db=db)
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    got = {(x["a"], x["b"]) for x in data["alignment"]}
+    assert {("14.1", "15.9"), ("14.2", "15.2"), ("14.4", "15.3")} <= got  # definitions, scope, digital products
+    assert data["only_a"] and data["only_b"]
+    out = tmp_path / "round.docx"
+    r = run("compare", str(ours), str(theirs), "--docx", str(out), db=db)
+    assert r.exit_code == 0, r.stderr
+    assert check_redline(out) == []
+
+    def body(accept: bool) -> str:
+        return "\n".join(t for style, t in read_paragraphs(out, accept=accept)
+                         if style not in (HEADING_STYLE, "Title") and t.strip() and not t.startswith("Sources:"))
+
+    assert body(True) == "\n".join(x for p in read_b for x in redline_paragraphs(p.text) if x.strip())
+    assert body(False) == "\n".join(x for p in read_a for x in redline_paragraphs(p.text) if x.strip())

@@ -463,3 +463,51 @@ def test_a_clause_pasted_without_its_paragraph_breaks_is_not_rewritten() -> None
     cmp = compare_texts(pasted, published)
     assert cmp.words_deleted == 0 and cmp.words_inserted == 0
     assert not cmp.changes
+
+
+def _numbered(tota_dir: Path, treaty: str, number: str) -> ftadraft.Provision:
+    (p,) = [p for p in ftadraft.load_file(tota_dir / f"pta_{treaty}.xml").provisions if p.number == number]
+    return p
+
+
+def test_wholesale_rewrite_is_called_out_on_real_articles(tota_dir: Path) -> None:
+    """CAFTA-DR 14.3 (Digital Products) against TPP 14.3 (Customs Duties): two subjects, token-set similarity
+    about 0.66, and no single expression that changed. The drafter is told the content was rewritten and what
+    only A speaks of, before anything else."""
+    cafta, tpp = _numbered(tota_dir, "23", "14.3"), _numbered(tota_dir, "449", "14.3")
+    c = compare_texts(cafta.text, tpp.text)
+    assert c.similarity.token_set > 0.6
+    first = c.changes[0]
+    assert first.kind == "rewritten" and first.message.startswith("content largely rewritten: 100% of A's")
+    assert '"digital products"' in first.message
+    assert "rewritten" in render_terminal(c, color=False) and "rewritten" in render_html(c)
+
+
+def test_real_callouts_hold_without_a_false_rewrite(tota_dir: Path) -> None:
+    """TPP 14.3 against Malaysia-Australia 15.4 ("No Party shall" → "Neither Party shall": both prohibitions):
+    only the dropped coverage. TPP 5.7 against KORUS 7.7 express shipments, reworded but on one subject: the
+    200-dollar threshold and six → four hours, no obligation change and no wholesale-rewrite alarm."""
+    duties = compare_texts(_numbered(tota_dir, "449", "14.3").text, _numbered(tota_dir, "160", "15.4").text)
+    assert [(ch.kind, ch.before) for ch in duties.changes] == [
+        ("coverage", "including content transmitted electronically")]
+    express = compare_texts(_numbered(tota_dir, "449", "5.7").text, _numbered(tota_dir, "159", "7.7").text)
+    found = {(ch.kind, ch.before, ch.after) for ch in express.changes}
+    assert ("threshold", "", "200 U.S. dollars") in found
+    assert ("number", "six hours", "four hours") in found
+    assert not any(ch.kind in ("obligation", "rewritten") for ch in express.changes)
+
+
+def test_relettering_renumbering_and_footnote_marks_are_not_a_rewrite(tota_dir: Path) -> None:
+    """A real article with every list label shifted ("(a)" → "(b)"), its paragraphs renumbered and footnote
+    marks glued to words: no callout, and each label or mark is one unit of the diff."""
+    tpp = _numbered(tota_dir, "449", "5.7").text
+    shifted = re.sub(r"(?m)^(\s*)\(([a-h])\)", lambda m: f"{m.group(1)}({chr(ord(m.group(2)) + 1)})", tpp)
+    renumbered = re.sub(r"(?m)^(\s*)(\d+)\.", lambda m: f"{m.group(1)}{int(m.group(2)) + 1}.", shifted)
+    marked = renumbered.replace("shipments;", "shipments;7", 1).replace("goods.", "goods.8", 1)
+    assert marked != tpp and "(b)" in marked
+    c = compare_texts(tpp, marked)
+    assert not c.changes
+    for op in c.ops:
+        if op.kind != "equal":
+            unit = r"\s*(?:\([a-i]\)|\d+\.?)?\s*"
+            assert re.fullmatch(unit, op.a) and re.fullmatch(unit, op.b), op

@@ -17,9 +17,13 @@ share few literal phrases, so ``align_articles(a, b)`` works on weighted vocabul
    (mutual best); whether its neighbours on the diagonal match too; the distance between the relative
    positions in the chapters; the length ratio; the article openings ("This Chapter applies", "For the
    purposes of this Chapter", compared on letters alone because OCR glues words); n-grams of the letters
-   alone; rapidfuzz's token-set ratio and the plain token-set assignment's choice. The two chapters'
-   definitions articles (one per chapter that defines clearly more terms than any other) are paired
-   wherever they stand. An optimal one-to-one assignment (Hungarian) on the probabilities picks the pairs;
+   alone; rapidfuzz's token-set ratio and the plain token-set assignment's choice; the cosine of the two
+   most alike numbered paragraphs (an article that carries another's paragraph among paragraphs on other
+   things). The two chapters' definitions articles (one per chapter that defines clearly more terms than any
+   other; on the other side a short one will do when it really defines something) are paired wherever they
+   stand, and so are the scope articles ("This Chapter applies to ...") and the objectives articles ("The
+   objectives of this Chapter are ...") when exactly one article on each side opens so. An optimal
+   one-to-one assignment (Hungarian) on the probabilities picks the pairs;
    a pair is kept when its probability reaches the model's cut-off and its blended score ``threshold``;
    other articles stay on one side only (``only_a`` / ``only_b``).
 3. **Splits and merges.** An unmatched article of B is attached to the article of A it most resembles, as a
@@ -250,19 +254,30 @@ _DEFINES = re.compile(r"\bmeans?\b|\bshall include\b|\brefers? to\b")
 #: "X means ..." / "X includes ...", not "by electronic means" or "means of transport".
 _MEANS = re.compile(r"(?<!\bby )(?<!\belectronic )(?<!\bother )(?<!\bany )(?<!\bappropriate )"
                     r"\b(?:means|includes|shall mean)\b(?! of\b)")
+#: "the term \"X\"", "X refers to": how a short definitions article defines ("referred to in paragraph 1" does not).
+_REFERS = re.compile(r"\bthe\s+terms?\s+[\"'\u201c\u2018]|\brefers\s+to\b")
 #: The opening of a definitions article, on letters alone (OCR glues "ofthis"): "For the purposes of this Chapter".
 _DEFINITIONS_OPENING = re.compile(r"for(?:the)?purposes?of(?:this|the)(?:chapter|section|agreement|article)")
 
 
-def _definitions_article(texts: Sequence[str]) -> int | None:
-    """Position of the chapter's definitions article: the one that defines clearly more terms than any other
-    (at least five, twice the runner-up) and opens with "For the purposes of this Chapter" or defines at
-    least eight. None when no article stands out so."""
+def _definition_counts(texts: Sequence[str]) -> list[tuple[int, bool]]:
+    """Per article: (terms it defines, plus 3 when it opens with "For the purposes of this Chapter"; whether it
+    opens so)."""
     counts = []
     for t in texts:
         letters = "".join(_WORD.findall(t[:80].lower()))
         opens = bool(_DEFINITIONS_OPENING.match(letters))
         counts.append((len(_MEANS.findall(t.lower())) + (3 if opens else 0), opens))
+    return counts
+
+
+def _definitions_article(texts: Sequence[str], *, weak: bool = False) -> int | None:
+    """Position of the chapter's definitions article: the one that defines clearly more terms than any other
+    (at least five, twice the runner-up) and opens with "For the purposes of this Chapter" or defines at
+    least eight. None when no article stands out so. ``weak``: a short definitions article will do (it defines
+    something; at least two cues counting the opening as three, twice the runner-up, one per 40 words), for the
+    side whose partner has a clear one."""
+    counts = _definition_counts(texts)
     if not counts:
         return None
     order = sorted(range(len(counts)), key=lambda k: -counts[k][0])
@@ -270,11 +285,45 @@ def _definitions_article(texts: Sequence[str]) -> int | None:
     second = counts[order[1]][0] if len(order) > 1 else 0
     if top[0] >= 5 and top[0] >= 2 * second and (top[1] or top[0] >= 8):
         return order[0]
+    if not weak:
+        return None
+    # a short definitions article: it defines something ("X means", "the term X refers to") and stands out
+    cues = [len(_MEANS.findall(t.lower())) + len(_REFERS.findall(t.lower())) for t in texts]
+    weak_counts = [cue + (3 if opens else 0) if cue else 0 for (_, opens), cue in zip(counts, cues, strict=True)]
+    order = sorted(range(len(weak_counts)), key=lambda k: -weak_counts[k])
+    top_k = order[0]
+    runner = weak_counts[order[1]] if len(order) > 1 else 0
+    best = weak_counts[top_k]
+    if best >= 2 and best >= 2 * runner and best * 40 >= len(texts[top_k].split()):
+        return top_k
     return None
+
+
+#: Openings on letters alone (OCR glues words) that say what an article is, whatever the chapter's template:
+#: its scope ("This Chapter applies to", "The provisions of this Chapter shall apply to") and its objectives.
+_FORMULAS = (
+    re.compile(r"(?:theprovisionsof)?thischapter(?:shall)?(?:apply|applies|doesnotapply|shallnotapply)to"),
+    re.compile(r"the(?:objective|objectives|aim|aims|purpose|purposes)ofthischapter(?:is|are|shallbe)"),
+)
+
+
+def _formula_pairs(texts_a: Sequence[str], texts_b: Sequence[str]) -> list[tuple[int, int]]:
+    """(i, j) for each opening formula that exactly one article of A and exactly one of B open with."""
+    def openers(texts: Sequence[str], formula: re.Pattern[str]) -> list[int]:
+        return [k for k, t in enumerate(texts)
+                if formula.match("".join(_WORD.findall(re.sub(r"^\W*\d+\.\s*", "", t[:120]).lower())))]
+    out = []
+    for formula in _FORMULAS:
+        xs, ys = openers(texts_a, formula), openers(texts_b, formula)
+        if len(xs) == 1 and len(ys) == 1:
+            out.append((xs[0], ys[0]))
+    return out
+
+
 #: Pair features, in the order of :data:`_COEF`.
 FEATURES = ("words", "pairs", "chars", "score", "hub", "row_margin", "col_margin", "mutual", "position",
             "length", "definitions", "token_set", "opening", "letters", "row_rank", "col_rank",
-            "token_set_row", "token_set_col", "neighbours", "token_set_pick")
+            "token_set_row", "token_set_col", "neighbours", "token_set_pick", "paragraph")
 _OPENING = 60  # letters of an article's opening compared ("This Chapter applies", "For the purposes of")
 _LETTERS = 5  # n-grams of the letters alone (OCR glues words: "ofthis Chapter", "inrelationto")
 
@@ -303,6 +352,37 @@ def _neighbours(hub: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     whose neighbours match each other are likelier to match too."""
     padded = np.pad(hub, 1, constant_values=0.0)
     return (padded[:-2, :-2] + padded[2:, 2:]) / 2.0
+
+
+#: Where an article's text (on one line: treaty texts break lines anywhere) starts a new numbered paragraph:
+#: "2. " after the end of a sentence.
+_PARAGRAPH = re.compile(r"(?<=[.;:])\s+(?=\d{1,2}\.\s)")
+
+
+def _best_paragraph(a: Sequence[Provision], b: Sequence[Provision]) -> Matrix:
+    """For each pair of articles, the TF-IDF cosine of their two most alike paragraphs (of at least 8 words):
+    an article that carries another's paragraph nearly word for word, among paragraphs on other things (a
+    "General Provisions" article that also grants national treatment), is found by it."""
+    owner: list[int] = []
+    bags: list[list[str]] = []
+    for k, p in enumerate((*a, *b)):
+        for piece in _PARAGRAPH.split(" ".join((p.normalized or p.text or "").split())):
+            t = _tokens(piece)
+            if len(t) >= 8:
+                owner.append(k)
+                bags.append(t)
+    out = np.zeros((len(a), len(b)))
+    if not bags:
+        return out
+    vectors, _ = _tfidf(bags)
+    own = np.array(owner)
+    in_a = np.flatnonzero(own < len(a))
+    in_b = np.flatnonzero(own >= len(a))
+    if not len(in_a) or not len(in_b):
+        return out
+    cos = (vectors[in_a] @ vectors[in_b].T).toarray()
+    np.maximum.at(out, (own[in_a][:, None], own[in_b][None, :] - len(a)), cos)
+    return out
 
 
 def pair_features(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[Matrix, Matrix, sparse.csr_matrix]:
@@ -339,7 +419,7 @@ def pair_features(a: Sequence[Provision], b: Sequence[Provision]) -> tuple[Matri
         np.outer(defines[:n], defines[n:]),
         token_set.astype(float), opening, letter_cos,
         1.0 / (1.0 + _ranks(score)), 1.0 / (1.0 + _ranks(score.T).T),
-        *_margins(token_set.astype(float)), _neighbours(hub), pick,
+        *_margins(token_set.astype(float)), _neighbours(hub), pick, _best_paragraph(a, b),
     ], axis=2)
     return f, score, present
 
@@ -437,9 +517,9 @@ class PairModel:
 
 #: Fitted on the dev pairs (``.venv/bin/python bench/align_fit.py --db DB``).
 MODEL = PairModel(coef=(
-    3.0658, -2.9873, -0.2409, 1.3184, 12.5875, 4.2054, 5.0368, 0.9944, -3.8717, 0.5527,
-    2.3951, -3.2112, 1.8364, -5.0843, 1.3442, 1.0806, 5.2749, 0.0215, 7.2123, 1.1296,
-), intercept=-1.301, cutoff=0.35)
+    2.1398, -4.493, -0.6532, 0.3463, 12.6641, 4.279, 5.0878, 0.9763, -3.8212, 0.5526,
+    2.4606, -3.2208, 1.9579, -5.1609, 1.3754, 1.14, 5.341, -0.063, 7.2645, 1.0882, 2.2323,
+), intercept=-1.3449, cutoff=0.35)
 
 
 def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold: float = 0.08,
@@ -459,11 +539,18 @@ def align_articles(a: Sequence[Provision], b: Sequence[Provision], *, threshold:
     prob[score >= 1.0] = 1.0
     texts = [p.normalized or p.text or "" for p in (*a, *b)]
     def_a, def_b = _definitions_article(texts[:n]), _definitions_article(texts[n:])
-    if def_a is not None and def_b is not None:  # the two definitions articles answer each other
-        prob[def_a, def_b] = 1.0
+    if def_a is not None and def_b is None:
+        def_b = _definitions_article(texts[n:], weak=True)
+    elif def_b is not None and def_a is None:
+        def_a = _definitions_article(texts[:n], weak=True)
+    forced = [(def_a, def_b)] if def_a is not None and def_b is not None else []  # definitions answer each other
+    forced += [(i, j) for i, j in _formula_pairs(texts[:n], texts[n:]) if i != def_a and j != def_b]
+    for i, j in forced:  # and so do the scope articles, and the objectives articles, however few words they share
+        prob[i, j] = 1.0
     rows, cols = linear_sum_assignment(-prob)
     pairs = zip(rows, cols, strict=True)
-    match = {int(i): int(j) for i, j in pairs if prob[i, j] >= model.cutoff and score[i, j] >= threshold}
+    match = {int(i): int(j) for i, j in pairs
+             if prob[i, j] >= model.cutoff and (score[i, j] >= threshold or (i, j) in forced)}
     inverse = {j: i for i, j in match.items()}
     found = set(match.items())
     found.update(_attach(score, wa, wb, match, set(inverse)))  # one article of A became several of B
