@@ -150,14 +150,15 @@ def main() -> int:
             if not todo:
                 continue
             ids = (a.id, *a.versions)
-            print(f"\n######## {a.id} {a.name} ({a.year})" + (f" versions {', '.join(a.versions)}" if a.versions else ""))
+            versions = f" versions {', '.join(a.versions)}" if a.versions else ""
+            print(f"\n######## {a.id} {a.name} ({a.year}){versions}")
+            marks = ",".join("?" * len(ids))
+            query = ("SELECT id, coalesce(number, ''), coalesce(title, ''), coalesce(chapter_title, ''), normalized "
+                     f"FROM provisions WHERE agreement_id IN ({marks}) ORDER BY agreement_id, ord")
             for t in todo:
                 words = KEYWORDS[t]
                 shown = 0
-                for pid, num, title, chapter, text in conn.execute(
-                        f"SELECT id, coalesce(number, ''), coalesce(title, ''), coalesce(chapter_title, ''), normalized "
-                        f"FROM provisions WHERE agreement_id IN ({','.join('?' * len(ids))}) ORDER BY agreement_id, ord",
-                        ids):
+                for pid, num, title, chapter, text in conn.execute(query, ids):
                     low = text.lower()
                     if any(w in low for w in words):
                         shown += 1
