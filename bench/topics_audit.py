@@ -42,7 +42,10 @@ Run:  python bench/topics_audit.py --db INDEX.sqlite                    # the re
 FILE lines: ``topic<TAB>provision id<TAB>y|n<TAB>reason``. Held-out rounds so far (seed, sizes): held-out-en-1
 (en 3,0) and held-out-es-1 (es 4,0), both used for tuning since; held-out-tags-2026-12-08 (en 3,2, es 2,1,
 --fresh), held-out-tags-3-2026-12-08 (en 2,0, es 2,0, --fresh), held-out-tags-4-2026-12-08 (en 2,0, es 2,0,
---fresh; not tuned on since) and held-out-tags-fr-2026-12-08 (fr 5,50, --fresh).
+--fresh), held-out-tags-fr-2026-12-08 (fr 5,50, --fresh), and from session 6 (5 tagged and 2 untagged per topic):
+held-out-tags-6-k7q and held-out-tags-7-m3w (en 5,2 and es 5,2, --fresh; each tuned on after it was judged) and
+held-out-tags-8-p2d (en 5,2 and es 5,2, --fresh; drawn after the last rule change, not tuned on). The
+agreement-level reference for personal information and data flows is ``topics_agreements.py``.
 """
 
 from __future__ import annotations

@@ -111,3 +111,23 @@ def test_dist_versions_are_those_importlib_metadata_reads() -> None:
     for dist in ("spacy", "spacy-lookups-data", "click"):
         assert topics._dist_version(dist) == metadata.version(dist)
     assert topics._dist_version("no-such-distribution-here") == "?"
+
+
+_COMPILE = ("import hashlib, json; from ftadraft.tags import topics; "
+            "c = topics._Compiled(topics.taxonomy()); "
+            "print(json.dumps({lang: [t.title_keys, hashlib.sha256(json.dumps(topics._flat_tables(t))"
+            ".encode()).hexdigest()] for lang, t in c.langs.items()}))")
+
+
+def test_a_fresh_compile_is_the_same_under_any_hash_seed() -> None:
+    # The fuzzy title match takes the first of equally close titles, so the order of the title keys (and
+    # every other table) must not follow Python's per-process string hashing.
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", _COMPILE], env=env, capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.splitlines()[-1]))
+    assert set(runs[0]) == {"en", "es", "fr"}
+    for lang in runs[0]:
+        assert runs[0][lang][0] == runs[1][lang][0], f"{lang}: title keys in another order"
+        assert runs[0][lang][1] == runs[1][lang][1], f"{lang}: compiled tables differ"

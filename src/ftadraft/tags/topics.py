@@ -328,12 +328,14 @@ _GRAVE = str.maketrans("áéíóú", "àèìòù")
 _PLAIN = str.maketrans("áéíóúàèìòù", "aeiouaeiou")
 
 
-def _accent_variants(text: str, lang: str) -> set[str]:
+def _accent_variants(text: str, lang: str) -> tuple[str, ...]:
     """A Spanish or French lemma string as printed and with grave accents for acute ones ("informaciòn": the
-    Spanish TPP text in ToTA prints ò for ó), whole or only for ó; English is returned as is."""
+    Spanish TPP text in ToTA prints ò for ó), whole or only for ó; English is returned as is. Distinct and in
+    a fixed order (the text first): compiled tables must not depend on ``PYTHONHASHSEED`` (the fuzzy title
+    match takes the first of equally close titles)."""
     if lang == "en" or not any(ch in text for ch in "áéíóú"):
-        return {text}
-    return {text, text.translate(_GRAVE), text.replace("ó", "ò")}
+        return (text,)
+    return tuple(dict.fromkeys((text, text.translate(_GRAVE), text.replace("ó", "ò"))))
 
 
 @dataclass(frozen=True, slots=True)
