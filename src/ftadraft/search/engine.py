@@ -202,6 +202,15 @@ TOPIC_CANDIDATES = 100
 FILTER_MASKS = 256
 W_TOPIC = 0.25
 W_BM25, W_COVERAGE, W_TITLE = 0.45, 0.45, 0.10
+#: Lost by an article whose title names a framing or procedural provision (definitions, scope, objectives,
+#: consultations, dispute settlement, ...) and none of the query: such articles repeat the chapter's vocabulary
+#: (a definitions article holds every term of its chapter) without being about any of it.
+W_STRUCTURE = 0.20
+#: Title words (lemmas) of framing and procedural provisions; a query naming one of them lifts the penalty
+#: (its title then covers part of the query).
+STRUCTURE_TITLES = ("definition", "scope", "objective", "purpose", "interpretation", "coverage", "general provision",
+                    "final provision", "entry into force", "consultation", "dispute settlement", "non-application",
+                    "relation to other agreement", "application of", "transitional")
 #: Building the in-memory scorer costs about this much time per provision (ToTA: 4-5 s of CPU on the
 #: busy 2-core benchmark machine). ``corpus add`` builds and saves it; a session on an index changed
 #: some other way builds it once its plain queries have spent as long in FTS5's bm25() (about 150
@@ -397,7 +406,8 @@ def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> l
         return rows
     n = len(rows)
     rowids = [r for r, _ in rows]
-    in_full, in_title = _phrase_presence(corpus, rowids, [ph for u in plan.units for ph in u.phrases])
+    in_full, in_title = _phrase_presence(corpus, rowids, [*(ph for u in plan.units for ph in u.phrases),
+                                                          *STRUCTURE_TITLES])
     covered, titled = [0.0] * n, [0.0] * n
     unit_full: list[set[int]] = []
     unit_title: list[set[int]] = []
@@ -416,6 +426,10 @@ def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> l
     total = sum(u.weight for u in plan.units) or 1.0
     final = [W_BM25 * bm25 / top + W_COVERAGE * covered[i] / total + W_TITLE * titled[i] / total + W_TOPIC * topic[i]
              for i, (_, bm25) in enumerate(rows)]
+    framing = set().union(*(in_title[ph] for ph in STRUCTURE_TITLES))
+    for i in framing:
+        if not titled[i]:
+            final[i] -= W_STRUCTURE
     order = sorted(range(n), key=final.__getitem__, reverse=True)  # stable: ties keep BM25 order
     # A concept found in an article's text only as the title of another article it refers to ("Article 14.13
     # (Location of Computing Facilities) shall not apply ...") is not what the article is about.
