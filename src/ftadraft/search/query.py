@@ -269,7 +269,10 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
 
     matches = match(lemmas, _concepts_for(corpus, lemmas, lang))
     covered = {i for m in matches for i in range(m.start, m.end)}
-    rest = [lem for i, lem in enumerate(lemmas) if i not in covered and lem not in STOPWORDS]
+    # A word that is itself one of a found concept's phrases ("software" beside "e-books") is that concept again:
+    # counting it twice would let the articles that use the word outrank those that use the concept's other terms.
+    named = {ph for m in matches for ph in m.phrases}
+    rest = [lem for i, lem in enumerate(lemmas) if i not in covered and lem not in STOPWORDS and lem not in named]
     if not rest and not matches:
         rest = list(lemmas)
     words_needed = list(dict.fromkeys([*rest, *(w for m in matches for ph in m.phrases for w in ph.split())]))
