@@ -2,11 +2,11 @@
 
 Queries and relevance rules live in ``bench/queries.toml`` (see its header and bench/README.md). Relevance
 is judged from ToTA article titles (the XML ``name`` attribute), narrowed by chapter names where a title is
-ambiguous; a query file may also hold reading judgements (``[judged."<query id>"]`` tables, article id = grade, from
-a pool read by a person: see bench/search_pool.py and queries_heldout4.toml), which win over the rules and count
-even for untitled articles. Other articles without a title cannot be judged and count as NOT relevant; the "titled only" variant
-drops untitled articles from both rankings before scoring, so neither system is penalised for finding
-on-topic text that ToTA left untitled.
+ambiguous; a query file may also hold reading judgements (``[judged."<query id>"]`` tables, article id = grade,
+from a pool read by a person: see bench/search_pool.py and queries_heldout4.toml), which win over the rules and
+count even for untitled articles. Other articles without a title cannot be judged and count as NOT relevant;
+the "titled only" variant drops untitled articles from both rankings before scoring, so neither system is
+penalised for finding on-topic text that ToTA left untitled.
 
 Both systems see the same 40,993 articles: ftadraft its own index (``ftadraft.open(db).add([xml])``), the
 baseline ``bm25s`` (Snowball English stemmer via PyStemmer, bm25s's English stopwords, default BM25
