@@ -2,9 +2,11 @@
 
 Queries and relevance rules live in ``bench/queries.toml`` (see its header and bench/README.md). Relevance
 is judged from ToTA article titles (the XML ``name`` attribute), narrowed by chapter names where a title is
-ambiguous. Articles without a title cannot be judged and count as NOT relevant; the "titled only" variant
-drops untitled articles from both rankings before scoring, so neither system is penalised for finding
-on-topic text that ToTA left untitled.
+ambiguous; a query file may also hold reading judgements (``[judged."<query id>"]`` tables, article id = grade,
+from a pool read by a person: see bench/search_pool.py and queries_heldout4.toml), which win over the rules and
+count even for untitled articles. Other articles without a title cannot be judged and count as NOT relevant;
+the "titled only" variant drops untitled articles from both rankings before scoring, so neither system is
+penalised for finding on-topic text that ToTA left untitled.
 
 Both systems see the same 40,993 articles: ftadraft its own index (``ftadraft.open(db).add([xml])``), the
 baseline ``bm25s`` (Snowball English stemmer via PyStemmer, bm25s's English stopwords, default BM25
@@ -100,11 +102,13 @@ class Query:
     rules: list[Rule]
     qrels: dict[str, int] = field(default_factory=dict)  # article id -> grade (> 0 only)
     source: str = ""  # query file stem (queries, queries_blind, ...): one report block per file
+    judged: dict[str, int] = field(default_factory=dict)  # article id -> grade from reading (wins over rules)
 
 
 def load_queries(path: Path) -> list[Query]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     contexts = data.get("contexts", {})
+    judged = data.get("judged", {})  # [judged."<query id>"] "<article id>" = grade: pool judgements by reading
     queries: list[Query] = []
     for q in data["query"]:
         rules = []
@@ -113,18 +117,27 @@ def load_queries(path: Path) -> list[Query]:
             rules.append(Rule(re.compile(r["title"], re.IGNORECASE), re.compile(chap, re.IGNORECASE) if chap else None,
                               int(r["grade"])))
         assert q["style"] in {"keyword", "descriptive"} and q["split"] in {"dev", "heldout"}, q["id"]
+        marks = {str(k): int(v) for k, v in judged.get(q["id"], {}).items() if k != "judged_at"}
         queries.append(Query(q["id"], q["topic"], q["area"], q["style"], q["split"], q["query"], rules,
-                             source=path.stem))
+                             source=path.stem, judged=marks))
     ids = [q.id for q in queries]
     assert len(ids) == len(set(ids)), "duplicate query ids"
     return queries
 
 
 def judge(queries: Sequence[Query], articles: Sequence[Article]) -> None:
-    """Fill each query's qrels: the first rule matching an article's title (and chapter) gives its grade."""
+    """Fill each query's qrels: a reading judgement (``judged``) gives an article's grade; otherwise the first
+    rule matching its title (and chapter) does. Judged articles count even when untitled."""
     titled = [a for a in articles if a.title]
+    known = {a.id for a in articles}
     for q in queries:
+        unknown = sorted(set(q.judged) - known)
+        if unknown:
+            sys.exit(f"search_eval: query {q.id} judges articles not in the corpus: {', '.join(unknown[:3])}")
+        q.qrels.update({d: g for d, g in q.judged.items() if g > 0})
         for a in titled:
+            if a.id in q.judged:
+                continue
             for r in q.rules:
                 if r.title.search(a.title) and (r.chapter is None or r.chapter.search(a.chapter)):
                     if r.grade > 0:

@@ -202,6 +202,16 @@ TOPIC_CANDIDATES = 100
 FILTER_MASKS = 256
 W_TOPIC = 0.25
 W_BM25, W_COVERAGE, W_TITLE = 0.45, 0.45, 0.10
+#: Lost by an article whose title names a framing or procedural provision (definitions, scope, objectives,
+#: consultations, dispute settlement, ...) and none of the query: such articles repeat the chapter's vocabulary
+#: (a definitions article holds every term of its chapter) without being about any of it.
+W_STRUCTURE = 0.20
+#: How many of the best re-ranked candidates are checked for framing titles.
+FRAMING_CHECK = 40
+#: Title words (lemmas, single plain words: looked up in the scorer's counts, not in the texts) of framing and
+#: procedural provisions; a query naming one of them lifts the penalty (its title then covers part of the query).
+STRUCTURE_TITLES = ("definition", "scope", "objective", "purpose", "interpretation", "coverage", "provision", "force",
+                    "consultation", "dispute", "transitional")
 #: Building the in-memory scorer costs about this much time per provision (ToTA: 4-5 s of CPU on the
 #: busy 2-core benchmark machine). ``corpus add`` builds and saves it; a session on an index changed
 #: some other way builds it once its plain queries have spent as long in FTS5's bm25() (about 150
@@ -417,6 +427,13 @@ def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> l
     final = [W_BM25 * bm25 / top + W_COVERAGE * covered[i] / total + W_TITLE * titled[i] / total + W_TOPIC * topic[i]
              for i, (_, bm25) in enumerate(rows)]
     order = sorted(range(n), key=final.__getitem__, reverse=True)  # stable: ties keep BM25 order
+    # Framing articles among the best rows (the only ones a penalty can move out of the first page).
+    head = [i for i in order[:FRAMING_CHECK] if not titled[i]]
+    framing = _framing(corpus, [rowids[i] for i in head])
+    if framing:
+        for k in framing:
+            final[head[k]] -= W_STRUCTURE
+        order = sorted(range(n), key=final.__getitem__, reverse=True)
     # A concept found in an article's text only as the title of another article it refers to ("Article 14.13
     # (Location of Computing Facilities) shall not apply ...") is not what the article is about.
     # Checked: the best rows whose title meets none of the query (a title that does says what the article is about).
@@ -435,6 +452,31 @@ def _rerank(corpus: Corpus, plan: QueryPlan, rows: list[tuple[int, float]]) -> l
                     final[i] -= W_COVERAGE * u.weight / total
         order = sorted(range(n), key=final.__getitem__, reverse=True)
     return [(rowids[i], final[i]) for i in order]
+
+
+def _framing(corpus: Corpus, rowids: list[int]) -> set[int]:
+    """Positions in ``rowids`` whose title has one of :data:`STRUCTURE_TITLES`: from the scorer's counts when it
+    is loaded (bit 1 of a word's columns is the title, the same test as " word " in the title's lemma string),
+    else (and for rows the counts do not know) from the title lemma strings."""
+    if not rowids:
+        return set()
+    postings = corpus.session().scorer
+    unknown = list(range(len(rowids)))
+    out: set[int] = set()
+    if postings is not None and postings.columns == _TEXT_COLUMNS:
+        import numpy as np
+
+        docs = postings.doc_numbers(np.asarray(rowids, dtype=np.int64))
+        known = docs >= 0
+        hit = np.zeros(len(rowids), dtype=np.uint8)
+        for word in STRUCTURE_TITLES:
+            hit[known] |= postings.words_in(word, docs[known])
+        out = set(np.flatnonzero(hit & 1).tolist())
+        unknown = np.flatnonzero(~known).tolist()
+    if unknown:
+        texts = _lemma_texts(corpus, [rowids[i] for i in unknown])
+        out |= {i for i in unknown if any(f" {w} " in texts.get(rowids[i], ("", ""))[0] for w in STRUCTURE_TITLES)}
+    return out
 
 
 #: How many of the best re-ranked candidates are checked for concepts that occur only in cross-references.

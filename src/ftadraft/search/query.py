@@ -32,6 +32,9 @@ STOPWORDS = frozenset((
     "any", "other", "there", "these", "those", "been", "being", "do", "does", "not", "no",
 ))
 
+#: A plain query of at least this many words (stop words aside) is a sentence, not a list of terms.
+SENTENCE_WORDS = 7
+
 MAX_QUERY_CHARS = 10_000
 #: Bounds on what an advanced query may ask FTS5 to do: its terms (words, phrases, prefixes), its prefix
 #: terms, and the index terms those prefixes expand to (FTS5 merges the posting list of every expansion,
@@ -279,6 +282,12 @@ def plan_query(corpus: Corpus, query: str, lang: str = "en") -> QueryPlan:
         return math.log(1 + total / (1 + df.get(term, 0)))
 
     units: list[Unit] = [Unit(m.phrases, max(idf(w) for w in m.phrases[0].split()) * 1.2, True) for m in matches]
+    # In a sentence-long query, a word that is itself one of a found concept's phrases ("software" beside "e-books")
+    # is that concept again: counted twice, the articles using that one word would outrank those using the concept's
+    # other terms. A short query names what it wants term by term ("transit and transshipment"): each counts.
+    if len(rest) + sum(m.end - m.start for m in matches) >= SENTENCE_WORDS:
+        named = {ph for m in matches for ph in m.phrases}
+        rest = [lem for lem in rest if lem not in named]
     units += [Unit((lem,), idf(lem)) for lem in dict.fromkeys(rest)]
     # Very common words are left to the re-ranking (which sees all units): BM25 over every document
     # that contains "party" costs time and brings no candidate worth keeping.
