@@ -48,11 +48,11 @@ def surface_forms(corpus: Corpus, lemmas: set[str], lang: str = "en") -> set[str
 def snippet(text: str, forms: set[str], width: int = 240) -> str:
     """A window of ``text`` around the densest cluster of query words (given as lower-case surface
     ``forms``), matches in [brackets]."""
-    return _snippet(text, _Forms.of(forms), width)
+    return _snippet(text, Forms.of(forms), width)
 
 
 @dataclass(frozen=True)
-class _Forms:
+class Forms:
     """Lower-case surface forms to mark, those of them that are whole words (\\w+), and the prefixes
     that find those (a form's first letters, none the start of another: "infring" for "infringe",
     "infringement", "infringer" ...)."""
@@ -62,7 +62,7 @@ class _Forms:
     prefixes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, forms: Iterable[str]) -> _Forms:
+    def of(cls, forms: Iterable[str]) -> Forms:
         every = frozenset(forms)
         words = tuple(sorted(f for f in every if _WORD.fullmatch(f)))
         prefixes: list[str] = []
@@ -85,12 +85,12 @@ class _Forms:
 
 #: Letters of the prefixes :func:`_matches` searches for (fewer scans of long texts than one per form).
 _PREFIX = 4
-#: Texts at least this long are searched with :attr:`_Forms.endings` (compiling them costs about as much as
+#: Texts at least this long are searched with :attr:`Forms.endings` (compiling them costs about as much as
 #: scanning a text this long).
 _LONG = 10_000
 
 
-def _matches(text: str, forms: _Forms) -> list[tuple[int, int]]:
+def _matches(text: str, forms: Forms) -> list[tuple[int, int]]:
     """Spans of the words (maximal \\w+ runs) of ``text`` whose lower case is one of ``forms``."""
     if not forms.all:
         return []
@@ -126,7 +126,7 @@ def _matches(text: str, forms: _Forms) -> list[tuple[int, int]]:
     return spans
 
 
-def _snippet(text: str, forms: _Forms, width: int = 240) -> str:
+def _snippet(text: str, forms: Forms, width: int = 240) -> str:
     if not _WORD.search(text):
         return ""
     matched = _matches(text, forms)

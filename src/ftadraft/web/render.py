@@ -39,8 +39,10 @@ def wants_json(request: Request) -> bool:
 
 
 def page(request: Request, template: str, context: dict[str, Any], data: Any = None, status: int = 200) -> Response:
-    """The HTML page, or its JSON twin (``data``) when asked for."""
+    """The HTML page, or its JSON twin (``data``, or what ``data()`` returns: made only when asked for)."""
     if wants_json(request):
+        if callable(data):
+            data = data()
         return JSONResponse(data if data is not None else {}, status_code=status)
     html = ENV.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status)
