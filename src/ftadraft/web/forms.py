@@ -157,13 +157,13 @@ class SearchState:
         return "&".join(parts)
 
     def with_topic(self, topic: str) -> str:
-        return self.query_string(topics=tuple(dict.fromkeys((*self.topics, topic))), page=1)
+        return _link(self, "topic", topic)
 
     def with_party(self, party: str) -> str:
-        return self.query_string(parties=tuple(dict.fromkeys((*self.parties, party))), page=1)
+        return _link(self, "party", party)
 
     def with_decade(self, decade: int) -> str:
-        return self.query_string(since=decade, until=decade + 9, page=1)
+        return _link(self, "decade", decade)
 
     def without(self, name: str, value: Any = None) -> str:
         """The query without one filter (one value of a repeatable one)."""
@@ -182,6 +182,17 @@ class SearchState:
 
 
 _STATE_FIELDS = frozenset(f.name for f in fields(SearchState))
+
+
+@lru_cache(maxsize=8192)
+def _link(state: SearchState, kind: str, value: Any) -> str:
+    """The query of ``state`` narrowed by one facet value, from its first page (a results page links the same
+    topics from many hits and its facet panel)."""
+    if kind == "topic":
+        return state.query_string(topics=tuple(dict.fromkeys((*state.topics, value))), page=1)
+    if kind == "party":
+        return state.query_string(parties=tuple(dict.fromkeys((*state.parties, value))), page=1)
+    return state.query_string(since=value, until=value + 9, page=1)
 
 
 def pasted(params: Mapping[str, Any], name: str, *, required: bool = True) -> str:
