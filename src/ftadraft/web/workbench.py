@@ -83,12 +83,14 @@ class Workbench:
         first visitor's request."""
         from ..provenance.precedents import precedent_index
         from ..search.engine import prepare
+        from ..search.snippets import read_forms
 
         self.library  # noqa: B018  (load the clause library once)
         for n, c in enumerate(self._all, start=1):
             if report:
                 report(f"warming connection {n} of {len(self._all)}: search scorer, precedent index")
             prepare(c)
+            read_forms(c)  # the word forms snippets mark, read now rather than in a visitor's search
             precedent_index(c)
             self.wordings(c)
 
