@@ -124,3 +124,17 @@ def test_hit_provisions_are_the_stored_provisions(small_db: Path) -> None:
         stored = c.index.provisions_by_rowid(rowids)
         assert loaded == stored and loaded.keys() == set(rowids)
         assert any(p.flags for p in loaded.values()) and any(p.topics for p in loaded.values())
+
+
+def test_best_tagged_without_conditions_is_the_joined_query(small_db: Path) -> None:
+    """Asked without conditions, the topics table alone gives the rows, in the order, that the query joined to
+    provisions and agreements gives (ties included)."""
+    joined = ("SELECT p.rowid FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
+              "JOIN agreements a ON a.id = p.agreement_id WHERE pt.topic IN ({}) ORDER BY pt.score DESC LIMIT ?")
+    with ftadraft.open(small_db, create=False) as c:
+        topics = sorted({t.topic for t in c.index.topic_rows()})
+        assert len(topics) > 10
+        for ts in [[t] for t in topics] + [list(pair) for pair in zip(topics, topics[3:], strict=False)]:
+            for limit in (5, 100):
+                want = [r for (r,) in c.index.conn.execute(joined.format(",".join("?" * len(ts))), (*ts, limit))]
+                assert c.index.best_tagged(ts, ProvisionFilter(), limit) == want != []

@@ -577,7 +577,13 @@ class Index:
             return None
 
     def best_tagged(self, topics: Sequence[str], f: ProvisionFilter, limit: int) -> list[int]:
-        """Rowids of the provisions most strongly tagged with any of ``topics``, best first."""
+        """Rowids of the provisions most strongly tagged with any of ``topics``, best first. Without conditions
+        the topics table is asked alone, in the same order (joining every tagged row of a common topic to its
+        provision and agreement costs ~20x more; every tagged row has both: the foreign keys cascade)."""
+        if not f.where:
+            sql = (f"SELECT pt.provision_rowid FROM provision_topics pt WHERE pt.topic IN ({_marks(topics)}) "
+                   "ORDER BY pt.score DESC LIMIT ?")
+            return [r for (r,) in self.conn.execute(sql, (*topics, limit))]
         sql = ("SELECT p.rowid FROM provision_topics pt JOIN provisions p ON p.rowid = pt.provision_rowid "
                f"JOIN agreements a ON a.id = p.agreement_id WHERE pt.topic IN ({_marks(topics)})"
                + self._where(f) + " ORDER BY pt.score DESC LIMIT ?")
