@@ -4,8 +4,9 @@ Queries: every query of ``bench/queries*.toml`` (the negotiator queries of the q
 and descriptive; 211 distinct). Printed, each with its peers measured in the same run:
 
 - **warm in-process** ``search(corpus, q)`` (limit 10, ranking and the snippets of the 10 hits read, the scorer
-  that ``corpus add`` saved loaded) — target p95 ≤ 8 ms; peers: bm25s (title + text, Snowball stemmer, ``retrieve(k=10)``) and
-  tantivy (in-memory index, title + text, ``en_stem``, top 10), indexed from the same provisions.
+  that ``corpus add`` saved loaded) — target p95 ≤ 8 ms; peers: bm25s (title + text, Snowball stemmer,
+  ``retrieve(k=10)``) and tantivy (in-memory index, title + text, ``en_stem``, top 10), indexed from the same
+  provisions.
 - **fresh session, FTS5 path**: a new process and a new ``Corpus`` running the queries with candidates from
   FTS5's bm25() (the scorer never loaded), first query included — target p95 ≤ 40 ms; peer: the raw FTS5
   OR-query (the same expressions, ``ORDER BY bm25 LIMIT 200``, nothing else) in the same process. Also shown:
