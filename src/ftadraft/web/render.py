@@ -23,7 +23,7 @@ def highlight(snippet: str) -> Markup:
 
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("ftadraft.web", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)  # packaged: no stat per page
     env.filters["highlight"] = highlight
     env.filters["pct"] = lambda x: f"{x:.0%}"
     env.globals["version"] = __version__
