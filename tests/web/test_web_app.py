@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -245,3 +246,51 @@ def test_precedents_page_is_the_librarys_precedent_report(client: Any, small_db:
     assert diff["words_deleted"] == 0
     r = client.post("/precedents", data={"text": "Each Party"})
     assert r.status_code == 400 and "too short" in r.text
+
+
+def test_pages_and_facets_of_a_search_come_from_one_deep_search(client: Any, small_db: Path) -> None:
+    """Every page of a search and its facet counts are slices and counts of the library's first 100 hits;
+    snippets are made only for the hits a page shows."""
+    from ftadraft.research.facets import facets
+    from ftadraft.web.forms import FACET_DEPTH
+
+    params = {"q": "each party shall ensure", "obligation": "binding"}
+    with ftadraft.open(small_db, readonly=True) as c:
+        deep = search(c, params["q"], limit=FACET_DEPTH, filters=Filters(obligation="binding"))
+    assert len(deep) > 20
+    for n in (1, 2, 3):
+        got = client.get("/search", params={**params, "page": str(n), "format": "json"}).json()
+        assert got["hits"] == [h.to_dict() for h in deep[(n - 1) * 10:n * 10]]
+        assert got["more"] == (len(deep) > n * 10)
+    assert client.get("/search/facets", params={**params, "format": "json"}).json() == facets(deep).to_dict()
+    cached = [hits for hits in client.app.state.workbench.searches._data.values()
+              if hits and hits[0].provision.id == deep[0].provision.id and len(hits) == len(deep)]
+    assert cached and all("snippet" in h.__dict__ for h in cached[0][:30])  # the three pages shown
+    assert not any("snippet" in h.__dict__ for h in cached[0][30:])
+
+
+def test_query_strings_are_what_urlencode_makes() -> None:
+    import random
+    from urllib.parse import urlencode
+
+    def pairs(s: SearchState) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = [("q", s.q)] if s.q else []
+        out += [("topic", t) for t in s.topics] + [("party", p) for p in s.parties]
+        out += [(k, getattr(s, k)) for k in ("agreement", "chapter", "since", "until", "obligation", "lang")
+                if getattr(s, k) not in ("", None)]
+        out += [("all_parties", "1")] * s.all_parties + [("group", "1")] * s.group
+        return out + [("size", s.size)] * (s.size != 10) + [("page", s.page)] * (s.page != 1)
+
+    rnd = random.Random(5)
+    texts = ["", "customs", 'a "quoted" & = ? é 中 100%', "x+y/z", "e-commerce/customs-duties"]
+    for _ in range(3000):
+        s = SearchState(q=rnd.choice(texts), topics=tuple(rnd.sample(texts[1:], rnd.randint(0, 2))),
+                        parties=tuple(rnd.sample(["USA", "KOR"], rnd.randint(0, 2))), all_parties=rnd.random() < .3,
+                        agreement=rnd.choice(texts), chapter=rnd.choice(texts), since=rnd.choice([None, 1990]),
+                        until=rnd.choice([None, 2020]), obligation=rnd.choice(["", "soft"]),
+                        lang=rnd.choice(["", "es"]), group=rnd.random() < .3, page=rnd.randint(1, 3),
+                        size=rnd.choice([10, 20]))
+        change = rnd.choice([{}, {"page": 1}, {"topics": ("a/b",)}, {"since": 2000, "until": 2009}, {"group": False}])
+        assert s.query_string(**change) == urlencode(pairs(dataclasses.replace(s, **change)))
+    with pytest.raises(TypeError, match="no such"):
+        SearchState().query_string(pages=2)

@@ -22,9 +22,11 @@ import re
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from ..errors import FtadraftError
 from ..index.filters import AgreementFilter
@@ -42,7 +44,7 @@ from .query import (
     total_provisions,
     translated,
 )
-from .snippets import _Forms, _snippet, snippet_paragraphs, surface_forms
+from .snippets import Forms, _snippet, snippet_paragraphs, surface_forms
 from .state import phrase_table, save_phrase_table, state
 
 if TYPE_CHECKING:
@@ -88,14 +90,24 @@ class Filters:
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result: the provision, its agreement, score, a snippet, and near-identical copies."""
+    """One search result: the provision, its agreement, score, near-identical copies, and a snippet.
+
+    The snippet is made when it is first read (:attr:`snippet`) from the query's word forms (``marks``), so
+    that a caller who only counts or pages hits (facets, the 100 hits behind a search page) does not pay
+    for the snippets of hits it never shows."""
 
     rank: int
     score: float
     provision: Provision
     agreement: Agreement
-    snippet: str
     others: tuple[tuple[Agreement, Provision], ...] = field(default=())
+    #: The lower-case word forms the snippet marks (the query's words, in every form the index knows).
+    marks: Forms = field(default=Forms.of(()), repr=False, compare=False)
+
+    @cached_property
+    def snippet(self) -> str:
+        """A window of the article around the densest cluster of the query's words, matches in [brackets]."""
+        return _snippet(self.provision.normalized, self.marks)
 
     def to_dict(self) -> dict[str, Any]:
         p, a = self.provision, self.agreement
@@ -138,8 +150,27 @@ def _agreement_dict(a: Agreement) -> dict[str, Any]:
 
 
 # -- query understanding ------------------------------------------------------------------------
+#: Per session (so per index state): filters already put in the store's form (a server sees the same few often).
+_FILTERS: WeakKeyDictionary[SessionCache, dict[Filters, ProvisionFilter]] = WeakKeyDictionary()
+FILTERS_KEPT = 1024
+
+
 def _filter(corpus: Corpus, f: Filters) -> ProvisionFilter:
-    """The store's form of ``f`` (topics and agreement references resolved, obligation checked)."""
+    """The store's form of ``f`` (topics and agreement references resolved, parties and obligation checked),
+    made once per session."""
+    known = _FILTERS.get(session := corpus.session())
+    if known is None:
+        known = _FILTERS[session] = {}
+    flt = known.get(f)
+    if flt is None:
+        flt = _make_filter(corpus, f)
+        if len(known) >= FILTERS_KEPT:
+            known.clear()
+        known[f] = flt
+    return flt
+
+
+def _make_filter(corpus: Corpus, f: Filters) -> ProvisionFilter:
     topic_ids: list[str] = []
     if f.topics:
         from ..tags.topics import get as get_topic
@@ -190,9 +221,8 @@ def _search(
         rows = [(rowid, 0.0) for rowid in corpus.index.browse(flt, want)]
     found = _versions_first(_load(corpus, rows or []))
     groups: list[tuple[_Found, _Others]] = _group(found) if group else [(item, ()) for item in found]
-    forms = _Forms.of(surface_forms(corpus, words))  # snippets only for the hits returned
-    return [Hit(i, score, p, a, _snippet(p.normalized, forms), others)
-            for i, ((score, p, a), others) in enumerate(groups[:limit], 1)]
+    forms = Forms.of(surface_forms(corpus, words))  # snippets are made when read (Hit.snippet)
+    return [Hit(i, score, p, a, others, forms) for i, ((score, p, a), others) in enumerate(groups[:limit], 1)]
 
 
 #: How many BM25 candidates a plain query re-ranks, and the weights of the re-ranking features.
@@ -382,17 +412,22 @@ def _candidates(corpus: Corpus, plan: QueryPlan, flt: ProvisionFilter, may_build
 
 
 def _allowed(corpus: Corpus, postings: Postings, flt: ProvisionFilter) -> Any:
-    """Which provisions the filters let through, as the scorer's mask (None: all); the last
-    FILTER_MASKS filter sets are kept, least recently used dropped first (a server sees many)."""
+    """Which provisions the filters let through, as the scorer's mask (None: all): the rows that pass every
+    condition of ``flt`` (party, obligation, language, years ...), each condition's mask kept for the session
+    (the last FILTER_MASKS, least recently used dropped first), so that a server's many combinations of a few
+    conditions each cost a scan of the index only once per condition."""
     if not flt.where:
         return None
     cache = corpus.session().filter_masks
-    mask = cache.pop(flt, None)  # re-inserted below: a dict keeps insertion order, so the first key is the oldest
-    if mask is None:
-        while len(cache) >= FILTER_MASKS:
-            del cache[next(iter(cache))]
-        mask = postings.mask(corpus.index.rowids_matching(flt))
-    cache[flt] = mask
+    mask: Any = None
+    for part in flt.parts():
+        bits = cache.pop(part, None)  # re-inserted below: a dict keeps insertion order, so the first key is the oldest
+        if bits is None:
+            while len(cache) >= FILTER_MASKS:
+                del cache[next(iter(cache))]
+            bits = postings.mask(corpus.index.rowids_matching(part))
+        cache[part] = bits
+        mask = bits if mask is None else mask & bits
     return mask
 
 
@@ -563,17 +598,22 @@ def _version_key(a: Agreement) -> tuple[str, str, frozenset[str]] | None:
 def _versions_first(found: list[_Found], lang: str = QUERY_LANGUAGE) -> list[_Found]:
     """``found`` with each hit from another language version of an agreement moved just after the same article
     (same number) of its ``lang`` version when that one ranks lower: the query's language version comes first."""
-    def key(item: _Found) -> tuple[str, tuple[str, str, frozenset[str]] | None]:
-        _, p, a = item
-        return (p.number or "", _version_key(a) if p.number else None)
-
-    own = {key(item): i for i, item in enumerate(found) if (item[2].language or lang) == lang and key(item)[1]}
-    if not own or all((a.language or lang) == lang for _, _, a in found):
+    if all((a.language or lang) == lang for _, _, a in found):
+        return found
+    versions: dict[str, tuple[str, str, frozenset[str]] | None] = {}  # per agreement: made once
+    keys: list[tuple[str, tuple[str, str, frozenset[str]] | None]] = []
+    for _, p, a in found:
+        if p.number and a.id not in versions:
+            versions[a.id] = _version_key(a)
+        keys.append((p.number or "", versions[a.id] if p.number else None))
+    own = {k: i for i, (k, item) in enumerate(zip(keys, found, strict=True))
+           if (item[2].language or lang) == lang and k[1]}
+    if not own:
         return found
     slots: dict[int, list[_Found]] = {}
     out: list[_Found] = []
     for i, item in enumerate(found):
-        at = own.get(key(item), -1) if (item[2].language or lang) != lang else -1
+        at = own.get(keys[i], -1) if (item[2].language or lang) != lang else -1
         if at > i:
             slots.setdefault(at, []).append(item)
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from ..normalize import normalize_text, paragraphs
@@ -29,30 +29,36 @@ def surface_forms(corpus: Corpus, lemmas: set[str], lang: str = "en") -> set[str
         return set()
     from .state import state
 
-    session = corpus.session()
-    cache = session.forms_of_lemma
+    cache = corpus.session().forms_of_lemma
     if lang not in cache:
         scans = state(corpus).form_scans
         if scans.get(lang, 0) < FORM_SCANS:  # the first queries (a one-shot CLI): a scan each is cheaper
             scans[lang] = scans.get(lang, 0) + 1
             return corpus.index.forms_of(sorted(lemmas), lang) | set(lemmas)
-        # more queries: read the vocabulary once instead of scanning it (no index on lemma) per query
+    table = read_forms(corpus, lang)  # more queries: the vocabulary read once instead of scanned per query
+    return {form for lemma in lemmas for form in table.get(lemma, ())} | set(lemmas)
+
+
+def read_forms(corpus: Corpus, lang: str = "en") -> dict[str, list[str]]:
+    """Lemma → the word forms the index knows for it, read once per session (about 60 ms on ToTA): a session
+    that will run many queries (a server) reads it at its start rather than during a visitor's search."""
+    cache = corpus.session().forms_of_lemma
+    if lang not in cache:
         table: dict[str, list[str]] = {}
         for form, lemma in corpus.index.vocabulary(lang):
             table.setdefault(lemma, []).append(form)
         cache[lang] = table
-    table = cache[lang]
-    return {form for lemma in lemmas for form in table.get(lemma, ())} | set(lemmas)
+    return cache[lang]
 
 
 def snippet(text: str, forms: set[str], width: int = 240) -> str:
     """A window of ``text`` around the densest cluster of query words (given as lower-case surface
     ``forms``), matches in [brackets]."""
-    return _snippet(text, _Forms.of(forms), width)
+    return _snippet(text, Forms.of(forms), width)
 
 
 @dataclass(frozen=True)
-class _Forms:
+class Forms:
     """Lower-case surface forms to mark, those of them that are whole words (\\w+), and the prefixes
     that find those (a form's first letters, none the start of another: "infring" for "infringe",
     "infringement", "infringer" ...)."""
@@ -62,7 +68,7 @@ class _Forms:
     prefixes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, forms: Iterable[str]) -> _Forms:
+    def of(cls, forms: Iterable[str]) -> Forms:
         every = frozenset(forms)
         words = tuple(sorted(f for f in every if _WORD.fullmatch(f)))
         prefixes: list[str] = []
@@ -79,18 +85,25 @@ class _Forms:
         for w in self.words:
             pre = next(p for p in self.prefixes if w.startswith(p))
             groups.setdefault(pre, []).append(w[len(pre):])
-        return tuple(re.compile(re.escape(pre) + "(?:" + "|".join(map(re.escape, sorted(ends, key=len, reverse=True)))
-                                + r")(?!\w)") for pre, ends in groups.items())
+        return tuple(_ending_pattern(pre, tuple(sorted(ends, key=len, reverse=True))) for pre, ends in groups.items())
+
+
+@lru_cache(maxsize=4096)
+def _ending_pattern(prefix: str, ends: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern of the words ``prefix`` + one of ``ends`` (longest first) ending a word; kept for the
+    process: the queries of a session share many words ("party", "customs", "infringement"), and compiling
+    costs more than scanning a long text with it."""
+    return re.compile(re.escape(prefix) + "(?:" + "|".join(map(re.escape, ends)) + r")(?!\w)")
 
 
 #: Letters of the prefixes :func:`_matches` searches for (fewer scans of long texts than one per form).
 _PREFIX = 4
-#: Texts at least this long are searched with :attr:`_Forms.endings` (compiling them costs about as much as
+#: Texts at least this long are searched with :attr:`Forms.endings` (compiling them costs about as much as
 #: scanning a text this long).
 _LONG = 10_000
 
 
-def _matches(text: str, forms: _Forms) -> list[tuple[int, int]]:
+def _matches(text: str, forms: Forms) -> list[tuple[int, int]]:
     """Spans of the words (maximal \\w+ runs) of ``text`` whose lower case is one of ``forms``."""
     if not forms.all:
         return []
@@ -126,7 +139,7 @@ def _matches(text: str, forms: _Forms) -> list[tuple[int, int]]:
     return spans
 
 
-def _snippet(text: str, forms: _Forms, width: int = 240) -> str:
+def _snippet(text: str, forms: Forms, width: int = 240) -> str:
     if not _WORD.search(text):
         return ""
     matched = _matches(text, forms)

@@ -82,11 +82,11 @@ def make_pages(wb: Workbench) -> dict[str, Callable[..., Any]]:
     def home(request: Request) -> Response:
         return RedirectResponse("/search", status_code=302)
 
-    def _hits(c: Corpus, state: forms.SearchState, limit: int) -> list[Hit]:
-        """The first ``limit`` hits of a search (cached: paging and facets reuse them)."""
-        deep = wb.searches.peek((state.cache_key(), forms.FACET_DEPTH, wb.version(c)))
-        if deep is not None and limit <= forms.FACET_DEPTH and not state.group:  # the facets fetched these
-            return deep[:limit]  # type: ignore[no-any-return]
+    def _hits(c: Corpus, state: forms.SearchState) -> list[Hit]:
+        """The hits behind a search: its first :data:`forms.FACET_DEPTH` matches, so that every page of it
+        and its facet counts come from one search (cached); a snippet is made only when a page shows its
+        hit. A grouped search fetches only as far as the page goes (grouping compares texts: costly)."""
+        limit = min(forms.FACET_DEPTH, state.offset + state.size + 1) if state.group else forms.FACET_DEPTH
         key = (state.cache_key(), limit, wb.version(c))
         return wb.searches.get_or(key, lambda: search(c, state.q, limit=limit, filters=state.filters(),
                                                        group=state.group))
@@ -94,11 +94,11 @@ def make_pages(wb: Workbench) -> dict[str, Callable[..., Any]]:
     def _facets(c: Corpus, state: forms.SearchState) -> Facets:
         plain = replace(state, group=False)  # copies are counted anyway; grouping 500 candidates costs seconds
         key = ("facets", plain.cache_key(), wb.version(c))
-        return wb.facets.get_or(key, lambda: facets(_hits(c, plain, forms.FACET_DEPTH)))
+        return wb.facets.get_or(key, lambda: facets(_hits(c, plain)))
 
     def search_page(request: Request) -> Response:
-        """The hits of one page (fetched as far as that page goes); the facet counts come with the page for
-        scripts (JSON) and without JavaScript (``facets=1``), else the page's script loads them afterwards."""
+        """The hits of one page; the facet counts come with the page for scripts (JSON) and without
+        JavaScript (``facets=1``), else the page's script loads them afterwards (from the same cached search)."""
         state = forms.SearchState.from_query(request.query_params)
         inline = wants_json(request) or request.query_params.get("facets") == "1"
         if state.empty:
@@ -108,14 +108,14 @@ def make_pages(wb: Workbench) -> dict[str, Callable[..., Any]]:
             return page(request, "search.html", {**common, "state": state, "hits": [], "stats": stats,
                                                  "facets": None}, data)
         with wb.corpus() as c:
-            fetched = _hits(c, state, min(forms.FACET_DEPTH, state.offset + state.size + 1))
+            fetched = _hits(c, state)
             counts = _facets(c, state) if inline else None
         shown = fetched[state.offset: state.offset + state.size]
         more = len(fetched) > state.offset + state.size
-        data = {"state": state.to_dict(), "hits": [h.to_dict() for h in shown], "more": more,
-                "facets": counts.to_dict() if counts else None}
         return page(request, "search.html", {**common, "state": state, "hits": shown, "facets": counts,
-                                             "more": more, "depth": forms.FACET_DEPTH}, data)
+                                             "more": more, "depth": forms.FACET_DEPTH},
+                    lambda: {"state": state.to_dict(), "hits": [h.to_dict() for h in shown], "more": more,
+                             "facets": counts.to_dict() if counts else None})
 
     def facets_fragment(request: Request) -> Response:
         """The facet panel of a search, as an HTML fragment the search page's script inserts (or JSON)."""
@@ -432,6 +432,7 @@ def create_app(db: Path | str, *, connections: int = 2, warm: bool = True) -> St
         for name in ENV.list_templates():  # compiled now, not in a visitor's first request
             ENV.get_template(name)
         classify("Each Party shall publish its laws and should endeavour to consult.")  # its patterns, compiled
+        import ftadraft.research.articles  # noqa: F401  (the article and compare pages' modules: ~1 s of imports)
         # the topic tables and the English lemmatiser behind the article page's deciding sentences, loaded
         topic_evidence("Each Party shall publish its customs laws.", ["clearance/publication"])
     p = make_pages(wb)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from ..errors import InputError
 from ..tags.labels import LABELS
@@ -24,6 +25,7 @@ MAX_FILTER_VALUES = 10   # topics or parties in one search
 PAGE_SIZES = (10, 20, 50)
 FACET_DEPTH = 100        # hits a search page fetches: pages and facet counts come from these
 LANGS = ("en", "es", "fr")
+_quote = lru_cache(maxsize=4096)(quote_plus)
 _PARTY = re.compile(r"^[A-Za-z]{2,3}$")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -126,34 +128,42 @@ class SearchState:
                 self.until, self.obligation, self.lang, self.group)
 
     def query_string(self, **changes: Any) -> str:
-        """This state's URL query (with ``changes``); defaults are left out, so URLs stay short."""
-        s = replace(self, **changes)
-        pairs: list[tuple[str, Any]] = []
-        if s.q:
-            pairs.append(("q", s.q))
-        pairs += [("topic", t) for t in s.topics] + [("party", p) for p in s.parties]
+        """This state's URL query (with ``changes``); defaults are left out, so URLs stay short. (What
+        ``urlencode`` makes of the same pairs; values quoted once per server, as a page links to hundreds.)"""
+        unknown = changes.keys() - _STATE_FIELDS
+        if unknown:
+            raise TypeError(f"no such search state field: {', '.join(sorted(unknown))}")
+
+        def get(name: str) -> Any:
+            return changes[name] if name in changes else getattr(self, name)
+
+        parts: list[str] = []
+        if q := get("q"):
+            parts.append("q=" + _quote(q))
+        parts += ["topic=" + _quote(t) for t in get("topics")]
+        parts += ["party=" + _quote(p) for p in get("parties")]
         for name in ("agreement", "chapter", "since", "until", "obligation", "lang"):
-            value = getattr(s, name)
+            value = get(name)
             if value not in ("", None):
-                pairs.append((name, value))
-        if s.all_parties:
-            pairs.append(("all_parties", "1"))
-        if s.group:
-            pairs.append(("group", "1"))
-        if s.size != 10:
-            pairs.append(("size", s.size))
-        if s.page != 1:
-            pairs.append(("page", s.page))
-        return urlencode(pairs)
+                parts.append(f"{name}={_quote(str(value))}")
+        if get("all_parties"):
+            parts.append("all_parties=1")
+        if get("group"):
+            parts.append("group=1")
+        if (size := get("size")) != 10:
+            parts.append(f"size={size}")
+        if (page := get("page")) != 1:
+            parts.append(f"page={page}")
+        return "&".join(parts)
 
     def with_topic(self, topic: str) -> str:
-        return self.query_string(topics=tuple(dict.fromkeys((*self.topics, topic))), page=1)
+        return _link(self, "topic", topic)
 
     def with_party(self, party: str) -> str:
-        return self.query_string(parties=tuple(dict.fromkeys((*self.parties, party))), page=1)
+        return _link(self, "party", party)
 
     def with_decade(self, decade: int) -> str:
-        return self.query_string(since=decade, until=decade + 9, page=1)
+        return _link(self, "decade", decade)
 
     def without(self, name: str, value: Any = None) -> str:
         """The query without one filter (one value of a repeatable one)."""
@@ -169,6 +179,20 @@ class SearchState:
                 "agreement": self.agreement, "chapter": self.chapter, "since": self.since, "until": self.until,
                 "obligation": self.obligation, "lang": self.lang, "group": self.group, "page": self.page,
                 "size": self.size}
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(SearchState))
+
+
+@lru_cache(maxsize=8192)
+def _link(state: SearchState, kind: str, value: Any) -> str:
+    """The query of ``state`` narrowed by one facet value, from its first page (a results page links the same
+    topics from many hits and its facet panel)."""
+    if kind == "topic":
+        return state.query_string(topics=tuple(dict.fromkeys((*state.topics, value))), page=1)
+    if kind == "party":
+        return state.query_string(parties=tuple(dict.fromkeys((*state.parties, value))), page=1)
+    return state.query_string(since=value, until=value + 9, page=1)
 
 
 def pasted(params: Mapping[str, Any], name: str, *, required: bool = True) -> str:

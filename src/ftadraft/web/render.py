@@ -23,7 +23,7 @@ def highlight(snippet: str) -> Markup:
 
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("ftadraft.web", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)  # packaged: no stat per page
     env.filters["highlight"] = highlight
     env.filters["pct"] = lambda x: f"{x:.0%}"
     env.globals["version"] = __version__
@@ -39,8 +39,10 @@ def wants_json(request: Request) -> bool:
 
 
 def page(request: Request, template: str, context: dict[str, Any], data: Any = None, status: int = 200) -> Response:
-    """The HTML page, or its JSON twin (``data``) when asked for."""
+    """The HTML page, or its JSON twin (``data``, or what ``data()`` returns: made only when asked for)."""
     if wants_json(request):
+        if callable(data):
+            data = data()
         return JSONResponse(data if data is not None else {}, status_code=status)
     html = ENV.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status)

@@ -69,7 +69,7 @@ class Workbench:
             c = open_corpus(self.db, create=False, readonly=True)
             self._all.append(c)
             self._pool.put(c)
-        self.searches = LRU(128)  # up to 100 hits each, texts included: tens of MB at most
+        self.searches = LRU(128)  # 100 hits each (every page of a search and its facets), texts included: ~1 MB each
         self.articles = LRU(256)
         self.pages = LRU(256)
         # facet counts are small (a few hundred bytes) and cost a 100-hit search with snippets: kept for many
@@ -83,12 +83,14 @@ class Workbench:
         first visitor's request."""
         from ..provenance.precedents import precedent_index
         from ..search.engine import prepare
+        from ..search.snippets import read_forms
 
         self.library  # noqa: B018  (load the clause library once)
         for n, c in enumerate(self._all, start=1):
             if report:
                 report(f"warming connection {n} of {len(self._all)}: search scorer, precedent index")
             prepare(c)
+            read_forms(c)  # the word forms snippets mark, read now rather than in a visitor's search
             precedent_index(c)
             self.wordings(c)
 
