@@ -6,9 +6,8 @@ version): unchanged files are skipped without being parsed, a changed file repla
 agreement, and all writes of one ``add`` happen in a single transaction.
 
 Adding streams: files are read in order, and every batch of about a million characters is
-analysed by a worker process while the next ones are read, then tagged (by this process when there is
-one worker, else by the worker) and written into the add's transaction. Memory holds a few batches,
-never the whole corpus.
+analysed and tagged by a worker process while the next ones are read, then written into the
+add's transaction. Memory holds a few batches, never the whole corpus.
 """
 
 from __future__ import annotations
@@ -386,12 +385,10 @@ class _Indexer:
 
     Full batches go to worker processes: ``FTADRAFT_WORKERS`` (default: the CPUs) less one, this process
     counting as one (the pool starts with the first full batch, while this process is still small, so the
-    workers do not inherit a large memory). With one worker, this process tags each batch the worker
-    analysed while the worker analyses the next (the two halves of the work are about even); with more,
-    the workers tag too. At most one batch more than there are workers is in flight; the oldest is written
-    as soon as it is done, in reading order, into one transaction that opens with the first write and
-    commits in :meth:`finish` (nothing is written if anything fails). Small adds (and
-    ``FTADRAFT_WORKERS=1``) are analysed in this process."""
+    workers do not inherit a large memory). At most one batch more than there are workers is in flight (no
+    worker waits for work); the oldest is written as soon as it is done, in reading order, into one
+    transaction that opens with the first write and commits in :meth:`finish` (nothing is written if anything
+    fails). Small adds (and ``FTADRAFT_WORKERS=1``) are analysed in this process."""
 
     def __init__(self, index: Index, progress: Progress | None) -> None:
         from .index.analysis import worker_count
@@ -402,13 +399,10 @@ class _Indexer:
         self.keys: set[str] = set()
         self._batch: list[tuple[Document, str]] = []
         self._chars = 0
-        self._pending: deque[tuple[list[tuple[Document, str]], list[_BatchItem],
-                                   Future[_BatchResult] | _BatchResult]] = deque()
-        #: worker processes: this process reads and writes (and tags, see below) and counts as one of
-        #: ``FTADRAFT_WORKERS`` (two CPUs: one worker; a second one cost a third more CPU for little less wall time)
+        self._pending: deque[tuple[list[tuple[Document, str]], Future[_BatchResult] | _BatchResult]] = deque()
+        #: worker processes: this process reads and writes, and counts as one of ``FTADRAFT_WORKERS`` (two CPUs:
+        #: one worker; a second one cost a third more CPU in all for little less wall time)
         self._workers = worker_count() - 1
-        #: with one worker (or none), this process tags what the worker analysed: the work splits about evenly
-        self._tag_here = self._workers <= 1
         self._pool: ProcessPoolExecutor | None = None
         self._transaction: AbstractContextManager[DocumentWriter] | None = None
         self._writer: DocumentWriter | None = None
@@ -432,11 +426,10 @@ class _Indexer:
             from .index.workers import pool as worker_pool
 
             self._pool = worker_pool(self._workers)
-        tag = not self._tag_here
         if self._pool is not None:
-            self._pending.append((batch, items, self._pool.submit(_analyse_batch, items, tag)))
+            self._pending.append((batch, self._pool.submit(_analyse_batch, items)))
         else:
-            self._pending.append((batch, items, _analyse_batch(items, tag)))
+            self._pending.append((batch, _analyse_batch(items)))
         while len(self._pending) > self._workers + 1:  # one batch waits per worker: none ever idles
             self._write_oldest()
 
@@ -463,14 +456,10 @@ class _Indexer:
     def _write_oldest(self) -> None:
         from concurrent.futures import Future
 
-        from .index.analysis import ProvisionAnalysis, TagInput
+        from .index.analysis import ProvisionAnalysis
 
-        batch, items, pending = self._pending.popleft()
+        batch, pending = self._pending.popleft()
         results, forms = pending.result() if isinstance(pending, Future) else pending
-        if self._tag_here:
-            tags = _tag([TagInput(text, r[3], title, r[0], r[1], r[2], lang)
-                         for (lang, text, title, _, _), r in zip(items, results, strict=True)])
-            results = [(*r[:4], t.topics, t.obligation, r[6]) for r, t in zip(results, tags, strict=True)]
         self._vocabulary.update(forms)
         provisions = [p for doc, _ in batch for p in doc.provisions]
         analyses = {p.id: ProvisionAnalysis(*r) for p, r in zip(provisions, results, strict=True)}
@@ -485,7 +474,7 @@ class _Indexer:
         """Analyse and write what is left and commit: (agreement ids written, of them replaced, provisions)."""
         if self._batch:
             self._submit(full=False)
-        total = sum(len(doc.provisions) for batch, _, _ in self._pending for doc, _ in batch)
+        total = sum(len(doc.provisions) for batch, _ in self._pending for doc, _ in batch)
         done = 0
         while self._pending:
             done += sum(len(doc.provisions) for doc, _ in self._pending[0][0])
@@ -519,15 +508,15 @@ class _Indexer:
 #: One provision as a worker gets it: language, normalised text, title, chapter title, and the text's
 #: analysis when the index already has it (lemmas, sentences, fingerprint).
 _BatchItem = tuple[str, str, str | None, str, "tuple[str, tuple[tuple[int, int], ...], bytes] | None"]
-#: Per provision: lemmas, title lemmas, chapter lemmas, sentences, topics, obligation (``()`` and None when not
-#: tagged), fingerprint — and the batch's (language, word form) -> lemma.
-_BatchResult = tuple[list[tuple[str, str, str, tuple[tuple[int, int], ...], tuple[tuple[str, float], ...],
-                                str | None, bytes]], dict[tuple[str, str], str]]
+#: Per provision: lemmas, title lemmas, chapter lemmas, sentences, topics, obligation, fingerprint — and
+#: the batch's (language, word form) -> lemma.
+_BatchResult = tuple[list[tuple[str, str, str, tuple[tuple[int, int], ...], tuple[tuple[str, float], ...], str,
+                                bytes]], dict[tuple[str, str], str]]
 
 
-def _analyse_batch(items: Sequence[_BatchItem], tag: bool = True) -> _BatchResult:
-    """Lemmas, sentences, fingerprints and (``tag``) tags of one batch of provisions (in a worker process,
-    or in this one for small adds); identical texts are analysed once."""
+def _analyse_batch(items: Sequence[_BatchItem]) -> _BatchResult:
+    """Lemmas, sentences, fingerprints and tags of one batch of provisions (in a worker process, or
+    in this one for small adds); identical texts are analysed once, and so are identical tag inputs."""
     from .index.analysis import Analysis, TagInput, analyze_mixed
 
     texts: dict[tuple[str, str], int] = {}
@@ -549,16 +538,14 @@ def _analyse_batch(items: Sequence[_BatchItem], tag: bool = True) -> _BatchResul
         fingerprints.append(an.fingerprint)
         inputs.append(TagInput(text, an.sentences, title, an.lemmas, get(lang, title or "").lemmas,
                                get(lang, chapter).lemmas, lang))
-    if not tag:
-        return [(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.sentences, (), None, fp)
-                for i, fp in zip(inputs, fingerprints, strict=True)], vocabulary
     return [(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.sentences, t.topics, t.obligation, fp)
             for i, t, fp in zip(inputs, _tag(inputs), fingerprints, strict=True)], vocabulary
 
 
 def _tag(inputs: Sequence[TagInput]) -> list[Tags]:
     """Tags of each input, in this process; an input repeated in the batch (template copies) is tagged once:
-    tags depend on the input alone."""
+    tags depend on the input alone. (Tagging stays in the worker: done in the adding process instead, it took
+    about twice the CPU there in a measurement on ToTA.)"""
     from .tags.tagging import tag_all
 
     distinct: dict[TagInput, int] = {}
