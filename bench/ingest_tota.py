@@ -9,7 +9,9 @@ idempotent re-run of the add. The machine may be shared: compare the ratios to t
 Targets (issue 17): add <= 30 s wall, CPU <= 2x the peers, summed peak RSS <= 800 MB; ToTA x4
 (``--copies 4``: the corpus and three copies under other treaty ids, one add) linear, summed RSS <= 2 GB.
 
-Run:  python bench/ingest_tota.py [--copies N] [--runs R] [PATH_TO_TOTA_XML]   (default ../shared/corpus/tota/xml)
+Run:  python bench/ingest_tota.py [--copies N] [--runs R] [--baseline SRC] [PATH_TO_TOTA_XML]
+      (default ../shared/corpus/tota/xml; ``--baseline`` also times the ftadraft of another source tree,
+      e.g. an export of an older commit's ``src``, in the same runs)
 Needs the 'bench' extra for the peers (bm25s, PyStemmer, tantivy).
 """
 
@@ -35,6 +37,7 @@ def main() -> None:
     ap.add_argument("src", nargs="?", type=Path, default=DEFAULT)
     ap.add_argument("--copies", type=int, default=1, help="index the corpus this many times (other treaty ids)")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--baseline", type=Path, help="the src folder of another ftadraft to time as well")
     ap.add_argument("--phase", choices=("ftadraft", "peers"), help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -48,13 +51,45 @@ def main() -> None:
         sys.exit(f"{args.src}: not a folder of ToTA XML files")
     with tempfile.TemporaryDirectory() as tmp:
         src = _copies(args.src, Path(tmp) / "corpus", args.copies) if args.copies > 1 else args.src
+        # Each ftadraft gets its own cache folder, holding its compiled taxonomy (as after any first use;
+        # not timed) and, per run, nothing derived from an index yet.
+        ours_cache, base_cache = Path(tmp) / "cache", Path(tmp) / "cache-base"
+        _warm(ours_cache, None)
+        if args.baseline is not None:
+            _warm(base_cache, args.baseline)
         for run in range(1, args.runs + 1):
             db = Path(tmp) / f"bench-{run}.sqlite"
-            ours, ours_m = _measure("ftadraft", src, db)
+            ours, ours_m = _measure("ftadraft", src, db, ours_cache)
+            base = None
+            if args.baseline is not None:
+                for f in Path(tmp).glob(f"bench-{run}.sqlite*"):
+                    f.unlink()
+                base = _measure("ftadraft", src, db, base_cache, args.baseline)
             peers, peers_m = _measure("peers", src, None)
-            _report(run, args.runs, args.copies, ours, ours_m, peers, peers_m)
+            _report(run, args.runs, args.copies, ours, ours_m, peers, peers_m, base)
             for f in Path(tmp).glob(f"bench-{run}.sqlite*"):
                 f.unlink()
+
+
+def _env(cache: Path, code: Path | None) -> dict[str, str]:
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code.resolve()), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def _warm(cache: Path, code: Path | None) -> None:
+    """Compile the taxonomy into ``cache`` (what any earlier use of that ftadraft has done)."""
+    subprocess.run([sys.executable, "-c", "from ftadraft.tags.tagging import tag_text; tag_text('The Parties shall.')"],
+                   env=_env(cache, code), check=True)
+
+
+def _derived_files(cache: Path) -> None:
+    """Remove what earlier runs derived from an index (the next add must build it)."""
+    import shutil
+
+    for kind in ("bm25", "phrases", "precedents"):
+        shutil.rmtree(cache / "ftadraft" / kind, ignore_errors=True)
 
 
 def _copies(src: Path, dest: Path, n: int) -> Path:
@@ -70,13 +105,19 @@ def _copies(src: Path, dest: Path, n: int) -> Path:
     return dest
 
 
-def _measure(phase: str, src: Path, db: Path | None) -> tuple[dict, dict]:
-    """Run one phase in a child process: its JSON result, and wall, CPU (with waited-for workers) and
-    peak RSS summed over the child and its descendants."""
+def _measure(phase: str, src: Path, db: Path | None, cache: Path | None = None,
+             code: Path | None = None) -> tuple[dict, dict]:
+    """Run one phase in a child process (ftadraft: with its own empty cache folder, and the ftadraft of
+    ``code`` if given): its JSON result, and wall, CPU (with waited-for workers) and peak RSS summed over
+    the child and its descendants."""
     cmd = [sys.executable, __file__, "--phase", phase, str(src)] + (["--db", str(db)] if db else [])
+    env = dict(os.environ)
+    if cache is not None:
+        _derived_files(cache)
+        env = _env(cache, code)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
     peak = {"rss": 0, "procs": 0, "main": 0, "worker": 0}
     series: list[tuple[float, int]] = []
     done = threading.Event()
@@ -204,7 +245,8 @@ def _peers(src: Path) -> dict:
     return {"articles": len(texts), **times}
 
 
-def _report(run: int, runs: int, copies: int, ours: dict, om: dict, peers: dict, pm: dict) -> None:
+def _report(run: int, runs: int, copies: int, ours: dict, om: dict, peers: dict, pm: dict,
+            base: tuple[dict, dict] | None = None) -> None:
     label = f"ToTA x{copies}" if copies > 1 else "ToTA"
     print(f"\n{label}: {ours['agreements']} agreements, {ours['provisions']:,} articles "
           f"({peers['articles']:,} for the peers), index {ours['size_mb']:.0f} MB; run {run} of {runs}, "
@@ -223,6 +265,13 @@ def _report(run: int, runs: int, copies: int, ours: dict, om: dict, peers: dict,
           f"{om['rss_mb'] / pm['rss_mb']:8.2f}x")
     print(f"{'  without the ranking cache':34} {(om['wall'] - ours['rank']) / pm['wall']:7.2f}x "
           f"{(om['cpu'] - ours['rank_cpu']) / pm['cpu']:7.2f}x {om['before_rank_mb'] / pm['rss_mb']:8.2f}x")
+    if base is not None:
+        b, bm = base
+        print(f"{'baseline corpus add (--baseline)':34} {bm['wall']:8.2f} {bm['cpu']:8.2f} {bm['rss_mb']:9.0f} "
+              f"({bm['procs']} processes; main {bm['main_mb']:.0f}, largest worker {bm['worker_mb']:.0f})")
+        print(f"{'  of it: ranking cache (stage rank)':34} {b['rank']:8.2f} {b['rank_cpu']:8.2f}")
+        print(f"{'baseline / peers':34} {bm['wall'] / pm['wall']:7.2f}x {bm['cpu'] / pm['cpu']:7.2f}x "
+              f"{bm['rss_mb'] / pm['rss_mb']:8.2f}x")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -34,11 +34,13 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from .index.analysis import TagInput
     from .index.bm25 import Postings
     from .index.store import DocumentWriter, ProvisionFilter
     from .ingest.metadata import AgreementMeta
     from .provenance.precedents import PrecedentIndex
     from .search.engine import Hit
+    from .tags.tagging import Tags
     from .tags.topics import Topic
 
 #: Called as progress(stage, done, total) — stage is "read" (files read, analysed and tagged as they are read),
@@ -206,22 +208,24 @@ class Corpus:
         warnings: list[str] = [f"{f}: skipped: not a regular file (a pipe, socket, device or broken link)"
                                for f in skipped]
         seen_ids: dict[str, str] = {}
-        indexer = _Indexer(self.index, progress)
-        try:
-            for i, path in enumerate(files, start=1):
-                self._read_one(path, format, meta, encoding, replace, indexer, seen_ids, unchanged, failed, warnings)
-                if progress:
-                    progress("read", i, len(files))
-            written, replaced, provisions = indexer.finish()
-        except BaseException as e:
-            indexer.abort(e)
-            raise
-        if written:
-            self.forget()
-        if written:  # search's scorer and phrase table now (stage "rank"), so that no query pays for them
-            from .search.engine import prepare
+        with _bulk_gc():
+            indexer = _Indexer(self.index, progress)
+            try:
+                for i, path in enumerate(files, start=1):
+                    self._read_one(path, format, meta, encoding, replace, indexer, seen_ids, unchanged, failed,
+                                   warnings)
+                    if progress:
+                        progress("read", i, len(files))
+                written, replaced, provisions = indexer.finish()
+            except BaseException as e:
+                indexer.abort(e)
+                raise
+            if written:
+                self.forget()
+            if written:  # search's scorer and phrase table now (stage "rank"), so that no query pays for them
+                from .search.engine import prepare
 
-            prepare(self, progress)
+                prepare(self, progress)
         added = [aid for aid in written if aid not in replaced]
         return AddReport(
             added=tuple(added), replaced=tuple(replaced), unchanged=tuple(unchanged), failed=tuple(failed),
@@ -318,7 +322,7 @@ class Corpus:
         then written (stage "write"), up to 10,000 at a time. One transaction, reads included: an
         add or remove by another process waits for it, so no provision is tagged from a text it no longer
         has."""
-        from .tags.tagging import Tags, tag_all
+        from .tags.tagging import tag_all
 
         with self.index.transaction():
             inputs = self.index.tag_inputs()
@@ -378,14 +382,29 @@ class Corpus:
         return search(self, query, limit=limit, filters=filters, group=group)
 
 
+@contextmanager
+def _bulk_gc() -> Iterator[None]:
+    """Fewer cyclic garbage collections while adding (as in the workers, ``index.workers.BULK_GC``): the add
+    allocates millions of short-lived objects and makes few cycles. The caller's setting comes back after."""
+    import gc
+
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 class _Indexer:
     """The analysis, tagging and writing of one ``add``, batch by batch as its documents are read.
 
-    Full batches go to worker processes (``FTADRAFT_WORKERS``; the pool starts with the first full batch,
-    while this process is still small, so the workers do not inherit a large memory). At most one batch
-    more than there are workers is in flight; the oldest is written as soon as it is done, in reading
-    order, into one transaction that opens with the first write and commits in :meth:`finish` (nothing
-    is written if anything fails). Small adds are analysed in this process."""
+    Full batches go to worker processes: ``FTADRAFT_WORKERS`` (default: the CPUs) less one, this process
+    counting as one (the pool starts with the first full batch, while this process is still small, so the
+    workers do not inherit a large memory). At most one batch more than there are workers is in flight (no
+    worker waits for work); the oldest is written as soon as it is done, in reading order, into one
+    transaction that opens with the first write and commits in :meth:`finish` (nothing is written if anything
+    fails). Small adds (and ``FTADRAFT_WORKERS=1``) are analysed in this process."""
 
     def __init__(self, index: Index, progress: Progress | None) -> None:
         from .index.analysis import worker_count
@@ -397,7 +416,9 @@ class _Indexer:
         self._batch: list[tuple[Document, str]] = []
         self._chars = 0
         self._pending: deque[tuple[list[tuple[Document, str]], Future[_BatchResult] | _BatchResult]] = deque()
-        self._workers = worker_count()
+        #: worker processes: this process reads and writes, and counts as one of ``FTADRAFT_WORKERS`` (two CPUs:
+        #: one worker; a second one cost a third more CPU in all for little less wall time)
+        self._workers = worker_count() - 1
         self._pool: ProcessPoolExecutor | None = None
         self._transaction: AbstractContextManager[DocumentWriter] | None = None
         self._writer: DocumentWriter | None = None
@@ -417,7 +438,7 @@ class _Indexer:
     def _submit(self, *, full: bool) -> None:
         batch, self._batch, self._chars = self._batch, [], 0
         items = self._inputs([doc for doc, _ in batch])
-        if self._pool is None and full and self._workers > 1:
+        if self._pool is None and full and self._workers > 0:
             from .index.workers import pool as worker_pool
 
             self._pool = worker_pool(self._workers)
@@ -425,7 +446,7 @@ class _Indexer:
             self._pending.append((batch, self._pool.submit(_analyse_batch, items)))
         else:
             self._pending.append((batch, _analyse_batch(items)))
-        while len(self._pending) > self._workers:
+        while len(self._pending) > self._workers + 1:  # one batch waits per worker: none ever idles
             self._write_oldest()
 
     def _inputs(self, documents: Sequence[Document]) -> list[_BatchItem]:
@@ -511,9 +532,8 @@ _BatchResult = tuple[list[tuple[str, str, str, tuple[tuple[int, int], ...], tupl
 
 def _analyse_batch(items: Sequence[_BatchItem]) -> _BatchResult:
     """Lemmas, sentences, fingerprints and tags of one batch of provisions (in a worker process, or
-    in this one for small adds); identical texts are analysed once."""
+    in this one for small adds); identical texts are analysed once, and so are identical tag inputs."""
     from .index.analysis import Analysis, TagInput, analyze_mixed
-    from .tags.tagging import tag_all
 
     texts: dict[tuple[str, str], int] = {}
     for lang, text, title, chapter, done in items:
@@ -534,9 +554,20 @@ def _analyse_batch(items: Sequence[_BatchItem]) -> _BatchResult:
         fingerprints.append(an.fingerprint)
         inputs.append(TagInput(text, an.sentences, title, an.lemmas, get(lang, title or "").lemmas,
                                get(lang, chapter).lemmas, lang))
-    tags = tag_all(inputs, workers=1)
     return [(i.lemmas, i.title_lemmas, i.chapter_lemmas, i.sentences, t.topics, t.obligation, fp)
-            for i, t, fp in zip(inputs, tags, fingerprints, strict=True)], vocabulary
+            for i, t, fp in zip(inputs, _tag(inputs), fingerprints, strict=True)], vocabulary
+
+
+def _tag(inputs: Sequence[TagInput]) -> list[Tags]:
+    """Tags of each input, in this process; an input repeated in the batch (template copies) is tagged once:
+    tags depend on the input alone. (Tagging stays in the worker: done in the adding process instead, it took
+    about twice the CPU there in a measurement on ToTA.)"""
+    from .tags.tagging import tag_all
+
+    distinct: dict[TagInput, int] = {}
+    which = [distinct.setdefault(i, len(distinct)) for i in inputs]
+    tagged = tag_all(list(distinct), workers=1)
+    return [tagged[k] for k in which]
 
 
 def open(db: Path | str | None = None, *, create: bool = True, readonly: bool = False,

@@ -12,8 +12,11 @@ the index stores and compares without Python strings.
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +43,66 @@ def canonical_words(text: str) -> list[str]:
     if text.isascii():  # the common case, several times faster with ASCII classes
         return _WORD_ASCII.findall(_INNER_CAPITAL_ASCII.sub(NAME, text).lower())
     return _WORD.findall(_INNER_CAPITAL.sub(NAME, text).lower())
+
+
+def stored_hashes(text: str, spans: Sequence[str] | None = None) -> bytes:
+    """``to_bytes(hashes(text))``, computed chunk by chunk (``text.split(" ")``, or ``spans`` when the caller
+    has split it already and no chunk is empty) with a per-process cache of chunks: texts repeat their
+    chunks (ToTA's 43 million characters hold about 100,000 distinct ones).
+
+    The same regular expressions as :func:`canonical_words`, and the same result: a capitalised word is
+    replaced only at the start of a chunk, when the chunk before ends in a letter, digit or comma (its
+    look-behind reaches across one space), and no later step looks across a space — a word, the word
+    boundaries around it, a roman-numeral label and lower-casing (even Greek final sigma) all end
+    there — so the canonical words of a text are those of its chunks, in order."""
+    if spans is None:
+        spans = text.split(" ")
+    elif not spans:
+        return b""
+    table, after = (_CHUNKS_ASCII, _AFTER_ASCII) if text.isascii() else (_CHUNKS, _AFTER)
+    # per chunk: 1 when the chunk before it ends in a character after which a capital is a name
+    replaced = chain((0,), map(after.__getitem__, map(_LAST, spans)))
+    return b"".join(map(tuple.__getitem__, map(table.__getitem__, spans), replaced))
+
+
+class _ChunkHashes(dict[str, tuple[bytes, bytes]]):
+    """chunk (no space) -> the stored hashes of its canonical words (as the first chunk of a text, and as a
+    chunk whose start a capitalised word is replaced at); filled on first look-up, emptied when it grows past
+    ``_MAX_CHUNKS`` (memory stays bounded)."""
+
+    def __init__(self, capital: re.Pattern[str], words: re.Pattern[str]) -> None:
+        super().__init__()
+        self.capital, self.words = capital, words
+
+    def __missing__(self, chunk: str) -> tuple[bytes, bytes]:
+        if len(self) >= _MAX_CHUNKS:
+            self.clear()
+        value = self[chunk] = (self._pack(chunk), self._pack(self.capital.sub(NAME, "a " + chunk)[2:]))
+        return value
+
+    def _pack(self, chunk: str) -> bytes:
+        found = [word_hash(w) for w in self.words.findall(chunk.lower())]
+        return struct.pack(f"<{len(found)}I", *found)
+
+
+class _After(dict[str, int]):
+    """Last character of a chunk -> 1 when a capitalised word right after it (and one space) is a name."""
+
+    def __init__(self, before: re.Pattern[str]) -> None:
+        super().__init__()
+        self.before = before
+
+    def __missing__(self, char: str) -> int:
+        value = self[char] = 1 if self.before.fullmatch(char) else 0
+        return value
+
+
+_MAX_CHUNKS = 1_000_000
+_LAST = itemgetter(slice(-1, None))  # a chunk's last character ("" for an empty chunk)
+_CHUNKS_ASCII = _ChunkHashes(_INNER_CAPITAL_ASCII, _WORD_ASCII)
+_CHUNKS = _ChunkHashes(_INNER_CAPITAL, _WORD)
+_AFTER_ASCII = _After(re.compile(r"[A-Za-z0-9,]"))
+_AFTER = _After(re.compile(r"[\w,]"))
 
 
 def word_hash(word: str) -> int:

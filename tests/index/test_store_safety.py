@@ -350,7 +350,7 @@ def test_analysis_workers_die_with_their_parent(tota_dir: Path, tmp_path: Path) 
     """Before: kill -9 of ``corpus add`` left its two analysis workers running (450 + 370 MB) for minutes."""
     code = "import sys; from ftadraft.cli import main; sys.argv[0] = 'ftadraft'; main()"
     parent = subprocess.Popen([sys.executable, "-c", code, "-q", "--db", str(tmp_path / "i.sqlite"), "corpus", "add",
-                               str(tota_dir)], env={**os.environ, "FTADRAFT_WORKERS": "2"},
+                               str(tota_dir)], env={**os.environ, "FTADRAFT_WORKERS": "3"},  # 2 workers
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120

@@ -228,7 +228,7 @@ class _Pipeline:
                 lemmas, sentences = self._run_whole(text, vocabulary)
             else:
                 lemmas, sentences = self._from_spans(text, words)
-            out.append(Analysis(lemmas, sentences, fingerprint.to_bytes(fingerprint.hashes(text))))
+            out.append(Analysis(lemmas, sentences, fingerprint.stored_hashes(text, words)))
         if vocabulary is not None:
             forms = self.forms
             for span in met:
