@@ -261,3 +261,16 @@ def test_every_provision_id_resolves_to_itself(small: ftadraft.Corpus, data: st.
     ids = [p.id for aid in ("tota-1", "tota-86", "tota-196", "tota-310") for p in small.index.provisions(aid)]
     pid = data.draw(st.sampled_from(ids))
     assert refs.resolve_provision(small.index, pid).id == pid
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab-Z \t\r\n", max_size=40))
+def test_the_fast_hyphen_break_pattern_matches_what_the_plain_one_did(text: str) -> None:
+    """normalize's line-end hyphen pattern was rewritten to start with the literal hyphen (for speed): it must
+    remove exactly what the look-behind-first pattern removed."""
+    import re
+
+    from ftadraft.normalize import _HYPHEN_BREAK
+
+    plain = re.compile(r"(?<=[a-z])-[ \t]*\r?\n[ \t]*(?=[a-z])")
+    assert _HYPHEN_BREAK.sub("", text) == plain.sub("", text)

@@ -201,11 +201,11 @@ def write_redline_docx(pairs: Sequence[tuple[str, str, str]], out: Path, *, auth
     document = docx.Document() if document is None else document
     fix_settings(document, track_revisions)
     props = document.core_properties
-    props.author = props.last_modified_by = author
+    props.author = props.last_modified_by = core_property(author)
     when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
     props.created = props.modified = when
     props.revision = 1
-    props.title = title or ""
+    props.title = core_property(title or "")
     body = document.element.body
     ids = [int(v) for v in body.xpath("//w:*/@w:id") if v.lstrip("-").isdigit()]
     writer = _Writer(author, stamp, max(ids, default=0) + 1)
@@ -248,6 +248,17 @@ def write_redline_docx(pairs: Sequence[tuple[str, str, str]], out: Path, *, auth
 
 def one_line(text: str) -> str:
     return " ".join(_XML_ILLEGAL.sub("", text).split())
+
+
+#: Word's core properties (title, subject, keywords, ...) hold at most this many characters (python-docx refuses more).
+CORE_PROPERTY_CHARS = 255
+
+
+def core_property(text: str) -> str:
+    """``text`` on one line, shortened with an ellipsis to fit a core property: two long citations compared
+    with each other make a title longer than Word allows (the document's own heading keeps it whole)."""
+    line = one_line(text)
+    return line if len(line) <= CORE_PROPERTY_CHARS else line[:CORE_PROPERTY_CHARS - 1].rstrip() + "…"
 
 
 def fix_settings(document: docx.document.Document, track_revisions: bool) -> None:

@@ -22,6 +22,8 @@ from functools import lru_cache
 import docx
 from docx.oxml.ns import nsdecls
 
+from ..compare.redline import core_property
+
 __all__ = ["APPLICATION", "PAPERS", "TEXT_WIDTH", "new_document", "reproducible_zip", "set_properties"]
 
 APPLICATION = "ftadraft"
@@ -227,15 +229,15 @@ def set_properties(document: docx.document.Document, *, title: str, when: dateti
                    last_modified_by: str = APPLICATION) -> None:
     """The core properties: ``title``, creator "ftadraft", dates ``when`` (naive = UTC), revision 1."""
     props = document.core_properties
-    props.title = title
+    props.title = core_property(title)
     props.author = APPLICATION
-    props.last_modified_by = last_modified_by
+    props.last_modified_by = core_property(last_modified_by)
     props.created = props.modified = when.replace(tzinfo=None)
     props.revision = 1
-    props.subject = subject
-    props.comments = description
-    props.category = category
-    props.keywords = keywords
+    props.subject = core_property(subject)
+    props.comments = core_property(description)
+    props.category = core_property(category)
+    props.keywords = core_property(keywords)
 
 
 def reproducible_zip(data: bytes, day: str) -> bytes:

@@ -35,7 +35,7 @@ from lxml import etree
 
 from ..compare.align import align_articles
 from ..compare.diff import Op, align_paragraphs, diff_words
-from ..compare.redline import _Writer, word_date
+from ..compare.redline import _Writer, core_property, word_date
 from ..errors import InputError
 from ..model import Provision
 from ..normalize import normalize_text
@@ -447,8 +447,8 @@ def render_redline(old: Proposal, new: Proposal, *, author: str | None = None, f
     writer.pieces(writer.header_paragraph(), la.header, lb.header)
     writer.footer()
     writer.properties(kind="redline", subject=f"{old.round} → {new.round}")
-    writer.doc.core_properties.title = clean_text(
-        f"Redline {old.round} → {new.round}: {new.agreement} — Chapter {new.chapter_number}: {new.chapter_title}")
+    writer.doc.core_properties.title = core_property(clean_text(
+        f"Redline {old.round} → {new.round}: {new.agreement} — Chapter {new.chapter_number}: {new.chapter_title}"))
     data = writer.save(new.date)
     problems = check_proposal(data)
     if problems:  # a bug here, never the input's fault
