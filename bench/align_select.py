@@ -84,22 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     used = {row[s]["agreement"] for row in data["pair"] for s in ("a", "b") if row["split"] != "heldout2"}
     norms = {t: TitleNormaliser(v) for t, v in data.get("synonyms", {}).items()}
     with ftadraft.open(Path(args.db), create=False) as corpus:
-        chapters = []
-        db = corpus.index
-        rows = [(ag.id, ag.name, ag.language, c.number, c.title)
-                for ag in sorted(db.agreements(), key=lambda g: int(g.id.split("-")[-1])) for c in db.chapters(ag.id)]
-        for aid, name, language, number, title in rows:
-            topic = topic_of(title or "")
-            fam = family(name, language or "en")
-            if topic is None or fam is None:
-                continue
-            ref = number or title
-            try:
-                ps = chapter_provisions(db.provisions(aid), ref)
-            except FtadraftError:
-                continue
-            if len(ps) >= 6 and sum(1 for p in ps if p.title) >= 4:
-                chapters.append((topic, aid, name, language, fam, ref, ps, aid in used))
+        chapters = candidate_chapters(corpus.index, used)
         candidates = []
         for x, y in itertools.combinations(chapters, 2):
             if x[0] != y[0] or x[3] != y[3] or x[4] == y[4] or x[1] == y[1] or (x[7] and y[7]):

@@ -46,6 +46,7 @@ from pathlib import Path
 
 import ftadraft
 from ftadraft.research import views as research
+from topics_audit import merge_spans
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "topics_agreements.jsonl"
@@ -95,14 +96,8 @@ def kappa(tp: int, fp: int, fn: int, tn: int) -> float | None:
 
 def passages(text: str, words: tuple[str, ...], width: int = 260) -> str:
     low = text.lower()
-    spans = sorted((max(0, m.start() - width), m.end() + width)
-                   for w in words for m in re.finditer(re.escape(w), low))
-    merged: list[list[int]] = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
+    merged = merge_spans([(max(0, m.start() - width), m.end() + width)
+                          for w in words for m in re.finditer(re.escape(w), low)])
     return " … ".join(text[a:b] for a, b in merged[:6])
 
 

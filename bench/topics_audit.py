@@ -195,6 +195,17 @@ def samples(arts: dict[str, Article], tagged: dict[str, set[str]], which: list[s
     return out
 
 
+def merge_spans(spans: list[tuple[int, int]]) -> list[list[int]]:
+    """(start, end) spans sorted and merged where they overlap: the passages a judge reads, once each."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return merged
+
+
 def excerpt(art: Article, full: bool, words: tuple[str, ...] = ()) -> str:
     """The article's opening, and (``words``) every passage around one of the words, so that a judge reads the
     sentences that name the topic wherever they stand; ``full``: the whole text."""
@@ -208,13 +219,7 @@ def excerpt(art: Article, full: bool, words: tuple[str, ...] = ()) -> str:
         while pos >= 0:
             spans.append((max(0, pos - 250), pos + len(w) + 250))
             pos = low.find(w, pos + 1)
-    spans.sort()
-    merged: list[list[int]] = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
+    merged = merge_spans(spans)
     out = " … ".join(text[a:b] for a, b in merged[:8])
     return out + (" …" if merged[-1][1] < len(text) else "")
 

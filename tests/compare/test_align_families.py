@@ -14,6 +14,7 @@ import ftadraft
 from conftest import RunCli
 from ftadraft.compare.align import MODEL, PairModel, align_articles, chapter_provisions
 from ftadraft.model import Provision
+from pdfs import make_pdf
 
 
 def _chapter(tota_dir: Path, file: str, chapter: str) -> list[Provision]:
@@ -136,31 +137,8 @@ def _pdf_chapter(provisions: list[Provision], path: Path) -> Path:
             if para.strip():
                 lines += [(False, x) for x in textwrap.wrap(" ".join(para.split()), 90)]
     pages = [lines[k:k + 55] for k in range(0, len(lines), 55)]
-    objs: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-                         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>"]
-    kids = []
-    for page in pages:
-        ops = []
-        for k, (bold, text) in enumerate(page):
-            text = text.encode("latin-1", "replace").decode("latin-1")
-            esc = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            ops.append(f"BT /{'F2' if bold else 'F1'} 10 Tf 60 {780 - 13 * k} Td ({esc}) Tj ET")
-        stream = "\n".join(ops).encode("latin-1")
-        objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {len(objs)} 0 R "
-                    "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>".encode())
-        kids.append(len(objs))
-    objs[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objs[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
-    out, offsets = b"%PDF-1.4\n", []
-    for i, obj in enumerate(objs):
-        offsets.append(len(out))
-        out += f"{i + 1} 0 obj\n".encode() + obj + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    path.write_bytes(out)
+    path.write_bytes(make_pdf([[(60, 780 - 13 * k, [(bold, 10, 0, text.encode("latin-1", "replace").decode("latin-1"))])
+                                for k, (bold, text) in enumerate(page)] for page in pages]))
     return path
 
 
