@@ -220,9 +220,8 @@ class Corpus:
             except BaseException as e:
                 indexer.abort(e)
                 raise
-            if written:
-                self.forget()
             if written:  # search's scorer and phrase table now (stage "rank"), so that no query pays for them
+                self.forget()
                 from .search.engine import prepare
 
                 prepare(self, progress)
@@ -388,8 +387,10 @@ def _bulk_gc() -> Iterator[None]:
     allocates millions of short-lived objects and makes few cycles. The caller's setting comes back after."""
     import gc
 
+    from .index.workers import BULK_GC
+
     old = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 10)
+    gc.set_threshold(*BULK_GC)
     try:
         yield
     finally:

@@ -1037,16 +1037,13 @@ _PROVISION_COLUMNS = ("rowid, id, agreement_id, ord, number, title, text, normal
                       "section, footnotes, source, flags, lemmas, obligation")
 
 
+#: Their names, in that order.
+_PROVISION_NAMES = tuple(name.strip() for name in _PROVISION_COLUMNS.split(","))
+
+
 def _provision_row(r: sqlite3.Row, topics: tuple[str, ...]) -> Provision:
-    """A provision from its row (at least :data:`_PROVISION_COLUMNS`) and its topics, best first."""
-    return Provision(
-        id=r["id"], agreement_id=r["agreement_id"], order=r["ord"], number=r["number"], title=r["title"],
-        text=r["text"], normalized=r["normalized"], chapter_number=r["chapter_number"],
-        chapter_title=r["chapter_title"], section=r["section"],
-        footnotes=tuple(Footnote(m, t) for m, t in json.loads(r["footnotes"])),
-        source=json.loads(r["source"]), flags=tuple(json.loads(r["flags"])), lemmas=r["lemmas"],
-        topics=topics, obligation=r["obligation"],
-    )
+    """A provision from its row (at least :data:`_PROVISION_COLUMNS`, in any order) and its topics, best first."""
+    return _provision_tuple(tuple(r[name] for name in _PROVISION_NAMES), topics)
 
 
 def _json_list(value: str) -> Any:
@@ -1054,7 +1051,7 @@ def _json_list(value: str) -> Any:
 
 
 def _provision_tuple(r: tuple[Any, ...], topics: tuple[str, ...]) -> Provision:
-    """:func:`_provision_row` of a plain tuple of :data:`_PROVISION_COLUMNS` (rowid first)."""
+    """A provision from a plain tuple of :data:`_PROVISION_COLUMNS` (rowid first) and its topics, best first."""
     (_, pid, agreement_id, order, number, title, text, normalized, chapter_number, chapter_title, section,
      footnotes, source, flags, lemmas, obligation) = r
     return Provision(

@@ -26,7 +26,6 @@ from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from ..errors import FtadraftError
 from ..index.filters import AgreementFilter
@@ -150,17 +149,14 @@ def _agreement_dict(a: Agreement) -> dict[str, Any]:
 
 
 # -- query understanding ------------------------------------------------------------------------
-#: Per session (so per index state): filters already put in the store's form (a server sees the same few often).
-_FILTERS: WeakKeyDictionary[SessionCache, dict[Filters, ProvisionFilter]] = WeakKeyDictionary()
+#: Filters in the store's form a session keeps (:attr:`.state.SearchState.filters`; a server sees the same few often).
 FILTERS_KEPT = 1024
 
 
 def _filter(corpus: Corpus, f: Filters) -> ProvisionFilter:
     """The store's form of ``f`` (topics and agreement references resolved, parties and obligation checked),
     made once per session."""
-    known = _FILTERS.get(session := corpus.session())
-    if known is None:
-        known = _FILTERS[session] = {}
+    known = state(corpus).filters
     flt = known.get(f)
     if flt is None:
         flt = _make_filter(corpus, f)

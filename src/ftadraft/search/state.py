@@ -14,7 +14,9 @@ from . import presence
 
 if TYPE_CHECKING:
     from ..corpus import Corpus, SessionCache
+    from ..index.store import ProvisionFilter
     from ..model import Agreement
+    from .engine import Filters
 
 
 @dataclass(eq=False)
@@ -28,6 +30,8 @@ class SearchState:
     form_scans: dict[str, int] = field(default_factory=dict)
     #: (topic ids, language) -> the lemmatised phrases naming those topics in that language (:func:`.query.translated`)
     translations: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = field(default_factory=dict)
+    #: Search filters already put in the store's form (:func:`.engine._filter`)
+    filters: dict[Filters, ProvisionFilter] = field(default_factory=dict)
 
 
 _STATES: WeakKeyDictionary[SessionCache, SearchState] = WeakKeyDictionary()
